@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core.h - the boundary between the mock kernel (kmod-mock core) and whatever
+ * serves it to programs: the daemon (iommufd-mockd), in-process tests,
+ * benchmarks and fuzzers.
+ *
+ * The core is a plain library. It knows nothing of sockets or fds: a "file"
+ * is a struct mock_file, the caller's identity is a struct mock_task, and user
+ * pointers are addresses in the memory of task->pid, always reached through
+ * process_vm_readv/process_vm_writev (uaccess.c), so a bad pointer is -EFAULT
+ * and never a crash. The core is single-threaded: the server serialises calls.
+ */
+#ifndef KMOD_MOCK_CORE_H
+#define KMOD_MOCK_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mock_kernel;
+struct mock_file;
+
+/* The caller of a file operation ("current" in the kernel). */
+struct mock_task {
+	pid_t pid; /* thread group id: user pointers refer to this process's memory */
+	pid_t tid; /* calling thread (fault injection is per thread) */
+	uid_t uid; /* real uid (per-user pinned-memory accounting) */
+};
+
+/* Files a call created that the server must turn into fds for the caller. */
+#define MOCK_MAX_NEWFD 2
+
+struct mock_newfd {
+	struct mock_file *file; /* the new file; the server owns it from now on */
+	uint64_t uaddr;         /* caller address where the fd number (an int) goes; 0 = none */
+	int oflags;             /* O_CLOEXEC, O_NONBLOCK, ... for the new fd */
+};
+
+struct mock_call {
+	const struct mock_task *task;
+	unsigned int nr_newfd;
+	struct mock_newfd newfd[MOCK_MAX_NEWFD];
+	int retval_newfd; /* -1, or the index in newfd[] whose fd number is the return value */
+};
+
+/* Initialise a call for @task (no new fds, retval_newfd = -1). */
+void mock_call_init(struct mock_call *call, const struct mock_task *task);
+
+/* Machine configuration; starts with its size so it can grow. */
+struct mock_kernel_config {
+	size_t sz;
+};
+
+int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **out);
+void mock_kernel_free(struct mock_kernel *k);
+
+/*
+ * open(2) of @path ("/dev/iommu", later "/dev/vfio/devices/vfioN").
+ * Returns 0 and a new file, -ENOENT if the path is not a mock device, or another
+ * negative errno.
+ */
+int mock_open(struct mock_kernel *k, const char *path, int oflags,
+	      const struct mock_task *task, struct mock_file **out);
+
+/* The last user-space reference to @f is gone (the last close of its fd). */
+void mock_release(struct mock_file *f);
+
+/*
+ * File operations. Return >= 0 or a negative errno, exactly what the kernel's
+ * syscall would return. New files are reported in @call; the server installs
+ * them as fds in the caller and writes the fd numbers where uaddr says. If it
+ * cannot, it releases them with mock_release() and fails the call with that
+ * errno (the objects the files held go away as on a close).
+ */
+long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg,
+		struct mock_call *call);
+ssize_t mock_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call);
+ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call);
+ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+		   struct mock_call *call);
+ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+		    struct mock_call *call);
+
+/* poll(2) readiness of @f right now (POLLIN, POLLOUT, POLLERR bits). */
+unsigned int mock_poll(struct mock_file *f);
+
+#endif /* KMOD_MOCK_CORE_H */
