@@ -584,6 +584,18 @@ struct vfio_info_cap_header {
 #define VFIO_CHECK_EXTENSION _IO(VFIO_TYPE, VFIO_BASE + 1)
 #define VFIO_SET_IOMMU _IO(VFIO_TYPE, VFIO_BASE + 2)
 
+/* VFIO_GROUP_GET_STATUS: legacy group fd state (a group can also join an iommufd container). */
+struct vfio_group_status {
+	__u32 argsz;
+	__u32 flags;
+};
+#define VFIO_GROUP_FLAGS_VIABLE (1 << 0)
+#define VFIO_GROUP_FLAGS_CONTAINER_SET (1 << 1)
+#define VFIO_GROUP_GET_STATUS _IO(VFIO_TYPE, VFIO_BASE + 3)
+#define VFIO_GROUP_SET_CONTAINER _IO(VFIO_TYPE, VFIO_BASE + 4)
+#define VFIO_GROUP_UNSET_CONTAINER _IO(VFIO_TYPE, VFIO_BASE + 5)
+#define VFIO_GROUP_GET_DEVICE_FD _IO(VFIO_TYPE, VFIO_BASE + 6)
+
 /* VFIO_DEVICE_GET_INFO: basic properties of a device fd. */
 struct vfio_device_info {
 	__u32 argsz;
@@ -688,6 +700,9 @@ struct vfio_device_detach_iommufd_pt {
 #define VFIO_DEVICE_DETACH_PASID (1 << 0)
 #define VFIO_DEVICE_DETACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 20)
 
+/* Feature VFIO_DEVICE_FEATURE_PCI_VF_TOKEN: set the VF token (a UUID) of a PF. */
+#define VFIO_DEVICE_FEATURE_PCI_VF_TOKEN (0)
+
 /* Feature VFIO_DEVICE_FEATURE_DMA_BUF: export ranges of a region as a dma-buf. */
 #define VFIO_DEVICE_FEATURE_DMA_BUF 11
 
@@ -769,5 +784,8 @@ struct vfio_iommu_type1_dma_unmap {
 #define VFIO_DMA_UNMAP_FLAG_ALL (1 << 1)
 #define VFIO_DMA_UNMAP_FLAG_VADDR (1 << 2)
 #define VFIO_IOMMU_UNMAP_DMA _IO(VFIO_TYPE, VFIO_BASE + 14)
+
+/* VFIO_IOMMU_DIRTY_PAGES: type1 dirty tracking; the iommufd compat layer rejects it. */
+#define VFIO_IOMMU_DIRTY_PAGES _IO(VFIO_TYPE, VFIO_BASE + 17)
 
 #endif /* LIBIOMMUFD_UAPI_H */
