@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mockd.c - iommufd-mockd, the process that plays the kernel for kmod-mock.
+ *
+ * It owns one struct mock_kernel and serves it over the protocol of proto.h:
+ * a single-threaded poll loop over the listening socket, the control
+ * connections of client threads and the daemon ends ("D") of every mock file.
+ * The core serialises nothing itself, so one thread here is the serialisation.
+ *
+ * The caller's pid and uid come from SO_PEERCRED, never from the request. The
+ * core reaches the caller's memory by pid; this file never touches it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "proto.h"
+
+#ifndef MOCK_VERSION
+#define MOCK_VERSION "unknown"
+#endif
+
+_Static_assert(MOCK_MAX_NEWFD <= MOCK_PROTO_MAX_NEWFD, "reply cannot carry every new fd");
+
+/* How long a daemon started with --exit-when-idle waits for its first client. */
+#define FIRST_CLIENT_TIMEOUT_MS 30000
+
+struct conn {
+	int fd;
+	pid_t pid;
+	uid_t uid;
+};
+
+struct mfile {
+	uint64_t ino; /* inode number of the client end */
+	int dfd;      /* daemon end */
+	struct mock_file *file;
+};
+
+static struct mock_kernel *kern;
+static struct conn *conns;
+static size_t nr_conns, cap_conns;
+static struct mfile *files;
+static size_t nr_files, cap_files;
+static volatile sig_atomic_t stop_signal;
+
+static void warn_errno(const char *what, int err)
+{
+	fprintf(stderr, "iommufd-mockd: %s: %s\n", what, strerror(err));
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	p = reallocarray(*arr, ncap, elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static struct mfile *file_find(uint64_t ino)
+{
+	for (size_t i = 0; i < nr_files; i++)
+		if (files[i].ino == ino)
+			return &files[i];
+	return NULL;
+}
+
+static void file_drop(size_t i)
+{
+	struct mock_file *f = files[i].file;
+
+	close(files[i].dfd);
+	files[i] = files[--nr_files];
+	mock_release(f);
+}
+
+/*
+ * Release every file whose last client copy is gone. Run before each request
+ * so that a close() followed by a call is seen in that order, as with a kernel
+ * (where the last fput runs before close() returns).
+ */
+static void sweep_files(void)
+{
+	struct pollfd *pfd;
+	size_t n = nr_files;
+	char junk[256];
+
+	if (n == 0)
+		return;
+	pfd = calloc(n, sizeof(*pfd));
+	if (!pfd)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		pfd[i].fd = files[i].dfd;
+		pfd[i].events = POLLIN;
+	}
+	if (poll(pfd, n, 0) <= 0) {
+		free(pfd);
+		return;
+	}
+	/* Walk backwards: file_drop() moves the last entry into the hole. */
+	for (size_t i = n; i-- > 0;) {
+		bool gone = pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL);
+
+		if (!gone && (pfd[i].revents & POLLIN)) {
+			/* Bytes written to a mock fd behind the shim's back: drop them. */
+			ssize_t r = recv(files[i].dfd, junk, sizeof(junk), MSG_DONTWAIT);
+
+			gone = r == 0;
+		}
+		if (gone)
+			file_drop(i);
+	}
+	free(pfd);
+}
+
+static void conn_drop(size_t i)
+{
+	close(conns[i].fd);
+	conns[i] = conns[--nr_conns];
+}
+
+static void accept_conns(int lfd, bool *had_client)
+{
+	for (;;) {
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				warn_errno("accept", errno);
+			return;
+		}
+		/* Only processes of our own user may drive (and be read by) this kernel. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
+		    cred.uid != geteuid() || cred.pid <= 0 ||
+		    grow((void **)&conns, &cap_conns, nr_conns + 1, sizeof(*conns))) {
+			close(fd);
+			continue;
+		}
+		conns[nr_conns++] = (struct conn){ .fd = fd, .pid = cred.pid, .uid = cred.uid };
+		*had_client = true;
+	}
+}
+
+/* Turn the files a call created into socketpairs; on failure release them all. */
+static int install_newfds(struct mock_call *call, struct mock_reply *rep, int *cfds)
+{
+	int dfds[MOCK_MAX_NEWFD];
+	unsigned int i, n = call->nr_newfd;
+	int err = 0;
+
+	if (n > MOCK_MAX_NEWFD)
+		return -EINVAL; /* a core bug; the files cannot be trusted either */
+	if (grow((void **)&files, &cap_files, nr_files + n, sizeof(*files)))
+		err = -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+			err = errno == ENFILE ? -ENFILE : -EMFILE;
+			break;
+		}
+		dfds[i] = sv[0];
+		cfds[i] = sv[1];
+	}
+	if (err) {
+		while (i-- > 0) {
+			close(dfds[i]);
+			close(cfds[i]);
+		}
+		for (i = 0; i < n; i++)
+			mock_release(call->newfd[i].file);
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		struct stat st;
+
+		/* Cannot fail on a socket we hold; the inode names the file from now on. */
+		fstat(cfds[i], &st);
+		fcntl(dfds[i], F_SETFL, O_NONBLOCK);
+		files[nr_files++] = (struct mfile){
+			.ino = st.st_ino, .dfd = dfds[i], .file = call->newfd[i].file
+		};
+		rep->fd[i].uaddr = call->newfd[i].uaddr;
+		rep->fd[i].oflags = call->newfd[i].oflags;
+	}
+	rep->nr_fd = n;
+	rep->retval_newfd = call->retval_newfd >= 0 && (unsigned int)call->retval_newfd < n ?
+				    call->retval_newfd : -1;
+	return 0;
+}
+
+static long dispatch(const struct mock_req *req, const char *path, struct mock_call *call,
+		     struct mock_reply *rep)
+{
+	struct mfile *mf;
+
+	switch (req->op) {
+	case MOCK_OP_OPEN: {
+		struct mock_file *f;
+		int ret = mock_open(kern, path, req->oflags, call->task, &f);
+
+		if (ret)
+			return ret;
+		call->nr_newfd = 1;
+		call->newfd[0] = (struct mock_newfd){
+			.file = f, .uaddr = 0, .oflags = req->oflags & (O_CLOEXEC | O_NONBLOCK)
+		};
+		call->retval_newfd = 0;
+		return 0;
+	}
+	case MOCK_OP_STATS:
+		return (long)nr_files;
+	case MOCK_OP_QUERY:
+		return file_find(req->ino) != NULL;
+	case MOCK_OP_IOCTL:
+	case MOCK_OP_READ:
+	case MOCK_OP_WRITE:
+	case MOCK_OP_PREAD:
+	case MOCK_OP_PWRITE:
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	mf = file_find(req->ino);
+	if (!mf) {
+		if (req->flags & MOCK_REQ_PROBE) {
+			rep->flags |= MOCK_REPLY_NOT_MINE;
+			return -ENOTTY;
+		}
+		/* The shim made this fd with another daemon, which is gone. */
+		return -ENODEV;
+	}
+	if (req->op != MOCK_OP_IOCTL && req->len > SSIZE_MAX)
+		return -EINVAL;
+
+	switch (req->op) {
+	case MOCK_OP_IOCTL:
+		return mock_ioctl(mf->file, req->cmd, (unsigned long)req->arg, call);
+	case MOCK_OP_READ:
+		return mock_read(mf->file, req->arg, req->len, call);
+	case MOCK_OP_WRITE:
+		return mock_write(mf->file, req->arg, req->len, call);
+	case MOCK_OP_PREAD:
+		return mock_pread(mf->file, req->arg, req->len, req->off, call);
+	default:
+		return mock_pwrite(mf->file, req->arg, req->len, req->off, call);
+	}
+}
+
+/* Serve one request; returns false when the connection must be dropped. */
+static bool serve(struct conn *c)
+{
+	union {
+		struct mock_req req;
+		char raw[sizeof(struct mock_req) + PATH_MAX + 1];
+	} buf;
+	struct mock_reply rep = { .retval_newfd = -1 };
+	struct mock_task task = { .pid = c->pid, .uid = c->uid };
+	struct mock_call call;
+	struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int) * MOCK_PROTO_MAX_NEWFD)];
+	} cbuf;
+	int cfds[MOCK_MAX_NEWFD];
+	const char *path = NULL;
+	ssize_t n;
+	long ret;
+
+	/* Fds a client attaches are discarded by the kernel: no msg_control here. */
+	n = recvmsg(c->fd, &msg, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	if (n == 0)
+		return false;
+
+	sweep_files();
+	task.tid = c->pid;
+	mock_call_init(&call, &task);
+	if ((size_t)n < sizeof(buf.req) || (msg.msg_flags & MSG_TRUNC) ||
+	    buf.req.version != MOCK_PROTO_VERSION) {
+		ret = -EINVAL;
+	} else {
+		if (buf.req.tid > 0)
+			task.tid = buf.req.tid;
+		if (buf.req.op == MOCK_OP_OPEN) {
+			buf.raw[n] = '\0';
+			path = buf.raw + sizeof(buf.req);
+			if ((size_t)n == sizeof(buf.req) ||
+			    strlen(path) != (size_t)n - sizeof(buf.req) - 1)
+				buf.req.op = 0; /* not exactly one NUL-terminated path: -EINVAL */
+		}
+		ret = dispatch(&buf.req, path, &call, &rep);
+	}
+
+	if (ret < 0 && call.nr_newfd) {
+		for (unsigned int i = 0; i < call.nr_newfd && i < MOCK_MAX_NEWFD; i++)
+			mock_release(call.newfd[i].file);
+		call.nr_newfd = 0;
+	}
+	if (call.nr_newfd) {
+		int err = install_newfds(&call, &rep, cfds);
+
+		if (err)
+			ret = err;
+	}
+	rep.ret = ret;
+
+	iov.iov_base = &rep;
+	iov.iov_len = sizeof(rep);
+	msg = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+	if (rep.nr_fd) {
+		struct cmsghdr *cm;
+
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * rep.nr_fd);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * rep.nr_fd);
+		memcpy(CMSG_DATA(cm), cfds, sizeof(int) * rep.nr_fd);
+	}
+	n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/*
+	 * Our copies of the client ends go now; if the reply did not leave, the
+	 * daemon ends see a hangup and the new files are released by the sweep.
+	 */
+	for (unsigned int i = 0; i < rep.nr_fd; i++)
+		close(cfds[i]);
+	return n == (ssize_t)sizeof(rep);
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int listen_on(const char *name)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int fd, err = mock_proto_addr(name, &sa, &len);
+
+	if (err) {
+		warn_errno("bad socket name", -err);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		warn_errno("socket", errno);
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, len) || listen(fd, 128)) {
+		fprintf(stderr, "iommufd-mockd: cannot listen on @%s: %s\n", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int serve_loop(int lfd, bool exit_when_idle)
+{
+	struct pollfd *pfd = NULL;
+	size_t cap_pfd = 0;
+	bool had_client = false;
+	sigset_t empty;
+
+	sigemptyset(&empty);
+	while (!stop_signal) {
+		size_t n = 1 + nr_conns + nr_files, nc = nr_conns;
+		struct timespec ts = { FIRST_CLIENT_TIMEOUT_MS / 1000, 0 };
+		bool file_event = false;
+		int r;
+
+		if (exit_when_idle && had_client && nr_conns == 0 && nr_files == 0)
+			break;
+		if (grow((void **)&pfd, &cap_pfd, n, sizeof(*pfd))) {
+			warn_errno("poll set", ENOMEM);
+			free(pfd);
+			return 1;
+		}
+		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		for (size_t i = 0; i < nr_conns; i++)
+			pfd[1 + i] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
+		for (size_t i = 0; i < nr_files; i++)
+			pfd[1 + nc + i] = (struct pollfd){ .fd = files[i].dfd, .events = POLLIN };
+
+		r = ppoll(pfd, n, exit_when_idle && !had_client ? &ts : NULL, &empty);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			warn_errno("poll", errno);
+			free(pfd);
+			return 1;
+		}
+		if (r == 0)
+			break; /* nobody came */
+
+		for (size_t i = 0; i < nr_files; i++)
+			file_event |= pfd[1 + nc + i].revents != 0;
+		if (file_event)
+			sweep_files();
+
+		/* Walk backwards: conn_drop() moves the last entry into the hole. */
+		for (size_t i = nc; i-- > 0;) {
+			short rev = pfd[1 + i].revents;
+
+			if (rev & POLLIN) {
+				if (!serve(&conns[i]))
+					conn_drop(i);
+			} else if (rev & (POLLHUP | POLLERR | POLLNVAL)) {
+				conn_drop(i);
+			}
+		}
+		if (pfd[0].revents & POLLIN)
+			accept_conns(lfd, &had_client);
+	}
+	free(pfd);
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: iommufd-mockd [OPTION]...\n"
+		"Serve the kmod-mock user-space iommufd kernel to programs running with\n"
+		"libiommufd-mock.so (see iommufd-mock-run).\n"
+		"\n"
+		"  --socket NAME     listen on the abstract Unix socket @NAME (default: a fresh\n"
+		"                    name, printed on standard output)\n"
+		"  --ready-fd N      write one byte to fd N and close it once accepting clients\n"
+		"  --exit-when-idle  exit when the last client and the last mock file are gone\n"
+		"  --foreground      do not detach\n"
+		"  --help            show this help\n"
+		"  --version         show the version\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "exit-when-idle", no_argument, NULL, 'i' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mock_kernel_config cfg = { .sz = sizeof(cfg) };
+	char namebuf[MOCK_SOCKET_NAME_MAX + 1];
+	const char *name = NULL;
+	bool exit_when_idle = false, foreground = false, print_name = false;
+	int ready_fd = -1, detach_fd = -1, lfd, opt, err, rc;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			name = optarg;
+			break;
+		case 'r': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 || v > INT_MAX ||
+			    fcntl((int)v, F_GETFD) < 0) {
+				fprintf(stderr, "iommufd-mockd: bad --ready-fd '%s'\n", optarg);
+				return 2;
+			}
+			ready_fd = (int)v;
+			fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+			break;
+		}
+		case 'i':
+			exit_when_idle = true;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("iommufd-mockd %s\n", MOCK_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!name) {
+		mock_proto_make_name(namebuf, sizeof(namebuf));
+		name = namebuf;
+		print_name = true;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	lfd = listen_on(name);
+	if (lfd < 0)
+		return 1;
+	err = mock_kernel_new(&cfg, &kern);
+	if (err) {
+		warn_errno("cannot create the mock kernel", -err);
+		return 1;
+	}
+
+	if (!foreground) {
+		int p[2];
+		pid_t pid;
+		char c;
+
+		if (pipe2(p, O_CLOEXEC)) {
+			warn_errno("pipe", errno);
+			return 1;
+		}
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0) {
+			warn_errno("fork", errno);
+			return 1;
+		}
+		if (pid > 0) {
+			/* Exit only once the detached daemon is up, so callers can rely on it. */
+			close(p[1]);
+			if (read(p[0], &c, 1) != 1)
+				return 1;
+			if (print_name)
+				printf("%s\n", name);
+			return 0;
+		}
+		close(p[0]);
+		detach_fd = p[1];
+		setsid();
+	} else if (print_name) {
+		printf("%s\n", name);
+		fflush(stdout);
+	}
+	if (!foreground) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
+	}
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "R", 1) != 1)
+			warn_errno("ready fd", errno);
+		close(ready_fd);
+	}
+	if (detach_fd >= 0) {
+		if (write(detach_fd, "R", 1) != 1)
+			warn_errno("detach pipe", errno);
+		close(detach_fd);
+	}
+
+	rc = serve_loop(lfd, exit_when_idle);
+
+	close(lfd);
+	while (nr_conns)
+		conn_drop(nr_conns - 1);
+	while (nr_files)
+		file_drop(nr_files - 1);
+	mock_kernel_free(kern);
+	free(conns);
+	free(files);
+	return rc;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto.h - the wire protocol between the LD_PRELOAD shim (libiommufd-mock.so)
+ * and the mock kernel daemon (iommufd-mockd).
+ *
+ * Two kinds of sockets are involved:
+ *  - Mock files. Every fd the mock hands out (an open of /dev/iommu, a fault
+ *    queue fd, ...) is the client end "C" of a SOCK_STREAM socketpair whose
+ *    other end "D" the daemon keeps. Nothing travels on it: it only carries the
+ *    identity of the file (C's inode number) and its lifetime (D sees POLLHUP
+ *    when the last copy of C, across dup and fork, is closed).
+ *  - Control connections. Each client thread connects (SOCK_SEQPACKET) to the
+ *    daemon's listening socket in the abstract namespace, and sends one request
+ *    at a time, then waits for its reply. Requests never travel on C, so that
+ *    parent and child after fork cannot steal each other's replies. The daemon
+ *    takes the caller's pid and uid from SO_PEERCRED of this connection.
+ *
+ * One request or reply is one datagram. New fds travel with the reply as
+ * SCM_RIGHTS, in the order of reply.fd[].
+ */
+#ifndef KMOD_MOCK_PROTO_H
+#define KMOD_MOCK_PROTO_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Environment: the abstract socket name of the daemon to join. */
+#define MOCK_ENV_SOCKET "IOMMUFD_MOCK_SOCKET"
+/* Environment: the daemon binary the shim or the wrapper starts. */
+#define MOCK_ENV_MOCKD "IOMMUFD_MOCKD"
+/* Environment: the shim library the wrapper puts into LD_PRELOAD. */
+#define MOCK_ENV_SHIM "IOMMUFD_MOCK_SHIM"
+
+/* Longest socket name (sun_path minus the leading NUL). */
+#define MOCK_SOCKET_NAME_MAX 100
+
+#define MOCK_PROTO_VERSION 1
+
+enum mock_proto_op {
+	MOCK_OP_OPEN = 1,  /* path[] follows the header; oflags */
+	MOCK_OP_IOCTL = 2, /* ino, cmd, arg */
+	MOCK_OP_READ = 3,  /* ino, arg = buffer, len */
+	MOCK_OP_WRITE = 4, /* ino, arg = buffer, len */
+	MOCK_OP_PREAD = 5, /* ino, arg = buffer, len, off */
+	MOCK_OP_PWRITE = 6, /* ino, arg = buffer, len, off */
+	MOCK_OP_STATS = 7, /* reply.ret = number of live mock files (for tests) */
+	MOCK_OP_QUERY = 8, /* reply.ret = 1 if ino is a live mock file, else 0 */
+};
+
+/*
+ * Request flag: the client does not know whether ino is a mock file (an fd it
+ * inherited across exec or received from another process); if it is not, the
+ * daemon answers MOCK_REPLY_NOT_MINE and the client passes the call through.
+ */
+#define MOCK_REQ_PROBE (1u << 0)
+
+struct mock_req {
+	uint32_t version; /* MOCK_PROTO_VERSION */
+	uint32_t op;      /* enum mock_proto_op */
+	uint32_t flags;   /* MOCK_REQ_* */
+	int32_t tid;      /* calling thread; the pid comes from SO_PEERCRED */
+	int32_t oflags;   /* open flags (MOCK_OP_OPEN) */
+	uint32_t cmd;     /* ioctl request (MOCK_OP_IOCTL) */
+	uint64_t ino;     /* inode number of the mock file's client socket */
+	uint64_t arg;     /* ioctl argument, or the user buffer of read/write */
+	uint64_t len;     /* read/write length */
+	uint64_t off;     /* pread/pwrite offset */
+	/* MOCK_OP_OPEN: a NUL-terminated path follows, at most PATH_MAX bytes */
+};
+
+#define MOCK_REPLY_NOT_MINE (1u << 0)
+
+#define MOCK_PROTO_MAX_NEWFD 2
+
+struct mock_reply_fd {
+	uint64_t uaddr;  /* caller address where the fd number (an int) goes; 0 = none */
+	int32_t oflags;  /* O_CLOEXEC, O_NONBLOCK, ... for the new fd */
+	uint32_t pad;
+};
+
+struct mock_reply {
+	int64_t ret;          /* syscall result (>= 0) or a negative errno */
+	uint32_t flags;       /* MOCK_REPLY_* */
+	uint32_t nr_fd;       /* fds attached with SCM_RIGHTS, in fd[] order */
+	int32_t retval_newfd; /* -1, or the index in fd[] whose fd number is the result */
+	uint32_t pad;
+	struct mock_reply_fd fd[MOCK_PROTO_MAX_NEWFD];
+};
+
+/*
+ * Fill @sa with the abstract-namespace address of @name; returns the address
+ * length, or -ENAMETOOLONG / -EINVAL.
+ */
+static inline int mock_proto_addr(const char *name, struct sockaddr_un *sa, socklen_t *len)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0)
+		return -EINVAL;
+	if (n > MOCK_SOCKET_NAME_MAX || n + 1 > sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path + 1, name, n);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+	return 0;
+}
+
+/* A fresh, unguessable daemon socket name. */
+static inline void mock_proto_make_name(char *buf, size_t sz)
+{
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		r = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)ts.tv_sec;
+	}
+	snprintf(buf, sz, "iommufd-mock.%ld.%016llx", (long)getpid(), (unsigned long long)r);
+}
+
+#endif /* KMOD_MOCK_PROTO_H */

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c - iommufd-mock-run: run one program against kmod-mock.
+ *
+ * Starts a private iommufd-mockd, runs the program with libiommufd-mock.so
+ * preloaded and IOMMUFD_MOCK_SOCKET naming that daemon (so every process the
+ * program forks or execs shares the same mock kernel), waits for it, stops
+ * the daemon and exits with the program's status (128+N if signal N killed it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+#ifndef MOCK_MOCKD_PATH
+#define MOCK_MOCKD_PATH "/usr/local/libexec/iommufd-mockd"
+#endif
+#ifndef MOCK_SHIM_PATH
+#define MOCK_SHIM_PATH "/usr/local/lib/libiommufd-mock.so"
+#endif
+#ifndef MOCK_VERSION
+#define MOCK_VERSION "unknown"
+#endif
+
+static volatile sig_atomic_t child_pid;
+
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: iommufd-mock-run [OPTION]... [--] PROGRAM [ARG]...\n"
+		"Run PROGRAM with /dev/iommu and /dev/vfio/devices/* served by kmod-mock,\n"
+		"a user-space model of the Linux iommufd, instead of the kernel.\n"
+		"\n"
+		"  --help     show this help\n"
+		"  --version  show the version\n"
+		"\n"
+		"Environment: IOMMUFD_MOCKD (daemon binary, default %s),\n"
+		"IOMMUFD_MOCK_SHIM (preloaded library, default %s).\n"
+		"Exit status: PROGRAM's, or 128+N if signal N killed it.\n",
+		MOCK_MOCKD_PATH, MOCK_SHIM_PATH);
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+/* Prepend or append @item to the @sep-separated list in variable @name. */
+static int env_list_add(const char *name, const char *item, char sep, bool prepend)
+{
+	const char *old = getenv(name);
+	char *val;
+	int r;
+
+	if (!old || !*old)
+		return setenv(name, item, 1);
+	if (prepend)
+		r = asprintf(&val, "%s%c%s", item, sep, old);
+	else
+		r = asprintf(&val, "%s%c%s", old, sep, item);
+	if (r < 0)
+		return -1;
+	r = setenv(name, val, 1);
+	free(val);
+	return r;
+}
+
+static pid_t start_daemon(const char *exe, const char *name)
+{
+	char *argv[] = { (char *)exe, (char *)"--socket", (char *)name, (char *)"--ready-fd",
+			 (char *)"3", (char *)"--foreground", NULL };
+	pid_t parent = getpid(), pid;
+	int p[2], got, null;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC)) {
+		perror("iommufd-mock-run: pipe");
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("iommufd-mock-run: fork");
+		return -1;
+	}
+	if (pid == 0) {
+		/* If we are killed outright, the daemon must not linger. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
+		/* Its own session: a ^C for the program must not stop its kernel first. */
+		setsid();
+		if (p[1] == 3)
+			fcntl(3, F_SETFD, 0);
+		else if (dup2(p[1], 3) != 3)
+			_exit(127);
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+		}
+		close_range(4, ~0U, 0);
+		execv(exe, argv);
+		fprintf(stderr, "iommufd-mock-run: cannot run %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	do {
+		got = (int)read(p[0], &c, 1);
+	} while (got < 0 && errno == EINTR);
+	close(p[0]);
+	if (got != 1) {
+		fprintf(stderr, "iommufd-mock-run: the mock daemon %s did not start\n", exe);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char name[MOCK_SOCKET_NAME_MAX + 1];
+	struct sigaction sa = { .sa_handler = forward_signal };
+	const char *mockd = env_or(MOCK_ENV_MOCKD, MOCK_MOCKD_PATH);
+	const char *shim = env_or(MOCK_ENV_SHIM, MOCK_SHIM_PATH);
+	int opt, status = 0, dstatus = 0;
+	pid_t daemon_pid, pid, w;
+
+	/* '+': options end at PROGRAM, whose own options are its business. */
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("iommufd-mock-run %s\n", MOCK_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	mock_proto_make_name(name, sizeof(name));
+	daemon_pid = start_daemon(mockd, name);
+	if (daemon_pid < 0)
+		return 125;
+
+	if (setenv(MOCK_ENV_SOCKET, name, 1) || env_list_add("LD_PRELOAD", shim, ':', true) ||
+	    env_list_add("ASAN_OPTIONS", "verify_asan_link_order=0", ':', false)) {
+		perror("iommufd-mock-run: setenv");
+		kill(daemon_pid, SIGTERM);
+		waitpid(daemon_pid, NULL, 0);
+		return 125;
+	}
+
+	pid = fork();
+	if (pid < 0) {
+		perror("iommufd-mock-run: fork");
+		kill(daemon_pid, SIGTERM);
+		waitpid(daemon_pid, NULL, 0);
+		return 125;
+	}
+	if (pid == 0) {
+		execvp(argv[optind], argv + optind);
+		fprintf(stderr, "iommufd-mock-run: cannot run %s: %s\n", argv[optind],
+			strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	child_pid = pid;
+	/* Like system(): the terminal's signals reach the program directly. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (w < 0) {
+		perror("iommufd-mock-run: waitpid");
+		status = 125 << 8;
+	}
+
+	kill(daemon_pid, SIGTERM);
+	while (waitpid(daemon_pid, &dstatus, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(dstatus) || (WIFEXITED(dstatus) && WEXITSTATUS(dstatus)))
+		fprintf(stderr, "iommufd-mock-run: the mock daemon failed (status 0x%x)\n",
+			(unsigned int)dstatus);
+
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
