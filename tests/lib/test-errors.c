@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test-errors.c - what the library decides on its own, without a kernel:
+ * argument validation, the options-struct size rules, the errno convention,
+ * error strings and the version.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static void test_strerror(void **state)
+{
+	(void)state;
+	assert_string_equal(iommufd_strerror(-EBUSY), iommufd_strerror(EBUSY));
+	assert_non_null(strstr(iommufd_strerror(-EBUSY), "in use"));
+	assert_non_null(strstr(iommufd_strerror(-EMSGSIZE), "too small"));
+	assert_string_equal(iommufd_strerror(0), "Success");
+	assert_non_null(iommufd_strerror(4095));
+	/* Errors iommufd gives no special meaning fall back to the C library's text. */
+	assert_string_equal(iommufd_strerror(-EPIPE), strerror(EPIPE));
+}
+
+static void test_version(void **state)
+{
+	(void)state;
+	assert_string_equal(iommufd_version(), IOMMUFD_VERSION_STRING);
+	assert_true(IOMMUFD_VERSION_CHECK(0, 0, 0));
+	assert_true(IOMMUFD_VERSION_CHECK(IOMMUFD_VERSION_MAJOR, IOMMUFD_VERSION_MINOR,
+					  IOMMUFD_VERSION_PATCH));
+	assert_false(IOMMUFD_VERSION_CHECK(IOMMUFD_VERSION_MAJOR + 1, 0, 0));
+}
+
+static void test_null_handles(void **state)
+{
+	struct iommufd_iova_range range = { 0, 0 }, *rangesp;
+	enum iommufd_rlimit_mode mode;
+	uint64_t iova = 0, u64;
+	uint32_t num = 1;
+	char buf[64];
+	bool b;
+
+	(void)state;
+	assert_errno(EINVAL, iommufd_ctx_open(NULL, NULL));
+	assert_errno(EINVAL, iommufd_ctx_get_fd(NULL));
+	assert_errno(EINVAL, iommufd_ctx_destroy_id(NULL, 1));
+	assert_errno(EINVAL, iommufd_ctx_get_rlimit_mode(NULL, &mode));
+	assert_errno(EINVAL, iommufd_ctx_set_rlimit_mode(NULL, IOMMUFD_RLIMIT_MODE_USER));
+	assert_errno(EINVAL, iommufd_ctx_change_process(NULL));
+	assert_false(iommufd_ctx_has_cmd(NULL, IOMMUFD_IOCTL_IOAS_MAP));
+	assert_false(iommufd_ctx_has_feature(NULL, IOMMUFD_FEATURE_SELFTEST));
+	iommufd_ctx_close(NULL);
+
+	assert_errno(EINVAL, iommufd_ioas_create(NULL, NULL));
+	assert_errno(EINVAL, iommufd_ioas_adopt(NULL, 1, NULL));
+	assert_errno(EINVAL, iommufd_ioas_destroy(NULL));
+	iommufd_ioas_free(NULL);
+	assert_int_equal(0, iommufd_ioas_get_id(NULL));
+	assert_null(iommufd_ioas_get_ctx(NULL));
+	assert_errno(EINVAL, iommufd_ioas_map(NULL, buf, sizeof(buf), &iova, NULL));
+	assert_errno(EINVAL, iommufd_ioas_map_file(NULL, 0, 0, 4096, &iova, NULL));
+	assert_errno(EINVAL, iommufd_ioas_copy(NULL, NULL, 0, 4096, &iova, NULL));
+	assert_errno(EINVAL, iommufd_ioas_unmap(NULL, 0, 4096, &u64));
+	assert_errno(EINVAL, iommufd_ioas_unmap_all(NULL, &u64));
+	assert_errno(EINVAL, iommufd_ioas_get_iova_ranges(NULL, &range, &num, &u64));
+	assert_errno(EINVAL, iommufd_ioas_get_iova_ranges_alloc(NULL, &rangesp, &num, &u64));
+	assert_errno(EINVAL, iommufd_ioas_allow_iovas(NULL, &range, 1));
+	assert_errno(EINVAL, iommufd_ioas_get_huge_pages(NULL, &b));
+	assert_errno(EINVAL, iommufd_ioas_set_huge_pages(NULL, true));
+}
+
+static void test_ctx_open_args(void **state)
+{
+	struct iommufd_ctx *ctx = NULL;
+	int fd;
+
+	(void)state;
+	{
+		IOMMUFD_OPTS(iommufd_ctx_opts, opts, .flags = IOMMUFD_CTX_ADOPT_FD |
+							  IOMMUFD_CTX_BORROW_FD);
+		assert_errno(EINVAL, iommufd_ctx_open(&opts, &ctx));
+	}
+	{
+		IOMMUFD_OPTS(iommufd_ctx_opts, opts, .flags = 1u << 7);
+		assert_errno(EOPNOTSUPP, iommufd_ctx_open(&opts, &ctx));
+	}
+	{
+		IOMMUFD_OPTS(iommufd_ctx_opts, opts, .flags = IOMMUFD_CTX_BORROW_FD, .fd = 0,
+			     .path = "/dev/iommu");
+		assert_errno(EINVAL, iommufd_ctx_open(&opts, &ctx));
+	}
+	{
+		IOMMUFD_OPTS(iommufd_ctx_opts, opts, .flags = IOMMUFD_CTX_ADOPT_FD, .fd = -1);
+		assert_errno(EBADF, iommufd_ctx_open(&opts, &ctx));
+	}
+	{
+		IOMMUFD_OPTS(iommufd_ctx_opts, opts, .path = "/nonexistent/iommu");
+		assert_errno(ENOENT, iommufd_ctx_open(&opts, &ctx));
+	}
+
+	/* A file that is not an iommufd, opened by path: refused and not leaked. */
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	{
+		IOMMUFD_OPTS(iommufd_ctx_opts, opts, .path = "/dev/null");
+		assert_errno(ENOTTY, iommufd_ctx_open(&opts, &ctx));
+	}
+	assert_int_equal(fd, open("/dev/null", O_RDONLY));
+
+	/* Given as an fd: refused, and the fd stays the caller's. */
+	{
+		IOMMUFD_OPTS(iommufd_ctx_opts, opts, .flags = IOMMUFD_CTX_ADOPT_FD, .fd = fd);
+		assert_errno(ENOTTY, iommufd_ctx_open(&opts, &ctx));
+		assert_int_equal(0, fcntl(fd, F_GETFD) < 0);
+	}
+	close(fd);
+	{
+		IOMMUFD_OPTS(iommufd_ctx_opts, opts, .flags = IOMMUFD_CTX_BORROW_FD, .fd = fd);
+		assert_errno(EBADF, iommufd_ctx_open(&opts, &ctx));
+	}
+	assert_null(ctx);
+}
+
+/* A caller built against a newer library whose struct has one more field. */
+struct ctx_opts_v2 {
+	struct iommufd_ctx_opts base;
+	uint64_t future_field;
+};
+
+static void test_opts_size_rules(void **state)
+{
+	struct ctx_opts_v2 big;
+	struct iommufd_ctx_opts small;
+	struct iommufd_ctx *ctx = NULL;
+	int ret;
+
+	(void)state;
+	/* Too small to even hold sz. */
+	memset(&small, 0, sizeof(small));
+	small.sz = sizeof(uint32_t);
+	assert_errno(EINVAL, iommufd_ctx_open(&small, &ctx));
+	small.sz = 0;
+	assert_errno(EINVAL, iommufd_ctx_open(&small, &ctx));
+
+	/* Larger with a zero tail: accepted (the path is used, hence ENOENT). */
+	memset(&big, 0, sizeof(big));
+	big.base.sz = sizeof(big);
+	big.base.path = "/nonexistent/iommu";
+	assert_errno(ENOENT, iommufd_ctx_open(&big.base, &ctx));
+
+	/* Larger with a non-zero unknown field: refused. */
+	big.future_field = 1;
+	assert_errno(E2BIG, iommufd_ctx_open(&big.base, &ctx));
+
+	/* Older and smaller: fields past sz are not read (path ignored: /dev/iommu is opened). */
+	memset(&small, 0, sizeof(small));
+	small.sz = offsetof(struct iommufd_ctx_opts, path);
+	small.path = "/dev/null";
+	ret = iommufd_ctx_open(&small, &ctx);
+	assert_int_not_equal(-ENOTTY, ret);
+	if (!ret)
+		iommufd_ctx_close(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_null_handles),
+		cmocka_unit_test(test_ctx_open_args),
+		cmocka_unit_test(test_opts_size_rules),
+	};
+
+	return cmocka_run_group_tests_name("lib-errors", tests, NULL, NULL);
+}
