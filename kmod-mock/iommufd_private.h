@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iommufd_private.h - internal types of the mock kernel core, shaped like the
+ * kernel's drivers/iommu/iommufd/iommufd_private.h: the per-file context, the
+ * object table and object types, and the entry points each .c file provides.
+ */
+#ifndef KMOD_MOCK_IOMMUFD_PRIVATE_H
+#define KMOD_MOCK_IOMMUFD_PRIVATE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core.h"
+#include "core_ext.h"
+#include "iommufd-uapi.h"
+#include "io_pagetable.h"
+
+/* Largest automatic IOVA alignment (the kernel's HPAGE_SIZE with THP). */
+#define MOCK_HPAGE_SIZE (2UL * 1024 * 1024)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
+
+/* Kinds of mock_file. Room for the files later capabilities add. */
+enum mock_file_type {
+	MOCK_FILE_IOMMUFD,
+	MOCK_FILE_TEST_ACCESS,
+	MOCK_FILE_FAULT,
+	MOCK_FILE_VEVENTQ,
+	MOCK_FILE_VFIO_DEVICE,
+	MOCK_FILE_DMABUF,
+};
+
+struct mock_file {
+	enum mock_file_type type;
+	struct mock_kernel *k;
+	int oflags;
+	void *private_data;
+};
+
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_FAULT,
+	IOMMUFD_OBJ_VIOMMU,
+	IOMMUFD_OBJ_VDEVICE,
+	IOMMUFD_OBJ_VEVENTQ,
+	IOMMUFD_OBJ_HW_QUEUE,
+	IOMMUFD_OBJ_SELFTEST,
+	IOMMUFD_OBJ_MAX,
+};
+
+struct iommufd_ctx;
+
+struct iommufd_object {
+	enum iommufd_object_type type;
+	uint32_t id;
+	/* 1 = only the table holds it; destroy needs exactly that. */
+	unsigned int users;
+	bool finalized;
+	struct iommufd_ctx *ictx;
+};
+
+/* Accounting modes of pinned pages (IOMMU_OPTION_RLIMIT_MODE). */
+enum iopt_pages_account_mode {
+	IOPT_PAGES_ACCOUNT_NONE = 0,
+	IOPT_PAGES_ACCOUNT_USER = 1,
+	IOPT_PAGES_ACCOUNT_MM = 2,
+	IOPT_PAGES_ACCOUNT_MODE_NUM = 3,
+};
+
+struct iommufd_ioas;
+
+struct iommufd_ctx {
+	struct mock_kernel *k;
+	struct mock_file *file;
+	unsigned int refs; /* the file itself + every access (iommufd_ctx_get) */
+	struct iommufd_object **objects; /* index = id; NULL = free */
+	uint32_t nr_slots;
+	uint32_t first_free;
+	uint32_t nr_objects;
+	enum iopt_pages_account_mode account_mode;
+	struct iommufd_ioas *vfio_ioas;
+};
+
+/* One user memory owner ("mm"): a process, detected dead through its pidfd. */
+struct mock_mm {
+	struct mock_mm *next;
+	pid_t pid;
+	int pidfd;
+	unsigned int refs;
+	uint64_t locked_vm; /* pages, IOPT_PAGES_ACCOUNT_MM */
+	uint64_t pinned_vm; /* pages, any mode (VmPin) */
+};
+
+/* Per-uid pinned page count (the kernel's user_struct::locked_vm). */
+struct mock_user {
+	struct mock_user *next;
+	uid_t uid;
+	uint64_t locked_vm;
+};
+
+/* Global pin counts per physical-page identity. */
+struct mock_pin_key {
+	uint64_t dev; /* 0/0 for anonymous user memory: off is then the user VA */
+	uint64_t ino;
+	uint64_t off;
+};
+
+struct mock_pin_table {
+	struct mock_pin_slot *slots;
+	size_t cap;
+	size_t used; /* live + tombstones */
+};
+
+struct mock_kernel {
+	struct mock_pin_table pins;
+	struct mock_mm *mms;
+	struct mock_user *users;
+	uint32_t test_memory_limit;
+	uint32_t next_mock_dev_id;
+	mock_fget_fn fget;
+	void *fget_priv;
+};
+
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	struct mock_call *call;
+	const struct mock_task *task;
+	uint64_t ubuffer;
+	uint32_t user_size;
+	void *cmd;
+	struct iommufd_object *new_obj;
+};
+
+/* ---- fault injection (fail-nth later) ---- */
+bool mock_should_fail(const struct mock_task *task);
+
+/* ---- uaccess.c: the only code that touches user memory ---- */
+int copy_from_user(const struct mock_task *task, void *dst, uint64_t usrc, size_t len);
+int copy_to_user(const struct mock_task *task, uint64_t udst, const void *src, size_t len);
+int clear_user(const struct mock_task *task, uint64_t udst, size_t len);
+int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
+			  uint64_t usrc, size_t usize);
+int get_user_u32(const struct mock_task *task, uint32_t *val, uint64_t usrc);
+bool mock_mm_alive(const struct mock_mm *mm);
+int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len);
+int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len);
+/* How many of @npages pages from @uaddr are readable in @mm (0..npages), < 0 on error. */
+long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages);
+/* Identity of the page behind @va in @pid (file mapping or the VA itself). */
+int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file);
+int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,
+			uint64_t *dev, uint64_t *ino);
+bool mock_task_capable(const struct mock_task *task, int cap);
+int mock_task_memlock_limit(pid_t pid, uint64_t *limit_pages);
+
+/* ---- main.c ---- */
+struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
+					    enum iommufd_object_type type);
+struct iommufd_object *iommufd_object_alloc_ucmd(struct iommufd_ucmd *ucmd, size_t size,
+						 enum iommufd_object_type type);
+void iommufd_object_finalize(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
+					  enum iommufd_object_type type);
+void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *to_destroy,
+			  uint32_t id);
+/* Destroy an object the kernel itself holds a user reference on. */
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
+void iommufd_ctx_get(struct iommufd_ctx *ictx);
+void iommufd_ctx_put(struct iommufd_ctx *ictx);
+struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
+				  void *private_data, int oflags);
+struct mock_mm *mock_mm_get(struct mock_kernel *k, pid_t pid);
+void mock_mm_put(struct mock_kernel *k, struct mock_mm *mm);
+struct mock_user *mock_user_get(struct mock_kernel *k, uid_t uid);
+void mock_pin_inc(struct mock_kernel *k, const struct mock_pin_key *key);
+void mock_pin_dec(struct mock_kernel *k, const struct mock_pin_key *key);
+uint64_t mock_pin_count(struct mock_kernel *k, const struct mock_pin_key *key);
+
+/* ---- ioas.c ---- */
+struct iommufd_ioas {
+	struct iommufd_object obj;
+	struct io_pagetable iopt;
+	struct iommufd_hwpt_paging *hwpt_list; /* auto and explicit paging HWPTs */
+};
+
+struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, uint32_t id);
+struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
+void iommufd_ioas_destroy(struct iommufd_object *obj);
+int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
+int iommufd_option_rlimit_mode(struct iommufd_ucmd *ucmd, struct iommu_option *cmd);
+
+/* ---- hw_pagetable.c / device.c ---- */
+struct mock_domain {
+	uint64_t aperture_start;
+	uint64_t aperture_last;
+	uint64_t pgsize; /* smallest IO page */
+	uint32_t flags;
+	bool dirty_tracking;
+};
+
+struct iommufd_hwpt_paging {
+	struct iommufd_object obj;
+	struct iommufd_ioas *ioas;
+	struct iommufd_hwpt_paging *next_in_ioas;
+	struct mock_domain domain;
+	bool auto_domain;
+	bool nest_parent;
+	bool enforce_cache_coherency;
+	unsigned int nr_devices;
+};
+
+struct mock_dev {
+	uint32_t id;
+	uint32_t flags;
+};
+
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct mock_dev *mdev;
+	struct iommufd_hwpt_paging *hwpt; /* attached paging HWPT, or NULL */
+};
+
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ioas *ioas;
+	struct iommufd_ioas *ioas_unpin;
+	bool needs_pin_pages;
+	unsigned long iova_alignment;
+	void (*unmap)(void *data, uint64_t iova, uint64_t length);
+	void *data;
+};
+
+struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
+						      struct iommufd_ioas *ioas,
+						      struct iommufd_device *idev, uint32_t flags,
+						      bool immediate_attach);
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
+void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx, struct mock_dev *mdev);
+void iommufd_device_unbind(struct iommufd_device *idev);
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id);
+void iommufd_device_detach(struct iommufd_device *idev);
+void iommufd_device_destroy(struct iommufd_object *obj);
+
+struct iommufd_access *iommufd_access_create(struct iommufd_ctx *ictx, bool needs_pin,
+					     void (*unmap)(void *, uint64_t, uint64_t),
+					     void *data);
+void iommufd_access_destroy(struct iommufd_access *access);
+void iommufd_access_destroy_object(struct iommufd_object *obj);
+int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id);
+int iommufd_access_replace(struct iommufd_access *access, uint32_t ioas_id);
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova, uint64_t length);
+int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova, uint64_t length,
+			     unsigned int flags);
+void iommufd_access_unpin_pages(struct iommufd_access *access, uint64_t iova,
+				uint64_t length);
+int iommufd_access_rw(struct iommufd_access *access, uint64_t iova, void *data,
+		      size_t length, unsigned int flags);
+
+#define IOMMUFD_ACCESS_RW_WRITE (1U << 0)
+
+/* ---- selftest.c ---- */
+int iommufd_test(struct iommufd_ucmd *ucmd);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
+void iommufd_test_access_file_release(struct mock_file *f);
+
+/* ---- vfio_compat.c ---- */
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsigned long arg,
+			struct mock_call *call);
+
+#endif /* KMOD_MOCK_IOMMUFD_PRIVATE_H */

@@ -1,0 +1,718 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - the mock iommufd "misc device" (the kernel's iommufd/main.c):
+ * kernel instance, files and their release, the per-context object table
+ * (non-zero ids from one namespace, users refcounts so a busy object cannot be
+ * destroyed), the ioctl table with minimum sizes and the generic ioctl
+ * contract, IOMMU_DESTROY and IOMMU_OPTION, plus the global bookkeeping the
+ * kernel keeps elsewhere (pinned page counts per page, per-user and per-mm
+ * locked memory).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "iommufd_private.h"
+#include "iommufd_test.h"
+
+bool mock_should_fail(const struct mock_task *task)
+{
+	(void)task;
+	return false;
+}
+
+void mock_call_init(struct mock_call *call, const struct mock_task *task)
+{
+	memset(call, 0, sizeof(*call));
+	call->task = task;
+	call->retval_newfd = -1;
+}
+
+/* ---------------- pinned page table (open addressing) ---------------- */
+
+struct mock_pin_slot {
+	struct mock_pin_key key;
+	uint64_t count; /* 0 with state 2 = tombstone */
+	int state;      /* 0 empty, 1 live, 2 tombstone */
+};
+
+static uint64_t pin_hash(const struct mock_pin_key *key)
+{
+	uint64_t h = key->off * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (key->ino + 0x632BE59BD9B4E019ULL) * 0xBF58476D1CE4E5B9ULL;
+	h ^= (key->dev + 1) * 0x94D049BB133111EBULL;
+	return h ^ (h >> 31);
+}
+
+static bool pin_key_eq(const struct mock_pin_key *a, const struct mock_pin_key *b)
+{
+	return a->off == b->off && a->ino == b->ino && a->dev == b->dev;
+}
+
+static struct mock_pin_slot *pin_find(struct mock_pin_table *t, const struct mock_pin_key *key,
+				      bool insert)
+{
+	struct mock_pin_slot *tomb = NULL;
+	size_t i, mask;
+
+	if (!t->cap)
+		return NULL;
+	mask = t->cap - 1;
+	for (i = pin_hash(key) & mask;; i = (i + 1) & mask) {
+		struct mock_pin_slot *s = &t->slots[i];
+
+		if (s->state == 0) {
+			if (!insert)
+				return NULL;
+			if (tomb)
+				return tomb;
+			t->used++;
+			return s;
+		}
+		if (s->state == 2) {
+			if (!tomb)
+				tomb = s;
+			continue;
+		}
+		if (pin_key_eq(&s->key, key))
+			return s;
+	}
+}
+
+static int pin_grow(struct mock_pin_table *t)
+{
+	struct mock_pin_table nt = { NULL, t->cap ? t->cap * 2 : 1024, 0 };
+	size_t i;
+
+	nt.slots = calloc(nt.cap, sizeof(*nt.slots));
+	if (!nt.slots)
+		return -ENOMEM;
+	for (i = 0; i != t->cap; i++) {
+		struct mock_pin_slot *s;
+
+		if (t->slots[i].state != 1)
+			continue;
+		s = pin_find(&nt, &t->slots[i].key, true);
+		*s = t->slots[i];
+	}
+	free(t->slots);
+	*t = nt;
+	return 0;
+}
+
+void mock_pin_inc(struct mock_kernel *k, const struct mock_pin_key *key)
+{
+	struct mock_pin_slot *s;
+
+	if ((k->pins.used + 1) * 4 >= k->pins.cap * 3 && pin_grow(&k->pins))
+		return; /* only the MD_CHECK_REFS view degrades */
+	s = pin_find(&k->pins, key, true);
+	if (s->state != 1) {
+		s->state = 1;
+		s->key = *key;
+		s->count = 0;
+	}
+	s->count++;
+}
+
+void mock_pin_dec(struct mock_kernel *k, const struct mock_pin_key *key)
+{
+	struct mock_pin_slot *s = pin_find(&k->pins, key, false);
+
+	if (!s || s->state != 1)
+		return;
+	if (--s->count == 0)
+		s->state = 2;
+}
+
+uint64_t mock_pin_count(struct mock_kernel *k, const struct mock_pin_key *key)
+{
+	struct mock_pin_slot *s = pin_find(&k->pins, key, false);
+
+	return s && s->state == 1 ? s->count : 0;
+}
+
+/* ---------------- mm and user records ---------------- */
+
+struct mock_mm *mock_mm_get(struct mock_kernel *k, pid_t pid)
+{
+	struct mock_mm *mm;
+
+	for (mm = k->mms; mm; mm = mm->next) {
+		if (mm->pid == pid && mock_mm_alive(mm)) {
+			mm->refs++;
+			return mm;
+		}
+	}
+	if (mock_should_fail(NULL))
+		return NULL;
+	mm = calloc(1, sizeof(*mm));
+	if (!mm)
+		return NULL;
+	mm->pid = pid;
+	mm->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	mm->refs = 1;
+	mm->next = k->mms;
+	k->mms = mm;
+	return mm;
+}
+
+void mock_mm_put(struct mock_kernel *k, struct mock_mm *mm)
+{
+	struct mock_mm **pp;
+
+	if (!mm || --mm->refs)
+		return;
+	for (pp = &k->mms; *pp; pp = &(*pp)->next) {
+		if (*pp == mm) {
+			*pp = mm->next;
+			break;
+		}
+	}
+	if (mm->pidfd >= 0)
+		close(mm->pidfd);
+	free(mm);
+}
+
+struct mock_user *mock_user_get(struct mock_kernel *k, uid_t uid)
+{
+	struct mock_user *u;
+
+	for (u = k->users; u; u = u->next)
+		if (u->uid == uid)
+			return u;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->uid = uid;
+	u->next = k->users;
+	k->users = u;
+	return u;
+}
+
+void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
+			   uint64_t *locked)
+{
+	struct mock_mm *mm;
+
+	*pinned = 0;
+	*locked = 0;
+	for (mm = k->mms; mm; mm = mm->next) {
+		if (mm->pid == pid && mock_mm_alive(mm)) {
+			*pinned += mm->pinned_vm;
+			*locked += mm->locked_vm;
+		}
+	}
+}
+
+void mock_kernel_set_fget(struct mock_kernel *k, mock_fget_fn fn, void *priv)
+{
+	k->fget = fn;
+	k->fget_priv = priv;
+}
+
+/* ---------------- kernel instance and files ---------------- */
+
+int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **out)
+{
+	struct mock_kernel *k;
+
+	if (!out)
+		return -EINVAL;
+	if (cfg && cfg->sz < sizeof(size_t))
+		return -EINVAL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->test_memory_limit = 65536;
+	*out = k;
+	return 0;
+}
+
+void mock_kernel_free(struct mock_kernel *k)
+{
+	if (!k)
+		return;
+	while (k->mms) {
+		struct mock_mm *mm = k->mms;
+
+		k->mms = mm->next;
+		if (mm->pidfd >= 0)
+			close(mm->pidfd);
+		free(mm);
+	}
+	while (k->users) {
+		struct mock_user *u = k->users;
+
+		k->users = u->next;
+		free(u);
+	}
+	free(k->pins.slots);
+	free(k);
+}
+
+struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
+				  void *private_data, int oflags)
+{
+	struct mock_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->type = type;
+	f->k = k;
+	f->oflags = oflags;
+	f->private_data = private_data;
+	return f;
+}
+
+int mock_open(struct mock_kernel *k, const char *path, int oflags,
+	      const struct mock_task *task, struct mock_file **out)
+{
+	struct iommufd_ctx *ictx;
+	struct mock_file *f;
+
+	if (!k || !path || !task || !out)
+		return -EINVAL;
+	if (strcmp(path, "/dev/iommu") != 0)
+		return -ENOENT;
+	if (mock_should_fail(task))
+		return -ENOMEM;
+	ictx = calloc(1, sizeof(*ictx));
+	if (!ictx)
+		return -ENOMEM;
+	f = mock_file_alloc(k, MOCK_FILE_IOMMUFD, ictx, oflags);
+	if (!f) {
+		free(ictx);
+		return -ENOMEM;
+	}
+	ictx->k = k;
+	ictx->file = f;
+	ictx->refs = 1;
+	ictx->first_free = 1;
+	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	*out = f;
+	return 0;
+}
+
+/* ---------------- objects ---------------- */
+
+struct iommufd_object_ops {
+	void (*destroy)(struct iommufd_object *obj);
+	void (*abort)(struct iommufd_object *obj);
+};
+
+static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
+	[IOMMUFD_OBJ_ACCESS] = { .destroy = iommufd_access_destroy_object },
+	[IOMMUFD_OBJ_DEVICE] = { .destroy = iommufd_device_destroy },
+	[IOMMUFD_OBJ_HWPT_PAGING] = { .destroy = iommufd_hwpt_paging_destroy,
+				      .abort = iommufd_hwpt_paging_abort },
+	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },
+	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
+};
+
+struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
+					    enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+	uint32_t id;
+
+	if (mock_should_fail(NULL))
+		return NULL;
+	obj = calloc(1, size);
+	if (!obj)
+		return NULL;
+	for (id = ictx->first_free; id < ictx->nr_slots && ictx->objects[id]; id++)
+		;
+	if (id >= ictx->nr_slots) {
+		uint32_t n = ictx->nr_slots ? ictx->nr_slots * 2 : 64;
+		struct iommufd_object **t;
+
+		if (id >= INT32_MAX) {
+			free(obj);
+			return NULL;
+		}
+		t = realloc(ictx->objects, n * sizeof(*t));
+		if (!t) {
+			free(obj);
+			return NULL;
+		}
+		memset(t + ictx->nr_slots, 0, (n - ictx->nr_slots) * sizeof(*t));
+		ictx->objects = t;
+		ictx->nr_slots = n;
+	}
+	obj->type = type;
+	obj->id = id;
+	obj->users = 1;
+	obj->ictx = ictx;
+	ictx->objects[id] = obj;
+	ictx->first_free = id + 1;
+	ictx->nr_objects++;
+	return obj;
+}
+
+struct iommufd_object *iommufd_object_alloc_ucmd(struct iommufd_ucmd *ucmd, size_t size,
+						 enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	if (ucmd->new_obj)
+		return NULL;
+	obj = iommufd_object_alloc(ucmd->ictx, size, type);
+	ucmd->new_obj = obj;
+	return obj;
+}
+
+static void object_slot_free(struct iommufd_ctx *ictx, uint32_t id)
+{
+	ictx->objects[id] = NULL;
+	ictx->nr_objects--;
+	if (id < ictx->first_free)
+		ictx->first_free = id;
+}
+
+void iommufd_object_finalize(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	(void)ictx;
+	obj->finalized = true;
+}
+
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	object_slot_free(ictx, obj->id);
+	free(obj);
+}
+
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	const struct iommufd_object_ops *ops = &iommufd_object_ops[obj->type];
+
+	if (ops->abort)
+		ops->abort(obj);
+	else if (ops->destroy)
+		ops->destroy(obj);
+	iommufd_object_abort(ictx, obj);
+}
+
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
+					  enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	if (mock_should_fail(NULL))
+		return NULL;
+	if (id >= ictx->nr_slots)
+		return NULL;
+	obj = ictx->objects[id];
+	if (!obj || !obj->finalized || (type != IOMMUFD_OBJ_ANY && obj->type != type))
+		return NULL;
+	obj->users++;
+	return obj;
+}
+
+void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	(void)ictx;
+	obj->users--;
+}
+
+static void object_destroy_free(struct iommufd_object *obj)
+{
+	if (iommufd_object_ops[obj->type].destroy)
+		iommufd_object_ops[obj->type].destroy(obj);
+	free(obj);
+}
+
+/*
+ * Remove @id (or @to_destroy, whose caller holds one extra users reference)
+ * if nothing else uses it: -ENOENT / -EBUSY otherwise.
+ */
+int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *to_destroy,
+			  uint32_t id)
+{
+	struct iommufd_object *obj;
+
+	if (to_destroy)
+		id = to_destroy->id;
+	obj = id < ictx->nr_slots ? ictx->objects[id] : NULL;
+	if (to_destroy) {
+		obj->users--;
+		if (obj != to_destroy)
+			return -ENOENT;
+	} else if (!obj || !obj->finalized) {
+		return -ENOENT;
+	}
+	if (obj->users != 1)
+		return -EBUSY;
+	obj->users = 0;
+	object_slot_free(ictx, id);
+	if (ictx->vfio_ioas && &ictx->vfio_ioas->obj == obj)
+		ictx->vfio_ioas = NULL;
+	object_destroy_free(obj);
+	return 0;
+}
+
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	/* Drops the kernel-side users reference; single threaded, so it succeeds */
+	(void)iommufd_object_remove(ictx, obj, 0);
+}
+
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
+{
+	size_t n = ucmd->user_size < cmd_len ? ucmd->user_size : cmd_len;
+
+	if (copy_to_user(ucmd->task, ucmd->ubuffer, ucmd->cmd, n))
+		return -EFAULT;
+	return 0;
+}
+
+static int iommufd_destroy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_destroy *cmd = ucmd->cmd;
+
+	return iommufd_object_remove(ucmd->ictx, NULL, cmd->id);
+}
+
+void iommufd_ctx_get(struct iommufd_ctx *ictx)
+{
+	ictx->refs++;
+}
+
+static void iommufd_ctx_destroy(struct iommufd_ctx *ictx)
+{
+	/* Objects that depend on others hold users refs; peel until empty */
+	while (ictx->nr_objects) {
+		unsigned int destroyed = 0;
+		uint32_t id;
+
+		for (id = 1; id < ictx->nr_slots; id++) {
+			struct iommufd_object *obj = ictx->objects[id];
+
+			if (!obj || obj->users != 1)
+				continue;
+			obj->users = 0;
+			object_slot_free(ictx, id);
+			object_destroy_free(obj);
+			destroyed++;
+		}
+		if (!destroyed)
+			break; /* a users refcount bug: leak rather than crash */
+	}
+	free(ictx->objects);
+	free(ictx->file);
+	free(ictx);
+}
+
+void iommufd_ctx_put(struct iommufd_ctx *ictx)
+{
+	if (--ictx->refs == 0)
+		iommufd_ctx_destroy(ictx);
+}
+
+void mock_release(struct mock_file *f)
+{
+	if (!f)
+		return;
+	switch (f->type) {
+	case MOCK_FILE_IOMMUFD:
+		/* the ctx frees the file struct when its last reference goes */
+		iommufd_ctx_put(f->private_data);
+		return;
+	case MOCK_FILE_TEST_ACCESS:
+		iommufd_test_access_file_release(f);
+		break;
+	default:
+		break;
+	}
+	free(f);
+}
+
+/* ---------------- IOMMU_OPTION ---------------- */
+
+static int iommufd_option(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		rc = iommufd_option_rlimit_mode(ucmd, cmd);
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		rc = iommufd_ioas_option(ucmd);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	if (copy_to_user(ucmd->task, ucmd->ubuffer + offsetof(struct iommu_option, val64),
+			 &cmd->val64, sizeof(cmd->val64)))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---------------- ioctl dispatch ---------------- */
+
+union ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_ioas_alloc alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map map;
+	struct iommu_ioas_map_file map_file;
+	struct iommu_ioas_unmap unmap;
+	struct iommu_ioas_change_process change_process;
+	struct iommu_option option;
+	struct iommu_test_cmd test;
+	/* room for the structs of later ioctls */
+	unsigned char pad[256];
+};
+
+struct iommufd_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct iommufd_ucmd *ucmd);
+};
+
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)                  \
+	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {               \
+		.size = sizeof(_struct),                       \
+		.min_size = offsetofend(_struct, _last),       \
+		.ioctl_num = _ioctl,                           \
+		.execute = _fn,                                \
+	}
+
+static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
+	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl, struct iommu_ioas_alloc,
+		 out_ioas_id),
+	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
+		 struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
+		 struct iommu_ioas_change_process, __reserved),
+	IOCTL_OP(IOMMU_IOAS_COPY, iommufd_ioas_copy, struct iommu_ioas_copy, src_iova),
+	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
+		 struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
+	IOCTL_OP(IOMMU_IOAS_MAP_FILE, iommufd_ioas_map_file, struct iommu_ioas_map_file, iova),
+	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap, length),
+	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
+	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
+};
+
+_Static_assert(sizeof(union ucmd_buffer) >= sizeof(struct iommu_test_cmd), "ucmd_buffer");
+
+static long iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsigned long arg,
+			       struct mock_call *call)
+{
+	const struct iommufd_ioctl_op *op;
+	struct iommufd_ucmd ucmd = { 0 };
+	union ucmd_buffer buf;
+	unsigned int nr;
+	int ret;
+
+	nr = _IOC_NR(cmd);
+	if (nr < IOMMUFD_CMD_BASE || (nr - IOMMUFD_CMD_BASE) >= ARRAY_SIZE(iommufd_ioctl_ops))
+		return iommufd_vfio_ioctl(ictx, cmd, arg, call);
+
+	ucmd.ictx = ictx;
+	ucmd.call = call;
+	ucmd.task = call->task;
+	ucmd.ubuffer = arg;
+	ret = get_user_u32(call->task, &ucmd.user_size, arg);
+	if (ret)
+		return ret;
+
+	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	if (!op->execute || op->ioctl_num != cmd)
+		return -ENOTTY;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+
+	ucmd.cmd = &buf;
+	ret = copy_struct_from_user(call->task, ucmd.cmd, op->size, arg, ucmd.user_size);
+	if (ret)
+		return ret;
+	ret = op->execute(&ucmd);
+
+	if (ucmd.new_obj) {
+		if (ret)
+			iommufd_object_abort_and_destroy(ictx, ucmd.new_obj);
+		else
+			iommufd_object_finalize(ictx, ucmd.new_obj);
+	}
+	return ret;
+}
+
+long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg, struct mock_call *call)
+{
+	if (!f || !call || !call->task)
+		return -EINVAL;
+	switch (f->type) {
+	case MOCK_FILE_IOMMUFD:
+		return iommufd_fops_ioctl(f->private_data, cmd, arg, call);
+	default:
+		return -ENOTTY;
+	}
+}
+
+ssize_t mock_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
+{
+	(void)ubuf;
+	(void)len;
+	(void)call;
+	if (!f)
+		return -EBADF;
+	return -EINVAL;
+}
+
+ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
+{
+	(void)ubuf;
+	(void)len;
+	(void)call;
+	if (!f)
+		return -EBADF;
+	return -EINVAL;
+}
+
+ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+		   struct mock_call *call)
+{
+	(void)ubuf;
+	(void)len;
+	(void)off;
+	(void)call;
+	if (!f)
+		return -EBADF;
+	return -ESPIPE;
+}
+
+ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+		    struct mock_call *call)
+{
+	(void)ubuf;
+	(void)len;
+	(void)off;
+	(void)call;
+	if (!f)
+		return -EBADF;
+	return -ESPIPE;
+}
+
+unsigned int mock_poll(struct mock_file *f)
+{
+	(void)f;
+	return 0;
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pages.c - iopt_pages (the kernel's pages.c): a run of user (or file) pages
+ * shared by every area that maps it. A page index is pinned while an area of
+ * the pages is in a domain (domains_itree) or an access holds it
+ * (access_itree): one pin per page however many domains and copies use it.
+ * Pinning a user page means checking that the owner process still has it
+ * mapped and counting the pin against the page's identity; pins are
+ * accounted against RLIMIT_MEMLOCK per user or per process, or not at all
+ * for a CAP_IPC_LOCK owner. A failed pin leaves nothing half done.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iommufd_private.h"
+
+struct iopt_pages_access {
+	struct interval_tree_node node;
+	unsigned int users;
+};
+
+static struct iopt_pages *iopt_alloc_pages(struct mock_kernel *k, const struct mock_task *task,
+					   uint64_t start_byte, uint64_t length, bool writable,
+					   int *err)
+{
+	struct iopt_pages *pages;
+
+	if (length > SIZE_MAX - PAGE_SIZE || length == 0) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (mock_should_fail(task)) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pages = calloc(1, sizeof(*pages));
+	if (!pages) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pages->source_mm = mock_mm_get(k, task->pid);
+	if (!pages->source_mm) {
+		free(pages);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pages->refs = 1;
+	pages->k = k;
+	pages->file_fd = -1;
+	pages->npages = (length + start_byte + PAGE_SIZE - 1) / PAGE_SIZE;
+	pages->writable = writable;
+	pages->account_mode = mock_task_capable(task, CAP_IPC_LOCK) ? IOPT_PAGES_ACCOUNT_NONE :
+								       IOPT_PAGES_ACCOUNT_USER;
+	pages->source_pid = task->pid;
+	pages->source_uid = task->uid;
+	return pages;
+}
+
+struct iopt_pages *iopt_alloc_user_pages(struct mock_kernel *k, const struct mock_task *task,
+					 uint64_t uptr, uint64_t length, bool writable,
+					 int *err)
+{
+	uint64_t uptr_down = uptr & PAGE_MASK;
+	struct iopt_pages *pages;
+
+	if (uptr + length < uptr) {
+		*err = -EOVERFLOW;
+		return NULL;
+	}
+	pages = iopt_alloc_pages(k, task, uptr - uptr_down, length, writable, err);
+	if (!pages)
+		return NULL;
+	pages->uptr = uptr_down;
+	pages->type = IOPT_ADDRESS_USER;
+	return pages;
+}
+
+struct iopt_pages *iopt_alloc_file_pages(struct mock_kernel *k, const struct mock_task *task,
+					 int our_fd, uint64_t dev, uint64_t ino,
+					 uint64_t start_byte, uint64_t start, uint64_t length,
+					 bool writable, int *err)
+{
+	struct iopt_pages *pages;
+
+	pages = iopt_alloc_pages(k, task, start_byte, length, writable, err);
+	if (!pages)
+		return NULL;
+	pages->file_fd = our_fd;
+	pages->file_dev = dev;
+	pages->file_ino = ino;
+	pages->start = start - start_byte;
+	pages->type = IOPT_ADDRESS_FILE;
+	return pages;
+}
+
+void iopt_get_pages_ref(struct iopt_pages *pages)
+{
+	pages->refs++;
+}
+
+void iopt_put_pages(struct iopt_pages *pages)
+{
+	if (--pages->refs)
+		return;
+	/* every pin left with the last area; nothing left to account */
+	if (pages->file_fd >= 0)
+		close(pages->file_fd);
+	mock_mm_put(pages->k, pages->source_mm);
+	free(pages);
+}
+
+void iopt_pages_key(const struct iopt_pages *pages, uint64_t byte, struct mock_pin_key *key)
+{
+	if (pages->type == IOPT_ADDRESS_FILE) {
+		key->dev = pages->file_dev;
+		key->ino = pages->file_ino;
+		key->off = (pages->start + byte) & PAGE_MASK;
+	} else {
+		key->dev = 0;
+		key->ino = 0;
+		key->off = (pages->uptr + byte) & PAGE_MASK;
+	}
+}
+
+/* ---------------- accounting ---------------- */
+
+int iopt_pages_update_pinned(struct iopt_pages *pages, uint64_t npages, bool inc)
+{
+	struct mock_kernel *k = pages->k;
+	uint64_t limit = 0;
+	uint64_t *counter = NULL;
+
+	switch (pages->account_mode) {
+	case IOPT_PAGES_ACCOUNT_NONE:
+		break;
+	case IOPT_PAGES_ACCOUNT_USER: {
+		struct mock_user *u = mock_user_get(k, pages->source_uid);
+
+		if (!u)
+			return -ENOMEM;
+		counter = &u->locked_vm;
+		break;
+	}
+	case IOPT_PAGES_ACCOUNT_MM:
+		counter = &pages->source_mm->locked_vm;
+		break;
+	}
+	if (counter) {
+		if (inc) {
+			if (mock_task_memlock_limit(pages->source_pid, &limit))
+				return -ENOMEM;
+			if (*counter + npages < *counter || *counter + npages > limit)
+				return -ENOMEM;
+			*counter += npages;
+		} else {
+			*counter -= npages < *counter ? npages : *counter;
+		}
+	}
+	pages->last_npinned = pages->npinned;
+	if (inc)
+		pages->source_mm->pinned_vm += npages;
+	else
+		pages->source_mm->pinned_vm -= npages < pages->source_mm->pinned_vm ?
+						       npages : pages->source_mm->pinned_vm;
+	return 0;
+}
+
+static int pages_update_pinned(struct iopt_pages *pages)
+{
+	if (pages->npinned == pages->last_npinned)
+		return 0;
+	if (pages->npinned < pages->last_npinned)
+		return iopt_pages_update_pinned(pages, pages->last_npinned - pages->npinned,
+						false);
+	if (mock_should_fail(NULL))
+		return -ENOMEM;
+	return iopt_pages_update_pinned(pages, pages->npinned - pages->last_npinned, true);
+}
+
+/* ---------------- pin / unpin of page index ranges ---------------- */
+
+static void pin_keys(struct iopt_pages *pages, uint64_t index, uint64_t last, bool inc)
+{
+	uint64_t i;
+
+	for (i = index; i <= last; i++) {
+		struct mock_pin_key key;
+
+		iopt_pages_key(pages, i * PAGE_SIZE, &key);
+		if (inc)
+			mock_pin_inc(pages->k, &key);
+		else
+			mock_pin_dec(pages->k, &key);
+		if (i == UINT64_MAX)
+			break;
+	}
+}
+
+/* "pin_user_pages" for [index, last]: all or nothing. */
+static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t last)
+{
+	uint64_t n = last - index + 1;
+
+	if (mock_should_fail(NULL))
+		return -EFAULT;
+	if (pages->type == IOPT_ADDRESS_USER) {
+		long got = mm_probe_pages(pages->source_mm, pages->uptr + index * PAGE_SIZE, n);
+
+		if (got < 0 || (uint64_t)got != n)
+			return -EFAULT;
+	} else {
+		struct stat st;
+
+		if (fstat(pages->file_fd, &st))
+			return -EFAULT;
+		if (pages->start + last * PAGE_SIZE >= (uint64_t)st.st_size)
+			return -EINVAL;
+	}
+	pin_keys(pages, index, last, true);
+	pages->npinned += n;
+	return 0;
+}
+
+static void pages_unpin_range(struct iopt_pages *pages, uint64_t index, uint64_t last)
+{
+	pin_keys(pages, index, last, false);
+	pages->npinned -= last - index + 1;
+}
+
+/* Unpin the pages of [index, last] that nothing else holds. */
+static void pages_unpin_holes(struct iopt_pages *pages, uint64_t index, uint64_t last)
+{
+	uint64_t cur = index, hs, hl;
+
+	while (interval_tree_first_hole(&pages->domains_itree, &pages->access_itree, cur, last,
+					&hs, &hl)) {
+		pages_unpin_range(pages, hs, hl);
+		if (hl >= last)
+			break;
+		cur = hl + 1;
+	}
+}
+
+/*
+ * Pin every page of [index, last] that is not pinned yet and account for
+ * it; on failure everything done here is undone.
+ */
+static int pages_pin_holes(struct iopt_pages *pages, uint64_t index, uint64_t last)
+{
+	uint64_t cur = index, hs, hl;
+	int rc;
+
+	while (interval_tree_first_hole(&pages->domains_itree, &pages->access_itree, cur, last,
+					&hs, &hl)) {
+		rc = pages_pin_range(pages, hs, hl);
+		if (rc) {
+			if (hs > index)
+				pages_unpin_holes(pages, index, hs - 1);
+			return rc;
+		}
+		if (hl >= last)
+			break;
+		cur = hl + 1;
+	}
+	rc = pages_update_pinned(pages);
+	if (rc) {
+		pages_unpin_holes(pages, index, last);
+		pages->last_npinned = pages->npinned;
+		return rc;
+	}
+	return 0;
+}
+
+int iopt_area_fill_domain_pins(struct iopt_area *area)
+{
+	struct iopt_pages *pages = area->pages;
+	int rc;
+
+	rc = pages_pin_holes(pages, iopt_area_index(area), iopt_area_last_index(area));
+	if (rc)
+		return rc;
+	interval_tree_insert(&area->pages_node, &pages->domains_itree);
+	return 0;
+}
+
+void iopt_area_unfill_domain_pins(struct iopt_area *area)
+{
+	struct iopt_pages *pages = area->pages;
+
+	interval_tree_remove(&area->pages_node, &pages->domains_itree);
+	pages_unpin_holes(pages, iopt_area_index(area), iopt_area_last_index(area));
+	pages_update_pinned(pages);
+}
+
+static struct iopt_pages_access *find_exact_access(struct iopt_pages *pages, uint64_t index,
+						   uint64_t last)
+{
+	struct interval_tree_node *n;
+
+	for (n = interval_tree_iter_first(&pages->access_itree, index, index); n;
+	     n = interval_tree_iter_next(&pages->access_itree, n, index, index)) {
+		if (n->start == index && n->last == last)
+			return (struct iopt_pages_access *)n;
+	}
+	return NULL;
+}
+
+int iopt_area_add_access(struct iopt_area *area, uint64_t index, uint64_t last_index,
+			 unsigned int flags)
+{
+	struct iopt_pages *pages = area->pages;
+	struct iopt_pages_access *acc;
+	int rc;
+
+	if ((flags & IOMMUFD_ACCESS_RW_WRITE) && !pages->writable)
+		return -EPERM;
+	acc = find_exact_access(pages, index, last_index);
+	if (acc) {
+		area->num_accesses++;
+		acc->users++;
+		return 0;
+	}
+	if (mock_should_fail(NULL))
+		return -ENOMEM;
+	acc = calloc(1, sizeof(*acc));
+	if (!acc)
+		return -ENOMEM;
+	rc = pages_pin_holes(pages, index, last_index);
+	if (rc) {
+		free(acc);
+		return rc;
+	}
+	acc->node.start = index;
+	acc->node.last = last_index;
+	acc->users = 1;
+	interval_tree_insert(&acc->node, &pages->access_itree);
+	area->num_accesses++;
+	return 0;
+}
+
+void iopt_area_remove_access(struct iopt_area *area, uint64_t index, uint64_t last_index)
+{
+	struct iopt_pages *pages = area->pages;
+	struct iopt_pages_access *acc;
+
+	acc = find_exact_access(pages, index, last_index);
+	if (!acc)
+		return;
+	if (area->num_accesses)
+		area->num_accesses--;
+	if (--acc->users)
+		return;
+	interval_tree_remove(&acc->node, &pages->access_itree);
+	pages_unpin_holes(pages, index, last_index);
+	pages_update_pinned(pages);
+	free(acc);
+}
+
+int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *data,
+			 uint64_t length, unsigned int flags)
+{
+	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
+
+	if (write && !pages->writable)
+		return -EPERM;
+	if (pages->type == IOPT_ADDRESS_FILE) {
+		uint64_t done = 0;
+
+		while (done < length) {
+			ssize_t n;
+
+			if (write)
+				n = pwrite(pages->file_fd, (char *)data + done, length - done,
+					   (off_t)(pages->start + start_byte + done));
+			else
+				n = pread(pages->file_fd, (char *)data + done, length - done,
+					  (off_t)(pages->start + start_byte + done));
+			if (n <= 0)
+				return -EFAULT;
+			done += (uint64_t)n;
+		}
+		return 0;
+	}
+	if (write)
+		return mm_write(pages->source_mm, pages->uptr + start_byte, data, length);
+	return mm_read(pages->source_mm, data, pages->uptr + start_byte, length);
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * uaccess.c - the only place that touches user memory and user process state:
+ * copy_from_user/copy_to_user over process_vm_readv/writev on the caller's
+ * pid, page probing of a mapping owner ("mm"), page identities from
+ * /proc/<pid>/maps, the caller's files through /proc/<pid>/fd, and the
+ * caller's capabilities and RLIMIT_MEMLOCK. A bad pointer is -EFAULT, never a
+ * crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "iommufd_private.h"
+
+static int vm_rw(pid_t pid, void *kbuf, uint64_t uaddr, size_t len, bool write)
+{
+	size_t done = 0;
+
+	if (!len)
+		return 0;
+	if (uaddr + len < uaddr)
+		return -EFAULT;
+	while (done < len) {
+		struct iovec local = { (char *)kbuf + done, len - done };
+		struct iovec remote = { (void *)(uintptr_t)(uaddr + done), len - done };
+		ssize_t n;
+
+		if (write)
+			n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+		else
+			n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -EFAULT;
+		}
+		if (n == 0)
+			return -EFAULT;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int copy_from_user(const struct mock_task *task, void *dst, uint64_t usrc, size_t len)
+{
+	return vm_rw(task->pid, dst, usrc, len, false);
+}
+
+int copy_to_user(const struct mock_task *task, uint64_t udst, const void *src, size_t len)
+{
+	return vm_rw(task->pid, (void *)src, udst, len, true);
+}
+
+int clear_user(const struct mock_task *task, uint64_t udst, size_t len)
+{
+	static const char zero[4096];
+
+	while (len) {
+		size_t n = len < sizeof(zero) ? len : sizeof(zero);
+		int rc = copy_to_user(task, udst, zero, n);
+
+		if (rc)
+			return rc;
+		udst += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int get_user_u32(const struct mock_task *task, uint32_t *val, uint64_t usrc)
+{
+	return copy_from_user(task, val, usrc, sizeof(*val));
+}
+
+/* The kernel's copy_struct_from_user(): zero-extend, E2BIG on a non-zero tail. */
+int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
+			  uint64_t usrc, size_t usize)
+{
+	size_t size = usize < ksize ? usize : ksize;
+	int rc;
+
+	if (usize > ksize) {
+		uint64_t pos = usrc + ksize;
+		size_t rest = usize - ksize;
+		unsigned char buf[256];
+
+		while (rest) {
+			size_t n = rest < sizeof(buf) ? rest : sizeof(buf);
+			size_t i;
+
+			rc = copy_from_user(task, buf, pos, n);
+			if (rc)
+				return rc;
+			for (i = 0; i != n; i++)
+				if (buf[i])
+					return -E2BIG;
+			pos += n;
+			rest -= n;
+		}
+	}
+	memset(dst, 0, ksize);
+	return copy_from_user(task, dst, usrc, size);
+}
+
+bool mock_mm_alive(const struct mock_mm *mm)
+{
+	if (mm->pidfd < 0)
+		return false;
+	return syscall(SYS_pidfd_send_signal, mm->pidfd, 0, NULL, 0) == 0;
+}
+
+int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len)
+{
+	if (!mock_mm_alive(mm))
+		return -EFAULT;
+	return vm_rw(mm->pid, dst, usrc, len, false);
+}
+
+int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len)
+{
+	if (!mock_mm_alive(mm))
+		return -EFAULT;
+	return vm_rw(mm->pid, (void *)src, udst, len, true);
+}
+
+long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages)
+{
+	enum { BATCH = 256 };
+	struct iovec local[BATCH], remote[BATCH];
+	unsigned char sink[BATCH];
+	size_t done = 0;
+
+	if (!mock_mm_alive(mm))
+		return -EFAULT;
+	while (done < npages) {
+		size_t n = npages - done < BATCH ? npages - done : BATCH;
+		ssize_t got;
+		size_t i;
+
+		for (i = 0; i != n; i++) {
+			local[i].iov_base = &sink[i];
+			local[i].iov_len = 1;
+			remote[i].iov_base = (void *)(uintptr_t)(uaddr + (done + i) * PAGE_SIZE);
+			remote[i].iov_len = 1;
+		}
+		got = process_vm_readv(mm->pid, local, n, remote, n, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EFAULT)
+				return (long)done;
+			return -EFAULT;
+		}
+		done += (size_t)got;
+		if ((size_t)got != n)
+			return (long)done;
+	}
+	return (long)done;
+}
+
+int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	key->dev = 0;
+	key->ino = 0;
+	key->off = va;
+	*is_file = false;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -EFAULT;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, off, ino;
+		unsigned int maj, min;
+		char perms[8];
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &lo, &hi, perms, &off, &maj,
+			   &min, &ino) != 7)
+			continue;
+		if (va < lo || va >= hi)
+			continue;
+		/* Only shared file mappings alias the file's pages */
+		if (ino && perms[3] == 's') {
+			key->dev = makedev(maj, min);
+			key->ino = ino;
+			key->off = off + (va - lo);
+			*is_file = true;
+		}
+		break;
+	}
+	fclose(f);
+	return 0;
+}
+
+int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,
+			uint64_t *dev, uint64_t *ino)
+{
+	char path[64];
+	struct stat st;
+	int ofd;
+
+	if (fd < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)task->pid, fd);
+	ofd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (ofd < 0 && writable)
+		ofd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ofd < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	if (fstat(ofd, &st) || !S_ISREG(st.st_mode)) {
+		close(ofd);
+		return -EINVAL;
+	}
+	*out_fd = ofd;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+bool mock_task_capable(const struct mock_task *task, int cap)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t caps;
+
+	caps = cap_get_pid(task->tid ? task->tid : task->pid);
+	if (!caps)
+		return false;
+	if (cap_get_flag(caps, (cap_value_t)cap, CAP_EFFECTIVE, &v))
+		v = CAP_CLEAR;
+	cap_free(caps);
+	return v == CAP_SET;
+}
+
+int mock_task_memlock_limit(pid_t pid, uint64_t *limit_pages)
+{
+	struct rlimit rl;
+
+	if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &rl))
+		return -errno;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		*limit_pages = UINT64_MAX;
+	else
+		*limit_pages = (uint64_t)rl.rlim_cur >> PAGE_SHIFT;
+	return 0;
+}
