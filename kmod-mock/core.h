@@ -56,6 +56,20 @@ int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **o
 void mock_kernel_free(struct mock_kernel *k);
 
 /*
+ * Some calls name other files by fd number (the selftest's access fd in
+ * IOMMU_TEST_CMD). Only the server knows which mock_file a caller's fd is, so
+ * it registers a lookup: return the mock_file behind @fd of @task, or NULL
+ * when it is not a mock fd (the call then fails with -EBADFD).
+ */
+typedef struct mock_file *(*mock_fget_fn)(void *priv, const struct mock_task *task, int fd);
+
+void mock_kernel_set_fget(struct mock_kernel *k, mock_fget_fn fn, void *priv);
+
+/* Pages pinned (VmPin) and locked (VmLck) on behalf of process @pid, in pages. */
+void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
+			   uint64_t *locked);
+
+/*
  * open(2) of @path ("/dev/iommu", later "/dev/vfio/devices/vfioN").
  * Returns 0 and a new file, -ENOENT if the path is not a mock device, or another
  * negative errno.

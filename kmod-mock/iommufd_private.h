@@ -14,7 +14,6 @@
 #include <sys/types.h>
 
 #include "core.h"
-#include "core_ext.h"
 #include "iommufd-uapi.h"
 #include "io_pagetable.h"
 

@@ -88,6 +88,32 @@ static struct mfile *file_find(uint64_t ino)
 	return NULL;
 }
 
+/*
+ * The mock file behind fd @fd of the calling process, for calls that name
+ * another file by number (the selftest's access fd). The caller's fd table
+ * is only visible through /proc: a mock fd is a socket whose inode we know.
+ */
+static struct mock_file *fget_by_proc(void *priv, const struct mock_task *task, int fd)
+{
+	char path[64], link[64];
+	unsigned long long ino;
+	struct mfile *mf;
+	ssize_t n;
+
+	(void)priv;
+	if (fd < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)task->pid, fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return NULL;
+	link[n] = '\0';
+	if (sscanf(link, "socket:[%llu]", &ino) != 1)
+		return NULL;
+	mf = file_find(ino);
+	return mf ? mf->file : NULL;
+}
+
 static void file_drop(size_t i)
 {
 	struct mock_file *f = files[i].file;
@@ -548,6 +574,7 @@ int main(int argc, char **argv)
 		warn_errno("cannot create the mock kernel", -err);
 		return 1;
 	}
+	mock_kernel_set_fget(kern, fget_by_proc, NULL);
 
 	if (!foreground) {
 		int p[2];

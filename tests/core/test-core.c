@@ -23,7 +23,6 @@
 #include <cmocka.h>
 
 #include "core.h"
-#include "core_ext.h"
 #include "iommufd-uapi.h"
 #include "iommufd_test.h"
 
