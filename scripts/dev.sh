@@ -70,6 +70,9 @@ test_all() {
 	setup gcc gcc --werror
 	run_tests "$builds/gcc" || rc=1
 
+	log "valgrind memcheck over the library suites and the example (gcc build)"
+	run_tests "$builds/gcc" --setup valgrind --suite lib --suite examples || rc=1
+
 	log "clang build, -Werror, all suites but the kernel selftest"
 	setup clang clang --werror -Dkselftest=disabled
 	run_tests "$builds/clang" || rc=1
