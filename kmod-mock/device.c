@@ -71,10 +71,9 @@ static int device_auto_get_domain(struct iommufd_device *idev, struct iommufd_io
 		return 0;
 	}
 
-	errno = ENOMEM;
-	hwpt = iommufd_hwpt_paging_alloc(ictx, ioas, idev, 0, true);
+	hwpt = iommufd_hwpt_paging_alloc(ictx, ioas, idev, 0, true, NULL, &rc);
 	if (!hwpt)
-		return -errno;
+		return rc;
 	hwpt->auto_domain = true;
 	rc = hwpt_attach_dev(hwpt, idev);
 	if (rc) {
@@ -86,14 +85,17 @@ static int device_auto_get_domain(struct iommufd_device *idev, struct iommufd_io
 	return 0;
 }
 
-int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id)
+struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, uint32_t id)
+{
+	return (struct iommufd_device *)iommufd_get_object(ictx, id, IOMMUFD_OBJ_DEVICE);
+}
+
+static int device_do_attach(struct iommufd_device *idev, uint32_t *pt_id)
 {
 	struct iommufd_ctx *ictx = idev->obj.ictx;
 	struct iommufd_object *pt_obj;
 	int rc;
 
-	if (idev->hwpt)
-		return -EBUSY;
 	pt_obj = iommufd_get_object(ictx, *pt_id, IOMMUFD_OBJ_ANY);
 	if (!pt_obj)
 		return -ENOENT;
@@ -113,6 +115,22 @@ int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id)
 	return rc;
 }
 
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id)
+{
+	if (idev->hwpt)
+		return -EBUSY;
+	return device_do_attach(idev, pt_id);
+}
+
+static void hwpt_drop_dev(struct iommufd_device *idev, struct iommufd_hwpt_paging *hwpt)
+{
+	hwpt->nr_devices--;
+	if (hwpt->auto_domain && !hwpt->nr_devices)
+		(void)iommufd_object_remove(idev->obj.ictx, &hwpt->obj, 0);
+	else
+		hwpt->obj.users--;
+}
+
 void iommufd_device_detach(struct iommufd_device *idev)
 {
 	struct iommufd_hwpt_paging *hwpt = idev->hwpt;
@@ -120,11 +138,86 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	if (!hwpt)
 		return;
 	idev->hwpt = NULL;
-	hwpt->nr_devices--;
-	if (hwpt->auto_domain && !hwpt->nr_devices)
-		(void)iommufd_object_remove(idev->obj.ictx, &hwpt->obj, 0);
-	else
-		hwpt->obj.users--;
+	hwpt_drop_dev(idev, hwpt);
+}
+
+/*
+ * Move an attached device to @pt_id (IOAS or paging HWPT) without a window
+ * where it is detached: the new attachment is made first, then the old one
+ * (an automatic domain dies with its last device) is dropped.
+ */
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id)
+{
+	struct iommufd_hwpt_paging *old = idev->hwpt;
+	int rc;
+
+	if (!old)
+		return -EINVAL;
+	idev->hwpt = NULL;
+	rc = device_do_attach(idev, pt_id);
+	if (rc) {
+		idev->hwpt = old;
+		return rc;
+	}
+	hwpt_drop_dev(idev, old);
+	return 0;
+}
+
+/* ---------------- IOMMU_GET_HW_INFO ---------------- */
+
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	struct iommu_test_hw_info info = { .test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL };
+	struct iommufd_device *idev;
+	uint32_t data_len = sizeof(info), copy_len;
+	int rc;
+
+	if (cmd->flags & ~(uint32_t)IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	/* drivers take no random input type */
+	if (!(cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE))
+		cmd->in_data_type = IOMMU_HW_INFO_TYPE_DEFAULT;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
+	if (!idev)
+		return -ENOENT;
+
+	/* the mock driver's hw_info() */
+	if (cmd->in_data_type != IOMMU_HW_INFO_TYPE_DEFAULT &&
+	    cmd->in_data_type != IOMMU_HW_INFO_TYPE_SELFTEST) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	cmd->out_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;
+
+	copy_len = cmd->data_len < data_len ? cmd->data_len : data_len;
+	if (copy_to_user(ucmd->task, cmd->data_uptr, &info, copy_len)) {
+		rc = -EFAULT;
+		goto out_put;
+	}
+	/* a bigger user buffer gets zeroes past what the kernel has */
+	if (copy_len < cmd->data_len &&
+	    clear_user(ucmd->task, cmd->data_uptr + copy_len, cmd->data_len - copy_len)) {
+		rc = -EFAULT;
+		goto out_put;
+	}
+	cmd->data_len = data_len;
+
+	cmd->out_capabilities = 0;
+	if (!(idev->mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	/* the mock device is not PCI: ATS is never usable */
+	cmd->out_capabilities |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+	cmd->out_max_pasid_log2 = 0;
+	if (idev->mdev->flags & MOCK_FLAGS_DEVICE_PASID)
+		cmd->out_max_pasid_log2 = MOCK_PASID_WIDTH;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(ucmd->ictx, &idev->obj);
+	return rc;
 }
 
 /* ---------------- accesses ---------------- */

@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * hw_pagetable.c - HWPT objects (the kernel's hw_pagetable.c). For now only
- * paging HWPTs holding a mock domain, created automatically when a device
- * attaches to an IOAS (auto domains) — IOMMU_HWPT_ALLOC and nested HWPTs
- * slot in here later.
+ * hw_pagetable.c - HWPT objects (the kernel's hw_pagetable.c): paging HWPTs
+ * holding a mock domain, created automatically when a device attaches to an
+ * IOAS (auto domains) or explicitly with IOMMU_HWPT_ALLOC, and their dirty
+ * tracking (SET_DIRTY_TRACKING, GET_DIRTY_BITMAP).
+ *
+ * The mock domain is the 7.3 selftest's "amdv1_mock" page table seen from
+ * outside: MOCK_IOMMUPT_DEFAULT has 2 KiB IO pages and the mock aperture;
+ * MOCK_IOMMUPT_HUGE has PAGE_SIZE and 1 MiB pages and the format's whole
+ * input range. Nothing is stored per PTE except dirty bits: a mapped PTE is
+ * PAGE_SIZE, or 1 MiB in a HUGE domain when one area covers the whole 1 MiB
+ * block (what the real table would use for such a mapping).
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "iommufd_private.h"
 #include "iommufd_test.h"
+
+/* Input address bits of the amdv1 mock format with starting level 2 (2 KiB granule). */
+#define MOCK_HUGE_APERTURE_LAST ((1ULL << 38) - 1)
 
 static void hwpt_unlink(struct iommufd_hwpt_paging *hwpt)
 {
@@ -23,8 +34,14 @@ static void hwpt_unlink(struct iommufd_hwpt_paging *hwpt)
 	}
 }
 
+static void mock_domain_free_dirty(struct mock_domain *domain)
+{
+	mock_domain_clear_dirty(domain, 0, UINT64_MAX);
+}
+
 static void hwpt_paging_teardown(struct iommufd_hwpt_paging *hwpt, bool domain_added)
 {
+	mock_domain_free_dirty(&hwpt->domain);
 	if (!hwpt->ioas)
 		return;
 	if (domain_added) {
@@ -52,39 +69,361 @@ void iommufd_hwpt_paging_abort(struct iommufd_object *obj)
 	hwpt_paging_teardown(hwpt, added);
 }
 
+/* The mock driver's domain_alloc_paging_flags(): validate and shape the domain. */
+static int mock_domain_init(struct mock_domain *domain, struct iommufd_device *idev,
+			    uint32_t flags, const struct iommu_hwpt_selftest *cfg)
+{
+	const uint32_t paging_flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+				      IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
+	bool has_dirty = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+
+	if ((flags & ~paging_flags) ||
+	    (has_dirty && (idev->mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY)))
+		return -EOPNOTSUPP;
+
+	domain->flags = flags;
+	domain->pagetable_type = cfg ? cfg->pagetable_type : MOCK_IOMMUPT_DEFAULT;
+	domain->dirty_tracking = has_dirty;
+	switch (domain->pagetable_type) {
+	case MOCK_IOMMUPT_DEFAULT:
+		domain->aperture_start = MOCK_APERTURE_START;
+		domain->aperture_last = MOCK_APERTURE_LAST;
+		domain->pgsize = MOCK_PAGE_SIZE;
+		return 0;
+	case MOCK_IOMMUPT_HUGE:
+		/* only huge pages, plus PAGE_SIZE so iommufd accepts the domain */
+		domain->aperture_start = 0;
+		domain->aperture_last = MOCK_HUGE_APERTURE_LAST;
+		domain->pgsize = PAGE_SIZE;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
 /*
  * Allocate a paging HWPT with a mock domain on @ioas and fill it with every
- * area. The object is not finalized: the caller does that (or aborts).
+ * area. The object is not finalized: the caller does that (or aborts). On
+ * failure returns NULL with the errno in *err.
  */
 struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
 						      struct iommufd_ioas *ioas,
 						      struct iommufd_device *idev, uint32_t flags,
-						      bool immediate_attach)
+						      bool immediate_attach,
+						      const struct iommu_hwpt_selftest *cfg,
+						      int *err)
 {
+	const uint32_t valid_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
+				     IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_FAULT_ID_VALID |
+				     IOMMU_HWPT_ALLOC_PASID;
 	struct iommufd_hwpt_paging *hwpt;
 	int rc;
 
-	(void)idev;
-	(void)immediate_attach;
-	hwpt = (struct iommufd_hwpt_paging *)iommufd_object_alloc(ictx, sizeof(*hwpt),
-								   IOMMUFD_OBJ_HWPT_PAGING);
-	if (!hwpt)
-		return NULL;
-	hwpt->ioas = ioas;
-	ioas->obj.users++;
-	hwpt->domain.aperture_start = MOCK_APERTURE_START;
-	hwpt->domain.aperture_last = MOCK_APERTURE_LAST;
-	hwpt->domain.pgsize = MOCK_PAGE_SIZE;
-	hwpt->domain.flags = flags;
-	hwpt->enforce_cache_coherency = true;
-
-	rc = iopt_table_add_domain(&ioas->iopt, &hwpt->domain);
-	if (rc) {
-		iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
-		errno = -rc;
+	(void)immediate_attach; /* mock domains are complete without an attach */
+	if (flags & ~valid_flags) {
+		*err = -EOPNOTSUPP;
 		return NULL;
 	}
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    (idev->mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if ((flags & IOMMU_HWPT_FAULT_ID_VALID) && (flags & IOMMU_HWPT_ALLOC_NEST_PARENT)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+
+	hwpt = (struct iommufd_hwpt_paging *)iommufd_object_alloc(ictx, sizeof(*hwpt),
+								   IOMMUFD_OBJ_HWPT_PAGING);
+	if (!hwpt) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	hwpt->ioas = ioas;
+	ioas->obj.users++;
+	hwpt->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+	hwpt->enforce_cache_coherency = true;
+
+	rc = mock_domain_init(&hwpt->domain, idev, flags & ~(uint32_t)IOMMU_HWPT_FAULT_ID_VALID,
+			      cfg);
+	if (rc)
+		goto out_abort;
+	rc = iopt_table_add_domain(&ioas->iopt, &hwpt->domain);
+	if (rc)
+		goto out_abort;
 	hwpt->next_in_ioas = ioas->hwpt_list;
 	ioas->hwpt_list = hwpt;
 	return hwpt;
+
+out_abort:
+	iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
+	*err = rc;
+	return NULL;
+}
+
+struct iommufd_hwpt_paging *iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, uint32_t id)
+{
+	return (struct iommufd_hwpt_paging *)iommufd_get_object(ictx, id,
+								 IOMMUFD_OBJ_HWPT_PAGING);
+}
+
+/* iommu_copy_struct_from_user() of the selftest HWPT data (minimum: iotlb). */
+static int copy_hwpt_selftest(struct iommufd_ucmd *ucmd, const struct iommu_hwpt_alloc *cmd,
+			      struct iommu_hwpt_selftest *cfg)
+{
+	if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST)
+		return -EINVAL;
+	if (cmd->data_len < offsetofend(struct iommu_hwpt_selftest, iotlb))
+		return -EINVAL;
+	if (!cmd->data_uptr)
+		return -EFAULT;
+	return copy_struct_from_user(ucmd->task, cfg, sizeof(*cfg), cmd->data_uptr,
+				     cmd->data_len);
+}
+
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_hwpt_paging *hwpt;
+	struct iommu_hwpt_selftest cfg;
+	struct iommufd_object *pt_obj;
+	struct iommufd_device *idev;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
+	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
+		return -EINVAL;
+
+	idev = iommufd_get_device(ictx, cmd->dev_id);
+	if (!idev)
+		return -ENOENT;
+	pt_obj = iommufd_get_object(ictx, cmd->pt_id, IOMMUFD_OBJ_ANY);
+	if (!pt_obj) {
+		rc = -EINVAL;
+		goto out_put_idev;
+	}
+
+	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_IOAS: {
+		const struct iommu_hwpt_selftest *pcfg = NULL;
+
+		if (cmd->data_len) {
+			/* the mock driver takes its own type (or NONE) for paging domains */
+			if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST) {
+				rc = -EOPNOTSUPP;
+				goto out_put_pt;
+			}
+			rc = copy_hwpt_selftest(ucmd, cmd, &cfg);
+			if (rc)
+				goto out_put_pt;
+			pcfg = &cfg;
+		}
+		hwpt = iommufd_hwpt_paging_alloc(ictx, (struct iommufd_ioas *)pt_obj, idev,
+						 cmd->flags, false, pcfg, &rc);
+		if (!hwpt)
+			goto out_put_pt;
+		break;
+	}
+	case IOMMUFD_OBJ_HWPT_PAGING:
+		/* nested mock HWPTs are not modelled yet */
+		rc = -EOPNOTSUPP;
+		goto out_put_pt;
+	default:
+		rc = -EINVAL;
+		goto out_put_pt;
+	}
+
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		/* no fault queues yet: every id is unknown */
+		rc = -ENOENT;
+		goto out_hwpt;
+	}
+
+	cmd->out_hwpt_id = hwpt->obj.id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_hwpt;
+	iommufd_object_finalize(ictx, &hwpt->obj);
+	goto out_put_pt;
+
+out_hwpt:
+	iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
+out_put_pt:
+	iommufd_put_object(ictx, pt_obj);
+out_put_idev:
+	iommufd_put_object(ictx, &idev->obj);
+	return rc;
+}
+
+/* ---------------- dirty tracking ---------------- */
+
+/* The IO PTE that maps @iova, as [*first, *last]; false if @iova is not mapped. */
+static bool mock_domain_pte(struct mock_domain *domain, uint64_t iova, uint64_t *first,
+			    uint64_t *last)
+{
+	struct iopt_area *area;
+
+	if (!domain->iopt)
+		return false;
+	area = iopt_area_iter_first(domain->iopt, iova, iova);
+	if (!area || !area->pages || !area->storage_domain)
+		return false;
+	if (domain->pagetable_type == MOCK_IOMMUPT_HUGE) {
+		uint64_t b = iova & ~(uint64_t)(MOCK_HUGE_PAGE_SIZE - 1);
+
+		if (iopt_area_iova(area) <= b &&
+		    iopt_area_last_iova(area) >= b + MOCK_HUGE_PAGE_SIZE - 1) {
+			*first = b;
+			*last = b + MOCK_HUGE_PAGE_SIZE - 1;
+			return true;
+		}
+	}
+	*first = iova & PAGE_MASK;
+	*last = *first + PAGE_SIZE - 1;
+	return true;
+}
+
+bool mock_domain_set_dirty(struct mock_domain *domain, uint64_t iova)
+{
+	struct interval_tree_node *n;
+	uint64_t first, last;
+
+	if (!mock_domain_pte(domain, iova, &first, &last))
+		return false;
+	if (interval_tree_iter_first(&domain->dirty, first, last))
+		return true;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return false;
+	n->start = first;
+	n->last = last;
+	interval_tree_insert(n, &domain->dirty);
+	return true;
+}
+
+void mock_domain_clear_dirty(struct mock_domain *domain, uint64_t first, uint64_t last)
+{
+	struct interval_tree_node *n;
+
+	while ((n = interval_tree_iter_first(&domain->dirty, first, last))) {
+		interval_tree_remove(n, &domain->dirty);
+		free(n);
+	}
+}
+
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *hwpt;
+	bool enable;
+	int rc = 0;
+
+	if (cmd->flags & ~(uint32_t)IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
+		return -EOPNOTSUPP;
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, cmd->hwpt_id);
+	if (!hwpt)
+		return -ENOENT;
+	enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	if (!hwpt->domain.dirty_tracking) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	/* a clean snapshot: enabling starts with no dirty PTEs */
+	if (enable)
+		mock_domain_free_dirty(&hwpt->domain);
+	hwpt->domain.dirty_enabled = enable;
+out_put:
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	return rc;
+}
+
+static int check_dirty_range(struct io_pagetable *iopt,
+			     const struct iommu_hwpt_get_dirty_bitmap *cmd, uint64_t *last_iova)
+{
+	uint64_t pgsize = iopt->iova_alignment;
+
+	if (!cmd->length)
+		return -EINVAL;
+	if (__builtin_add_overflow(cmd->iova, cmd->length - 1, last_iova))
+		return -EOVERFLOW;
+	if ((cmd->iova & (pgsize - 1)) || ((*last_iova + 1) & (pgsize - 1)))
+		return -EINVAL;
+	if (!cmd->page_size)
+		return -EINVAL;
+	if ((cmd->iova & (cmd->page_size - 1)) || ((*last_iova + 1) & (cmd->page_size - 1)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Set bits [first, last] of the user bitmap at @ubitmap (little-endian u64 words). */
+static int user_bitmap_set(const struct mock_task *task, uint64_t ubitmap, uint64_t first,
+			   uint64_t last)
+{
+	uint64_t b0 = first / 8, b1 = last / 8, i;
+	unsigned char buf[256];
+
+	for (i = b0; i <= b1; i += sizeof(buf)) {
+		size_t n = b1 - i + 1 < sizeof(buf) ? (size_t)(b1 - i + 1) : sizeof(buf);
+		size_t j;
+		int rc;
+
+		rc = copy_from_user(task, buf, ubitmap + i, n);
+		if (rc)
+			return rc;
+		for (j = 0; j != n; j++) {
+			uint64_t bit = (i + j) * 8, k;
+
+			for (k = 0; k != 8; k++)
+				if (bit + k >= first && bit + k <= last)
+					buf[j] |= (unsigned char)(1U << k);
+		}
+		rc = copy_to_user(task, ubitmap + i, buf, n);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *hwpt;
+	struct interval_tree_node *n, *next;
+	uint64_t last_iova;
+	int rc;
+
+	if ((cmd->flags & ~(uint32_t)IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, cmd->hwpt_id);
+	if (!hwpt)
+		return -ENOENT;
+	rc = check_dirty_range(&hwpt->ioas->iopt, cmd, &last_iova);
+	if (rc)
+		goto out_put;
+	if (!hwpt->domain.dirty_tracking) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	for (n = interval_tree_iter_first(&hwpt->domain.dirty, cmd->iova, last_iova); n;
+	     n = next) {
+		uint64_t s = n->start > cmd->iova ? n->start : cmd->iova;
+		uint64_t l = n->last < last_iova ? n->last : last_iova;
+
+		next = interval_tree_iter_next(&hwpt->domain.dirty, n, cmd->iova, last_iova);
+		rc = user_bitmap_set(ucmd->task, cmd->data, (s - cmd->iova) / cmd->page_size,
+				     (l - cmd->iova) / cmd->page_size);
+		if (rc)
+			goto out_put;
+		if (!(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)) {
+			interval_tree_remove(n, &hwpt->domain.dirty);
+			free(n);
+		}
+	}
+out_put:
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	return rc;
 }

@@ -509,6 +509,8 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start, uint
 		pages = area->pages;
 		area->pages = NULL;
 		iopt_area_unfill_domains(area, pages);
+		for (unsigned int i = 0; i != iopt->next_domain_id; i++)
+			mock_domain_clear_dirty(iopt->domains[i], area_first, area_last);
 		iopt_abort_area(area);
 		iopt_put_pages(pages);
 
@@ -716,6 +718,7 @@ int iopt_table_add_domain(struct io_pagetable *iopt, struct mock_domain *domain)
 
 	iopt->iova_alignment = new_iova_alignment;
 	iopt->domains[iopt->next_domain_id++] = domain;
+	domain->iopt = iopt;
 	return 0;
 
 out_reserved:
@@ -768,6 +771,8 @@ void iopt_table_remove_domain(struct io_pagetable *iopt, struct mock_domain *dom
 		iopt_unfill_all(iopt, NULL);
 	}
 	iopt_remove_reserved_iova(iopt, domain);
+	mock_domain_clear_dirty(domain, 0, UINT64_MAX);
+	domain->iopt = NULL;
 	(void)iopt_calculate_iova_alignment(iopt);
 }
 
@@ -828,4 +833,89 @@ void iopt_remove_access(struct io_pagetable *iopt, struct iommufd_access *access
 		}
 	}
 	(void)iopt_calculate_iova_alignment(iopt);
+}
+
+/* ---------------- splitting (VFIO type1 v1 unmap) ---------------- */
+
+/* Split @area so that @iova is the last IOVA of the first half. */
+static int iopt_area_split(struct iopt_area *area, uint64_t iova)
+{
+	struct io_pagetable *iopt = area->iopt;
+	uint64_t alignment = iopt->iova_alignment;
+	uint64_t start_iova = iopt_area_iova(area);
+	uint64_t last_iova = iopt_area_last_iova(area);
+	struct iopt_pages *pages = area->pages;
+	uint64_t new_start = iova + 1;
+	struct iopt_area *lhs, *rhs;
+	int rc;
+
+	if (iova == start_iova || iova == last_iova)
+		return 0;
+	if (!pages || area->prevent_access)
+		return -EBUSY;
+	if ((new_start & (alignment - 1)) ||
+	    (iopt_area_start_byte(area, new_start) & (alignment - 1)))
+		return -EINVAL;
+	/* accesses are not tracked finely enough to be split */
+	if (area->num_accesses)
+		return -EINVAL;
+	/* a domain may hold it in large IO pages */
+	if (area->storage_domain && !iopt->disable_large_pages)
+		return -EINVAL;
+
+	lhs = mock_should_fail(NULL) ? NULL : calloc(1, sizeof(*lhs));
+	rhs = lhs ? calloc(1, sizeof(*rhs)) : NULL;
+	if (!rhs) {
+		free(lhs);
+		return -ENOMEM;
+	}
+
+	interval_tree_remove(&area->node, &iopt->area_itree);
+	rc = iopt_insert_area(iopt, lhs, pages, start_iova, iopt_area_start_byte(area, start_iova),
+			      new_start - start_iova, area->iommu_prot);
+	if (rc)
+		goto err_insert;
+	rc = iopt_insert_area(iopt, rhs, pages, new_start, iopt_area_start_byte(area, new_start),
+			      last_iova - new_start + 1, area->iommu_prot);
+	if (rc)
+		goto err_remove_lhs;
+
+	if (area->storage_domain) {
+		interval_tree_remove(&area->pages_node, &pages->domains_itree);
+		interval_tree_insert(&lhs->pages_node, &pages->domains_itree);
+		interval_tree_insert(&rhs->pages_node, &pages->domains_itree);
+	}
+	lhs->storage_domain = area->storage_domain;
+	rhs->storage_domain = area->storage_domain;
+	lhs->pages = pages;
+	rhs->pages = pages;
+	iopt_get_pages_ref(pages);
+	free(area);
+	/* the pages are unchanged: nothing to redo in domains or pins */
+	return 0;
+
+err_remove_lhs:
+	interval_tree_remove(&lhs->node, &iopt->area_itree);
+err_insert:
+	interval_tree_insert(&area->node, &iopt->area_itree);
+	free(lhs);
+	free(rhs);
+	return rc;
+}
+
+int iopt_cut_iova(struct io_pagetable *iopt, const uint64_t *iovas, size_t num_iovas)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i != num_iovas; i++) {
+		struct iopt_area *area = iopt_area_iter_first(iopt, iovas[i], iovas[i]);
+
+		if (!area)
+			continue;
+		rc = iopt_area_split(area, iovas[i]);
+		if (rc)
+			break;
+	}
+	return rc;
 }

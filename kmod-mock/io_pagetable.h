@@ -9,6 +9,7 @@
 #define KMOD_MOCK_IO_PAGETABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -176,6 +177,8 @@ int iopt_map_pages(const struct mock_task *task, struct io_pagetable *iopt,
 int iopt_unmap_iova(struct io_pagetable *iopt, uint64_t iova, uint64_t length,
 		    uint64_t *unmapped);
 int iopt_unmap_all(struct io_pagetable *iopt, uint64_t *unmapped);
+/* Split the areas containing each of @iovas so that the IOVA ends an area. */
+int iopt_cut_iova(struct io_pagetable *iopt, const uint64_t *iovas, size_t num_iovas);
 int iopt_set_allow_iova(struct io_pagetable *iopt, struct interval_tree_root *allowed);
 int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last,
 		      void *owner);

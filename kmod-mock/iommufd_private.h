@@ -16,6 +16,7 @@
 #include "core.h"
 #include "iommufd-uapi.h"
 #include "io_pagetable.h"
+#include "iommufd_test.h"
 
 /* Largest automatic IOVA alignment (the kernel's HPAGE_SIZE with THP). */
 #define MOCK_HPAGE_SIZE (2UL * 1024 * 1024)
@@ -37,7 +38,10 @@ struct mock_file {
 	enum mock_file_type type;
 	struct mock_kernel *k;
 	int oflags;
+	bool released; /* mock_release() ran: the server no longer holds it */
 	void *private_data;
+	/* every file of the kernel, so mock_kernel_free() can release what is left */
+	struct mock_file *next, *prev;
 };
 
 enum iommufd_object_type {
@@ -128,6 +132,7 @@ struct mock_kernel {
 	uint32_t next_mock_dev_id;
 	mock_fget_fn fget;
 	void *fget_priv;
+	struct mock_file *files; /* every live mock_file */
 };
 
 struct iommufd_ucmd {
@@ -182,6 +187,8 @@ void iommufd_ctx_get(struct iommufd_ctx *ictx);
 void iommufd_ctx_put(struct iommufd_ctx *ictx);
 struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
 				  void *private_data, int oflags);
+/* Free a file that was never handed out, or whose owner is gone. */
+void mock_file_free(struct mock_file *f);
 struct mock_mm *mock_mm_get(struct mock_kernel *k, pid_t pid);
 void mock_mm_put(struct mock_kernel *k, struct mock_mm *mm);
 struct mock_user *mock_user_get(struct mock_kernel *k, uid_t uid);
@@ -216,7 +223,11 @@ struct mock_domain {
 	uint64_t aperture_last;
 	uint64_t pgsize; /* smallest IO page */
 	uint32_t flags;
-	bool dirty_tracking;
+	uint32_t pagetable_type; /* MOCK_IOMMUPT_* */
+	bool dirty_tracking;     /* has dirty ops (allocated with DIRTY_TRACKING) */
+	bool dirty_enabled;      /* IOMMU_HWPT_SET_DIRTY_TRACKING on */
+	struct io_pagetable *iopt; /* the table it is in, NULL if none */
+	struct interval_tree_root dirty; /* dirty IO PTEs, one node per PTE */
 };
 
 struct iommufd_hwpt_paging {
@@ -233,6 +244,7 @@ struct iommufd_hwpt_paging {
 struct mock_dev {
 	uint32_t id;
 	uint32_t flags;
+	uint32_t cache[MOCK_DEV_CACHE_NUM]; /* vIOMMU-invalidated cache slots */
 };
 
 struct iommufd_device {
@@ -254,13 +266,26 @@ struct iommufd_access {
 struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
 						      struct iommufd_ioas *ioas,
 						      struct iommufd_device *idev, uint32_t flags,
-						      bool immediate_attach);
+						      bool immediate_attach,
+						      const struct iommu_hwpt_selftest *cfg,
+						      int *err);
+struct iommufd_hwpt_paging *iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, uint32_t id);
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+/* Mark the IO PTE mapping @iova dirty (TEST_OP_DIRTY); false if nothing maps it. */
+bool mock_domain_set_dirty(struct mock_domain *domain, uint64_t iova);
+/* The PTEs of [first, last] went away (unmap). */
+void mock_domain_clear_dirty(struct mock_domain *domain, uint64_t first, uint64_t last);
+struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, uint32_t id);
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx, struct mock_dev *mdev);
 void iommufd_device_unbind(struct iommufd_device *idev);
 int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id);
 void iommufd_device_detach(struct iommufd_device *idev);
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id);
 void iommufd_device_destroy(struct iommufd_object *obj);
 
 struct iommufd_access *iommufd_access_create(struct iommufd_ctx *ictx, bool needs_pin,
@@ -286,6 +311,7 @@ void iommufd_selftest_destroy(struct iommufd_object *obj);
 void iommufd_test_access_file_release(struct mock_file *f);
 
 /* ---- vfio_compat.c ---- */
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsigned long arg,
 			struct mock_call *call);
 

@@ -236,8 +236,25 @@ int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **o
 
 void mock_kernel_free(struct mock_kernel *k)
 {
+	struct mock_file *f;
+
 	if (!k)
 		return;
+	/*
+	 * Files the server still holds are released as on a close. Releasing
+	 * one may free others (an access file holds its context), so restart
+	 * the walk each time.
+	 */
+	for (;;) {
+		for (f = k->files; f && f->released; f = f->next)
+			;
+		if (!f)
+			break;
+		mock_release(f);
+	}
+	/* Released files a refcount bug kept alive: leak-free exit anyway */
+	while (k->files)
+		mock_file_free(k->files);
 	while (k->mms) {
 		struct mock_mm *mm = k->mms;
 
@@ -267,7 +284,24 @@ struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type typ
 	f->k = k;
 	f->oflags = oflags;
 	f->private_data = private_data;
+	f->next = k->files;
+	if (k->files)
+		k->files->prev = f;
+	k->files = f;
 	return f;
+}
+
+void mock_file_free(struct mock_file *f)
+{
+	if (!f)
+		return;
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		f->k->files = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	free(f);
 }
 
 int mock_open(struct mock_kernel *k, const char *path, int oflags,
@@ -504,7 +538,7 @@ static void iommufd_ctx_destroy(struct iommufd_ctx *ictx)
 			break; /* a users refcount bug: leak rather than crash */
 	}
 	free(ictx->objects);
-	free(ictx->file);
+	mock_file_free(ictx->file);
 	free(ictx);
 }
 
@@ -516,8 +550,9 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 
 void mock_release(struct mock_file *f)
 {
-	if (!f)
+	if (!f || f->released)
 		return;
+	f->released = true;
 	switch (f->type) {
 	case MOCK_FILE_IOMMUFD:
 		/* the ctx frees the file struct when its last reference goes */
@@ -529,7 +564,7 @@ void mock_release(struct mock_file *f)
 	default:
 		break;
 	}
-	free(f);
+	mock_file_free(f);
 }
 
 /* ---------------- IOMMU_OPTION ---------------- */
@@ -574,6 +609,11 @@ union ucmd_buffer {
 	struct iommu_ioas_change_process change_process;
 	struct iommu_option option;
 	struct iommu_test_cmd test;
+	struct iommu_hwpt_alloc hwpt;
+	struct iommu_hw_info info;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
+	struct iommu_vfio_ioas vfio_ioas;
 	/* room for the structs of later ioctls */
 	unsigned char pad[256];
 };
@@ -595,6 +635,12 @@ struct iommufd_ioctl_op {
 
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info, __reserved),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, iommufd_hwpt_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
 	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl, struct iommu_ioas_alloc,
 		 out_ioas_id),
 	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
@@ -609,6 +655,7 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap, length),
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
 	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
+	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas, __reserved),
 };
 
 _Static_assert(sizeof(union ucmd_buffer) >= sizeof(struct iommu_test_cmd), "ucmd_buffer");

@@ -13,9 +13,14 @@
 #include <stdlib.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "iommufd_private.h"
+
+/* statfs f_type of the filesystems whose pages memfd_pin_folios() pins */
+#define MOCK_TMPFS_MAGIC 0x01021994
+#define MOCK_HUGETLBFS_MAGIC 0x958458f6
 
 struct iopt_pages_access {
 	struct interval_tree_node node;
@@ -212,10 +217,14 @@ static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t la
 		if (got < 0 || (uint64_t)got != n)
 			return -EFAULT;
 	} else {
+		struct statfs sfs;
 		struct stat st;
 
-		if (fstat(pages->file_fd, &st))
+		if (fstat(pages->file_fd, &st) || fstatfs(pages->file_fd, &sfs))
 			return -EFAULT;
+		/* memfd_pin_folios(): shmem or hugetlbfs only, all inside the file */
+		if (sfs.f_type != MOCK_TMPFS_MAGIC && sfs.f_type != MOCK_HUGETLBFS_MAGIC)
+			return -EINVAL;
 		if (pages->start + last * PAGE_SIZE >= (uint64_t)st.st_size)
 			return -EINVAL;
 	}

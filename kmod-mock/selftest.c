@@ -65,6 +65,8 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test
 	}
 	sobj->mdev->flags = dev_flags;
 	sobj->mdev->id = ictx->k->next_mock_dev_id++;
+	for (unsigned int i = 0; i != MOCK_DEV_CACHE_NUM; i++)
+		sobj->mdev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
 
 	sobj->idev = iommufd_device_bind(ictx, sobj->mdev);
 	if (!sobj->idev) {
@@ -109,6 +111,86 @@ void iommufd_selftest_destroy(struct iommufd_object *obj)
 	}
 }
 
+static struct selftest_obj *iommufd_test_get_selftest_obj(struct iommufd_ctx *ictx,
+							  uint32_t id)
+{
+	struct iommufd_object *obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_SELFTEST);
+
+	if (!obj)
+		return NULL;
+	if (((struct selftest_obj *)obj)->type != TYPE_IDEV) {
+		iommufd_put_object(ictx, obj);
+		return NULL;
+	}
+	return (struct selftest_obj *)obj;
+}
+
+static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd, uint32_t device_id,
+					    uint32_t pt_id, struct iommu_test_cmd *cmd)
+{
+	struct selftest_obj *sobj;
+	int rc;
+
+	sobj = iommufd_test_get_selftest_obj(ucmd->ictx, device_id);
+	if (!sobj)
+		return -ENOENT;
+	rc = iommufd_device_replace(sobj->idev, &pt_id);
+	if (rc)
+		goto out_put;
+	cmd->mock_domain_replace.pt_id = pt_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, uint32_t mockpt_id, uint64_t iova,
+			      uint64_t length, uint64_t page_size, uint64_t uptr)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *hwpt;
+	uint64_t i, max, count = 0;
+	unsigned char *bits;
+	int rc;
+
+	if (!page_size || !length || iova % page_size || length % page_size || !uptr)
+		return -EINVAL;
+	max = length / page_size;
+	if (max > 16ULL * 1024 * 1024 * 8)
+		return -EOVERFLOW;
+
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, mockpt_id);
+	if (!hwpt)
+		return -ENOENT;
+	if (!hwpt->domain.dirty_enabled) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	bits = calloc(1, (max + 7) / 8);
+	if (!bits) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if (copy_from_user(ucmd->task, bits, uptr, (max + 7) / 8)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	for (i = 0; i != max; i++) {
+		if (!(bits[i / 8] & (1U << (i % 8))))
+			continue;
+		/* like the driver's set_dirty(): an unmapped IOVA is counted anyway */
+		(void)mock_domain_set_dirty(&hwpt->domain, iova + i * page_size);
+		count++;
+	}
+	cmd->dirty.out_nr_dirty = count;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	free(bits);
+out_put:
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	return rc;
+}
+
 static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd, uint32_t mockpt_id,
 				     uint64_t start, uint64_t length)
 {
@@ -126,6 +208,22 @@ static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd, uint32_t mockpt_
 		return -ENOENT;
 	rc = iopt_reserve_iova(&ioas->iopt, start, last, NULL);
 	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
+static int iommufd_test_dev_check_cache(struct iommufd_ucmd *ucmd, uint32_t idev_id,
+					unsigned int cache_id, uint32_t cache)
+{
+	struct iommufd_device *idev;
+	int rc = 0;
+
+	idev = (struct iommufd_device *)iommufd_get_object(ucmd->ictx, idev_id,
+							    IOMMUFD_OBJ_DEVICE);
+	if (!idev)
+		return -ENOENT;
+	if (cache_id > MOCK_DEV_CACHE_ID_MAX || idev->mdev->cache[cache_id] != cache)
+		rc = -EINVAL;
+	iommufd_put_object(ucmd->ictx, &idev->obj);
 	return rc;
 }
 
@@ -331,7 +429,7 @@ static int iommufd_test_create_access(struct iommufd_ucmd *ucmd, uint32_t ioas_i
 out_destroy:
 	iommufd_access_destroy(access);
 out_free:
-	free(staccess->file);
+	mock_file_free(staccess->file);
 	free(staccess);
 	return rc;
 }
@@ -505,6 +603,15 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
 		return iommufd_test_md_check_refs(ucmd, cmd->check_refs.uptr,
 						  cmd->check_refs.length, cmd->check_refs.refs);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return iommufd_test_mock_domain_replace(ucmd, cmd->id,
+							cmd->mock_domain_replace.pt_id, cmd);
+	case IOMMU_TEST_OP_DIRTY:
+		return iommufd_test_dirty(ucmd, cmd->id, cmd->dirty.iova, cmd->dirty.length,
+					  cmd->dirty.page_size, cmd->dirty.uptr);
+	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
+		return iommufd_test_dev_check_cache(ucmd, cmd->id, cmd->check_dev_cache.id,
+						    cmd->check_dev_cache.cache);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
 		return iommufd_test_create_access(ucmd, cmd->id, cmd->create_access.flags);
 	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:

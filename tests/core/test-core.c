@@ -28,6 +28,7 @@
 
 #define PAGE 4096UL
 #define BUF_PAGES 16
+#define PAGE_MASK_U64 (~(uint64_t)(PAGE - 1))
 
 struct env {
 	struct mock_kernel *k;
@@ -710,8 +711,9 @@ static void test_temp_memory_limit(void **state)
 	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &cmd), 0);
 	cmd.memory_limit.limit = 65536;
 	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &cmd), 0);
+	/* no page size, no length */
 	cmd.op = IOMMU_TEST_OP_DIRTY;
-	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &cmd), -EOPNOTSUPP);
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &cmd), -EINVAL);
 }
 
 static void test_map_file_change_process(void **state)
@@ -873,6 +875,305 @@ static void test_scale(void **state)
 	assert_int_equal(out, (uint64_t)(n / 2) * PAGE);
 }
 
+
+/* mock_kernel_free() with live files and objects releases them as closes would. */
+static void test_kernel_free_live(void **state)
+{
+	struct env *e = *state;
+	uint32_t ioas = ioas_alloc(e);
+	struct iommu_test_cmd acc = {
+		.size = sizeof(acc), .op = IOMMU_TEST_OP_CREATE_ACCESS, .id = ioas,
+		.create_access = { .flags = MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES },
+	};
+	uint64_t iova = 0;
+
+	assert_int_equal(mock_domain(e, ioas, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(ioas_map(e, ioas, e->buf, PAGE * 2, &iova, 0), 0);
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &acc), 0);
+	/* the iommufd goes first: the access keeps the context alive */
+	mock_release(e->f);
+	e->f = NULL;
+	mock_kernel_free(e->k);
+	e->k = NULL;
+	memset(e->fds, 0, sizeof(e->fds));
+}
+
+/* Mapping a file pins nothing without a domain: past the end is only caught on pinning. */
+static void test_map_file_no_domain(void **state)
+{
+	struct env *e = *state;
+	uint32_t ioas = ioas_alloc(e), stdev;
+	int mfd = memfd_create("core-test", 0);
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = ioas,
+		.fd = mfd,
+		.start = PAGE * 4,
+		.length = PAGE,
+		.iova = MOCK_APERTURE_START,
+	};
+
+	assert_true(mfd >= 0);
+	assert_int_equal(ftruncate(mfd, PAGE * 4), 0);
+	assert_int_equal(xioctl(e, IOMMU_IOAS_MAP_FILE, &cmd), 0);
+	/* the domain has to pin it now */
+	assert_int_equal(mock_domain(e, ioas, 0, &stdev, NULL, NULL), -EINVAL);
+	assert_int_equal(ioas_unmap(e, ioas, 0, UINT64_MAX, NULL), 0);
+	assert_int_equal(mock_domain(e, ioas, 0, &stdev, NULL, NULL), 0);
+	assert_int_equal(xioctl(e, IOMMU_IOAS_MAP_FILE, &cmd), -EINVAL);
+	cmd.flags = 0;
+	assert_int_equal(xioctl(e, IOMMU_IOAS_MAP_FILE, &cmd), -EINVAL);
+	cmd.flags = 1U << 5;
+	assert_int_equal(xioctl(e, IOMMU_IOAS_MAP_FILE, &cmd), -EOPNOTSUPP);
+	close(mfd);
+}
+
+static long hwpt_alloc(struct env *e, uint32_t idev, uint32_t pt, uint32_t flags,
+		       uint32_t data_type, void *data, uint32_t data_len, uint32_t *out)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd), .flags = flags, .dev_id = idev, .pt_id = pt,
+		.data_type = data_type, .data_len = data_len, .data_uptr = (uintptr_t)data,
+	};
+	long rc = xioctl(e, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (out)
+		*out = cmd.out_hwpt_id;
+	return rc;
+}
+
+static void test_hw_info_cache_replace(void **state)
+{
+	struct env *e = *state;
+	uint32_t ioas = ioas_alloc(e), ioas2 = ioas_alloc(e), stdev, hwpt, idev, idev_nd, hwpt2;
+	struct iommu_test_hw_info info;
+	uint8_t big[16];
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd), .data_len = sizeof(big), .data_uptr = (uintptr_t)big,
+	};
+	struct iommu_test_cmd cache = {
+		.size = sizeof(cache), .op = IOMMU_TEST_OP_DEV_CHECK_CACHE,
+		.check_dev_cache = { .id = 0, .cache = IOMMU_TEST_DEV_CACHE_DEFAULT },
+	};
+	struct iommu_test_cmd rep = {
+		.size = sizeof(rep), .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+	};
+
+	assert_int_equal(mock_domain(e, ioas, 0, &stdev, &hwpt, &idev), 0);
+	assert_int_equal(mock_domain(e, ioas, MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL, &idev_nd),
+			 0);
+	/* GET_HW_INFO: no device, the data and its zero-filled tail, capabilities */
+	cmd.dev_id = ioas;
+	assert_int_equal(xioctl(e, IOMMU_GET_HW_INFO, &cmd), -ENOENT);
+	cmd.dev_id = idev;
+	memset(big, 0xaa, sizeof(big));
+	assert_int_equal(xioctl(e, IOMMU_GET_HW_INFO, &cmd), 0);
+	memcpy(&info, big, sizeof(info));
+	assert_int_equal(info.test_reg, IOMMU_HW_INFO_SELFTEST_REGVAL);
+	assert_int_equal(big[sizeof(info)], 0);
+	assert_int_equal(big[sizeof(big) - 1], 0);
+	assert_int_equal(cmd.data_len, sizeof(info));
+	assert_int_equal(cmd.out_data_type, IOMMU_HW_INFO_TYPE_SELFTEST);
+	assert_true(cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
+	cmd.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	cmd.in_data_type = IOMMU_HW_INFO_TYPE_INTEL_VTD;
+	assert_int_equal(xioctl(e, IOMMU_GET_HW_INFO, &cmd), -EOPNOTSUPP);
+	cmd.flags = 0;
+	cmd.dev_id = idev_nd;
+	cmd.data_len = 0;
+	assert_int_equal(xioctl(e, IOMMU_GET_HW_INFO, &cmd), 0);
+	assert_false(cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
+
+	/* DEV_CHECK_CACHE: default slots, bad slot, not a device */
+	cache.id = idev;
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &cache), 0);
+	cache.check_dev_cache.id = MOCK_DEV_CACHE_ID_MAX + 1;
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &cache), -EINVAL);
+	cache.id = ioas;
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &cache), -ENOENT);
+
+	/* MOCK_DOMAIN_REPLACE: the old auto domain dies with its last device */
+	assert_int_equal(hwpt_alloc(e, idev, ioas2, 0, 0, NULL, 0, &hwpt2), 0);
+	rep.id = stdev;
+	rep.mock_domain_replace.pt_id = hwpt2;
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &rep), 0);
+	assert_int_equal(destroy(e, hwpt2), -EBUSY);
+	rep.mock_domain_replace.pt_id = ioas;
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &rep), 0);
+	assert_int_equal(rep.mock_domain_replace.pt_id, hwpt);
+	assert_int_equal(destroy(e, hwpt2), 0);
+	rep.id = idev;
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &rep), -ENOENT);
+}
+
+static void test_hwpt_dirty(void **state)
+{
+	struct env *e = *state;
+	uint32_t ioas = ioas_alloc(e), idev, idev_nd, hwpt, hwpt_huge, plain;
+	struct iommu_hwpt_selftest cfg = { .pagetable_type = MOCK_IOMMUPT_DEFAULT };
+	uint64_t iova = MOCK_APERTURE_START, bitmap = 0, marks = 0x5;
+	struct iommu_hwpt_set_dirty_tracking sdt = { .size = sizeof(sdt) };
+	struct iommu_hwpt_get_dirty_bitmap gdb = {
+		.size = sizeof(gdb), .iova = MOCK_APERTURE_START, .length = PAGE * 4,
+		.page_size = PAGE, .data = (uintptr_t)&bitmap,
+	};
+	struct iommu_test_cmd dirty = {
+		.size = sizeof(dirty), .op = IOMMU_TEST_OP_DIRTY,
+		.dirty = { .iova = MOCK_APERTURE_START, .length = PAGE * 4, .page_size = PAGE,
+			   .uptr = (uintptr_t)&marks },
+	};
+
+	assert_int_equal(mock_domain(e, ioas, 0, NULL, NULL, &idev), 0);
+	assert_int_equal(mock_domain(e, ioas, MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL, &idev_nd),
+			 0);
+	/* HWPT_ALLOC argument checks */
+	assert_int_equal(hwpt_alloc(e, idev, ioas, 1U << 7, 0, NULL, 0, NULL), -EOPNOTSUPP);
+	assert_int_equal(hwpt_alloc(e, idev, ioas, 0, 0, &cfg, sizeof(cfg), NULL), -EINVAL);
+	assert_int_equal(hwpt_alloc(e, idev, ioas, 0, IOMMU_HWPT_DATA_SELFTEST, NULL, 0, NULL),
+			 -EINVAL);
+	assert_int_equal(hwpt_alloc(e, idev_nd, ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, 0, NULL,
+				    0, NULL), -EOPNOTSUPP);
+	assert_int_equal(hwpt_alloc(e, ioas, ioas, 0, 0, NULL, 0, NULL), -ENOENT);
+	assert_int_equal(hwpt_alloc(e, idev, idev, 0, 0, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(hwpt_alloc(e, idev, ioas, IOMMU_HWPT_FAULT_ID_VALID |
+				    IOMMU_HWPT_ALLOC_NEST_PARENT, 0, NULL, 0, NULL), -EOPNOTSUPP);
+	cfg.pagetable_type = 7;
+	assert_int_equal(hwpt_alloc(e, idev, ioas, 0, IOMMU_HWPT_DATA_SELFTEST, &cfg,
+				    sizeof(cfg), NULL), -EOPNOTSUPP);
+	cfg.pagetable_type = MOCK_IOMMUPT_HUGE;
+	assert_int_equal(hwpt_alloc(e, idev, ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				    IOMMU_HWPT_DATA_SELFTEST, &cfg, sizeof(cfg), &hwpt_huge), 0);
+	assert_int_equal(hwpt_alloc(e, idev, ioas, 0, 0, NULL, 0, &plain), 0);
+	assert_int_equal(hwpt_alloc(e, idev, ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, 0, NULL, 0,
+				    &hwpt), 0);
+
+	assert_int_equal(ioas_map(e, ioas, e->buf, PAGE * 4, &iova, IOMMU_IOAS_MAP_FIXED_IOVA),
+			 0);
+	/* dirty tracking: not capable, not enabled, then marks reported and cleared */
+	sdt.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	sdt.hwpt_id = plain;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_SET_DIRTY_TRACKING, &sdt), -EOPNOTSUPP);
+	gdb.hwpt_id = plain;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_GET_DIRTY_BITMAP, &gdb), -EOPNOTSUPP);
+	dirty.id = hwpt;
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &dirty), -EINVAL);
+	sdt.hwpt_id = hwpt;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_SET_DIRTY_TRACKING, &sdt), 0);
+	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &dirty), 0);
+	assert_int_equal(dirty.dirty.out_nr_dirty, 2);
+	gdb.hwpt_id = hwpt;
+	gdb.flags = IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_GET_DIRTY_BITMAP, &gdb), 0);
+	assert_int_equal(bitmap, 0x5);
+	bitmap = 0;
+	gdb.flags = 0;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_GET_DIRTY_BITMAP, &gdb), 0);
+	assert_int_equal(bitmap, 0x5);
+	bitmap = 0;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_GET_DIRTY_BITMAP, &gdb), 0);
+	assert_int_equal(bitmap, 0);
+	gdb.page_size = 0;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_GET_DIRTY_BITMAP, &gdb), -EINVAL);
+	gdb.page_size = PAGE;
+	gdb.iova += 1;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_GET_DIRTY_BITMAP, &gdb), -EINVAL);
+	/* a NO_DIRTY device cannot join a domain with dirty tracking */
+	assert_int_equal(mock_domain(e, hwpt, MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(destroy(e, hwpt_huge), 0);
+	assert_int_equal(destroy(e, hwpt), 0);
+	assert_int_equal(destroy(e, plain), 0);
+}
+
+static long vfio(struct env *e, unsigned int cmd, unsigned long arg)
+{
+	struct mock_call call;
+
+	mock_call_init(&call, &e->task);
+	return mock_ioctl(e->f, cmd, arg, &call);
+}
+
+static void test_vfio_compat(void **state)
+{
+	struct env *e = *state;
+	uint32_t ioas = ioas_alloc(e);
+	struct iommu_vfio_ioas vi = { .size = sizeof(vi), .op = IOMMU_VFIO_IOAS_GET };
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)e->buf, .iova = 1UL << 20, .size = PAGE * 4,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = (1UL << 20) + PAGE, .size = PAGE,
+	};
+	union {
+		struct vfio_iommu_type1_info info;
+		uint8_t raw[256];
+	} u;
+	struct iommu_option opt = {
+		.size = sizeof(opt), .option_id = IOMMU_OPTION_HUGE_PAGES,
+		.op = IOMMU_OPTION_OP_GET, .object_id = ioas,
+	};
+	struct vfio_iommu_type1_info_dma_avail avail;
+	unsigned int argsz;
+
+	assert_int_equal(vfio(e, VFIO_GET_API_VERSION, 0), VFIO_API_VERSION);
+	assert_int_equal(vfio(e, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU), 1);
+	assert_int_equal(vfio(e, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 0);
+	assert_int_equal(vfio(e, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU), -ENODEV);
+	assert_int_equal(vfio(e, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map), -ENODEV);
+	assert_int_equal(vfio(e, _IO(VFIO_TYPE, VFIO_BASE + 20), 0), -ENOTTY);
+	assert_int_equal(xioctl(e, IOMMU_VFIO_IOAS, &vi), -ENODEV);
+	vi.op = IOMMU_VFIO_IOAS_SET;
+	vi.ioas_id = ioas + 100;
+	assert_int_equal(xioctl(e, IOMMU_VFIO_IOAS, &vi), -ENOENT);
+	vi.ioas_id = ioas;
+	assert_int_equal(xioctl(e, IOMMU_VFIO_IOAS, &vi), 0);
+	vi.op = IOMMU_VFIO_IOAS_GET;
+	vi.ioas_id = 0;
+	assert_int_equal(xioctl(e, IOMMU_VFIO_IOAS, &vi), 0);
+	assert_int_equal(vi.ioas_id, ioas);
+
+	/* type1 v1: large pages off, unmapping inside a map splits it */
+	assert_int_equal(vfio(e, VFIO_SET_IOMMU, 42), -EINVAL);
+	assert_int_equal(vfio(e, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU), 0);
+	assert_int_equal(xioctl(e, IOMMU_OPTION, &opt), 0);
+	assert_int_equal(opt.val64, 0);
+	map.flags |= 1U << 5;
+	assert_int_equal(vfio(e, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map), -EINVAL);
+	map.flags &= ~(1U << 5);
+	assert_int_equal(vfio(e, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map), 0);
+	assert_int_equal(vfio(e, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&unmap), 0);
+	assert_int_equal(unmap.size, PAGE);
+	unmap.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+	assert_int_equal(vfio(e, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&unmap), -EINVAL);
+	unmap.iova = 0;
+	unmap.size = 0;
+	assert_int_equal(vfio(e, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&unmap), 0);
+	assert_int_equal(unmap.size, PAGE * 3);
+
+	/* GET_INFO: too small reports the size needed and writes nothing past argsz */
+	memset(&u, 0xaa, sizeof(u));
+	u.info.argsz = sizeof(u.info);
+	assert_int_equal(vfio(e, VFIO_IOMMU_GET_INFO, (uintptr_t)&u), 0);
+	argsz = u.info.argsz;
+	assert_true(argsz > sizeof(u.info) && argsz <= sizeof(u));
+	assert_int_equal(u.info.cap_offset, 0);
+	assert_int_equal(u.raw[sizeof(u.info)], 0xaa);
+	assert_true(u.info.flags & VFIO_IOMMU_INFO_CAPS);
+	assert_int_equal(u.info.iova_pgsizes, PAGE_MASK_U64);
+	memset(&u, 0xaa, sizeof(u));
+	u.info.argsz = argsz;
+	assert_int_equal(vfio(e, VFIO_IOMMU_GET_INFO, (uintptr_t)&u), 0);
+	assert_int_equal(u.info.cap_offset, sizeof(u.info));
+	memcpy(&avail, u.raw + sizeof(u.info), sizeof(avail));
+	assert_int_equal(avail.header.id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	assert_int_equal(avail.header.next, sizeof(u.info) + 16);
+	assert_int_equal(u.raw[argsz], 0xaa);
+	u.info.argsz = 8;
+	assert_int_equal(vfio(e, VFIO_IOMMU_GET_INFO, (uintptr_t)&u), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,6 +1191,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rlimit_accounting, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_fork_gone, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_scale, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_free_live, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_map_file_no_domain, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_hw_info_cache_replace, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_hwpt_dirty, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_vfio_compat, env_setup, env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
