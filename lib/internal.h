@@ -56,11 +56,25 @@ struct iommufd_ioas {
 	struct iommufd_obj obj;
 };
 
+/* obj.id is the device id; fd is -1 for a device adopted by id. */
+struct iommufd_device {
+	struct iommufd_obj obj;
+	int fd;
+	bool owns_fd;
+};
+
+struct iommufd_hwpt {
+	struct iommufd_obj obj;
+};
+
 /*
  * The single place that issues an ioctl on the context's file and
  * translates the answer: the ioctl's non-negative result, or -errno.
  */
 long iommufd_ioctl(const struct iommufd_ctx *ctx, unsigned long cmd, void *arg);
+
+/* The same translation for an ioctl on another file (a VFIO device fd; device.c). */
+long iommufd_fd_ioctl(int fd, unsigned long cmd, void *arg);
 
 /*
  * Every public function returns through this: a negative result is also

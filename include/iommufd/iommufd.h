@@ -19,6 +19,8 @@
  * - @ref version : library version
  * - @ref ctx : the context (an open /dev/iommu) and kernel feature probing
  * - @ref ioas : I/O address spaces and their mappings
+ * - @ref device : devices bound to a context (VFIO cdevs), attach, IOMMU info
+ * - @ref hwpt : hardware page tables: paging, nested, invalidation, dirty tracking
  *
  * @code
  * struct iommufd_ctx *ctx;
@@ -38,5 +40,7 @@
 #include <iommufd/common.h>
 #include <iommufd/ctx.h>
 #include <iommufd/ioas.h>
+#include <iommufd/device.h>
+#include <iommufd/hwpt.h>
 
 #endif /* IOMMUFD_IOMMUFD_H */

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iommufd/device.h - devices bound to a context (VFIO device cdevs, or device
+ * ids bound by other means): binding, attaching to an IOAS or a hardware page
+ * table, the IOMMU's description of the device, and the few VFIO device
+ * calls a VMM needs to drive it.
+ */
+#ifndef IOMMUFD_DEVICE_H
+#define IOMMUFD_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <iommufd/common.h>
+#include <iommufd/ctx.h>
+#include <iommufd/ioas.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @defgroup device Devices
+ *
+ * A device handle is a device bound to a context: normally a VFIO device
+ * cdev (/dev/vfio/devices/vfioN) bound with VFIO_DEVICE_BIND_IOMMUFD, which
+ * gives the device an id in the context's file. Bound, the device can be
+ * attached to an IOAS (the kernel then finds or creates a hardware page table
+ * for it) or to a hardware page table (see @ref hwpt), whole or one PASID at
+ * a time, and it can describe its IOMMU (iommufd_device_get_hw_info()).
+ *
+ * A device id bound by other means (e.g. a mock device of the kernel's
+ * selftest) can be adopted with iommufd_device_adopt(): such a handle has no
+ * VFIO file, so the calls that need one (attach, detach, the VFIO helpers)
+ * fail with -EOPNOTSUPP; the iommufd calls that take a device id (hardware
+ * info, HWPT allocation) work.
+ *
+ * A device is unbound when its VFIO file is closed: iommufd_device_unbind()
+ * closes it when the handle owns it.
+ *
+ * @{
+ */
+
+/** A device bound to a context (opaque). */
+struct iommufd_device;
+
+/** Flags of iommufd_device_bind_opts::flags. */
+enum iommufd_device_bind_flags {
+	/**
+	 * iommufd_device_bind() only: the handle owns the VFIO fd from a
+	 * successful bind on, and iommufd_device_unbind() closes it. On failure
+	 * the fd stays the caller's. Without it the fd is borrowed: the caller
+	 * keeps it open while the handle lives and closes it after.
+	 */
+	IOMMUFD_DEVICE_BIND_ADOPT_FD = 1 << 0,
+	/**
+	 * Present iommufd_device_bind_opts::token to the driver
+	 * (VFIO_DEVICE_BIND_FLAG_TOKEN, Linux 6.17), e.g. the VF token a PCI
+	 * PF driver requires before its VFs may be used.
+	 */
+	IOMMUFD_DEVICE_BIND_TOKEN = 1 << 1,
+};
+
+/**
+ * Options of iommufd_device_bind() and iommufd_device_bind_path(); declare
+ * with @ref IOMMUFD_OPTS.
+ */
+struct iommufd_device_bind_opts {
+	/** Size of this struct as the caller knows it: sizeof(struct iommufd_device_bind_opts). */
+	size_t sz;
+	/** Flags from enum iommufd_device_bind_flags. */
+	uint32_t flags;
+	/** The token (a UUID, 16 bytes in network order) sent with IOMMUFD_DEVICE_BIND_TOKEN. */
+	uint8_t token[16];
+};
+
+/**
+ * Binds an open VFIO device cdev to the context (VFIO_DEVICE_BIND_IOMMUFD).
+ *
+ * @param ctx  the context
+ * @param fd   the VFIO device fd (from opening /dev/vfio/devices/vfioN)
+ * @param opts NULL (borrow the fd, no token) or options
+ * @param[out] out the new device handle
+ * @return 0, or a negative errno: -EINVAL (NULL arguments; from the kernel:
+ *         the fd is already bound, or a token was given to a driver that
+ *         takes none), -EBADF (negative fd), -EOPNOTSUPP (unknown flags),
+ *         -E2BIG (unknown options), -ENOTTY (not a VFIO device cdev),
+ *         -EPERM (a token is needed and missing or wrong), -EBUSY (the device
+ *         is in use through the legacy VFIO group), -ENOMEM
+ */
+LIBIOMMUFD_API int iommufd_device_bind(struct iommufd_ctx *ctx, int fd,
+				       const struct iommufd_device_bind_opts *opts,
+				       struct iommufd_device **out);
+
+/**
+ * Opens a VFIO device cdev (read-write, close-on-exec) and binds it to the
+ * context; the handle owns the fd.
+ *
+ * @param ctx  the context
+ * @param path the cdev, e.g. "/dev/vfio/devices/vfio0"
+ * @param opts NULL or options; IOMMUFD_DEVICE_BIND_ADOPT_FD is implied and
+ *             must not be given
+ * @param[out] out the new device handle
+ * @return 0, or a negative errno: as iommufd_device_bind(), -EINVAL also for
+ *         a NULL @p path or IOMMUFD_DEVICE_BIND_ADOPT_FD, and the errno of
+ *         open(2) (-ENOENT, -EACCES, ...)
+ */
+LIBIOMMUFD_API int iommufd_device_bind_path(struct iommufd_ctx *ctx, const char *path,
+					    const struct iommufd_device_bind_opts *opts,
+					    struct iommufd_device **out);
+
+/**
+ * Makes a handle for a device id already bound to the context's file by
+ * other means (another process sharing the fd, the selftest's mock devices).
+ * Where the kernel has IOMMU_GET_HW_INFO the id is checked to name a device.
+ * The handle has no VFIO fd: attach, detach and the VFIO helpers answer
+ * -EOPNOTSUPP.
+ *
+ * @param ctx the context
+ * @param id  the device id
+ * @param[out] out the new handle
+ * @return 0, or a negative errno: -EINVAL (NULL arguments, id 0), -ENOENT
+ *         (no device with that id), -ENOMEM
+ */
+LIBIOMMUFD_API int iommufd_device_adopt(struct iommufd_ctx *ctx, uint32_t id,
+					struct iommufd_device **out);
+
+/**
+ * Frees the handle, closing the VFIO fd if the handle owns it, which unbinds
+ * the device (the kernel detaches it first). A borrowed fd stays open and
+ * bound; an adopted id stays bound.
+ *
+ * @param dev the device; NULL does nothing
+ */
+LIBIOMMUFD_API void iommufd_device_unbind(struct iommufd_device *dev);
+
+/**
+ * The device id in the context's file, for raw ioctls and for the calls that
+ * take a device (IOMMU_HWPT_ALLOC, IOMMU_VIOMMU_ALLOC, ...).
+ *
+ * @param dev the device
+ * @return the id, or 0 (never a valid id) for a NULL @p dev
+ */
+LIBIOMMUFD_API uint32_t iommufd_device_get_id(const struct iommufd_device *dev);
+
+/**
+ * The context a device is bound to.
+ *
+ * @param dev the device
+ * @return the context, or NULL for a NULL @p dev
+ */
+LIBIOMMUFD_API struct iommufd_ctx *iommufd_device_get_ctx(const struct iommufd_device *dev);
+
+/**
+ * The VFIO device fd, for the caller's own VFIO ioctls (regions, interrupts,
+ * mmap of BARs). It stays owned as it was: do not close an adopted fd.
+ *
+ * @param dev the device
+ * @return the fd (>= 0), or a negative errno: -EINVAL (NULL @p dev),
+ *         -EOPNOTSUPP (an adopted device id without a VFIO fd)
+ */
+LIBIOMMUFD_API int iommufd_device_get_fd(const struct iommufd_device *dev);
+
+/**
+ * Attaches the device to an IOAS or a hardware page table by id
+ * (VFIO_DEVICE_ATTACH_IOMMUFD_PT). Attaching a device that is already
+ * attached replaces its page table without a window of blocked DMA (see
+ * iommufd_device_replace()).
+ *
+ * @param dev   the device
+ * @param pt_id an IOAS id or a HWPT id (paging or nested)
+ * @param[out] attached_id if not NULL, the id actually attached: for an
+ *             IOAS the HWPT the kernel found or created for it (it may be
+ *             shared with other devices), otherwise @p pt_id
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev, @p pt_id 0; from the
+ *         kernel: the page table cannot serve this device), -EOPNOTSUPP (no
+ *         VFIO fd), -ENOENT (no IOAS or HWPT with that id), -EBUSY,
+ *         -ENOMEM
+ */
+LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, uint32_t pt_id,
+					 uint32_t *attached_id);
+
+/**
+ * Attaches the device to an IOAS, as iommufd_device_attach().
+ *
+ * @param dev  the device
+ * @param ioas the IOAS, of the same context as @p dev
+ * @param[out] hwpt_id if not NULL, the id of the HWPT the kernel attached
+ * @return as iommufd_device_attach(); -EINVAL also for a NULL @p ioas or an
+ *         IOAS of another context
+ */
+LIBIOMMUFD_API int iommufd_device_attach_ioas(struct iommufd_device *dev,
+					      struct iommufd_ioas *ioas, uint32_t *hwpt_id);
+
+/**
+ * Replaces the page table of an attached device (the same ioctl as an
+ * attach; this name says so at the call site). Devices replace atomically:
+ * DMA goes through the old page table until the new one is in place.
+ *
+ * @param dev   the device
+ * @param pt_id the new IOAS or HWPT id
+ * @param[out] attached_id as for iommufd_device_attach()
+ * @return as iommufd_device_attach()
+ */
+LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, uint32_t pt_id,
+					  uint32_t *attached_id);
+
+/**
+ * Detaches the device from its page table (VFIO_DEVICE_DETACH_IOMMUFD_PT):
+ * it can then do no DMA. The kernel accepts a detach of a device that is not
+ * attached.
+ *
+ * @param dev the device
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev), -EOPNOTSUPP (no
+ *         VFIO fd)
+ */
+LIBIOMMUFD_API int iommufd_device_detach(struct iommufd_device *dev);
+
+/**
+ * Attaches one PASID of the device to an IOAS or HWPT
+ * (VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID, Linux 6.15).
+ * As for the whole device, attaching an attached PASID replaces. A HWPT
+ * attached to a PASID must have been allocated with IOMMUFD_HWPT_ALLOC_PASID.
+ *
+ * @param dev   the device
+ * @param pasid the PASID
+ * @param pt_id an IOAS id or a HWPT id
+ * @param[out] attached_id as for iommufd_device_attach()
+ * @return as iommufd_device_attach(); -EOPNOTSUPP also when the device or
+ *         its driver does not do PASID, -EINVAL for a PASID out of the
+ *         device's range
+ */
+LIBIOMMUFD_API int iommufd_device_pasid_attach(struct iommufd_device *dev, uint32_t pasid,
+					       uint32_t pt_id, uint32_t *attached_id);
+
+/**
+ * Replaces the page table of an attached PASID; see
+ * iommufd_device_pasid_attach().
+ *
+ * @param dev   the device
+ * @param pasid the PASID
+ * @param pt_id the new IOAS or HWPT id
+ * @param[out] attached_id as for iommufd_device_attach()
+ * @return as iommufd_device_pasid_attach()
+ */
+LIBIOMMUFD_API int iommufd_device_pasid_replace(struct iommufd_device *dev, uint32_t pasid,
+						uint32_t pt_id, uint32_t *attached_id);
+
+/**
+ * Detaches one PASID of the device (VFIO_DEVICE_DETACH_IOMMUFD_PT with
+ * VFIO_DEVICE_DETACH_PASID).
+ *
+ * @param dev   the device
+ * @param pasid the PASID
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev), -EOPNOTSUPP (no
+ *         VFIO fd, or no PASID support)
+ */
+LIBIOMMUFD_API int iommufd_device_pasid_detach(struct iommufd_device *dev, uint32_t pasid);
+
+/** Type of the IOMMU-specific data of iommufd_device_get_hw_info() (the kernel's values). */
+enum iommufd_hw_info_type {
+	/** No data: the IOMMU driver describes nothing more. */
+	IOMMUFD_HW_INFO_TYPE_NONE = 0,
+	/** As an input type: whatever the driver reports by default. */
+	IOMMUFD_HW_INFO_TYPE_DEFAULT = 0,
+	/** Intel VT-d: see struct iommufd_hw_info_vtd. */
+	IOMMUFD_HW_INFO_TYPE_INTEL_VTD = 1,
+	/** ARM SMMUv3: see struct iommufd_hw_info_arm_smmuv3. */
+	IOMMUFD_HW_INFO_TYPE_ARM_SMMUV3 = 2,
+	/** NVIDIA Tegra241 CMDQV: see struct iommufd_hw_info_tegra241_cmdqv. */
+	IOMMUFD_HW_INFO_TYPE_TEGRA241_CMDQV = 3,
+	/** AMD IOMMU: see struct iommufd_hw_info_amd. */
+	IOMMUFD_HW_INFO_TYPE_AMD = 4,
+};
+
+/** Bits of iommufd_hw_info::capabilities (the kernel's values). */
+enum iommufd_hw_cap {
+	/** The IOMMU can track DMA writes (HWPTs with IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING). */
+	IOMMUFD_HW_CAP_DIRTY_TRACKING = 1 << 0,
+	/** PCI PASID execute permission is enabled. */
+	IOMMUFD_HW_CAP_PCI_PASID_EXEC = 1 << 1,
+	/** PCI PASID privileged mode is enabled. */
+	IOMMUFD_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+	/** ATS cannot be used for this device (Linux 7.x). */
+	IOMMUFD_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3,
+};
+
+/** Flags of iommufd_hw_info_opts::flags. */
+enum iommufd_hw_info_opts_flags {
+	/**
+	 * Ask for the data type in iommufd_hw_info_opts::data_type instead of
+	 * the driver's default (IOMMU_HW_INFO_FLAG_INPUT_TYPE, Linux 6.17),
+	 * for IOMMUs that can describe themselves in more than one way.
+	 */
+	IOMMUFD_HW_INFO_INPUT_TYPE = 1 << 0,
+};
+
+/** Options of iommufd_device_get_hw_info(); declare with @ref IOMMUFD_OPTS. */
+struct iommufd_hw_info_opts {
+	/** Size of this struct as the caller knows it: sizeof(struct iommufd_hw_info_opts). */
+	size_t sz;
+	/** Flags from enum iommufd_hw_info_opts_flags. */
+	uint32_t flags;
+	/**
+	 * The requested type (enum iommufd_hw_info_type or a driver's value),
+	 * with IOMMUFD_HW_INFO_INPUT_TYPE.
+	 */
+	uint32_t data_type;
+};
+
+/** What iommufd_device_get_hw_info() tells about the IOMMU of a device. */
+struct iommufd_hw_info {
+	/**
+	 * Type of the data written to the caller's buffer (enum
+	 * iommufd_hw_info_type or a driver's value).
+	 */
+	uint32_t data_type;
+	/**
+	 * Length of the data the kernel has, in bytes. It may be larger than
+	 * the caller's buffer (which then holds the first bytes only) or
+	 * smaller (the rest of the buffer is zeroed).
+	 */
+	uint32_t data_len;
+	/** Bits of enum iommufd_hw_cap. */
+	uint64_t capabilities;
+	/** log2 of the number of PASIDs the device may use; 0 when PASID is not enabled. */
+	uint8_t max_pasid_log2;
+	/** Zero; room for later versions. */
+	uint8_t reserved[7];
+};
+
+/**
+ * Reads what the IOMMU behind a device can do (IOMMU_GET_HW_INFO, Linux 6.6):
+ * the generic part into @p info, the IOMMU-specific registers into @p data
+ * (decode them with iommufd_hw_info_vtd() and its siblings).
+ *
+ * @param dev  the device (a bound or an adopted one)
+ * @param opts NULL (the driver's default data type) or options
+ * @param[out] info the description
+ * @param[out] data buffer for the IOMMU-specific data; may be NULL if
+ *             @p data_len is 0. Filled up to the smaller of @p data_len and
+ *             the kernel's length, zeroed past the kernel's length.
+ * @param data_len size of @p data in bytes
+ * @return 0, or a negative errno: -EINVAL (NULL arguments), -EOPNOTSUPP
+ *         (unknown flags; from the kernel: the requested type is not
+ *         supported, or the device has no IOMMU), -E2BIG (unknown options),
+ *         -ENOENT (the device id is not bound), -ENOTTY (kernel older than
+ *         6.6)
+ */
+LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
+					      const struct iommufd_hw_info_opts *opts,
+					      struct iommufd_hw_info *info, void *data,
+					      uint32_t data_len);
+
+/** Intel VT-d capability registers (IOMMUFD_HW_INFO_TYPE_INTEL_VTD). */
+struct iommufd_hw_info_vtd {
+	/** Errata flags: bit 0 is SPR17 erratum 772415 (no stage-2 dirty tracking when nested). */
+	uint32_t flags;
+	/** The Capability Register. */
+	uint64_t cap_reg;
+	/** The Extended Capability Register. */
+	uint64_t ecap_reg;
+};
+
+/** ARM SMMUv3 ID registers (IOMMUFD_HW_INFO_TYPE_ARM_SMMUV3). */
+struct iommufd_hw_info_arm_smmuv3 {
+	/** Errata flags: bit 0 asks to issue every TLBI/CFGI command and its SYNC twice. */
+	uint32_t flags;
+	/** SMMU_IDR0 .. SMMU_IDR5 (only the fields the kernel lets through). */
+	uint32_t idr[6];
+	/** SMMU_IIDR. */
+	uint32_t iidr;
+	/** SMMU_AIDR. */
+	uint32_t aidr;
+};
+
+/** NVIDIA Tegra241 CMDQV description (IOMMUFD_HW_INFO_TYPE_TEGRA241_CMDQV). */
+struct iommufd_hw_info_tegra241_cmdqv {
+	/** Flags; none defined. */
+	uint32_t flags;
+	/** Hardware version. */
+	uint8_t version;
+	/** log2 of the number of virtual command queues. */
+	uint8_t log2vcmdqs;
+	/** log2 of the number of stream-id mappings per VINTF. */
+	uint8_t log2vsids;
+};
+
+/** AMD IOMMU extended feature registers (IOMMUFD_HW_INFO_TYPE_AMD). */
+struct iommufd_hw_info_amd {
+	/** The Extended Feature Register. */
+	uint64_t efr;
+	/** The Extended Feature 2 Register. */
+	uint64_t efr2;
+};
+
+/**
+ * Decodes the data of iommufd_device_get_hw_info() as Intel VT-d registers.
+ * Fields the kernel's data does not reach (older kernel, short buffer) are 0.
+ *
+ * @param info the description returned with @p data
+ * @param data the data buffer passed to iommufd_device_get_hw_info()
+ * @param data_len its size, as passed
+ * @param[out] out the registers
+ * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
+ */
+LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const void *data,
+				       uint32_t data_len, struct iommufd_hw_info_vtd *out);
+
+/**
+ * Decodes the data of iommufd_device_get_hw_info() as ARM SMMUv3 registers;
+ * as iommufd_hw_info_vtd().
+ *
+ * @param info the description returned with @p data
+ * @param data the data buffer passed to iommufd_device_get_hw_info()
+ * @param data_len its size, as passed
+ * @param[out] out the registers
+ * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
+ */
+LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info,
+					      const void *data, uint32_t data_len,
+					      struct iommufd_hw_info_arm_smmuv3 *out);
+
+/**
+ * Decodes the data of iommufd_device_get_hw_info() as a Tegra241 CMDQV
+ * description; as iommufd_hw_info_vtd().
+ *
+ * @param info the description returned with @p data
+ * @param data the data buffer passed to iommufd_device_get_hw_info()
+ * @param data_len its size, as passed
+ * @param[out] out the description
+ * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
+ */
+LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *info,
+						  const void *data, uint32_t data_len,
+						  struct iommufd_hw_info_tegra241_cmdqv *out);
+
+/**
+ * Decodes the data of iommufd_device_get_hw_info() as AMD IOMMU registers;
+ * as iommufd_hw_info_vtd().
+ *
+ * @param info the description returned with @p data
+ * @param data the data buffer passed to iommufd_device_get_hw_info()
+ * @param data_len its size, as passed
+ * @param[out] out the registers
+ * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
+ */
+LIBIOMMUFD_API int iommufd_hw_info_amd(const struct iommufd_hw_info *info, const void *data,
+				       uint32_t data_len, struct iommufd_hw_info_amd *out);
+
+/** Bits of iommufd_device_info::flags (the kernel's VFIO_DEVICE_FLAGS_* values). */
+enum iommufd_device_info_flags {
+	IOMMUFD_DEVICE_INFO_RESET = 1 << 0,    /**< The device supports iommufd_device_reset(). */
+	IOMMUFD_DEVICE_INFO_PCI = 1 << 1,      /**< A vfio-pci device. */
+	IOMMUFD_DEVICE_INFO_PLATFORM = 1 << 2, /**< A vfio-platform device. */
+	IOMMUFD_DEVICE_INFO_AMBA = 1 << 3,     /**< A vfio-amba device. */
+	IOMMUFD_DEVICE_INFO_CCW = 1 << 4,      /**< A vfio-ccw device. */
+	IOMMUFD_DEVICE_INFO_AP = 1 << 5,       /**< A vfio-ap device. */
+	IOMMUFD_DEVICE_INFO_FSL_MC = 1 << 6,   /**< A vfio-fsl-mc device. */
+	IOMMUFD_DEVICE_INFO_CAPS = 1 << 7,     /**< The device has a capability chain. */
+	IOMMUFD_DEVICE_INFO_CDX = 1 << 8,      /**< A vfio-cdx device. */
+};
+
+/** Basic properties of a VFIO device (VFIO_DEVICE_GET_INFO). */
+struct iommufd_device_info {
+	/** Bits of enum iommufd_device_info_flags. */
+	uint32_t flags;
+	/** Number of regions (vfio-pci: BARs, ROM, config space, VGA, then device-specific). */
+	uint32_t num_regions;
+	/** Number of interrupt indexes. */
+	uint32_t num_irqs;
+};
+
+/**
+ * Reads the basic properties of the device (VFIO_DEVICE_GET_INFO). The
+ * capability chain, if any, is not read: use iommufd_device_get_fd().
+ *
+ * @param dev the device
+ * @param[out] info the properties
+ * @return 0, or a negative errno: -EINVAL (NULL arguments), -EOPNOTSUPP (no
+ *         VFIO fd)
+ */
+LIBIOMMUFD_API int iommufd_device_get_info(struct iommufd_device *dev,
+					   struct iommufd_device_info *info);
+
+/** Bits of iommufd_region_info::flags (the kernel's VFIO_REGION_INFO_FLAG_* values). */
+enum iommufd_region_info_flags {
+	IOMMUFD_REGION_INFO_READ = 1 << 0,  /**< The region may be read (pread on the fd). */
+	IOMMUFD_REGION_INFO_WRITE = 1 << 1, /**< The region may be written. */
+	IOMMUFD_REGION_INFO_MMAP = 1 << 2,  /**< The region may be mmap()ed from the fd. */
+	IOMMUFD_REGION_INFO_CAPS = 1 << 3,  /**< The region has a capability chain. */
+};
+
+/** One region of a VFIO device (VFIO_DEVICE_GET_REGION_INFO). */
+struct iommufd_region_info {
+	/** The region index asked for. */
+	uint32_t index;
+	/** Bits of enum iommufd_region_info_flags. */
+	uint32_t flags;
+	/** Size of the region in bytes; 0 for a region the device lacks. */
+	uint64_t size;
+	/** Offset of the region in the device fd, for pread/pwrite/mmap. */
+	uint64_t offset;
+};
+
+/**
+ * Reads where and how one region of the device is reached through its fd
+ * (VFIO_DEVICE_GET_REGION_INFO). The capability chain is not read.
+ *
+ * @param dev   the device
+ * @param index the region index (< iommufd_device_info::num_regions)
+ * @param[out] info the region
+ * @return 0, or a negative errno: -EINVAL (NULL arguments, or an index the
+ *         device does not have), -EOPNOTSUPP (no VFIO fd)
+ */
+LIBIOMMUFD_API int iommufd_device_get_region_info(struct iommufd_device *dev, uint32_t index,
+						  struct iommufd_region_info *info);
+
+/**
+ * Resets the device (VFIO_DEVICE_RESET), when its flags have
+ * IOMMUFD_DEVICE_INFO_RESET.
+ *
+ * @param dev the device
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev), -EOPNOTSUPP (no
+ *         VFIO fd), -ENOTTY or -EINVAL (the device cannot reset), -EAGAIN
+ */
+LIBIOMMUFD_API int iommufd_device_reset(struct iommufd_device *dev);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOMMUFD_DEVICE_H */
