@@ -73,12 +73,12 @@ test_all() {
 	log "valgrind memcheck over the library suites and the example (gcc build)"
 	run_tests "$builds/gcc" --setup valgrind --suite lib --suite examples || rc=1
 
-	log "clang build, -Werror, all suites but the kernel selftest"
-	setup clang clang --werror -Dkselftest=disabled
+	log "clang build, -Werror, all suites but the kernel selftest and real kernels"
+	setup clang clang --werror -Dkselftest=disabled -Dkernel_tests=disabled
 	run_tests "$builds/clang" || rc=1
 
-	log "ASan+UBSan build (gcc), all suites but the kernel selftest"
-	setup asan gcc --werror -Db_sanitize=address,undefined -Db_lundef=false -Dkselftest=disabled -Ddocs=disabled
+	log "ASan+UBSan build (gcc), all suites but the kernel selftest and real kernels"
+	setup asan gcc --werror -Db_sanitize=address,undefined -Db_lundef=false -Dkselftest=disabled -Dkernel_tests=disabled -Ddocs=disabled
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		run_tests "$builds/asan" || rc=1
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# linux-source.sh SERIES [CACHE]
+# linux-source.sh [--tarball] SERIES [CACHE]
 #
 # Make the parts of Debian's linux-source-SERIES (6.12 from bookworm, 7.3 from
 # trixie-backports) that libiommufd's tests read available under CACHE, and
@@ -13,9 +13,18 @@
 # Extracted members: the iommufd selftest and its harness headers, the uAPI
 # headers (iommufd.h, vfio.h), drivers/iommu/iommufd/iommufd_test.h and the
 # top Makefile (for the version). A second call reuses everything.
+#
+# --tarball: only make sure the full source tarball is there (download it if
+# not) and print its path instead; nothing is extracted (tests/kernel builds a
+# whole kernel from it).
 set -euo pipefail
 
-series=${1:?usage: linux-source.sh SERIES [CACHE]}
+print_tarball=0
+if [[ ${1:-} == --tarball ]]; then
+	print_tarball=1
+	shift
+fi
+series=${1:?usage: linux-source.sh [--tarball] SERIES [CACHE]}
 cache=${2:-${LIBIOMMUFD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libiommufd}}
 dl="$cache/deb-$series"
 tree_root="$cache/src-$series"
@@ -52,6 +61,10 @@ if [[ -z "$tarball" ]]; then
 	dpkg -x "$dl"/linux-source-"$series"_*.deb "$dl"
 	rm -f "$dl"/linux-source-"$series"_*.deb
 	tarball=$(ls "$dl"/usr/src/linux-source-"$series".tar.* | head -1)
+fi
+if [[ $print_tarball == 1 ]]; then
+	echo "$tarball"
+	exit 0
 fi
 
 top=$(tar -tf "$tarball" 2>/dev/null | head -1 | cut -d/ -f1 || true)
