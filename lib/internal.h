@@ -67,6 +67,49 @@ struct iommufd_hwpt {
 	struct iommufd_obj obj;
 };
 
+/* fd is the queue's file, owned; -1 once closed (by a destroy the kernel refused). */
+struct iommufd_fault {
+	struct iommufd_obj obj;
+	int fd;
+};
+
+struct iommufd_viommu {
+	struct iommufd_obj obj;
+};
+
+struct iommufd_vdevice {
+	struct iommufd_obj obj;
+	uint64_t virt_id;
+};
+
+struct iommufd_hw_queue {
+	struct iommufd_obj obj;
+};
+
+/*
+ * The sequence-number accounting of a vEVENTQ (veventq.c). Sequence numbers
+ * are 31 bits and wrap; both "last" fields start at 2^31 - 1 (-1 modulo
+ * 2^31), so a first event numbered 0 has nothing lost before it.
+ */
+struct iommufd_vevent_seq {
+	uint32_t last_seq;       /* the last number consumed: an event or a lost-events marker */
+	uint32_t last_event_seq; /* the last number of a delivered event */
+	uint64_t lost_total;
+};
+
+struct iommufd_veventq {
+	struct iommufd_obj obj;
+	int fd; /* as struct iommufd_fault */
+	uint32_t type;
+	uint32_t event_size;
+	/* Serialises reads: the accounting must see the events in the kernel's order. */
+	pthread_mutex_t lock;
+	void *buf;
+	size_t buf_size;
+	bool owns_buf;
+	struct iommufd_vevent_seq seq;
+};
+
 /*
  * The single place that issues an ioctl on the context's file and
  * translates the answer: the ioctl's non-negative result, or -errno.
@@ -107,6 +150,33 @@ void iommufd_obj_del(struct iommufd_obj *obj);
 
 /* IOMMU_DESTROY of a raw id (ctx.c). */
 int iommufd_destroy_id(const struct iommufd_ctx *ctx, uint32_t id);
+
+/*
+ * Handles over a queue file @fd, which they own from success on (fault.c,
+ * veventq.c). Split from the ioctls so tests can stand a pipe in for the
+ * kernel's file; @event_size and @buf_size are already checked, a NULL @buf
+ * makes the handle allocate its own.
+ */
+int iommufd_fault_new(struct iommufd_ctx *ctx, uint32_t id, int fd, struct iommufd_fault **out);
+int iommufd_veventq_new(struct iommufd_ctx *ctx, uint32_t id, int fd, uint32_t type,
+			uint32_t event_size, void *buf, size_t buf_size,
+			struct iommufd_veventq **out);
+
+/* The payload size of the vEVENTQ types the library knows; 0 for others (veventq.c). */
+uint32_t iommufd_vevent_type_size(uint32_t type);
+
+void iommufd_vevent_seq_init(struct iommufd_vevent_seq *seq);
+
+/*
+ * Parses @len bytes the kernel read from a vEVENTQ of @type (payloads of
+ * @event_size bytes) into at most @max events, and advances @seq. Returns
+ * the number of events; *@lost (may be NULL) gets the dropped events found.
+ * -EIO if the bytes do not parse or hold more than @max events; @seq is then
+ * unchanged.
+ */
+int iommufd_vevent_parse(struct iommufd_vevent_seq *seq, uint32_t type, uint32_t event_size,
+			 const void *buf, size_t len, struct iommufd_vevent *events, size_t max,
+			 uint64_t *lost);
 
 /* IOMMU_OPTION on @object_id (0: the context); @val in and out (ctx.c). */
 int iommufd_option(const struct iommufd_ctx *ctx, uint32_t option_id, uint16_t op,

@@ -21,6 +21,11 @@
  * - @ref ioas : I/O address spaces and their mappings
  * - @ref device : devices bound to a context (VFIO cdevs), attach, IOMMU info
  * - @ref hwpt : hardware page tables: paging, nested, invalidation, dirty tracking
+ * - @ref fault : I/O page fault queues: read faults, respond
+ * - @ref viommu : virtual IOMMUs and their MMIO pages; @ref vdevice : virtual
+ *   devices; @ref hw_queue : hardware queues
+ * - @ref veventq : virtual event queues, with exact lost-event accounting
+ * - @ref event_loop : poll several fault queues and vEVENTQs at once
  *
  * @code
  * struct iommufd_ctx *ctx;
@@ -42,5 +47,9 @@
 #include <iommufd/ioas.h>
 #include <iommufd/device.h>
 #include <iommufd/hwpt.h>
+#include <iommufd/fault.h>
+#include <iommufd/viommu.h>
+#include <iommufd/veventq.h>
+#include <iommufd/event_loop.h>
 
 #endif /* IOMMUFD_IOMMUFD_H */

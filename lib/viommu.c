@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * viommu.c - vIOMMU and vDEVICE handles: IOMMU_VIOMMU_ALLOC with driver data
+ * in and out (and the Tegra241 CMDQV encoding), the mmap interface of the
+ * iommufd file for pages a driver hands out, and IOMMU_VDEVICE_ALLOC.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SAME_VALUE(lib, kernel) _Static_assert((int)(lib) == (int)(kernel), #lib)
+SAME_VALUE(IOMMUFD_VIOMMU_TYPE_ARM_SMMUV3, IOMMU_VIOMMU_TYPE_ARM_SMMUV3);
+SAME_VALUE(IOMMUFD_VIOMMU_TYPE_TEGRA241_CMDQV, IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV);
+
+static void viommu_release(struct iommufd_obj *obj)
+{
+	free((struct iommufd_viommu *)obj);
+}
+
+static int viommu_alloc(struct iommufd_device *dev, uint32_t type, struct iommufd_hwpt *parent,
+			const struct iommufd_viommu_alloc_opts *opts, struct iommufd_viommu **out)
+{
+	struct iommu_viommu_alloc cmd = {
+		.size = sizeof(cmd),
+		.type = type,
+		.data_len = opts->data_len,
+		.data_uptr = (uintptr_t)opts->data,
+	};
+	struct iommufd_ctx *ctx = dev->obj.ctx;
+	struct iommufd_viommu *viommu;
+	int ret;
+
+	cmd.dev_id = dev->obj.id;
+	cmd.hwpt_id = iommufd_hwpt_get_id(parent);
+	viommu = calloc(1, sizeof(*viommu));
+	if (!viommu)
+		return -ENOMEM;
+	ret = (int)iommufd_ioctl(ctx, IOMMU_VIOMMU_ALLOC, &cmd);
+	if (ret) {
+		free(viommu);
+		return ret;
+	}
+	iommufd_obj_add(ctx, &viommu->obj, cmd.out_viommu_id, viommu_release);
+	*out = viommu;
+	return 0;
+}
+
+static int load_viommu_opts(struct iommufd_viommu_alloc_opts *opts,
+			    const struct iommufd_viommu_alloc_opts *uopts)
+{
+	int ret = IOMMUFD_OPTS_LOAD(opts, uopts, data_len);
+
+	if (ret)
+		return ret;
+	if (opts->flags)
+		return -EOPNOTSUPP;
+	if (!opts->data != !opts->data_len)
+		return -EINVAL;
+	return 0;
+}
+
+static bool viommu_args_ok(const struct iommufd_device *dev, const struct iommufd_hwpt *parent,
+			   struct iommufd_viommu **out)
+{
+	return dev && parent && out && iommufd_hwpt_get_ctx(parent) == dev->obj.ctx;
+}
+
+LIBIOMMUFD_API int iommufd_viommu_alloc(struct iommufd_device *dev, uint32_t type,
+					struct iommufd_hwpt *parent,
+					const struct iommufd_viommu_alloc_opts *uopts,
+					struct iommufd_viommu **out)
+{
+	struct iommufd_viommu_alloc_opts opts;
+	int ret;
+
+	ret = load_viommu_opts(&opts, uopts);
+	if (ret)
+		return iommufd_ret(ret);
+	if (!viommu_args_ok(dev, parent, out))
+		return iommufd_ret(-EINVAL);
+	return iommufd_ret(viommu_alloc(dev, type, parent, &opts, out));
+}
+
+LIBIOMMUFD_API int
+iommufd_viommu_alloc_tegra241_cmdqv(struct iommufd_device *dev, struct iommufd_hwpt *parent,
+				    const struct iommufd_viommu_alloc_opts *uopts,
+				    struct iommufd_viommu_tegra241_cmdqv *info,
+				    struct iommufd_viommu **out)
+{
+	struct iommu_viommu_tegra241_cmdqv data = { 0 };
+	struct iommufd_viommu_alloc_opts opts;
+	int ret;
+
+	ret = load_viommu_opts(&opts, uopts);
+	if (ret)
+		return iommufd_ret(ret);
+	if (!viommu_args_ok(dev, parent, out) || !info || opts.data)
+		return iommufd_ret(-EINVAL);
+	opts.data = &data;
+	opts.data_len = sizeof(data);
+	ret = viommu_alloc(dev, IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV, parent, &opts, out);
+	if (ret)
+		return iommufd_ret(ret);
+	info->mmap_offset = data.out_vintf_mmap_offset;
+	info->mmap_length = data.out_vintf_mmap_length;
+	return 0;
+}
+
+LIBIOMMUFD_API int iommufd_viommu_destroy(struct iommufd_viommu *viommu)
+{
+	int ret;
+
+	if (!viommu)
+		return iommufd_ret(-EINVAL);
+	ret = iommufd_destroy_id(viommu->obj.ctx, viommu->obj.id);
+	if (ret)
+		return iommufd_ret(ret);
+	iommufd_obj_del(&viommu->obj);
+	viommu_release(&viommu->obj);
+	return 0;
+}
+
+LIBIOMMUFD_API uint32_t iommufd_viommu_get_id(const struct iommufd_viommu *viommu)
+{
+	return viommu ? viommu->obj.id : 0;
+}
+
+LIBIOMMUFD_API struct iommufd_ctx *iommufd_viommu_get_ctx(const struct iommufd_viommu *viommu)
+{
+	return viommu ? viommu->obj.ctx : NULL;
+}
+
+static uint64_t page_mask(void)
+{
+	long sz = sysconf(_SC_PAGESIZE);
+
+	return (uint64_t)(sz > 0 ? sz : 4096) - 1;
+}
+
+LIBIOMMUFD_API int iommufd_viommu_mmap(struct iommufd_viommu *viommu, uint64_t offset,
+				       uint64_t length, int prot, void **addr)
+{
+	void *p;
+
+	if (!viommu || !addr || !length || ((offset | length) & page_mask()))
+		return iommufd_ret(-EINVAL);
+	/* Shared and never executable: the kernel refuses anything else. */
+	if (prot & ~(PROT_READ | PROT_WRITE))
+		return iommufd_ret(-EINVAL);
+	if (offset > (uint64_t)INT64_MAX || length > SIZE_MAX)
+		return iommufd_ret(-EOVERFLOW);
+	p = mmap(NULL, (size_t)length, prot, MAP_SHARED, viommu->obj.ctx->fd, (off_t)offset);
+	if (p == MAP_FAILED)
+		return iommufd_ret(-errno);
+	*addr = p;
+	return 0;
+}
+
+LIBIOMMUFD_API int iommufd_viommu_munmap(struct iommufd_viommu *viommu, void *addr,
+					 uint64_t length)
+{
+	if (!viommu || !addr || !length)
+		return iommufd_ret(-EINVAL);
+	if (length > SIZE_MAX)
+		return iommufd_ret(-EOVERFLOW);
+	if (munmap(addr, (size_t)length))
+		return iommufd_ret(-errno);
+	return 0;
+}
+
+static void vdevice_release(struct iommufd_obj *obj)
+{
+	free((struct iommufd_vdevice *)obj);
+}
+
+LIBIOMMUFD_API int iommufd_vdevice_alloc(struct iommufd_viommu *viommu,
+					 struct iommufd_device *dev, uint64_t virt_id,
+					 struct iommufd_vdevice **out)
+{
+	struct iommu_vdevice_alloc cmd = {
+		.size = sizeof(cmd),
+		.virt_id = virt_id,
+	};
+	struct iommufd_vdevice *vdev;
+	int ret;
+
+	if (!viommu || !dev || !out || viommu->obj.ctx != dev->obj.ctx)
+		return iommufd_ret(-EINVAL);
+	cmd.viommu_id = viommu->obj.id;
+	cmd.dev_id = dev->obj.id;
+	vdev = calloc(1, sizeof(*vdev));
+	if (!vdev)
+		return iommufd_ret(-ENOMEM);
+	ret = (int)iommufd_ioctl(viommu->obj.ctx, IOMMU_VDEVICE_ALLOC, &cmd);
+	if (ret) {
+		free(vdev);
+		return iommufd_ret(ret);
+	}
+	vdev->virt_id = virt_id;
+	iommufd_obj_add(viommu->obj.ctx, &vdev->obj, cmd.out_vdevice_id, vdevice_release);
+	*out = vdev;
+	return 0;
+}
+
+LIBIOMMUFD_API int iommufd_vdevice_destroy(struct iommufd_vdevice *vdev)
+{
+	int ret;
+
+	if (!vdev)
+		return iommufd_ret(-EINVAL);
+	ret = iommufd_destroy_id(vdev->obj.ctx, vdev->obj.id);
+	if (ret)
+		return iommufd_ret(ret);
+	iommufd_obj_del(&vdev->obj);
+	vdevice_release(&vdev->obj);
+	return 0;
+}
+
+LIBIOMMUFD_API uint32_t iommufd_vdevice_get_id(const struct iommufd_vdevice *vdev)
+{
+	return vdev ? vdev->obj.id : 0;
+}
+
+LIBIOMMUFD_API uint64_t iommufd_vdevice_get_virt_id(const struct iommufd_vdevice *vdev)
+{
+	return vdev ? vdev->virt_id : 0;
+}
+
+LIBIOMMUFD_API struct iommufd_ctx *iommufd_vdevice_get_ctx(const struct iommufd_vdevice *vdev)
+{
+	return vdev ? vdev->obj.ctx : NULL;
+}
