@@ -50,8 +50,21 @@ void mock_call_init(struct mock_call *call, const struct mock_task *task);
 /* Machine configuration; starts with its size so it can grow. */
 struct mock_kernel_config {
 	size_t sz;
+	/*
+	 * The VFIO PCI devices, /dev/vfio/devices/vfio0, vfio1, ... in the syntax
+	 * of doc/mock-devices.md ("edu;selftest,dirty,nesting,pasid=20"). NULL
+	 * means the default machine (one edu device behind Intel VT-d); "" none.
+	 */
+	const char *devices;
+	/* Where mock_kernel_new() explains a configuration it rejects (may be NULL). */
+	char *err;
+	size_t err_len;
 };
 
+/* The DMA faults device @index (/dev/vfio/devices/vfio<index>) has taken so far. */
+unsigned int mock_kernel_device_faults(struct mock_kernel *k, unsigned int index);
+
+/* -EINVAL (with cfg->err filled) for a configuration it cannot build. */
 int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **out);
 void mock_kernel_free(struct mock_kernel *k);
 

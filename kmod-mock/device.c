@@ -35,24 +35,215 @@ void iommufd_device_destroy(struct iommufd_object *obj)
 {
 	struct iommufd_device *idev = (struct iommufd_device *)obj;
 
-	if (idev->hwpt)
-		iommufd_device_detach(idev);
+	while (idev->pasids)
+		iommufd_device_detach(idev, idev->pasids->pasid);
+	iommufd_device_detach(idev, IOMMU_NO_PASID);
 }
 
-static int hwpt_attach_dev(struct iommufd_hwpt_paging *hwpt, struct iommufd_device *idev)
+static struct iommufd_pasid_attach **pasid_slot(struct iommufd_device *idev, uint32_t pasid)
 {
-	if ((idev->mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY) && hwpt->domain.dirty_tracking)
+	struct iommufd_pasid_attach **pp;
+
+	for (pp = &idev->pasids; *pp; pp = &(*pp)->next)
+		if ((*pp)->pasid == pasid)
+			return pp;
+	return pp;
+}
+
+struct iommufd_hw_pagetable *iommufd_device_pasid_hwpt(struct iommufd_device *idev,
+						       uint32_t pasid)
+{
+	if (pasid == IOMMU_NO_PASID)
+		return idev->hwpt;
+	return *pasid_slot(idev, pasid) ? (*pasid_slot(idev, pasid))->hwpt : NULL;
+}
+
+static bool device_has_pasid_attach(struct iommufd_device *idev)
+{
+	return idev->pasids != NULL;
+}
+
+/* iommufd_hwpt_pasid_compat(): PASID use needs PASID-compatible domains everywhere. */
+static int hwpt_pasid_compat(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			     uint32_t pasid)
+{
+	if (pasid == IOMMU_NO_PASID) {
+		if (!hwpt->pasid_compat && device_has_pasid_attach(idev))
+			return -EINVAL;
+		return 0;
+	}
+	if (!hwpt->pasid_compat)
 		return -EINVAL;
-	if (mock_should_fail(NULL))
-		return -ENOMEM;
-	hwpt->obj.users++;
-	hwpt->nr_devices++;
-	idev->hwpt = hwpt;
+	if (idev->hwpt && !idev->hwpt->pasid_compat)
+		return -EINVAL;
 	return 0;
 }
 
-static int device_auto_get_domain(struct iommufd_device *idev, struct iommufd_ioas *ioas,
-				  uint32_t *pt_id)
+/* The domain the IOMMU driver would program: checks of attach_dev()/set_dev_pasid(). */
+static int hwpt_driver_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			      uint32_t pasid)
+{
+	struct iommufd_hwpt_paging *paging = find_hwpt_paging(hwpt);
+	struct mock_dev *mdev = idev->mdev;
+
+	if (!paging)
+		return -EINVAL;
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED) {
+		if (((struct iommufd_hwpt_nested *)hwpt)->domain.model != mdev->model)
+			return -EINVAL;
+	} else if (!mock_domain_compatible(&paging->domain, mdev)) {
+		return -EINVAL;
+	}
+	if (pasid != IOMMU_NO_PASID && pasid >> mdev->pasid_log2)
+		return -EINVAL;
+	if (mock_should_fail(NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Reserve the device's reserved regions in the IOAS behind @paging. */
+static int device_attach_reserved_iova(struct iommufd_device *idev,
+				       struct iommufd_hwpt_paging *paging)
+{
+	struct mock_dev *mdev = idev->mdev;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i != mdev->nr_resv; i++) {
+		rc = iopt_reserve_iova(&paging->ioas->iopt, mdev->resv[i].start,
+				       mdev->resv[i].last, idev);
+		if (rc) {
+			iopt_remove_reserved_iova(&paging->ioas->iopt, idev);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void hwpt_get_attach(struct iommufd_hw_pagetable *hwpt)
+{
+	hwpt->obj.users++;
+	hwpt->nr_attach++;
+}
+
+/* Drop one attachment of @hwpt; an automatic domain dies with its last device. */
+static void hwpt_put_attach(struct iommufd_ctx *ictx, struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_hwpt_paging *paging = to_hwpt_paging(hwpt);
+
+	hwpt->nr_attach--;
+	if (paging && paging->auto_domain && !hwpt->nr_attach)
+		(void)iommufd_object_remove(ictx, &hwpt->obj, 0);
+	else
+		hwpt->obj.users--;
+}
+
+/* iommufd_hw_pagetable_attach(): a new attachment of @pasid (must be unattached). */
+static int hwpt_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+		       uint32_t pasid)
+{
+	struct iommufd_hwpt_paging *paging = find_hwpt_paging(hwpt);
+	struct iommufd_pasid_attach *pa = NULL;
+	int rc;
+
+	if (iommufd_device_pasid_hwpt(idev, pasid))
+		return -EBUSY;
+	rc = hwpt_pasid_compat(hwpt, idev, pasid);
+	if (rc)
+		return rc;
+	if (pasid != IOMMU_NO_PASID) {
+		pa = calloc(1, sizeof(*pa));
+		if (!pa)
+			return -ENOMEM;
+	} else if (paging) {
+		rc = device_attach_reserved_iova(idev, paging);
+		if (rc)
+			return rc;
+	}
+	rc = hwpt_driver_attach(hwpt, idev, pasid);
+	if (!rc && pasid != IOMMU_NO_PASID)
+		rc = mock_set_dev_pasid(idev->mdev, pasid, false);
+	if (rc) {
+		if (pasid == IOMMU_NO_PASID && paging)
+			iopt_remove_reserved_iova(&paging->ioas->iopt, idev);
+		free(pa);
+		return rc;
+	}
+	hwpt_get_attach(hwpt);
+	if (pa) {
+		pa->pasid = pasid;
+		pa->hwpt = hwpt;
+		pa->next = idev->pasids;
+		idev->pasids = pa;
+	} else {
+		idev->hwpt = hwpt;
+	}
+	return 0;
+}
+
+/* iommufd_device_do_replace(): move an attached @pasid to @hwpt; *old gets the old HWPT. */
+static int hwpt_replace(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			uint32_t pasid, struct iommufd_hw_pagetable **old)
+{
+	struct iommufd_hwpt_paging *paging = find_hwpt_paging(hwpt), *old_paging;
+	struct iommufd_hw_pagetable *old_hwpt = iommufd_device_pasid_hwpt(idev, pasid);
+	bool move_resv;
+	int rc;
+
+	*old = NULL;
+	if (!old_hwpt)
+		return -EINVAL;
+	if (hwpt == old_hwpt)
+		return 0;
+	old_paging = find_hwpt_paging(old_hwpt);
+	move_resv = pasid == IOMMU_NO_PASID && paging &&
+		    (!old_paging || old_paging->ioas != paging->ioas);
+
+	rc = hwpt_pasid_compat(hwpt, idev, pasid);
+	if (rc)
+		return rc;
+	if (move_resv) {
+		rc = device_attach_reserved_iova(idev, paging);
+		if (rc)
+			return rc;
+	}
+	rc = hwpt_driver_attach(hwpt, idev, pasid);
+	if (!rc && pasid != IOMMU_NO_PASID) {
+		rc = mock_set_dev_pasid(idev->mdev, pasid, false);
+		if (rc) /* the core puts the old domain back */
+			(void)mock_set_dev_pasid(idev->mdev, pasid, false);
+	}
+	if (rc) {
+		if (move_resv)
+			iopt_remove_reserved_iova(&paging->ioas->iopt, idev);
+		return rc;
+	}
+	if (pasid == IOMMU_NO_PASID && old_paging &&
+	    (!paging || old_paging->ioas != paging->ioas))
+		iopt_remove_reserved_iova(&old_paging->ioas->iopt, idev);
+
+	hwpt_get_attach(hwpt);
+	if (pasid == IOMMU_NO_PASID)
+		idev->hwpt = hwpt;
+	else
+		(*pasid_slot(idev, pasid))->hwpt = hwpt;
+	*old = old_hwpt;
+	return 0;
+}
+
+typedef int (*attach_fn)(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			 uint32_t pasid, struct iommufd_hw_pagetable **old);
+
+static int do_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+		     uint32_t pasid, struct iommufd_hw_pagetable **old)
+{
+	*old = NULL;
+	return hwpt_attach(hwpt, idev, pasid);
+}
+
+static int device_auto_get_domain(struct iommufd_device *idev, uint32_t pasid,
+				  struct iommufd_ioas *ioas, uint32_t *pt_id, attach_fn fn,
+				  struct iommufd_hw_pagetable **old)
 {
 	struct iommufd_ctx *ictx = idev->obj.ictx;
 	struct iommufd_hwpt_paging *hwpt;
@@ -60,14 +251,14 @@ static int device_auto_get_domain(struct iommufd_device *idev, struct iommufd_io
 
 	/* Reuse an automatic domain the device can use */
 	for (hwpt = ioas->hwpt_list; hwpt; hwpt = hwpt->next_in_ioas) {
-		if (!hwpt->auto_domain || !hwpt->obj.finalized)
+		if (!hwpt->auto_domain || !hwpt->common.obj.finalized)
 			continue;
-		rc = hwpt_attach_dev(hwpt, idev);
+		rc = fn(&hwpt->common, idev, pasid, old);
 		if (rc == -EINVAL)
 			continue;
 		if (rc)
 			return rc;
-		*pt_id = hwpt->obj.id;
+		*pt_id = hwpt->common.obj.id;
 		return 0;
 	}
 
@@ -75,13 +266,13 @@ static int device_auto_get_domain(struct iommufd_device *idev, struct iommufd_io
 	if (!hwpt)
 		return rc;
 	hwpt->auto_domain = true;
-	rc = hwpt_attach_dev(hwpt, idev);
+	rc = fn(&hwpt->common, idev, pasid, old);
 	if (rc) {
-		iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
+		iommufd_object_abort_and_destroy(ictx, &hwpt->common.obj);
 		return rc;
 	}
-	iommufd_object_finalize(ictx, &hwpt->obj);
-	*pt_id = hwpt->obj.id;
+	iommufd_object_finalize(ictx, &hwpt->common.obj);
+	*pt_id = hwpt->common.obj.id;
 	return 0;
 }
 
@@ -90,9 +281,11 @@ struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, uint32_t id)
 	return (struct iommufd_device *)iommufd_get_object(ictx, id, IOMMUFD_OBJ_DEVICE);
 }
 
-static int device_do_attach(struct iommufd_device *idev, uint32_t *pt_id)
+static int device_change_pt(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id,
+			    attach_fn fn)
 {
 	struct iommufd_ctx *ictx = idev->obj.ictx;
+	struct iommufd_hw_pagetable *old = NULL;
 	struct iommufd_object *pt_obj;
 	int rc;
 
@@ -102,65 +295,63 @@ static int device_do_attach(struct iommufd_device *idev, uint32_t *pt_id)
 
 	switch (pt_obj->type) {
 	case IOMMUFD_OBJ_HWPT_PAGING:
-		rc = hwpt_attach_dev((struct iommufd_hwpt_paging *)pt_obj, idev);
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		rc = fn((struct iommufd_hw_pagetable *)pt_obj, idev, pasid, &old);
 		break;
 	case IOMMUFD_OBJ_IOAS:
-		rc = device_auto_get_domain(idev, (struct iommufd_ioas *)pt_obj, pt_id);
+		rc = device_auto_get_domain(idev, pasid, (struct iommufd_ioas *)pt_obj, pt_id, fn,
+					    &old);
 		break;
 	default:
 		rc = -EINVAL;
 		break;
 	}
 	iommufd_put_object(ictx, pt_obj);
+	if (old)
+		hwpt_put_attach(ictx, old);
 	return rc;
 }
 
-int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id)
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id)
 {
-	if (idev->hwpt)
-		return -EBUSY;
-	return device_do_attach(idev, pt_id);
-}
-
-static void hwpt_drop_dev(struct iommufd_device *idev, struct iommufd_hwpt_paging *hwpt)
-{
-	hwpt->nr_devices--;
-	if (hwpt->auto_domain && !hwpt->nr_devices)
-		(void)iommufd_object_remove(idev->obj.ictx, &hwpt->obj, 0);
-	else
-		hwpt->obj.users--;
-}
-
-void iommufd_device_detach(struct iommufd_device *idev)
-{
-	struct iommufd_hwpt_paging *hwpt = idev->hwpt;
-
-	if (!hwpt)
-		return;
-	idev->hwpt = NULL;
-	hwpt_drop_dev(idev, hwpt);
+	return device_change_pt(idev, pasid, pt_id, do_attach);
 }
 
 /*
- * Move an attached device to @pt_id (IOAS or paging HWPT) without a window
- * where it is detached: the new attachment is made first, then the old one
- * (an automatic domain dies with its last device) is dropped.
+ * Move an attached device (or PASID) to @pt_id (IOAS, paging or nested HWPT)
+ * without a window where it is detached: the new attachment is made first,
+ * then the old one (an automatic domain dies with its last device) dropped.
  */
-int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id)
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id)
 {
-	struct iommufd_hwpt_paging *old = idev->hwpt;
-	int rc;
+	return device_change_pt(idev, pasid, pt_id, hwpt_replace);
+}
 
-	if (!old)
-		return -EINVAL;
-	idev->hwpt = NULL;
-	rc = device_do_attach(idev, pt_id);
-	if (rc) {
-		idev->hwpt = old;
-		return rc;
+void iommufd_device_detach(struct iommufd_device *idev, uint32_t pasid)
+{
+	struct iommufd_hw_pagetable *hwpt;
+
+	if (pasid == IOMMU_NO_PASID) {
+		struct iommufd_hwpt_paging *paging;
+
+		hwpt = idev->hwpt;
+		if (!hwpt)
+			return;
+		paging = find_hwpt_paging(hwpt);
+		if (paging)
+			iopt_remove_reserved_iova(&paging->ioas->iopt, idev);
+		idev->hwpt = NULL;
+	} else {
+		struct iommufd_pasid_attach **pp = pasid_slot(idev, pasid), *pa = *pp;
+
+		if (!pa)
+			return;
+		hwpt = pa->hwpt;
+		*pp = pa->next;
+		free(pa);
+		(void)mock_set_dev_pasid(idev->mdev, pasid, true);
 	}
-	hwpt_drop_dev(idev, old);
-	return 0;
+	hwpt_put_attach(idev->obj.ictx, hwpt);
 }
 
 /* ---------------- IOMMU_GET_HW_INFO ---------------- */
@@ -168,9 +359,9 @@ int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id)
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_hw_info *cmd = ucmd->cmd;
-	struct iommu_test_hw_info info = { .test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL };
 	struct iommufd_device *idev;
-	uint32_t data_len = sizeof(info), copy_len;
+	uint32_t data_len = 0, copy_len, type;
+	uint64_t data[8] = { 0 };
 	int rc;
 
 	if (cmd->flags & ~(uint32_t)IOMMU_HW_INFO_FLAG_INPUT_TYPE)
@@ -185,16 +376,13 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	if (!idev)
 		return -ENOENT;
 
-	/* the mock driver's hw_info() */
-	if (cmd->in_data_type != IOMMU_HW_INFO_TYPE_DEFAULT &&
-	    cmd->in_data_type != IOMMU_HW_INFO_TYPE_SELFTEST) {
-		rc = -EOPNOTSUPP;
+	rc = mock_hw_info(idev->mdev, cmd->in_data_type, &type, data, &data_len);
+	if (rc)
 		goto out_put;
-	}
-	cmd->out_data_type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	cmd->out_data_type = type;
 
 	copy_len = cmd->data_len < data_len ? cmd->data_len : data_len;
-	if (copy_to_user(ucmd->task, cmd->data_uptr, &info, copy_len)) {
+	if (copy_to_user(ucmd->task, cmd->data_uptr, data, copy_len)) {
 		rc = -EFAULT;
 		goto out_put;
 	}
@@ -205,15 +393,8 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 		goto out_put;
 	}
 	cmd->data_len = data_len;
-
-	cmd->out_capabilities = 0;
-	if (!(idev->mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
-		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
-	/* the mock device is not PCI: ATS is never usable */
-	cmd->out_capabilities |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
-	cmd->out_max_pasid_log2 = 0;
-	if (idev->mdev->flags & MOCK_FLAGS_DEVICE_PASID)
-		cmd->out_max_pasid_log2 = MOCK_PASID_WIDTH;
+	cmd->out_capabilities = mock_hw_capabilities(idev->mdev);
+	cmd->out_max_pasid_log2 = (uint8_t)idev->mdev->pasid_log2;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:
 	iommufd_put_object(ucmd->ictx, &idev->obj);

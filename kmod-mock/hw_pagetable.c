@@ -19,9 +19,6 @@
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
-/* Input address bits of the amdv1 mock format with starting level 2 (2 KiB granule). */
-#define MOCK_HUGE_APERTURE_LAST ((1ULL << 38) - 1)
-
 static void hwpt_unlink(struct iommufd_hwpt_paging *hwpt)
 {
 	struct iommufd_hwpt_paging **pp;
@@ -69,38 +66,6 @@ void iommufd_hwpt_paging_abort(struct iommufd_object *obj)
 	hwpt_paging_teardown(hwpt, added);
 }
 
-/* The mock driver's domain_alloc_paging_flags(): validate and shape the domain. */
-static int mock_domain_init(struct mock_domain *domain, struct iommufd_device *idev,
-			    uint32_t flags, const struct iommu_hwpt_selftest *cfg)
-{
-	const uint32_t paging_flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
-				      IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID;
-	bool has_dirty = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
-
-	if ((flags & ~paging_flags) ||
-	    (has_dirty && (idev->mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY)))
-		return -EOPNOTSUPP;
-
-	domain->flags = flags;
-	domain->pagetable_type = cfg ? cfg->pagetable_type : MOCK_IOMMUPT_DEFAULT;
-	domain->dirty_tracking = has_dirty;
-	switch (domain->pagetable_type) {
-	case MOCK_IOMMUPT_DEFAULT:
-		domain->aperture_start = MOCK_APERTURE_START;
-		domain->aperture_last = MOCK_APERTURE_LAST;
-		domain->pgsize = MOCK_PAGE_SIZE;
-		return 0;
-	case MOCK_IOMMUPT_HUGE:
-		/* only huge pages, plus PAGE_SIZE so iommufd accepts the domain */
-		domain->aperture_start = 0;
-		domain->aperture_last = MOCK_HUGE_APERTURE_LAST;
-		domain->pgsize = PAGE_SIZE;
-		return 0;
-	default:
-		return -EOPNOTSUPP;
-	}
-}
-
 /*
  * Allocate a paging HWPT with a mock domain on @ioas and fill it with every
  * area. The object is not finalized: the caller does that (or aborts). On
@@ -124,8 +89,7 @@ struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
-	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
-	    (idev->mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY)) {
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !idev->mdev->dirty) {
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -142,11 +106,12 @@ struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
 	}
 	hwpt->ioas = ioas;
 	ioas->obj.users++;
+	hwpt->common.pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
 	hwpt->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
 	hwpt->enforce_cache_coherency = true;
 
-	rc = mock_domain_init(&hwpt->domain, idev, flags & ~(uint32_t)IOMMU_HWPT_FAULT_ID_VALID,
-			      cfg);
+	rc = mock_domain_init(&hwpt->domain, idev->mdev,
+			      flags & ~(uint32_t)IOMMU_HWPT_FAULT_ID_VALID, cfg);
 	if (rc)
 		goto out_abort;
 	rc = iopt_table_add_domain(&ioas->iopt, &hwpt->domain);
@@ -157,7 +122,7 @@ struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
 	return hwpt;
 
 out_abort:
-	iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
+	iommufd_object_abort_and_destroy(ictx, &hwpt->common.obj);
 	*err = rc;
 	return NULL;
 }
@@ -172,21 +137,65 @@ struct iommufd_hwpt_paging *iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, ui
 static int copy_hwpt_selftest(struct iommufd_ucmd *ucmd, const struct iommu_hwpt_alloc *cmd,
 			      struct iommu_hwpt_selftest *cfg)
 {
-	if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST)
-		return -EINVAL;
-	if (cmd->data_len < offsetofend(struct iommu_hwpt_selftest, iotlb))
-		return -EINVAL;
-	if (!cmd->data_uptr)
-		return -EFAULT;
-	return copy_struct_from_user(ucmd->task, cfg, sizeof(*cfg), cmd->data_uptr,
-				     cmd->data_len);
+	return mock_copy_struct_from_user(ucmd->task, cfg, sizeof(*cfg),
+					  offsetofend(struct iommu_hwpt_selftest, iotlb),
+					  IOMMU_HWPT_DATA_SELFTEST, cmd->data_type, cmd->data_uptr,
+					  cmd->data_len);
+}
+
+void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_hwpt_nested *nested = (struct iommufd_hwpt_nested *)obj;
+
+	if (nested->parent)
+		nested->parent->common.obj.users--;
+}
+
+/* iommufd_hwpt_nested_alloc(): a stage-1 HWPT on a NEST_PARENT paging HWPT. */
+static struct iommufd_hwpt_nested *hwpt_nested_alloc(struct iommufd_ucmd *ucmd,
+						     struct iommufd_hwpt_paging *parent,
+						     struct iommufd_device *idev,
+						     const struct iommu_hwpt_alloc *cmd, int *err)
+{
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_hwpt_nested *nested;
+	int rc;
+
+	if ((cmd->flags & ~(uint32_t)(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) ||
+	    !cmd->data_len) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if (parent->auto_domain || !parent->nest_parent ||
+	    parent->domain.model != idev->mdev->model) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	nested = (struct iommufd_hwpt_nested *)iommufd_object_alloc(ictx, sizeof(*nested),
+								    IOMMUFD_OBJ_HWPT_NESTED);
+	if (!nested) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	nested->common.pasid_compat = cmd->flags & IOMMU_HWPT_ALLOC_PASID;
+	parent->common.obj.users++;
+	nested->parent = parent;
+	rc = mock_nested_domain_init(&nested->domain, &parent->domain, idev->mdev,
+				     cmd->flags & ~(uint32_t)IOMMU_HWPT_FAULT_ID_VALID, ucmd->task,
+				     cmd);
+	if (rc) {
+		iommufd_object_abort_and_destroy(ictx, &nested->common.obj);
+		*err = rc;
+		return NULL;
+	}
+	return nested;
 }
 
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
 	struct iommufd_ctx *ictx = ucmd->ictx;
-	struct iommufd_hwpt_paging *hwpt;
+	struct iommufd_hw_pagetable *hwpt;
 	struct iommu_hwpt_selftest cfg;
 	struct iommufd_object *pt_obj;
 	struct iommufd_device *idev;
@@ -210,10 +219,12 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 	switch (pt_obj->type) {
 	case IOMMUFD_OBJ_IOAS: {
 		const struct iommu_hwpt_selftest *pcfg = NULL;
+		struct iommufd_hwpt_paging *paging;
 
 		if (cmd->data_len) {
 			/* the mock driver takes its own type (or NONE) for paging domains */
-			if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST) {
+			if (idev->mdev->model != MOCK_IOMMU_SELFTEST ||
+			    cmd->data_type != IOMMU_HWPT_DATA_SELFTEST) {
 				rc = -EOPNOTSUPP;
 				goto out_put_pt;
 			}
@@ -222,23 +233,30 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 				goto out_put_pt;
 			pcfg = &cfg;
 		}
-		hwpt = iommufd_hwpt_paging_alloc(ictx, (struct iommufd_ioas *)pt_obj, idev,
-						 cmd->flags, false, pcfg, &rc);
-		if (!hwpt)
+		paging = iommufd_hwpt_paging_alloc(ictx, (struct iommufd_ioas *)pt_obj, idev,
+						   cmd->flags, false, pcfg, &rc);
+		if (!paging)
 			goto out_put_pt;
+		hwpt = &paging->common;
 		break;
 	}
-	case IOMMUFD_OBJ_HWPT_PAGING:
-		/* nested mock HWPTs are not modelled yet */
-		rc = -EOPNOTSUPP;
-		goto out_put_pt;
+	case IOMMUFD_OBJ_HWPT_PAGING: {
+		struct iommufd_hwpt_nested *nested;
+
+		nested = hwpt_nested_alloc(ucmd, (struct iommufd_hwpt_paging *)pt_obj, idev, cmd,
+					   &rc);
+		if (!nested)
+			goto out_put_pt;
+		hwpt = &nested->common;
+		break;
+	}
 	default:
 		rc = -EINVAL;
 		goto out_put_pt;
 	}
 
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		/* no fault queues yet: every id is unknown */
+		/* no fault queue exists yet: every id is unknown */
 		rc = -ENOENT;
 		goto out_hwpt;
 	}
@@ -256,6 +274,46 @@ out_put_pt:
 	iommufd_put_object(ictx, pt_obj);
 out_put_idev:
 	iommufd_put_object(ictx, &idev->obj);
+	return rc;
+}
+
+/* Upper bound of entry_num so that one call cannot occupy the kernel for long. */
+#define IOMMU_HWPT_INVALIDATE_ENTRY_NUM_MAX (1U << 19)
+
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	struct iommufd_object *pt_obj;
+	uint32_t done_num = 0;
+	int rc;
+
+	if (cmd->__reserved) {
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
+	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len || cmd->entry_len > PAGE_SIZE ||
+			       cmd->entry_num > IOMMU_HWPT_INVALIDATE_ENTRY_NUM_MAX)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	pt_obj = iommufd_get_object(ucmd->ictx, cmd->hwpt_id, IOMMUFD_OBJ_ANY);
+	if (!pt_obj) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (pt_obj->type == IOMMUFD_OBJ_HWPT_NESTED) {
+		struct iommufd_hwpt_nested *nested = (struct iommufd_hwpt_nested *)pt_obj;
+
+		rc = mock_nested_cache_invalidate(&nested->domain, ucmd->task, cmd);
+		done_num = cmd->entry_num;
+	} else {
+		rc = -EINVAL;
+	}
+	iommufd_put_object(ucmd->ictx, pt_obj);
+out:
+	cmd->entry_num = done_num;
+	if (iommufd_ucmd_respond(ucmd, sizeof(*cmd)))
+		return -EFAULT;
 	return rc;
 }
 
@@ -337,7 +395,7 @@ int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
 		mock_domain_free_dirty(&hwpt->domain);
 	hwpt->domain.dirty_enabled = enable;
 out_put:
-	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	iommufd_put_object(ucmd->ictx, &hwpt->common.obj);
 	return rc;
 }
 
@@ -424,6 +482,6 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 		}
 	}
 out_put:
-	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	iommufd_put_object(ucmd->ictx, &hwpt->common.obj);
 	return rc;
 }

@@ -133,6 +133,8 @@ struct mock_kernel {
 	mock_fget_fn fget;
 	void *fget_priv;
 	struct mock_file *files; /* every live mock_file */
+	struct mock_pci_dev **pci_devs; /* /dev/vfio/devices/vfio<index> */
+	unsigned int nr_pci_devs;
 };
 
 struct iommufd_ucmd {
@@ -217,8 +219,81 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 int iommufd_option_rlimit_mode(struct iommufd_ucmd *ucmd, struct iommu_option *cmd);
 
+/* ---- mock_iommu.c: the IOMMU drivers behind the mock devices ---- */
+
+/* Which IOMMU driver a device sits behind; it owns the domains made for it. */
+enum mock_iommu_model {
+	MOCK_IOMMU_SELFTEST, /* the kernel selftest's mock IOMMU (2 KiB pages) */
+	MOCK_IOMMU_INTEL_VTD,
+	MOCK_IOMMU_ARM_SMMUV3,
+	MOCK_IOMMU_AMD,
+};
+
+#define MOCK_MAX_RESV 8
+#define IOMMU_NO_PASID 0U
+
+struct mock_resv_region {
+	uint64_t start;
+	uint64_t last;
+};
+
+/* One DMA the IOMMU refused (kept for later IOPF / vEVENT reporting). */
+struct mock_dma_fault {
+	uint64_t iova;
+	uint32_t pasid;
+	bool write;
+	int reason; /* -ENOENT not mapped, -EACCES permission, -EFAULT memory gone */
+};
+
+#define MOCK_DMA_FAULT_LOG 16
+
+/* What the IOMMU knows of one device (a selftest mock device or a VFIO PCI device). */
+struct mock_dev {
+	uint32_t id;
+	uint32_t flags; /* MOCK_FLAGS_DEVICE_* of a selftest device */
+	uint32_t cache[MOCK_DEV_CACHE_NUM]; /* vIOMMU-invalidated cache slots */
+	enum mock_iommu_model model;
+	bool dirty;   /* IOMMU_CAP_DIRTY_TRACKING */
+	bool nesting; /* NEST_PARENT domains and nested HWPTs */
+	bool no_ats;  /* report IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
+	unsigned int pasid_log2; /* 0: no PASID */
+	unsigned int aperture_bits; /* input address width (non-selftest models) */
+	unsigned int nr_resv;
+	struct mock_resv_region resv[MOCK_MAX_RESV];
+	uint32_t hw_info_flags;
+	uint64_t hw_info_reg[2]; /* VT-d cap/ecap, AMD efr/efr2 */
+	uint32_t smmu_idr[6];
+	bool pasid_1024_fake_error; /* the selftest driver's replace failure injection */
+	unsigned int nr_faults; /* total DMA faults; the last MOCK_DMA_FAULT_LOG are kept */
+	struct mock_dma_fault faults[MOCK_DMA_FAULT_LOG];
+};
+
+/* Initialise @mdev as a selftest mock device with MOCK_FLAGS_DEVICE_* @flags. */
+void mock_dev_init_selftest(struct mock_dev *mdev, uint32_t flags);
+struct mock_domain;
+struct mock_nested_domain;
+struct iommufd_hw_pagetable;
+int mock_domain_init(struct mock_domain *domain, const struct mock_dev *mdev, uint32_t flags,
+		     const struct iommu_hwpt_selftest *cfg);
+bool mock_domain_compatible(const struct mock_domain *domain, const struct mock_dev *mdev);
+uint64_t mock_hw_capabilities(const struct mock_dev *mdev);
+int mock_hw_info(const struct mock_dev *mdev, uint32_t in_type, uint32_t *out_type, void *buf,
+		 uint32_t *len);
+int mock_copy_struct_from_user(const struct mock_task *task, void *dst, size_t klen,
+			       size_t min_len, uint32_t want_type, uint32_t type, uint64_t uptr,
+			       uint64_t ulen);
+int mock_nested_domain_init(struct mock_nested_domain *nd, const struct mock_domain *parent,
+			    const struct mock_dev *mdev, uint32_t flags,
+			    const struct mock_task *task, const struct iommu_hwpt_alloc *cmd);
+int mock_nested_cache_invalidate(struct mock_nested_domain *nd, const struct mock_task *task,
+				 struct iommu_hwpt_invalidate *cmd);
+int mock_set_dev_pasid(struct mock_dev *mdev, uint32_t pasid, bool blocked);
+int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uint32_t pasid,
+		   uint64_t iova, void *buf, size_t len, bool write);
+
 /* ---- hw_pagetable.c / device.c ---- */
 struct mock_domain {
+	enum mock_iommu_model model; /* the driver that owns it */
 	uint64_t aperture_start;
 	uint64_t aperture_last;
 	uint64_t pgsize; /* smallest IO page */
@@ -230,28 +305,70 @@ struct mock_domain {
 	struct interval_tree_root dirty; /* dirty IO PTEs, one node per PTE */
 };
 
-struct iommufd_hwpt_paging {
+/* The common part of paging and nested HWPTs (kernel: struct iommufd_hw_pagetable). */
+struct iommufd_hw_pagetable {
 	struct iommufd_object obj;
+	bool pasid_compat; /* allocated with IOMMU_HWPT_ALLOC_PASID */
+	unsigned int nr_attach; /* device RIDs and PASIDs attached */
+};
+
+struct iommufd_hwpt_paging {
+	struct iommufd_hw_pagetable common;
 	struct iommufd_ioas *ioas;
 	struct iommufd_hwpt_paging *next_in_ioas;
 	struct mock_domain domain;
 	bool auto_domain;
 	bool nest_parent;
 	bool enforce_cache_coherency;
-	unsigned int nr_devices;
 };
 
-struct mock_dev {
-	uint32_t id;
-	uint32_t flags;
-	uint32_t cache[MOCK_DEV_CACHE_NUM]; /* vIOMMU-invalidated cache slots */
+/* A stage-1 domain on a NEST_PARENT paging domain. */
+struct mock_nested_domain {
+	enum mock_iommu_model model;
+	uint32_t data_type; /* IOMMU_HWPT_DATA_* */
+	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM]; /* selftest */
+	union {
+		struct iommu_hwpt_vtd_s1 vtd;
+		struct iommu_hwpt_arm_smmuv3 smmu;
+		struct iommu_hwpt_amd_guest amd;
+	} data;
+};
+
+struct iommufd_hwpt_nested {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_hwpt_paging *parent;
+	struct mock_nested_domain domain;
+};
+
+/* One PASID of a device attached to a HWPT. */
+struct iommufd_pasid_attach {
+	struct iommufd_pasid_attach *next;
+	uint32_t pasid;
+	struct iommufd_hw_pagetable *hwpt;
 };
 
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct mock_dev *mdev;
-	struct iommufd_hwpt_paging *hwpt; /* attached paging HWPT, or NULL */
+	struct iommufd_hw_pagetable *hwpt; /* RID attachment, or NULL */
+	struct iommufd_pasid_attach *pasids;
 };
+
+static inline struct iommufd_hwpt_paging *to_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	return hwpt && hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING ?
+		       (struct iommufd_hwpt_paging *)hwpt : NULL;
+}
+
+/* The paging HWPT a HWPT translates through (itself, or a nested HWPT's parent). */
+static inline struct iommufd_hwpt_paging *find_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	if (!hwpt)
+		return NULL;
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED)
+		return ((struct iommufd_hwpt_nested *)hwpt)->parent;
+	return to_hwpt_paging(hwpt);
+}
 
 struct iommufd_access {
 	struct iommufd_object obj;
@@ -271,6 +388,8 @@ struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
 						      int *err);
 struct iommufd_hwpt_paging *iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, uint32_t id);
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
+void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
 int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
 /* Mark the IO PTE mapping @iova dirty (TEST_OP_DIRTY); false if nothing maps it. */
@@ -283,9 +402,12 @@ void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx, struct mock_dev *mdev);
 void iommufd_device_unbind(struct iommufd_device *idev);
-int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id);
-void iommufd_device_detach(struct iommufd_device *idev);
-int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id);
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id);
+void iommufd_device_detach(struct iommufd_device *idev, uint32_t pasid);
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id);
+/* The HWPT @pasid of @idev is attached to, or NULL. */
+struct iommufd_hw_pagetable *iommufd_device_pasid_hwpt(struct iommufd_device *idev,
+						       uint32_t pasid);
 void iommufd_device_destroy(struct iommufd_object *obj);
 
 struct iommufd_access *iommufd_access_create(struct iommufd_ctx *ictx, bool needs_pin,

@@ -18,6 +18,7 @@
 
 #include "iommufd_private.h"
 #include "iommufd_test.h"
+#include "vfio.h"
 
 bool mock_should_fail(const struct mock_task *task)
 {
@@ -220,18 +221,36 @@ void mock_kernel_set_fget(struct mock_kernel *k, mock_fget_fn fn, void *priv)
 
 int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **out)
 {
+	struct mock_kernel_config c = { .sz = sizeof(c) };
 	struct mock_kernel *k;
+	int rc;
 
 	if (!out)
 		return -EINVAL;
 	if (cfg && cfg->sz < sizeof(size_t))
 		return -EINVAL;
+	/* an older, smaller config: the fields it lacks keep their defaults */
+	if (cfg)
+		memcpy(&c, cfg, cfg->sz < sizeof(c) ? cfg->sz : sizeof(c));
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
 	k->test_memory_limit = 65536;
+	rc = mock_machine_init(k, c.devices, c.sz >= offsetofend(struct mock_kernel_config, err_len) ?
+					     c.err : NULL, c.err_len);
+	if (rc) {
+		free(k);
+		return rc;
+	}
 	*out = k;
 	return 0;
+}
+
+unsigned int mock_kernel_device_faults(struct mock_kernel *k, unsigned int index)
+{
+	if (!k || index >= k->nr_pci_devs)
+		return 0;
+	return k->pci_devs[index]->mdev.nr_faults;
 }
 
 void mock_kernel_free(struct mock_kernel *k)
@@ -270,6 +289,7 @@ void mock_kernel_free(struct mock_kernel *k)
 		free(u);
 	}
 	free(k->pins.slots);
+	mock_machine_free(k);
 	free(k);
 }
 
@@ -312,6 +332,8 @@ int mock_open(struct mock_kernel *k, const char *path, int oflags,
 
 	if (!k || !path || !task || !out)
 		return -EINVAL;
+	if (!strncmp(path, "/dev/vfio/devices/", 18))
+		return vfio_device_fops_cdev_open(k, path, oflags, out);
 	if (strcmp(path, "/dev/iommu") != 0)
 		return -ENOENT;
 	if (mock_should_fail(task))
@@ -345,6 +367,7 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_DEVICE] = { .destroy = iommufd_device_destroy },
 	[IOMMUFD_OBJ_HWPT_PAGING] = { .destroy = iommufd_hwpt_paging_destroy,
 				      .abort = iommufd_hwpt_paging_abort },
+	[IOMMUFD_OBJ_HWPT_NESTED] = { .destroy = iommufd_hwpt_nested_destroy },
 	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },
 	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
 };
@@ -561,6 +584,9 @@ void mock_release(struct mock_file *f)
 	case MOCK_FILE_TEST_ACCESS:
 		iommufd_test_access_file_release(f);
 		break;
+	case MOCK_FILE_VFIO_DEVICE:
+		vfio_device_fops_release(f);
+		break;
 	default:
 		break;
 	}
@@ -613,6 +639,7 @@ union ucmd_buffer {
 	struct iommu_hw_info info;
 	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
 	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
+	struct iommu_hwpt_invalidate hwpt_invalidate;
 	struct iommu_vfio_ioas vfio_ioas;
 	/* room for the structs of later ioctls */
 	unsigned char pad[256];
@@ -639,6 +666,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc, __reserved),
 	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
 		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate, struct iommu_hwpt_invalidate,
+		 __reserved),
 	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, iommufd_hwpt_set_dirty_tracking,
 		 struct iommu_hwpt_set_dirty_tracking, __reserved),
 	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl, struct iommu_ioas_alloc,
@@ -709,6 +738,8 @@ long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg, struct
 	switch (f->type) {
 	case MOCK_FILE_IOMMUFD:
 		return iommufd_fops_ioctl(f->private_data, cmd, arg, call);
+	case MOCK_FILE_VFIO_DEVICE:
+		return vfio_device_fops_unl_ioctl(f, cmd, arg, call);
 	default:
 		return -ENOTTY;
 	}
@@ -737,24 +768,20 @@ ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_c
 ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
 		   struct mock_call *call)
 {
-	(void)ubuf;
-	(void)len;
-	(void)off;
-	(void)call;
-	if (!f)
+	if (!f || !call || !call->task)
 		return -EBADF;
+	if (f->type == MOCK_FILE_VFIO_DEVICE)
+		return vfio_device_fops_rw(f, ubuf, len, off, false, call);
 	return -ESPIPE;
 }
 
 ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
 		    struct mock_call *call)
 {
-	(void)ubuf;
-	(void)len;
-	(void)off;
-	(void)call;
-	if (!f)
+	if (!f || !call || !call->task)
 		return -EBADF;
+	if (f->type == MOCK_FILE_VFIO_DEVICE)
+		return vfio_device_fops_rw(f, ubuf, len, off, true, call);
 	return -ESPIPE;
 }
 

@@ -36,6 +36,8 @@
 #define MOCK_ENV_SOCKET "IOMMUFD_MOCK_SOCKET"
 /* Environment: the daemon binary the shim or the wrapper starts. */
 #define MOCK_ENV_MOCKD "IOMMUFD_MOCKD"
+/* Environment: the machine's VFIO devices (doc/mock-devices.md), read by the daemon. */
+#define MOCK_ENV_DEVICES "IOMMUFD_MOCK_DEVICES"
 /* Environment: the shim library the wrapper puts into LD_PRELOAD. */
 #define MOCK_ENV_SHIM "IOMMUFD_MOCK_SHIM"
 

@@ -63,17 +63,15 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test
 		rc = -ENOMEM;
 		goto out_sobj;
 	}
-	sobj->mdev->flags = dev_flags;
+	mock_dev_init_selftest(sobj->mdev, dev_flags);
 	sobj->mdev->id = ictx->k->next_mock_dev_id++;
-	for (unsigned int i = 0; i != MOCK_DEV_CACHE_NUM; i++)
-		sobj->mdev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
 
 	sobj->idev = iommufd_device_bind(ictx, sobj->mdev);
 	if (!sobj->idev) {
 		rc = -ENOMEM;
 		goto out_mdev;
 	}
-	rc = iommufd_device_attach(sobj->idev, &pt_id);
+	rc = iommufd_device_attach(sobj->idev, IOMMU_NO_PASID, &pt_id);
 	if (rc)
 		goto out_unbind;
 
@@ -88,7 +86,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test
 	return 0;
 
 out_detach:
-	iommufd_device_detach(sobj->idev);
+	iommufd_device_detach(sobj->idev, IOMMU_NO_PASID);
 out_unbind:
 	iommufd_device_unbind(sobj->idev);
 out_mdev:
@@ -104,7 +102,7 @@ void iommufd_selftest_destroy(struct iommufd_object *obj)
 
 	switch (sobj->type) {
 	case TYPE_IDEV:
-		iommufd_device_detach(sobj->idev);
+		iommufd_device_detach(sobj->idev, IOMMU_NO_PASID);
 		iommufd_device_unbind(sobj->idev);
 		free(sobj->mdev);
 		break;
@@ -134,7 +132,7 @@ static int iommufd_test_mock_domain_replace(struct iommufd_ucmd *ucmd, uint32_t 
 	sobj = iommufd_test_get_selftest_obj(ucmd->ictx, device_id);
 	if (!sobj)
 		return -ENOENT;
-	rc = iommufd_device_replace(sobj->idev, &pt_id);
+	rc = iommufd_device_replace(sobj->idev, IOMMU_NO_PASID, &pt_id);
 	if (rc)
 		goto out_put;
 	cmd->mock_domain_replace.pt_id = pt_id;
@@ -187,7 +185,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, uint32_t mockpt_id, uin
 out_free:
 	free(bits);
 out_put:
-	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	iommufd_put_object(ucmd->ictx, &hwpt->common.obj);
 	return rc;
 }
 
@@ -303,7 +301,7 @@ static int iommufd_test_md_check_pa(struct iommufd_ucmd *ucmd, uint32_t mockpt_i
 		uptr += page_size;
 	}
 out_put:
-	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	iommufd_put_object(ucmd->ictx, &hwpt->common.obj);
 	return rc;
 }
 
@@ -586,6 +584,99 @@ out_free:
 	return rc;
 }
 
+/* ---------------- nested domains and PASIDs ---------------- */
+
+static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, uint32_t mockpt_id,
+				       unsigned int iotlb_id, uint32_t iotlb)
+{
+	struct iommufd_hwpt_nested *nested;
+	int rc = 0;
+
+	nested = (struct iommufd_hwpt_nested *)iommufd_get_object(ucmd->ictx, mockpt_id,
+								  IOMMUFD_OBJ_HWPT_NESTED);
+	if (!nested)
+		return -ENOENT;
+	if (nested->domain.model != MOCK_IOMMU_SELFTEST) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	if (iotlb_id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX || nested->domain.iotlb[iotlb_id] != iotlb)
+		rc = -EINVAL;
+out_put:
+	iommufd_put_object(ucmd->ictx, &nested->common.obj);
+	return rc;
+}
+
+static int iommufd_test_pasid_attach(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd,
+				     bool replace)
+{
+	struct selftest_obj *sobj;
+	int rc;
+
+	sobj = iommufd_test_get_selftest_obj(ucmd->ictx, cmd->id);
+	if (!sobj)
+		return -ENOENT;
+	if (replace)
+		rc = iommufd_device_replace(sobj->idev, cmd->pasid_attach.pasid,
+					    &cmd->pasid_attach.pt_id);
+	else
+		rc = iommufd_device_attach(sobj->idev, cmd->pasid_attach.pasid,
+					   &cmd->pasid_attach.pt_id);
+	if (rc)
+		goto out_put;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc && !replace)
+		iommufd_device_detach(sobj->idev, cmd->pasid_attach.pasid);
+out_put:
+	iommufd_put_object(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+static int iommufd_test_pasid_detach(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct selftest_obj *sobj;
+
+	sobj = iommufd_test_get_selftest_obj(ucmd->ictx, cmd->id);
+	if (!sobj)
+		return -ENOENT;
+	iommufd_device_detach(sobj->idev, cmd->pasid_detach.pasid);
+	iommufd_put_object(ucmd->ictx, &sobj->obj);
+	return 0;
+}
+
+static int iommufd_test_pasid_check_hwpt(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct iommufd_hw_pagetable *attached;
+	struct selftest_obj *sobj;
+	int rc = 0;
+
+	sobj = iommufd_test_get_selftest_obj(ucmd->ictx, cmd->id);
+	if (!sobj)
+		return -ENOENT;
+	attached = iommufd_device_pasid_hwpt(sobj->idev, cmd->pasid_check.pasid);
+	if (!cmd->pasid_check.hwpt_id) {
+		/* 0 asks whether the PASID is detached */
+		if (attached)
+			rc = -EINVAL;
+	} else {
+		struct iommufd_object *obj;
+
+		obj = iommufd_get_object(ucmd->ictx, cmd->pasid_check.hwpt_id, IOMMUFD_OBJ_ANY);
+		if (!obj) {
+			rc = -ENOENT;
+		} else {
+			if (obj->type != IOMMUFD_OBJ_HWPT_PAGING &&
+			    obj->type != IOMMUFD_OBJ_HWPT_NESTED)
+				rc = -EINVAL;
+			else if (!attached || &attached->obj != obj)
+				rc = -EINVAL;
+			iommufd_put_object(ucmd->ictx, obj);
+		}
+	}
+	iommufd_put_object(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
 int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -609,6 +700,17 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_DIRTY:
 		return iommufd_test_dirty(ucmd, cmd->id, cmd->dirty.iova, cmd->dirty.length,
 					  cmd->dirty.page_size, cmd->dirty.uptr);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return iommufd_test_md_check_iotlb(ucmd, cmd->id, cmd->check_iotlb.id,
+						   cmd->check_iotlb.iotlb);
+	case IOMMU_TEST_OP_PASID_ATTACH:
+		return iommufd_test_pasid_attach(ucmd, cmd, false);
+	case IOMMU_TEST_OP_PASID_REPLACE:
+		return iommufd_test_pasid_attach(ucmd, cmd, true);
+	case IOMMU_TEST_OP_PASID_DETACH:
+		return iommufd_test_pasid_detach(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+		return iommufd_test_pasid_check_hwpt(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
 		return iommufd_test_dev_check_cache(ucmd, cmd->id, cmd->check_dev_cache.id,
 						    cmd->check_dev_cache.cache);

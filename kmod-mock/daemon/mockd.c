@@ -487,7 +487,11 @@ static void usage(FILE *out)
 		"  --exit-when-idle  exit when the last client and the last mock file are gone\n"
 		"  --foreground      do not detach\n"
 		"  --help            show this help\n"
-		"  --version         show the version\n");
+		"  --version         show the version\n"
+		"\n"
+		"Environment: " MOCK_ENV_DEVICES " describes the machine's VFIO devices\n"
+		"(default: one edu device behind Intel VT-d; empty: none); see\n"
+		"iommufd-mock-run --help and doc/mock-devices.md.\n");
 }
 
 int main(int argc, char **argv)
@@ -501,7 +505,13 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mock_kernel_config cfg = { .sz = sizeof(cfg) };
+	char cfg_err[256] = "";
+	struct mock_kernel_config cfg = {
+		.sz = sizeof(cfg),
+		.devices = getenv(MOCK_ENV_DEVICES),
+		.err = cfg_err,
+		.err_len = sizeof(cfg_err),
+	};
 	char namebuf[MOCK_SOCKET_NAME_MAX + 1];
 	const char *name = NULL;
 	bool exit_when_idle = false, foreground = false, print_name = false;
@@ -571,7 +581,10 @@ int main(int argc, char **argv)
 		return 1;
 	err = mock_kernel_new(&cfg, &kern);
 	if (err) {
-		warn_errno("cannot create the mock kernel", -err);
+		if (cfg_err[0])
+			fprintf(stderr, "iommufd-mockd: %s: %s\n", MOCK_ENV_DEVICES, cfg_err);
+		else
+			warn_errno("cannot create the mock kernel", -err);
 		return 1;
 	}
 	mock_kernel_set_fget(kern, fget_by_proc, NULL);

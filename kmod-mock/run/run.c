@@ -46,8 +46,26 @@ static void usage(FILE *out)
 		"Run PROGRAM with /dev/iommu and /dev/vfio/devices/* served by kmod-mock,\n"
 		"a user-space model of the Linux iommufd, instead of the kernel.\n"
 		"\n"
-		"  --help     show this help\n"
-		"  --version  show the version\n"
+		"  --device SPEC  add a VFIO PCI device (repeatable; the first is\n"
+		"                 /dev/vfio/devices/vfio0, the next vfio1, ...)\n"
+		"  --no-device    a machine without VFIO devices\n"
+		"  --help         show this help\n"
+		"  --version      show the version\n"
+		"\n"
+		"Without --device the machine has one QEMU edu device (1234:11e8) behind an\n"
+		"Intel VT-d IOMMU that reports what Linux 6.12 reports under QEMU 7.2.\n"
+		"SPEC is MODEL[,OPTION]... with MODEL edu, plain or selftest (a plain device\n"
+		"behind the kernel selftest's mock IOMMU) and OPTIONs:\n"
+		"  hwinfo=selftest|vtd|smmuv3|amd  the IOMMU (and GET_HW_INFO type)\n"
+		"  dirty, nodirty                  dirty tracking\n"
+		"  nesting, nonesting              NEST_PARENT and nested HWPTs\n"
+		"  pasid=BITS                      PASID width, 0 to 20\n"
+		"  aperture=BITS                   IOVA bits of its domains (VT-d: 39)\n"
+		"  resv=START-LAST | resv=none     reserved IOVA, repeatable (x86: MSI window)\n"
+		"  cap=N ecap=N | efr=N efr2=N     VT-d / AMD registers in GET_HW_INFO\n"
+		"  hwinfo-flags=N  no-ats  reset  dma-bits=BITS (edu; default 28)\n"
+		"Example: --device edu --device selftest,dirty,nesting,pasid=20\n"
+		"The list also comes from " MOCK_ENV_DEVICES " (devices separated by ';').\n"
 		"\n"
 		"Environment: IOMMUFD_MOCKD (daemon binary, default %s),\n"
 		"IOMMUFD_MOCK_SHIM (preloaded library, default %s).\n"
@@ -136,6 +154,8 @@ static pid_t start_daemon(const char *exe, const char *name)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "no-device", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -146,10 +166,31 @@ int main(int argc, char **argv)
 	const char *shim = env_or(MOCK_ENV_SHIM, MOCK_SHIM_PATH);
 	int opt, status = 0, dstatus = 0;
 	pid_t daemon_pid, pid, w;
+	char *devices = NULL;
+	bool no_device = false;
 
 	/* '+': options end at PROGRAM, whose own options are its business. */
 	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'd': {
+			char *more;
+
+			if (!*optarg || strchr(optarg, ';')) {
+				fprintf(stderr, "iommufd-mock-run: bad --device '%s'\n", optarg);
+				return 2;
+			}
+			if (asprintf(&more, "%s%s%s", devices ? devices : "", devices ? ";" : "",
+				     optarg) < 0) {
+				perror("iommufd-mock-run");
+				return 125;
+			}
+			free(devices);
+			devices = more;
+			break;
+		}
+		case 'n':
+			no_device = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -165,6 +206,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+
+	if (no_device && devices) {
+		fprintf(stderr, "iommufd-mock-run: --no-device and --device exclude each other\n");
+		return 2;
+	}
+	if ((no_device || devices) && setenv(MOCK_ENV_DEVICES, devices ? devices : "", 1)) {
+		perror("iommufd-mock-run: setenv");
+		return 125;
+	}
+	free(devices);
 
 	mock_proto_make_name(name, sizeof(name));
 	daemon_pid = start_daemon(mockd, name);

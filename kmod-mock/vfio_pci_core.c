@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vfio_pci_core.c - what vfio-pci does for a bound device (the kernel's
+ * drivers/vfio/pci/vfio_pci_core.c, vfio_pci_config.c, vfio_pci_rdwr.c):
+ * VFIO_DEVICE_GET_INFO, GET_REGION_INFO, RESET, and region access by
+ * offset (index << 40): a virtualised config space (command register and BAR
+ * sizing writable) and BAR0 cut into naturally aligned 8/4/2/1-byte MMIO
+ * accesses as vfio-pci's ioread/iowrite loop does.
+ *
+ * BAR0 is not reported mmap-able: the mock cannot map device registers into
+ * the caller, so programs use pread/pwrite, which a real kernel takes too.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vfio.h"
+
+static long vfio_pci_ioctl_get_info(struct mock_pci_dev *pdev, unsigned long arg,
+				    const struct mock_task *task)
+{
+	const size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info;
+
+	if (copy_from_user(task, &info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	info.flags = VFIO_DEVICE_FLAGS_PCI;
+	if (pdev->reset_works)
+		info.flags |= VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	return copy_to_user(task, arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long vfio_pci_ioctl_get_region_info(struct mock_pci_dev *pdev, unsigned long arg,
+					   const struct mock_task *task)
+{
+	const size_t minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_region_info info;
+
+	(void)pdev; /* every device has the same regions */
+	if (copy_from_user(task, &info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	switch (info.index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		info.offset = VFIO_PCI_INDEX_TO_OFFSET(info.index);
+		info.size = MOCK_PCI_CFG_SIZE;
+		info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
+		info.offset = VFIO_PCI_INDEX_TO_OFFSET(info.index);
+		info.size = info.index == VFIO_PCI_BAR0_REGION_INDEX ? MOCK_PCI_BAR0_SIZE : 0;
+		info.flags = info.size ? VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE :
+					 0;
+		break;
+	case VFIO_PCI_ROM_REGION_INDEX:
+		/* no option ROM */
+		info.offset = VFIO_PCI_INDEX_TO_OFFSET(info.index);
+		info.size = 0;
+		info.flags = 0;
+		break;
+	default:
+		/* VGA (not a VGA device) and anything past the PCI regions */
+		return -EINVAL;
+	}
+	info.cap_offset = 0;
+	return copy_to_user(task, arg, &info, minsz) ? -EFAULT : 0;
+}
+
+long vfio_pci_core_ioctl(struct mock_pci_dev *pdev, unsigned int cmd, unsigned long arg,
+			 const struct mock_task *task)
+{
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		return vfio_pci_ioctl_get_info(pdev, arg, task);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return vfio_pci_ioctl_get_region_info(pdev, arg, task);
+	case VFIO_DEVICE_RESET:
+		if (!pdev->reset_works)
+			return -EINVAL;
+		mock_pci_dev_reset(pdev);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* Writes to config space: only what vfio-pci lets through or virtualises. */
+static void config_write(struct mock_pci_dev *pdev, unsigned int pos, uint8_t val)
+{
+	static const uint16_t cmd_mask = PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+					 0x0040 /* parity */ | 0x0100 /* SERR */ |
+					 PCI_COMMAND_INTX_DISABLE;
+
+	if (pos == PCI_COMMAND || pos == PCI_COMMAND + 1) {
+		uint8_t m = (uint8_t)(pos == PCI_COMMAND ? cmd_mask : cmd_mask >> 8);
+
+		pdev->config[pos] = (uint8_t)((pdev->config[pos] & ~m) | (val & m));
+		return;
+	}
+	if (pos >= PCI_BASE_ADDRESS_0 && pos < PCI_BASE_ADDRESS_0 + 4) {
+		unsigned int shift = (pos - PCI_BASE_ADDRESS_0) * 8;
+		uint32_t bar = pdev->bar0_addr;
+
+		bar = (bar & ~(0xffU << shift)) | ((uint32_t)val << shift);
+		/* a BAR takes addresses aligned to its size; all-ones reads the size back */
+		pdev->bar0_addr = bar & ~(uint32_t)(MOCK_PCI_BAR0_SIZE - 1);
+		pdev->config[pos] = (uint8_t)(pdev->bar0_addr >> shift);
+		return;
+	}
+	if (pos == 0x3c) /* interrupt line: scratch for the OS */
+		pdev->config[pos] = val;
+}
+
+static ssize_t config_rw(struct mock_pci_dev *pdev, void *buf, size_t len, uint64_t pos,
+			 bool write)
+{
+	size_t i;
+
+	if (pos >= MOCK_PCI_CFG_SIZE)
+		return -EINVAL;
+	if (len > MOCK_PCI_CFG_SIZE - pos)
+		len = MOCK_PCI_CFG_SIZE - pos;
+	for (i = 0; i != len; i++) {
+		if (write)
+			config_write(pdev, (unsigned int)(pos + i), ((uint8_t *)buf)[i]);
+		else
+			((uint8_t *)buf)[i] = pdev->config[pos + i];
+	}
+	return (ssize_t)len;
+}
+
+static uint64_t bar0_read(struct mock_pci_dev *pdev, uint64_t addr, unsigned int size)
+{
+	if (pdev->model == MOCK_PCI_EDU)
+		return edu_mmio_read(pdev, addr, size);
+	return ~0ULL;
+}
+
+static void bar0_write(struct mock_pci_dev *pdev, uint64_t addr, uint64_t val, unsigned int size)
+{
+	if (pdev->model == MOCK_PCI_EDU)
+		edu_mmio_write(pdev, addr, val, size);
+}
+
+static ssize_t bar_rw(struct mock_pci_dev *pdev, unsigned int index, uint8_t *buf, size_t len,
+		      uint64_t pos, bool write)
+{
+	uint64_t end = index == VFIO_PCI_BAR0_REGION_INDEX ? MOCK_PCI_BAR0_SIZE : 0;
+	size_t done = 0;
+
+	if (pos >= end)
+		return -EINVAL;
+	if (len > end - pos)
+		len = (size_t)(end - pos);
+	/* vfio-pci refuses BAR access while memory decoding is off */
+	if (!(pdev->config[PCI_COMMAND] & PCI_COMMAND_MEMORY))
+		return -EIO;
+	while (done < len) {
+		uint64_t at = pos + done, val = 0;
+		size_t left = len - done;
+		unsigned int size;
+
+		if (left >= 8 && !(at % 8))
+			size = 8;
+		else if (left >= 4 && !(at % 4))
+			size = 4;
+		else if (left >= 2 && !(at % 2))
+			size = 2;
+		else
+			size = 1;
+		if (write) {
+			memcpy(&val, buf + done, size);
+			bar0_write(pdev, at, val, size);
+		} else {
+			val = bar0_read(pdev, at, size);
+			memcpy(buf + done, &val, size);
+		}
+		done += size;
+	}
+	return (ssize_t)len;
+}
+
+/* vfio_pci_rw(): @buf is the caller's data, already copied in (write) or to be copied out. */
+ssize_t vfio_pci_rw(struct mock_pci_dev *pdev, void *buf, size_t len, uint64_t off, bool write)
+{
+	uint64_t index = VFIO_PCI_OFFSET_TO_INDEX(off);
+	uint64_t pos = off & VFIO_PCI_OFFSET_MASK;
+
+	switch (index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		return config_rw(pdev, buf, len, pos, write);
+	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
+		return bar_rw(pdev, (unsigned int)index, buf, len, pos, write);
+	default:
+		/* no ROM, no VGA, nothing past the PCI regions */
+		return -EINVAL;
+	}
+}

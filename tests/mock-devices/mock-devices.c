@@ -1,0 +1,857 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mock-devices.c - kmod-mock's VFIO PCI devices seen through raw ioctls and
+ * pread/pwrite, as a VMM sees them: bind, attach, GET_HW_INFO, region access,
+ * the edu DMA engine translated by the IOMMU (both directions checked byte
+ * for byte, Bus Master, faults after unmap and on read-only mappings, dirty
+ * bits, VT-d nested stage 1) and the errnos of every VFIO device ioctl path.
+ *
+ * The machine comes from IOMMUFD_MOCK_DEVICES (see meson.build); argv[1]
+ * names the group of tests that fits it: default, two, selftest or none.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "iommufd-uapi.h"
+#include "iommufd_test.h"
+
+#define EDU_BUF 0x40000ULL
+#define IOVA_A 0x100000ULL
+#define IOVA_B 0x200000ULL
+#define IOVA_T 0x300000ULL /* VT-d stage-1 tables */
+#define PG 4096UL
+
+struct machine {
+	int iommufd;
+	int dev;
+	uint32_t ioas_id;
+	uint32_t dev_id;
+	uint32_t hwpt_id;
+	uint64_t bar0;
+	uint64_t cfg;
+	uint8_t *a, *b;
+};
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+static uint32_t ioas_alloc(int fd)
+{
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+
+	assert_int_equal(xioctl(fd, IOMMU_IOAS_ALLOC, &cmd), 0);
+	return cmd.out_ioas_id;
+}
+
+static int ioas_map(struct machine *m, void *buf, size_t len, uint64_t iova, uint32_t flags)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = m->ioas_id,
+		.user_va = (uintptr_t)buf,
+		.length = len,
+		.iova = iova,
+	};
+
+	return xioctl(m->iommufd, IOMMU_IOAS_MAP, &cmd);
+}
+
+static int ioas_unmap(struct machine *m, uint64_t iova, uint64_t len)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd), .ioas_id = m->ioas_id, .iova = iova, .length = len
+	};
+
+	return xioctl(m->iommufd, IOMMU_IOAS_UNMAP, &cmd);
+}
+
+static int destroy(int fd, uint32_t id)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return xioctl(fd, IOMMU_DESTROY, &cmd);
+}
+
+static int dev_open(unsigned int n)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%u", n);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static int bind_dev(int dev, int iommufd, uint32_t *dev_id)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = iommufd };
+	int rc = xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+
+	if (!rc && dev_id)
+		*dev_id = bind.out_devid;
+	return rc;
+}
+
+static int attach_pt(int dev, uint32_t *pt_id)
+{
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = *pt_id };
+	int rc = xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+
+	if (!rc)
+		*pt_id = at.pt_id;
+	return rc;
+}
+
+static uint64_t region_offset(int dev, uint32_t index, uint64_t *size)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
+
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	if (size)
+		*size = ri.size;
+	return ri.offset;
+}
+
+static uint32_t rd32(struct machine *m, uint64_t reg)
+{
+	uint32_t v = 0;
+
+	assert_int_equal(pread(m->dev, &v, 4, (off_t)(m->bar0 + reg)), 4);
+	return v;
+}
+
+static void wr32(struct machine *m, uint64_t reg, uint32_t v)
+{
+	assert_int_equal(pwrite(m->dev, &v, 4, (off_t)(m->bar0 + reg)), 4);
+}
+
+static uint64_t rd64(struct machine *m, uint64_t reg)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(pread(m->dev, &v, 8, (off_t)(m->bar0 + reg)), 8);
+	return v;
+}
+
+static void wr64(struct machine *m, uint64_t reg, uint64_t v)
+{
+	assert_int_equal(pwrite(m->dev, &v, 8, (off_t)(m->bar0 + reg)), 8);
+}
+
+static void bus_master(struct machine *m, bool on)
+{
+	uint16_t cmd;
+
+	assert_int_equal(pread(m->dev, &cmd, 2, (off_t)(m->cfg + 4)), 2);
+	cmd = on ? (uint16_t)(cmd | 0x4) : (uint16_t)(cmd & ~0x4);
+	assert_int_equal(pwrite(m->dev, &cmd, 2, (off_t)(m->cfg + 4)), 2);
+}
+
+/* One edu transfer; it has finished once the command register's RUN bit is clear. */
+static void edu_dma(struct machine *m, uint64_t src, uint64_t dst, uint64_t cnt, bool to_ram)
+{
+	wr64(m, 0x80, src);
+	wr64(m, 0x88, dst);
+	wr64(m, 0x90, cnt);
+	wr64(m, 0x98, 0x1 | (to_ram ? 0x2 : 0));
+	assert_int_equal(rd64(m, 0x98) & 0x1, 0);
+}
+
+static void fill(uint8_t *p, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 7 + seed * 13 + (i >> 8));
+}
+
+/* Open /dev/iommu and device @n, bind, attach to a new IOAS, map A and B (read/write). */
+static void machine_up(struct machine *m, unsigned int n)
+{
+	const uint32_t rw = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+
+	memset(m, 0, sizeof(*m));
+	m->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	assert_true(m->iommufd >= 0);
+	m->ioas_id = ioas_alloc(m->iommufd);
+	m->dev = dev_open(n);
+	assert_true(m->dev >= 0);
+	assert_int_equal(bind_dev(m->dev, m->iommufd, &m->dev_id), 0);
+	m->hwpt_id = m->ioas_id;
+	assert_int_equal(attach_pt(m->dev, &m->hwpt_id), 0);
+	assert_int_not_equal(m->hwpt_id, m->ioas_id);
+	m->bar0 = region_offset(m->dev, VFIO_PCI_BAR0_REGION_INDEX, NULL);
+	m->cfg = region_offset(m->dev, VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	m->a = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m->b = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(m->a != MAP_FAILED && m->b != MAP_FAILED);
+	assert_int_equal(ioas_map(m, m->a, PG, IOVA_A, rw), 0);
+	assert_int_equal(ioas_map(m, m->b, PG, IOVA_B, rw), 0);
+}
+
+static void machine_down(struct machine *m)
+{
+	munmap(m->a, PG);
+	munmap(m->b, PG);
+	close(m->dev);
+	close(m->iommufd);
+}
+
+/* ---------------- default machine: edu behind VT-d ---------------- */
+
+static void test_default_hw_info(void **state)
+{
+	struct iommu_hw_info_vtd vtd;
+	struct iommu_hw_info info = {
+		.size = sizeof(info), .data_len = sizeof(vtd), .data_uptr = (uintptr_t)&vtd
+	};
+	struct iommu_iova_range r[4];
+	struct iommu_ioas_iova_ranges ranges = {
+		.size = sizeof(ranges), .num_iovas = 4, .allowed_iovas = (uintptr_t)r
+	};
+	struct iommu_ioas_map map = { .size = sizeof(map) };
+	struct iommu_hwpt_alloc ha = { .size = sizeof(ha) };
+	struct iommu_hwpt_set_dirty_tracking sd = { .size = sizeof(sd) };
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC), dev;
+	uint32_t ioas, dev_id = 0, pt;
+	void *buf;
+
+	(void)state;
+	assert_true(fd >= 0);
+	ioas = ioas_alloc(fd);
+	dev = dev_open(0);
+	assert_true(dev >= 0);
+	assert_int_equal(bind_dev(dev, fd, &dev_id), 0);
+
+	info.dev_id = dev_id;
+	assert_int_equal(xioctl(fd, IOMMU_GET_HW_INFO, &info), 0);
+	assert_int_equal(info.out_data_type, IOMMU_HW_INFO_TYPE_INTEL_VTD);
+	assert_int_equal(info.data_len, 24);
+	assert_int_equal(info.out_capabilities, 0);
+	assert_int_equal(info.out_max_pasid_log2, 0);
+	assert_int_equal(vtd.flags, 1);
+	assert_int_equal(vtd.cap_reg, 0xd2008c22260206ULL);
+	assert_int_equal(vtd.ecap_reg, 0xf00f4aULL);
+
+	/* before an attach the IOAS spans everything */
+	ranges.ioas_id = ioas;
+	assert_int_equal(xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &ranges), 0);
+	assert_int_equal(ranges.num_iovas, 1);
+
+	pt = ioas;
+	assert_int_equal(attach_pt(dev, &pt), 0);
+	ranges.num_iovas = 0;
+	assert_int_equal(xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &ranges), EMSGSIZE);
+	assert_int_equal(ranges.num_iovas, 2);
+	ranges.num_iovas = 4;
+	assert_int_equal(xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &ranges), 0);
+	assert_int_equal(ranges.num_iovas, 2);
+	assert_int_equal(ranges.out_iova_alignment, 0x1000);
+	assert_int_equal(r[0].start, 0);
+	assert_int_equal(r[0].last, 0xfedfffffULL);
+	assert_int_equal(r[1].start, 0xfef00000ULL);
+	assert_int_equal(r[1].last, 0x7fffffffffULL);
+
+	buf = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	map.ioas_id = ioas;
+	map.user_va = (uintptr_t)buf;
+	map.length = PG;
+	assert_int_equal(xioctl(fd, IOMMU_IOAS_MAP, &map), 0);
+	assert_int_equal(map.iova, 0x1000);
+	/* the MSI window is reserved */
+	map.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+	map.iova = 0xfee00000ULL;
+	assert_int_equal(xioctl(fd, IOMMU_IOAS_MAP, &map), EINVAL);
+
+	ha.dev_id = dev_id;
+	ha.pt_id = ioas;
+	ha.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_ALLOC, &ha), EOPNOTSUPP);
+	ha.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_ALLOC, &ha), EOPNOTSUPP);
+	ha.flags = 0;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_ALLOC, &ha), 0);
+	sd.hwpt_id = ha.out_hwpt_id;
+	sd.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &sd), EOPNOTSUPP);
+
+	/* replace the automatic domain by the explicit one: the auto one goes */
+	pt = ha.out_hwpt_id;
+	assert_int_equal(attach_pt(dev, &pt), 0);
+	assert_int_equal(pt, ha.out_hwpt_id);
+	assert_int_equal(destroy(fd, ha.out_hwpt_id), EBUSY);
+	munmap(buf, PG);
+	close(dev);
+	/* the close unbound the device: the HWPT and IOAS are free again */
+	assert_int_equal(destroy(fd, dev_id), ENOENT);
+	assert_int_equal(destroy(fd, ha.out_hwpt_id), 0);
+	close(fd);
+}
+
+static void test_vfio_errnos(void **state)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	struct vfio_device_detach_iommufd_pt de = { .argsz = sizeof(de) };
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	unsigned char uuid[16] = { 1 };
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC), dev, dev2;
+	uint32_t ioas, dev_id, v;
+
+	(void)state;
+	assert_true(fd >= 0);
+	ioas = ioas_alloc(fd);
+	dev = dev_open(0);
+	assert_true(dev >= 0);
+	assert_int_equal(dev_open(99), -1);
+	assert_int_equal(errno, ENOENT);
+
+	/* nothing but BIND before a bind */
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_INFO, &di), EINVAL);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);
+	assert_int_equal(pread(dev, &v, 4, 0), -1);
+	assert_int_equal(errno, EINVAL);
+
+	bind.iommufd = fd;
+	bind.argsz = offsetof(struct vfio_device_bind_iommufd, out_devid);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EINVAL);
+	bind.argsz = sizeof(bind);
+	bind.flags = 2;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EINVAL);
+	bind.flags = 0;
+	bind.iommufd = -1;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EINVAL);
+	bind.iommufd = 999;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EBADF);
+	bind.iommufd = fd;
+	bind.flags = VFIO_DEVICE_BIND_FLAG_TOKEN;
+	bind.token_uuid_ptr = 8;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EFAULT);
+	bind.token_uuid_ptr = (uintptr_t)uuid;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EINVAL);
+	bind.flags = 0;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, NULL), EFAULT);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), 0);
+	dev_id = bind.out_devid;
+	assert_int_not_equal(dev_id, 0);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EINVAL);
+	/* a second open cannot bind while the first is bound */
+	dev2 = dev_open(0);
+	assert_true(dev2 >= 0);
+	assert_int_equal(bind_dev(dev2, fd, NULL), EINVAL);
+	/* a bound device cannot be destroyed through iommufd */
+	assert_int_equal(destroy(fd, dev_id), EBUSY);
+
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_INFO, &di), 0);
+	assert_int_equal(di.flags, VFIO_DEVICE_FLAGS_PCI);
+	assert_int_equal(di.num_regions, 9);
+	assert_int_equal(di.num_irqs, 5);
+	di.argsz = 8;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_INFO, &di), EINVAL);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_INFO, NULL), EFAULT);
+	ri.index = VFIO_PCI_VGA_REGION_INDEX;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), EINVAL);
+	ri.index = 9;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), EINVAL);
+	ri.index = VFIO_PCI_BAR1_REGION_INDEX;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	assert_int_equal(ri.size, 0);
+	ri.index = VFIO_PCI_BAR0_REGION_INDEX;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	assert_int_equal(ri.size, 0x100000);
+	assert_int_equal(ri.offset, 0);
+	assert_int_equal(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
+	ri.argsz = 16;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), EINVAL);
+	/* QEMU's edu has no FLR and sits on the root bus: no reset */
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_RESET, NULL), EINVAL);
+	assert_int_equal(xioctl(dev, _IO(VFIO_TYPE, VFIO_BASE + 60), NULL), ENOTTY);
+	/* region ends and regions that do not exist */
+	assert_int_equal(pread(dev, &v, 4, (off_t)(7ULL << 40) + 256), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(pread(dev, &v, 4, (off_t)(1ULL << 40)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(pread(dev, &v, 4, 0x100000), -1);
+	assert_int_equal(errno, EINVAL);
+
+	at.argsz = 8;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);
+	at.argsz = sizeof(at);
+	at.flags = 2;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);
+	at.flags = VFIO_DEVICE_ATTACH_PASID;
+	at.argsz = 12;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);
+	at.argsz = sizeof(at);
+	at.pt_id = ioas;
+	at.pasid = 5;
+	/* the edu device has no PASID */
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);
+	at.flags = 0;
+	at.pt_id = 12345;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), ENOENT);
+	at.pt_id = dev_id;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);
+	at.pt_id = ioas;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+	/* re-attach = replace, the same automatic domain */
+	v = at.pt_id;
+	at.pt_id = ioas;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+	assert_int_equal(at.pt_id, v);
+	assert_int_equal(destroy(fd, ioas), EBUSY);
+
+	de.argsz = 4;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de), EINVAL);
+	de.argsz = sizeof(de);
+	de.flags = 4;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de), EINVAL);
+	de.flags = VFIO_DEVICE_DETACH_PASID;
+	de.argsz = 8;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de), EINVAL);
+	de.flags = 0;
+	de.argsz = sizeof(de);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de), 0);
+	/* the automatic domain died with its last device */
+	assert_int_equal(destroy(fd, v), ENOENT);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de), 0);
+
+	/* closing the iommufd first: the bound device keeps the context alive */
+	close(fd);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_INFO, &di), EINVAL); /* argsz 8 still */
+	di.argsz = sizeof(di);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_INFO, &di), 0);
+	close(dev);
+	/* now the second open may bind */
+	fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	assert_int_equal(bind_dev(dev2, fd, NULL), 0);
+	close(dev2);
+	close(fd);
+}
+
+static void test_config_and_registers(void **state)
+{
+	struct machine m;
+	uint32_t id, bar, v;
+	uint16_t cmd;
+
+	(void)state;
+	machine_up(&m, 0);
+	assert_int_equal(pread(m.dev, &id, 4, (off_t)m.cfg), 4);
+	assert_int_equal(id, 0x11e81234);
+	assert_int_equal(pread(m.dev, &cmd, 2, (off_t)(m.cfg + 4)), 2);
+	assert_int_equal(cmd & 0x4, 0); /* Bus Master off after open */
+	assert_int_equal(pread(m.dev, &bar, 4, (off_t)(m.cfg + 0x10)), 4);
+	v = 0xffffffff;
+	assert_int_equal(pwrite(m.dev, &v, 4, (off_t)(m.cfg + 0x10)), 4);
+	assert_int_equal(pread(m.dev, &v, 4, (off_t)(m.cfg + 0x10)), 4);
+	assert_int_equal(v, 0xfff00000); /* 1 MiB BAR */
+	assert_int_equal(pwrite(m.dev, &bar, 4, (off_t)(m.cfg + 0x10)), 4);
+	/* the vendor id is read-only */
+	v = 0;
+	assert_int_equal(pwrite(m.dev, &v, 2, (off_t)m.cfg), 2);
+	assert_int_equal(pread(m.dev, &id, 4, (off_t)m.cfg), 4);
+	assert_int_equal(id, 0x11e81234);
+
+	assert_int_equal(rd32(&m, 0x00), 0x010000ed);
+	wr32(&m, 0x04, 0x12345678);
+	assert_int_equal(rd32(&m, 0x04), ~0x12345678u);
+	wr32(&m, 0x08, 5);
+	assert_int_equal(rd32(&m, 0x20) & 1, 0);
+	assert_int_equal(rd32(&m, 0x08), 120);
+	/* edu only takes 4-byte accesses below 0x80 */
+	assert_int_equal(pread(m.dev, &cmd, 2, (off_t)m.bar0), 2);
+	assert_int_equal(cmd, 0xffff);
+	/* the DMA buffer is not MMIO */
+	assert_int_equal(rd32(&m, EDU_BUF), 0xffffffff);
+	machine_down(&m);
+}
+
+static void test_dma_roundtrip(void **state)
+{
+	struct machine m;
+	int i;
+
+	(void)state;
+	machine_up(&m, 0);
+	bus_master(&m, true);
+	for (i = 0; i < 3; i++) {
+		fill(m.a, PG, (unsigned int)i);
+		memset(m.b, 0, PG);
+		/* in two halves, as the 6.12 VM test does, then all at once */
+		if (i < 2) {
+			edu_dma(&m, IOVA_A, EDU_BUF, 2048, false);
+			edu_dma(&m, EDU_BUF, IOVA_B, 2048, true);
+			edu_dma(&m, IOVA_A + 2048, EDU_BUF + 2048, 2048, false);
+			edu_dma(&m, EDU_BUF + 2048, IOVA_B + 2048, 2048, true);
+		} else {
+			edu_dma(&m, IOVA_A, EDU_BUF, PG, false);
+			edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
+		}
+		assert_memory_equal(m.a, m.b, PG);
+	}
+	/* unaligned transfer across the A/B boundary is two IO pages */
+	memset(m.b, 0xee, PG);
+	edu_dma(&m, EDU_BUF + 100, IOVA_B + 4000, 50, true);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(m.b[4000 + i], m.a[100 + i]);
+	assert_int_equal(m.b[3999], 0xee);
+	/* the DMA address is clamped to 28 bits like QEMU's edu */
+	memset(m.b, 0, PG);
+	edu_dma(&m, EDU_BUF, (1ULL << 28) | IOVA_B, 64, true);
+	assert_memory_equal(m.a, m.b, 64);
+	machine_down(&m);
+}
+
+static void test_dma_blocked(void **state)
+{
+	struct machine m;
+	uint8_t copy[PG];
+
+	(void)state;
+	machine_up(&m, 0);
+	fill(m.a, PG, 3);
+	bus_master(&m, true);
+	edu_dma(&m, IOVA_A, EDU_BUF, PG, false);
+
+	/* Bus Master off: nothing reaches memory */
+	bus_master(&m, false);
+	memset(m.b, 0x5a, PG);
+	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
+	memcpy(copy, m.b, PG);
+	for (size_t i = 0; i < PG; i++)
+		assert_int_equal(copy[i], 0x5a);
+
+	/* after unmap the device faults and memory stays as it was */
+	bus_master(&m, true);
+	assert_int_equal(ioas_unmap(&m, IOVA_B, PG), 0);
+	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
+	for (size_t i = 0; i < PG; i++)
+		assert_int_equal(m.b[i], 0x5a);
+	/* a transfer partly on a mapped page faults as a whole */
+	memset(m.a, 0x11, PG);
+	edu_dma(&m, EDU_BUF, IOVA_A + PG - 16, 32, true);
+	for (size_t i = 0; i < PG; i++)
+		assert_int_equal(m.a[i], 0x11);
+
+	/* a read-only mapping: the device may read but not write it */
+	assert_int_equal(ioas_map(&m, m.b, PG, IOVA_B, IOMMU_IOAS_MAP_READABLE), 0);
+	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
+	for (size_t i = 0; i < PG; i++)
+		assert_int_equal(m.b[i], 0x5a);
+	fill(m.b, PG, 9);
+	edu_dma(&m, IOVA_B, EDU_BUF, PG, false);
+	edu_dma(&m, EDU_BUF, IOVA_A, PG, true);
+	assert_memory_equal(m.a, m.b, PG);
+
+	/* detached: the IOMMU blocks the device */
+	{
+		struct vfio_device_detach_iommufd_pt de = { .argsz = sizeof(de) };
+
+		memset(m.a, 0x22, PG);
+		assert_int_equal(xioctl(m.dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de), 0);
+		edu_dma(&m, EDU_BUF, IOVA_A, PG, true);
+		for (size_t i = 0; i < PG; i++)
+			assert_int_equal(m.a[i], 0x22);
+	}
+	machine_down(&m);
+}
+
+/* ---------------- two devices: edu, and edu with dirty tracking and nesting ---------------- */
+
+static void test_two_devices(void **state)
+{
+	struct iommu_hwpt_alloc ha = { .size = sizeof(ha) };
+	struct iommu_hwpt_set_dirty_tracking sd = { .size = sizeof(sd) };
+	struct iommu_hw_info_vtd vtd;
+	struct iommu_hw_info info = {
+		.size = sizeof(info), .data_len = sizeof(vtd), .data_uptr = (uintptr_t)&vtd
+	};
+	uint64_t bitmap[8] = { 0 };
+	struct iommu_hwpt_get_dirty_bitmap gb = {
+		.size = sizeof(gb), .iova = IOVA_A, .length = 2 * 0x100000ULL, .page_size = PG,
+		.data = (uintptr_t)bitmap,
+	};
+	struct machine m;
+	int dev1;
+	uint32_t dev1_id = 0, pt;
+
+	(void)state;
+	assert_int_equal(dev_open(2), -1);
+	assert_int_equal(errno, ENOENT);
+	machine_up(&m, 0);
+	dev1 = dev_open(1);
+	assert_true(dev1 >= 0);
+	assert_int_equal(bind_dev(dev1, m.iommufd, &dev1_id), 0);
+	info.dev_id = dev1_id;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_GET_HW_INFO, &info), 0);
+	assert_int_equal(info.out_capabilities, IOMMU_HW_CAP_DIRTY_TRACKING);
+	assert_int_not_equal(vtd.ecap_reg & (1ULL << 26), 0);
+
+	/* compatible devices share the automatic domain */
+	pt = m.ioas_id;
+	assert_int_equal(attach_pt(dev1, &pt), 0);
+	assert_int_equal(pt, m.hwpt_id);
+
+	ha.pt_id = m.ioas_id;
+	ha.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	ha.dev_id = m.dev_id;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_ALLOC, &ha), EOPNOTSUPP);
+	ha.dev_id = dev1_id;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_ALLOC, &ha), 0);
+	/* the device without dirty tracking cannot use the dirty domain */
+	pt = ha.out_hwpt_id;
+	assert_int_equal(attach_pt(m.dev, &pt), EINVAL);
+	pt = ha.out_hwpt_id;
+	assert_int_equal(attach_pt(dev1, &pt), 0);
+	sd.hwpt_id = ha.out_hwpt_id;
+	sd.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_SET_DIRTY_TRACKING, &sd), 0);
+
+	/* device 1 writes B: exactly B's page is dirty */
+	close(m.dev);
+	m.dev = dev1;
+	m.bar0 = region_offset(dev1, VFIO_PCI_BAR0_REGION_INDEX, NULL);
+	m.cfg = region_offset(dev1, VFIO_PCI_CONFIG_REGION_INDEX, NULL);
+	bus_master(&m, true);
+	fill(m.a, PG, 5);
+	edu_dma(&m, IOVA_A, EDU_BUF, PG, false);
+	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
+	assert_memory_equal(m.a, m.b, PG);
+	gb.hwpt_id = ha.out_hwpt_id;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_GET_DIRTY_BITMAP, &gb), 0);
+	/* 4 KiB pages from IOVA_A: B is page 256, A (only read) page 0 */
+	assert_int_equal(bitmap[0], 0);
+	assert_int_equal(bitmap[4], 1);
+	for (int i = 1; i < 8; i++)
+		if (i != 4)
+			assert_int_equal(bitmap[i], 0);
+	gb.length = 64 * PG;
+	gb.iova = IOVA_B;
+	bitmap[0] = 0;
+	edu_dma(&m, EDU_BUF, IOVA_B + PG / 2, 16, true);
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_GET_DIRTY_BITMAP, &gb), 0);
+	assert_int_equal(bitmap[0], 1);
+	/* reading A left it clean, and the bitmap was cleared */
+	bitmap[0] = 0;
+	gb.iova = IOVA_A;
+	edu_dma(&m, IOVA_A, EDU_BUF, PG, false);
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_GET_DIRTY_BITMAP, &gb), 0);
+	assert_int_equal(bitmap[0], 0);
+	machine_down(&m);
+}
+
+/* Build a 4-level x86 first-level table in @t mapping stage-1 @s1 -> stage-2 @s2 (4 KiB). */
+static void vtd_build_table(uint64_t *t, uint64_t t_iova, uint64_t s1, uint64_t s2, bool w)
+{
+	const uint64_t p = 1, rw = 2;
+	uint64_t *pml4 = t, *pdpt = t + 512, *pd = t + 1024, *pte = t + 1536;
+
+	memset(t, 0, 4 * PG);
+	pml4[(s1 >> 39) & 511] = (t_iova + 1 * PG) | p | rw;
+	pdpt[(s1 >> 30) & 511] = (t_iova + 2 * PG) | p | rw;
+	pd[(s1 >> 21) & 511] = (t_iova + 3 * PG) | p | rw;
+	pte[(s1 >> 12) & 511] = s2 | p | (w ? rw : 0);
+}
+
+static void test_vtd_nested_dma(void **state)
+{
+	struct iommu_hwpt_vtd_s1 s1 = { .addr_width = 48, .pgtbl_addr = IOVA_T };
+	struct iommu_hwpt_alloc ha = { .size = sizeof(ha) };
+	const uint64_t s1_iova = 0x5000000ULL;
+	struct machine m;
+	uint64_t *tables;
+	uint32_t parent, pt;
+
+	(void)state;
+	machine_up(&m, 1);
+	tables = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(tables != MAP_FAILED);
+	vtd_build_table(tables, IOVA_T, s1_iova, IOVA_B, true);
+	assert_int_equal(ioas_map(&m, tables, 4 * PG, IOVA_T, IOMMU_IOAS_MAP_READABLE), 0);
+
+	ha.dev_id = m.dev_id;
+	ha.pt_id = m.ioas_id;
+	ha.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_ALLOC, &ha), 0);
+	parent = ha.out_hwpt_id;
+	ha.pt_id = parent;
+	ha.flags = 0;
+	ha.data_type = IOMMU_HWPT_DATA_VTD_S1;
+	ha.data_len = sizeof(s1);
+	ha.data_uptr = (uintptr_t)&s1;
+	s1.addr_width = 40;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_ALLOC, &ha), EINVAL);
+	s1.addr_width = 48;
+	ha.data_type = IOMMU_HWPT_DATA_ARM_SMMUV3;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_ALLOC, &ha), EOPNOTSUPP);
+	ha.data_type = IOMMU_HWPT_DATA_VTD_S1;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_ALLOC, &ha), 0);
+	pt = ha.out_hwpt_id;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	assert_int_equal(destroy(m.iommufd, parent), EBUSY);
+
+	bus_master(&m, true);
+	fill(m.a, PG, 11);
+	memset(m.b, 0, PG);
+	/* map A at stage 1 too, then A -> edu -> B through both stages */
+	tables[1536 + (((s1_iova + PG) >> 12) & 511)] = IOVA_A | 1;
+	edu_dma(&m, s1_iova + PG, EDU_BUF, PG, false);
+	edu_dma(&m, EDU_BUF, s1_iova, PG, true);
+	assert_memory_equal(m.a, m.b, PG);
+	/* stage 1 without write permission blocks the device write */
+	memset(m.b, 0x33, PG);
+	tables[1536 + ((s1_iova >> 12) & 511)] = IOVA_B | 1;
+	edu_dma(&m, EDU_BUF, s1_iova, PG, true);
+	for (size_t i = 0; i < PG; i++)
+		assert_int_equal(m.b[i], 0x33);
+
+	pt = m.ioas_id;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	assert_int_equal(destroy(m.iommufd, ha.out_hwpt_id), 0);
+	assert_int_equal(destroy(m.iommufd, parent), 0);
+	munmap(tables, 4 * PG);
+	machine_down(&m);
+}
+
+/* ---------------- a selftest-type device with nesting, dirty tracking and PASID ---------------- */
+
+static void test_selftest_device(void **state)
+{
+	struct iommu_test_hw_info sti;
+	struct iommu_hw_info info = {
+		.size = sizeof(info), .data_len = sizeof(sti), .data_uptr = (uintptr_t)&sti
+	};
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_invalidate_selftest inv = { .iotlb_id = 1 };
+	struct iommu_hwpt_invalidate hi = { .size = sizeof(hi) };
+	struct iommu_hwpt_alloc ha = { .size = sizeof(ha) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	struct vfio_device_detach_iommufd_pt de = { .argsz = sizeof(de) };
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC), dev = dev_open(0);
+	uint32_t ioas, dev_id = 0, parent, nested, pasid_hwpt, pt;
+
+	(void)state;
+	assert_true(fd >= 0 && dev >= 0);
+	ioas = ioas_alloc(fd);
+	assert_int_equal(bind_dev(dev, fd, &dev_id), 0);
+	info.dev_id = dev_id;
+	assert_int_equal(xioctl(fd, IOMMU_GET_HW_INFO, &info), 0);
+	assert_int_equal(info.out_data_type, IOMMU_HW_INFO_TYPE_SELFTEST);
+	assert_int_equal(sti.test_reg, IOMMU_HW_INFO_SELFTEST_REGVAL);
+	assert_int_equal(info.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING,
+			 IOMMU_HW_CAP_DIRTY_TRACKING);
+	assert_int_equal(info.out_max_pasid_log2, 20);
+
+	ha.dev_id = dev_id;
+	ha.pt_id = ioas;
+	ha.flags = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_ALLOC, &ha), 0);
+	parent = ha.out_hwpt_id;
+	ha.pt_id = parent;
+	ha.flags = 0;
+	ha.data_type = IOMMU_HWPT_DATA_SELFTEST;
+	ha.data_len = sizeof(data);
+	ha.data_uptr = (uintptr_t)&data;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_ALLOC, &ha), 0);
+	nested = ha.out_hwpt_id;
+	pt = nested;
+	assert_int_equal(attach_pt(dev, &pt), 0);
+
+	hi.hwpt_id = nested;
+	hi.data_uptr = (uintptr_t)&inv;
+	hi.data_type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+	hi.entry_len = sizeof(inv);
+	hi.entry_num = 1;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_INVALIDATE, &hi), 0);
+	assert_int_equal(hi.entry_num, 1);
+	hi.hwpt_id = parent;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_INVALIDATE, &hi), EINVAL);
+	assert_int_equal(hi.entry_num, 0);
+
+	/* PASIDs need PASID-compatible domains on the RID and the PASID */
+	ha.pt_id = ioas;
+	ha.flags = IOMMU_HWPT_ALLOC_PASID;
+	ha.data_type = 0;
+	ha.data_len = 0;
+	ha.data_uptr = 0;
+	assert_int_equal(xioctl(fd, IOMMU_HWPT_ALLOC, &ha), 0);
+	pasid_hwpt = ha.out_hwpt_id;
+	at.flags = VFIO_DEVICE_ATTACH_PASID;
+	at.pasid = 7;
+	at.pt_id = pasid_hwpt;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);
+	pt = pasid_hwpt;
+	assert_int_equal(attach_pt(dev, &pt), 0);
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+	/* now the RID cannot go back to a domain without PASID support */
+	pt = parent;
+	assert_int_equal(attach_pt(dev, &pt), EINVAL);
+	at.pasid = 1U << 20;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);
+	de.flags = VFIO_DEVICE_DETACH_PASID;
+	de.pasid = 7;
+	assert_int_equal(xioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de), 0);
+	pt = parent;
+	assert_int_equal(attach_pt(dev, &pt), 0);
+	assert_int_equal(destroy(fd, pasid_hwpt), 0);
+	assert_int_equal(destroy(fd, nested), 0);
+	close(dev);
+	assert_int_equal(destroy(fd, parent), 0);
+	assert_int_equal(destroy(fd, ioas), 0);
+	close(fd);
+}
+
+/* ---------------- no devices ---------------- */
+
+static void test_no_device(void **state)
+{
+	(void)state;
+	assert_int_equal(dev_open(0), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest default_tests[] = {
+		cmocka_unit_test(test_default_hw_info),
+		cmocka_unit_test(test_vfio_errnos),
+		cmocka_unit_test(test_config_and_registers),
+		cmocka_unit_test(test_dma_roundtrip),
+		cmocka_unit_test(test_dma_blocked),
+	};
+	const struct CMUnitTest two_tests[] = {
+		cmocka_unit_test(test_two_devices),
+		cmocka_unit_test(test_vtd_nested_dma),
+	};
+	const struct CMUnitTest selftest_tests[] = {
+		cmocka_unit_test(test_selftest_device),
+	};
+	const struct CMUnitTest none_tests[] = {
+		cmocka_unit_test(test_no_device),
+	};
+	const char *group = argc > 1 ? argv[1] : "default";
+
+	if (!strcmp(group, "two"))
+		return cmocka_run_group_tests_name("mock-devices-two", two_tests, NULL, NULL);
+	if (!strcmp(group, "selftest"))
+		return cmocka_run_group_tests_name("mock-devices-selftest", selftest_tests, NULL,
+						   NULL);
+	if (!strcmp(group, "none"))
+		return cmocka_run_group_tests_name("mock-devices-none", none_tests, NULL, NULL);
+	return cmocka_run_group_tests_name("mock-devices", default_tests, NULL, NULL);
+}
