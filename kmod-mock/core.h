@@ -109,6 +109,39 @@ ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
 ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
 		    struct mock_call *call);
 
+/*
+ * Readiness. The core calls @fn whenever the poll(2) state of @f may have
+ * changed (an event was queued, a queue was drained, a file became
+ * readable), so the server can mirror mock_poll(f) onto the caller's fd.
+ */
+typedef void (*mock_notify_fn)(void *priv, struct mock_file *f);
+
+void mock_kernel_set_notify(struct mock_kernel *k, mock_notify_fn fn, void *priv);
+
+/*
+ * mmap(2) of @f. The core backs what it maps with memory the server can hand
+ * to the caller: on success it fills @res with a daemon-side fd (owned by the
+ * core, valid while the mapping is referenced) and the offset into it that
+ * the caller maps for @length bytes, plus a cookie naming the mapping. Errors
+ * as the kernel's (-ENXIO for an offset/length the file does not offer,
+ * -EINVAL, -ENODEV for a file without mmap).
+ *
+ * The kernel counts the VMAs that map a driver's pages (a vIOMMU with a
+ * mapping cannot be destroyed): the server takes a reference per mapping
+ * (mock_mmap gives the first one) and drops it on munmap or when the mapping
+ * process is gone; a fork that duplicates the mapping takes another.
+ */
+struct mock_mmap_result {
+	int memfd;
+	uint64_t memfd_off;
+	uint64_t cookie;
+};
+
+int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,
+	      struct mock_call *call, struct mock_mmap_result *res);
+void mock_mmap_get(struct mock_kernel *k, uint64_t cookie);
+void mock_mmap_put(struct mock_kernel *k, uint64_t cookie);
+
 /* poll(2) readiness of @f right now (POLLIN, POLLOUT, POLLERR bits). */
 unsigned int mock_poll(struct mock_file *f);
 
