@@ -54,7 +54,11 @@ example() {
 	log "build (gcc)"
 	setup gcc gcc --werror
 	log "examples/ioas-map against the mock"
-	"$builds/gcc/kmod-mock/run/iommufd-mock-run" "$builds/gcc/examples/ioas-map"
+	# The wrapper finds the daemon and the shim at their installed paths
+	# unless told where a build tree keeps them.
+	IOMMUFD_MOCKD="$builds/gcc/kmod-mock/daemon/iommufd-mockd" \
+	IOMMUFD_MOCK_SHIM="$builds/gcc/kmod-mock/shim/libiommufd-mock.so" \
+		"$builds/gcc/kmod-mock/run/iommufd-mock-run" "$builds/gcc/examples/ioas-map"
 }
 
 run_tests() {
