@@ -28,7 +28,7 @@
 #define VTD_ECAP_NEST (1ULL << 26)
 #define VTD_ECAP_PSS_SHIFT 35
 #define VTD_ECAP_PASID (1ULL << 40)
-#define VTD_ECAP_SSADS (1ULL << 41)
+#define VTD_ECAP_SSADS (1ULL << 45) /* SLADS: second-level access/dirty */
 
 #define X86_MSI_START 0xfee00000ULL
 #define X86_MSI_LAST 0xfeefffffULL
