@@ -20,6 +20,7 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx, struct mock
 	if (!idev)
 		return NULL;
 	idev->mdev = mdev;
+	mdev->idev = idev;
 	/* the driver's reference: users cannot destroy a bound device */
 	idev->obj.users++;
 	iommufd_object_finalize(ictx, &idev->obj);
@@ -28,6 +29,8 @@ struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx, struct mock
 
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
+	/* 7.3: the vDEVICE is destroyed first and its id left as a tombstone */
+	iommufd_device_remove_vdev(idev);
 	iommufd_object_destroy_user(idev->obj.ictx, &idev->obj);
 }
 
@@ -38,6 +41,8 @@ void iommufd_device_destroy(struct iommufd_object *obj)
 	while (idev->pasids)
 		iommufd_device_detach(idev, idev->pasids->pasid);
 	iommufd_device_detach(idev, IOMMU_NO_PASID);
+	if (idev->mdev->idev == idev)
+		idev->mdev->idev = NULL;
 }
 
 static struct iommufd_pasid_attach **pasid_slot(struct iommufd_device *idev, uint32_t pasid)
@@ -98,6 +103,21 @@ static int hwpt_driver_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_
 		return -EINVAL;
 	if (mock_should_fail(NULL))
 		return -ENOMEM;
+	if (pasid == IOMMU_NO_PASID) {
+		struct iommufd_viommu *viommu = NULL;
+		uint64_t vdev_id = 0;
+
+		/* a vIOMMU's stage 1 needs the device's vDEVICE there */
+		if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED)
+			viommu = ((struct iommufd_hwpt_nested *)hwpt)->viommu;
+		if (viommu) {
+			if (!idev->vdev || idev->vdev->viommu != viommu)
+				return -ENOENT;
+			vdev_id = idev->vdev->virt_id;
+		}
+		mdev->viommu = viommu;
+		mdev->vdev_id = vdev_id;
+	}
 	return 0;
 }
 
@@ -227,6 +247,8 @@ static int hwpt_replace(struct iommufd_hw_pagetable *hwpt, struct iommufd_device
 		idev->hwpt = hwpt;
 	else
 		(*pasid_slot(idev, pasid))->hwpt = hwpt;
+	/* page requests of the old attachment are answered INVALID */
+	iommufd_auto_response_faults(old_hwpt, idev, pasid);
 	*old = old_hwpt;
 	return 0;
 }
@@ -341,6 +363,8 @@ void iommufd_device_detach(struct iommufd_device *idev, uint32_t pasid)
 		if (paging)
 			iopt_remove_reserved_iova(&paging->ioas->iopt, idev);
 		idev->hwpt = NULL;
+		idev->mdev->viommu = NULL;
+		idev->mdev->vdev_id = 0;
 	} else {
 		struct iommufd_pasid_attach **pp = pasid_slot(idev, pasid), *pa = *pp;
 
@@ -351,6 +375,7 @@ void iommufd_device_detach(struct iommufd_device *idev, uint32_t pasid)
 		free(pa);
 		(void)mock_set_dev_pasid(idev->mdev, pasid, true);
 	}
+	iommufd_auto_response_faults(hwpt, idev, pasid);
 	hwpt_put_attach(idev->obj.ictx, hwpt);
 }
 

@@ -49,8 +49,17 @@ static void hwpt_paging_teardown(struct iommufd_hwpt_paging *hwpt, bool domain_a
 	hwpt->ioas = NULL;
 }
 
+static void hwpt_put_fault(struct iommufd_hw_pagetable *hwpt)
+{
+	if (hwpt->fault) {
+		hwpt->fault->common.obj.users--;
+		hwpt->fault = NULL;
+	}
+}
+
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj)
 {
+	hwpt_put_fault(&((struct iommufd_hwpt_paging *)obj)->common);
 	hwpt_paging_teardown((struct iommufd_hwpt_paging *)obj, true);
 }
 
@@ -60,6 +69,7 @@ void iommufd_hwpt_paging_abort(struct iommufd_object *obj)
 	struct iommufd_hwpt_paging *it;
 	bool added = false;
 
+	hwpt_put_fault(&hwpt->common);
 	if (hwpt->ioas)
 		for (it = hwpt->ioas->hwpt_list; it; it = it->next_in_ioas)
 			added |= it == hwpt;
@@ -147,8 +157,51 @@ void iommufd_hwpt_nested_destroy(struct iommufd_object *obj)
 {
 	struct iommufd_hwpt_nested *nested = (struct iommufd_hwpt_nested *)obj;
 
-	if (nested->parent)
+	hwpt_put_fault(&nested->common);
+	if (nested->viommu)
+		nested->viommu->obj.users--;
+	else if (nested->parent)
 		nested->parent->common.obj.users--;
+}
+
+/* iommufd_viommu_alloc_hwpt_nested(): the vIOMMU driver's stage-1 domain. */
+static struct iommufd_hwpt_nested *viommu_hwpt_nested_alloc(struct iommufd_ucmd *ucmd,
+							    struct iommufd_viommu *viommu,
+							    struct iommufd_device *idev,
+							    const struct iommu_hwpt_alloc *cmd,
+							    int *err)
+{
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_hwpt_nested *nested;
+	int rc;
+
+	if (cmd->flags & ~(uint32_t)(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	if (!cmd->data_len || viommu->type != IOMMU_VIOMMU_TYPE_SELFTEST) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	nested = (struct iommufd_hwpt_nested *)iommufd_object_alloc(ictx, sizeof(*nested),
+								    IOMMUFD_OBJ_HWPT_NESTED);
+	if (!nested) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	nested->common.pasid_compat = cmd->flags & IOMMU_HWPT_ALLOC_PASID;
+	nested->viommu = viommu;
+	viommu->obj.users++;
+	nested->parent = viommu->hwpt;
+	rc = mock_nested_domain_init(&nested->domain, &viommu->hwpt->domain, idev->mdev,
+				     cmd->flags & ~(uint32_t)IOMMU_HWPT_FAULT_ID_VALID, ucmd->task,
+				     cmd);
+	if (rc) {
+		iommufd_object_abort_and_destroy(ictx, &nested->common.obj);
+		*err = rc;
+		return NULL;
+	}
+	return nested;
 }
 
 /* iommufd_hwpt_nested_alloc(): a stage-1 HWPT on a NEST_PARENT paging HWPT. */
@@ -250,15 +303,35 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		hwpt = &nested->common;
 		break;
 	}
+	case IOMMUFD_OBJ_VIOMMU: {
+		struct iommufd_viommu *viommu = (struct iommufd_viommu *)pt_obj;
+		struct iommufd_hwpt_nested *nested;
+
+		if (idev->mdev->no_iommu || idev->mdev->model != viommu->model) {
+			rc = -EINVAL;
+			goto out_put_pt;
+		}
+		nested = viommu_hwpt_nested_alloc(ucmd, viommu, idev, cmd, &rc);
+		if (!nested)
+			goto out_put_pt;
+		hwpt = &nested->common;
+		break;
+	}
 	default:
 		rc = -EINVAL;
 		goto out_put_pt;
 	}
 
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		/* no fault queue exists yet: every id is unknown */
-		rc = -ENOENT;
-		goto out_hwpt;
+		struct iommufd_fault *fault = iommufd_get_fault(ictx, cmd->fault_id);
+
+		if (!fault) {
+			rc = -ENOENT;
+			goto out_hwpt;
+		}
+		hwpt->fault = fault;
+		fault->common.obj.users++;
+		iommufd_put_object(ictx, &fault->common.obj);
 	}
 
 	cmd->out_hwpt_id = hwpt->obj.id;
@@ -305,6 +378,10 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 		struct iommufd_hwpt_nested *nested = (struct iommufd_hwpt_nested *)pt_obj;
 
 		rc = mock_nested_cache_invalidate(&nested->domain, ucmd->task, cmd);
+		done_num = cmd->entry_num;
+	} else if (pt_obj->type == IOMMUFD_OBJ_VIOMMU) {
+		rc = iommufd_viommu_cache_invalidate((struct iommufd_viommu *)pt_obj, ucmd->task,
+						     cmd);
 		done_num = cmd->entry_num;
 	} else {
 		rc = -EINVAL;

@@ -411,6 +411,19 @@ int iopt_map_file_pages(struct iommufd_ctx *ictx, const struct mock_task *task,
 		return -EOVERFLOW;
 
 	start_byte = start - (start & PAGE_MASK);
+	if (ictx->k->fget) {
+		struct mock_file *f = ictx->k->fget(ictx->k->fget_priv, task, fd);
+
+		if (f && f->type == MOCK_FILE_DMABUF) {
+			pages = iopt_alloc_dmabuf_pages(ictx->k, task, f->private_data, start_byte,
+							start, length, iommu_prot & IOMMU_WRITE,
+							&err);
+			if (!pages)
+				return err;
+			return iopt_map_common(ictx, task, iopt, pages, iova, length, start_byte,
+					       iommu_prot, flags);
+		}
+	}
 	err = mock_open_user_file(task, fd, iommu_prot & IOMMU_WRITE, &ofd, &dev, &ino);
 	if (err)
 		return err;

@@ -68,6 +68,10 @@ struct iopt_pages {
 	uid_t source_uid;
 	uint64_t npinned;
 	uint64_t last_npinned;
+	/* an imported dma-buf (FILE pages on the exporter's memfd) */
+	struct mock_dmabuf *dmabuf;
+	struct iopt_pages *dmabuf_next; /* the dma-buf's importers */
+	bool dmabuf_revoked;
 	/* areas that are in domains (by pages_node) and access pins: pinned = union */
 	struct interval_tree_root domains_itree;
 	struct interval_tree_root access_itree;

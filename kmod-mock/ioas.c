@@ -202,6 +202,58 @@ out_put:
 	return rc;
 }
 
+/*
+ * IOMMU_IOAS_NOIOMMU_GET_PA: the "physical" address behind an IOVA of an IOAS
+ * whose area is held by a no-IOMMU domain (devices configured `noiommu`).
+ * The mock's physical address of a page is its identity offset (the user VA
+ * or file offset), contiguous as far as the area's pages are.
+ */
+int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_noiommu_get_pa *cmd = ucmd->cmd;
+	struct iommufd_ioas *ioas;
+	struct iopt_area *area;
+	uint64_t byte, len;
+	struct mock_pin_key key;
+	int rc = 0;
+
+	if (!mock_task_capable(ucmd->task, CAP_SYS_RAWIO))
+		return -EPERM;
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!cmd->length)
+		return -EINVAL;
+	if (cmd->iova >= UINT64_MAX)
+		return -EOVERFLOW;
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+
+	area = iopt_area_iter_first(&ioas->iopt, cmd->iova, cmd->iova);
+	if (!area || !area->pages) {
+		rc = -ENOENT;
+		goto out_put;
+	}
+	if (area->pages->dmabuf_revoked) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	if (!area->storage_domain || !area->storage_domain->no_iommu) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	byte = iopt_area_start_byte(area, cmd->iova);
+	iopt_pages_key(area->pages, byte, &key);
+	cmd->out_phys = key.off + (byte % PAGE_SIZE);
+	/* the pages object is virtually contiguous: so is its "physical" range */
+	len = iopt_area_last_iova(area) - cmd->iova + 1;
+	cmd->length = len < cmd->length ? len : cmd->length;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;

@@ -24,6 +24,57 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
 
+/* A circular doubly linked list (event queues keep their events in order). */
+struct mock_list {
+	struct mock_list *prev, *next;
+};
+
+static inline void mock_list_init(struct mock_list *h)
+{
+	h->prev = h;
+	h->next = h;
+}
+
+static inline bool mock_list_empty(const struct mock_list *h)
+{
+	return h->next == h;
+}
+
+static inline void mock_list_insert(struct mock_list *n, struct mock_list *prev,
+				    struct mock_list *next)
+{
+	n->prev = prev;
+	n->next = next;
+	prev->next = n;
+	next->prev = n;
+}
+
+static inline void mock_list_add_tail(struct mock_list *n, struct mock_list *h)
+{
+	mock_list_insert(n, h->prev, h);
+}
+
+static inline void mock_list_add_head(struct mock_list *n, struct mock_list *h)
+{
+	mock_list_insert(n, h, h->next);
+}
+
+static inline void mock_list_del(struct mock_list *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n;
+	n->next = n;
+}
+
+/* Is @n linked into some list (a deleted node points at itself). */
+static inline bool mock_list_linked(const struct mock_list *n)
+{
+	return n->next != n && n->next != NULL;
+}
+
+#define mock_list_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
 /* Kinds of mock_file. Room for the files later capabilities add. */
 enum mock_file_type {
 	MOCK_FILE_IOMMUFD,
@@ -92,6 +143,7 @@ struct iommufd_ctx {
 	uint32_t nr_objects;
 	enum iopt_pages_account_mode account_mode;
 	struct iommufd_ioas *vfio_ioas;
+	struct mock_list mmaps; /* struct iommufd_mmap of this context, by offset */
 };
 
 /* One user memory owner ("mm"): a process, detected dead through its pidfd. */
@@ -135,6 +187,10 @@ struct mock_kernel {
 	struct mock_file *files; /* every live mock_file */
 	struct mock_pci_dev **pci_devs; /* /dev/vfio/devices/vfio<index> */
 	unsigned int nr_pci_devs;
+	mock_notify_fn notify;
+	void *notify_priv;
+	struct mock_list mmaps; /* every struct iommufd_mmap, for mock_mmap_get/put */
+	uint64_t next_mmap_cookie;
 };
 
 struct iommufd_ucmd {
@@ -217,6 +273,7 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd);
 int iommufd_option_rlimit_mode(struct iommufd_ucmd *ucmd, struct iommu_option *cmd);
 
 /* ---- mock_iommu.c: the IOMMU drivers behind the mock devices ---- */
@@ -266,6 +323,11 @@ struct mock_dev {
 	bool pasid_1024_fake_error; /* the selftest driver's replace failure injection */
 	unsigned int nr_faults; /* total DMA faults; the last MOCK_DMA_FAULT_LOG are kept */
 	struct mock_dma_fault faults[MOCK_DMA_FAULT_LOG];
+	bool no_iommu; /* VFIO no-IOMMU mode: DMA uses physical addresses */
+	struct iommufd_device *idev;   /* bound DEVICE object, or NULL */
+	struct iommufd_viommu *viommu; /* vIOMMU of the attached nested domain (RID) */
+	uint64_t vdev_id;              /* its virtual id there, 0 = none */
+	uint32_t next_grpid;           /* page request group ids of DMA faults */
 };
 
 /* Initialise @mdev as a selftest mock device with MOCK_FLAGS_DEVICE_* @flags. */
@@ -301,15 +363,19 @@ struct mock_domain {
 	uint32_t pagetable_type; /* MOCK_IOMMUPT_* */
 	bool dirty_tracking;     /* has dirty ops (allocated with DIRTY_TRACKING) */
 	bool dirty_enabled;      /* IOMMU_HWPT_SET_DIRTY_TRACKING on */
+	bool no_iommu;           /* the software table of a no-IOMMU device */
 	struct io_pagetable *iopt; /* the table it is in, NULL if none */
 	struct interval_tree_root dirty; /* dirty IO PTEs, one node per PTE */
 };
 
 /* The common part of paging and nested HWPTs (kernel: struct iommufd_hw_pagetable). */
+struct iommufd_fault;
+
 struct iommufd_hw_pagetable {
 	struct iommufd_object obj;
 	bool pasid_compat; /* allocated with IOMMU_HWPT_ALLOC_PASID */
 	unsigned int nr_attach; /* device RIDs and PASIDs attached */
+	struct iommufd_fault *fault; /* FAULT_ID_VALID: where page requests go */
 };
 
 struct iommufd_hwpt_paging {
@@ -337,6 +403,7 @@ struct mock_nested_domain {
 struct iommufd_hwpt_nested {
 	struct iommufd_hw_pagetable common;
 	struct iommufd_hwpt_paging *parent;
+	struct iommufd_viommu *viommu; /* allocated on a vIOMMU (holds it, not the parent) */
 	struct mock_nested_domain domain;
 };
 
@@ -352,6 +419,7 @@ struct iommufd_device {
 	struct mock_dev *mdev;
 	struct iommufd_hw_pagetable *hwpt; /* RID attachment, or NULL */
 	struct iommufd_pasid_attach *pasids;
+	struct iommufd_vdevice *vdev; /* its vDEVICE, at most one */
 };
 
 static inline struct iommufd_hwpt_paging *to_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
@@ -426,6 +494,166 @@ int iommufd_access_rw(struct iommufd_access *access, uint64_t iova, void *data,
 		      size_t length, unsigned int flags);
 
 #define IOMMUFD_ACCESS_RW_WRITE (1U << 0)
+
+/* ---- eventq.c: fault queues and vEVENTQs ---- */
+
+/* Common part of the FAULT and VEVENTQ objects: a queue read through a file. */
+struct iommufd_eventq {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct mock_file *filep; /* NULL once the file is closed */
+	struct mock_list deliver;
+};
+
+/* A page request group (one LAST_PAGE request: the mock has no partial groups). */
+struct iopf_group {
+	struct mock_list node; /* in the fault's deliver list or response list */
+	struct iommufd_device *idev;
+	struct iommufd_hw_pagetable *hwpt; /* the attach handle's domain */
+	uint32_t attach_pasid; /* the attach handle's PASID */
+	uint32_t cookie;
+	unsigned int fault_count;
+	struct iommu_hwpt_pgfault fault;
+};
+
+struct iommufd_fault {
+	struct iommufd_eventq common;
+	struct mock_list response; /* groups read and awaiting a response, by cookie */
+};
+
+struct iommufd_vevent {
+	struct mock_list node;
+	struct iommufd_vevent_header header;
+	uint32_t data_len;
+	unsigned char *event_data;
+};
+
+struct iommufd_veventq {
+	struct iommufd_eventq common;
+	struct iommufd_viommu *viommu;
+	struct mock_list node; /* in viommu->veventqs */
+	uint32_t type;
+	uint32_t depth;
+	uint32_t num_events;
+	uint32_t sequence;
+	struct iommufd_vevent lost_events_header;
+};
+
+int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
+void iommufd_fault_destroy(struct iommufd_object *obj);
+struct iommufd_fault *iommufd_get_fault(struct iommufd_ctx *ictx, uint32_t id);
+int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd);
+void iommufd_veventq_destroy(struct iommufd_object *obj);
+void iommufd_eventq_release(struct mock_file *f);
+ssize_t iommufd_eventq_read(struct mock_file *f, uint64_t ubuf, size_t len,
+			    const struct mock_task *task);
+ssize_t iommufd_eventq_write(struct mock_file *f, uint64_t ubuf, size_t len,
+			     const struct mock_task *task);
+unsigned int iommufd_eventq_poll(struct mock_file *f);
+/* Answer (INVALID) and drop the page requests of @idev's attachment @pasid to @hwpt. */
+void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
+				  struct iommufd_device *idev, uint32_t pasid);
+/* iommu_report_device_fault(): a page request of @idev; -ENODEV if nothing takes it. */
+int iommufd_report_iopf(struct iommufd_device *idev, uint32_t flags, uint32_t pasid,
+			uint32_t grpid, uint32_t perm, uint64_t addr);
+int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
+				const void *event_data, size_t data_len);
+/* A DMA of @mdev through @hwpt faulted: deliver it as an IOPF or a vEVENT. */
+void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
+		       uint32_t pasid, uint64_t iova, bool write);
+void mock_file_notify(struct mock_file *f);
+
+/* ---- viommu.c: vIOMMU, vDEVICE, HW queue, mmap regions ---- */
+
+/* A range of the iommufd file's mmap offsets, backed by core-owned memory. */
+struct iommufd_mmap {
+	struct mock_list ctx_node; /* ictx->mmaps */
+	struct mock_list k_node;   /* k->mmaps */
+	struct iommufd_ctx *ictx;
+	struct iommufd_object *owner;
+	uint64_t offset;
+	uint64_t length;
+	int memfd;
+	uint64_t cookie;
+	unsigned int refs; /* mappings the server holds */
+};
+
+struct iommufd_hw_queue;
+
+struct iommufd_viommu {
+	struct iommufd_object obj;
+	struct iommufd_hwpt_paging *hwpt;
+	enum mock_iommu_model model; /* the IOMMU instance */
+	uint32_t type;
+	struct mock_list veventqs;
+	struct iommufd_vdevice *vdevs; /* by virt_id, a short list */
+	/* the selftest driver's vIOMMU */
+	struct iommufd_hw_queue *hw_queue[IOMMU_TEST_HW_QUEUE_MAX];
+	struct iommufd_mmap *immap;
+};
+
+struct iommufd_vdevice {
+	struct iommufd_object obj;
+	struct iommufd_viommu *viommu;
+	struct iommufd_device *idev;
+	uint64_t virt_id;
+	struct iommufd_vdevice *next_in_viommu;
+};
+
+struct iommufd_hw_queue {
+	struct iommufd_object obj;
+	struct iommufd_viommu *viommu;
+	struct iommufd_hw_queue *prev;
+	struct iommufd_ioas *ioas; /* where the pinned queue memory is */
+	uint32_t type;
+	uint32_t index;
+	bool installed; /* in viommu->hw_queue[index] */
+	uint64_t base_addr;
+	uint64_t length;
+	uint64_t pin_iova, pin_length; /* page-aligned pinned range, 0 length = none */
+};
+
+struct iommufd_viommu *iommufd_get_viommu(struct iommufd_ctx *ictx, uint32_t id);
+int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd);
+void iommufd_viommu_destroy(struct iommufd_object *obj);
+int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd);
+void iommufd_vdevice_destroy(struct iommufd_object *obj);
+int iommufd_hw_queue_alloc_ioctl(struct iommufd_ucmd *ucmd);
+void iommufd_hw_queue_destroy(struct iommufd_object *obj);
+int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
+				    const struct mock_task *task,
+				    struct iommu_hwpt_invalidate *cmd);
+/* The device @virt_id names in @viommu, or NULL. */
+struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
+					       uint64_t virt_id);
+/* The device is going away: tombstone its vDEVICE (7.3's iommufd_device_remove_vdev). */
+void iommufd_device_remove_vdev(struct iommufd_device *idev);
+int iommufd_mmap_file(struct iommufd_ctx *ictx, uint64_t offset, uint64_t length, int prot,
+		      int flags, struct mock_mmap_result *res);
+void iommufd_mmap_drop_all(struct mock_kernel *k);
+
+/* ---- main.c: tombstones ---- */
+/* Remove @obj (the caller holds a users ref) leaving its id unusable (ENOENT). */
+void iommufd_object_tombstone_user(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+
+/* ---- dma-bufs (selftest.c, pages.c) ---- */
+struct mock_dmabuf {
+	struct mock_file *file;
+	int memfd;        /* the exporter's memory */
+	uint64_t length;
+	bool revoked;
+	unsigned int refs; /* the file + each pages object importing it */
+	struct iopt_pages *importers; /* linked by dmabuf_next */
+};
+void mock_dmabuf_put(struct mock_dmabuf *db);
+/* The exporter revoked @db: every importing pages object loses its memory for good. */
+void iopt_dmabuf_revoke_all(struct mock_dmabuf *db);
+/* IOAS_MAP_FILE of a dma-buf: pages on its memory, or NULL with *err. */
+struct iopt_pages *iopt_alloc_dmabuf_pages(struct mock_kernel *k, const struct mock_task *task,
+					   struct mock_dmabuf *db, uint64_t start_byte,
+					   uint64_t start, uint64_t length, bool writable,
+					   int *err);
+void mock_dmabuf_file_release(struct mock_file *f);
 
 /* ---- selftest.c ---- */
 int iommufd_test(struct iommufd_ucmd *ucmd);

@@ -236,6 +236,7 @@ int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **o
 	if (!k)
 		return -ENOMEM;
 	k->test_memory_limit = 65536;
+	mock_list_init(&k->mmaps);
 	rc = mock_machine_init(k, c.devices, c.sz >= offsetofend(struct mock_kernel_config, err_len) ?
 					     c.err : NULL, c.err_len);
 	if (rc) {
@@ -259,6 +260,8 @@ void mock_kernel_free(struct mock_kernel *k)
 
 	if (!k)
 		return;
+	/* mappings the server did not put hold contexts */
+	iommufd_mmap_drop_all(k);
 	/*
 	 * Files the server still holds are released as on a close. Releasing
 	 * one may free others (an access file holds its context), so restart
@@ -351,6 +354,7 @@ int mock_open(struct mock_kernel *k, const char *path, int oflags,
 	ictx->refs = 1;
 	ictx->first_free = 1;
 	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	mock_list_init(&ictx->mmaps);
 	*out = f;
 	return 0;
 }
@@ -370,7 +374,24 @@ static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
 	[IOMMUFD_OBJ_HWPT_NESTED] = { .destroy = iommufd_hwpt_nested_destroy },
 	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },
 	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
+	[IOMMUFD_OBJ_FAULT] = { .destroy = iommufd_fault_destroy },
+	[IOMMUFD_OBJ_VEVENTQ] = { .destroy = iommufd_veventq_destroy },
+	[IOMMUFD_OBJ_VIOMMU] = { .destroy = iommufd_viommu_destroy },
+	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
+	[IOMMUFD_OBJ_HW_QUEUE] = { .destroy = iommufd_hw_queue_destroy },
 };
+
+/*
+ * The slot of a destroyed object whose id must not come back (a vDEVICE that
+ * went with its device): lookups and IOMMU_DESTROY see ENOENT, allocation
+ * skips it, until the context is released.
+ */
+static struct iommufd_object iommufd_tombstone = { .type = IOMMUFD_OBJ_NONE };
+
+static bool is_tombstone(const struct iommufd_object *obj)
+{
+	return obj == &iommufd_tombstone;
+}
 
 struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
 					    enum iommufd_object_type type)
@@ -465,7 +486,8 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
 	if (id >= ictx->nr_slots)
 		return NULL;
 	obj = ictx->objects[id];
-	if (!obj || !obj->finalized || (type != IOMMUFD_OBJ_ANY && obj->type != type))
+	if (!obj || is_tombstone(obj) || !obj->finalized ||
+	    (type != IOMMUFD_OBJ_ANY && obj->type != type))
 		return NULL;
 	obj->users++;
 	return obj;
@@ -500,7 +522,7 @@ int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *to_de
 		obj->users--;
 		if (obj != to_destroy)
 			return -ENOENT;
-	} else if (!obj || !obj->finalized) {
+	} else if (!obj || is_tombstone(obj) || !obj->finalized) {
 		return -ENOENT;
 	}
 	if (obj->users != 1)
@@ -511,6 +533,18 @@ int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *to_de
 		ictx->vfio_ioas = NULL;
 	object_destroy_free(obj);
 	return 0;
+}
+
+void iommufd_object_tombstone_user(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	uint32_t id = obj->id;
+
+	if (obj->users != 1 || ictx->objects[id] != obj)
+		return; /* a users refcount bug: leave it to the context release */
+	obj->users = 0;
+	ictx->objects[id] = &iommufd_tombstone;
+	ictx->nr_objects--;
+	object_destroy_free(obj);
 }
 
 void iommufd_object_destroy_user(struct iommufd_ctx *ictx, struct iommufd_object *obj)
@@ -550,7 +584,7 @@ static void iommufd_ctx_destroy(struct iommufd_ctx *ictx)
 		for (id = 1; id < ictx->nr_slots; id++) {
 			struct iommufd_object *obj = ictx->objects[id];
 
-			if (!obj || obj->users != 1)
+			if (!obj || is_tombstone(obj) || obj->users != 1)
 				continue;
 			obj->users = 0;
 			object_slot_free(ictx, id);
@@ -586,6 +620,13 @@ void mock_release(struct mock_file *f)
 		break;
 	case MOCK_FILE_VFIO_DEVICE:
 		vfio_device_fops_release(f);
+		break;
+	case MOCK_FILE_FAULT:
+	case MOCK_FILE_VEVENTQ:
+		iommufd_eventq_release(f);
+		break;
+	case MOCK_FILE_DMABUF:
+		mock_dmabuf_file_release(f);
 		break;
 	default:
 		break;
@@ -641,6 +682,12 @@ union ucmd_buffer {
 	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
 	struct iommu_hwpt_invalidate hwpt_invalidate;
 	struct iommu_vfio_ioas vfio_ioas;
+	struct iommu_fault_alloc fault;
+	struct iommu_hw_queue_alloc hw_queue;
+	struct iommu_ioas_noiommu_get_pa noiommu_get_pa;
+	struct iommu_vdevice_alloc vdev;
+	struct iommu_veventq_alloc veventq;
+	struct iommu_viommu_alloc viommu;
 	/* room for the structs of later ioctls */
 	unsigned char pad[256];
 };
@@ -662,6 +709,10 @@ struct iommufd_ioctl_op {
 
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc, struct iommu_fault_alloc,
+		 out_fault_fd),
+	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, iommufd_hw_queue_alloc_ioctl,
+		 struct iommu_hw_queue_alloc, length),
 	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info, __reserved),
 	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc, __reserved),
 	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
@@ -681,10 +732,18 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 struct iommu_ioas_iova_ranges, out_iova_alignment),
 	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
 	IOCTL_OP(IOMMU_IOAS_MAP_FILE, iommufd_ioas_map_file, struct iommu_ioas_map_file, iova),
+	IOCTL_OP(IOMMU_IOAS_NOIOMMU_GET_PA, iommufd_ioas_noiommu_get_pa,
+		 struct iommu_ioas_noiommu_get_pa, out_phys),
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap, length),
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
 	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
+	IOCTL_OP(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl, struct iommu_vdevice_alloc,
+		 virt_id),
+	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, iommufd_veventq_alloc, struct iommu_veventq_alloc,
+		 out_veventq_fd),
 	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas, __reserved),
+	IOCTL_OP(IOMMU_VIOMMU_ALLOC, iommufd_viommu_alloc_ioctl, struct iommu_viommu_alloc,
+		 out_viommu_id),
 };
 
 _Static_assert(sizeof(union ucmd_buffer) >= sizeof(struct iommu_test_cmd), "ucmd_buffer");
@@ -747,21 +806,19 @@ long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg, struct
 
 ssize_t mock_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
 {
-	(void)ubuf;
-	(void)len;
-	(void)call;
-	if (!f)
+	if (!f || !call || !call->task)
 		return -EBADF;
+	if (f->type == MOCK_FILE_FAULT || f->type == MOCK_FILE_VEVENTQ)
+		return iommufd_eventq_read(f, ubuf, len, call->task);
 	return -EINVAL;
 }
 
 ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
 {
-	(void)ubuf;
-	(void)len;
-	(void)call;
-	if (!f)
+	if (!f || !call || !call->task)
 		return -EBADF;
+	if (f->type == MOCK_FILE_FAULT || f->type == MOCK_FILE_VEVENTQ)
+		return iommufd_eventq_write(f, ubuf, len, call->task);
 	return -EINVAL;
 }
 
@@ -787,6 +844,37 @@ ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off
 
 unsigned int mock_poll(struct mock_file *f)
 {
-	(void)f;
-	return 0;
+	if (!f)
+		return POLLNVAL;
+	switch (f->type) {
+	case MOCK_FILE_FAULT:
+	case MOCK_FILE_VEVENTQ:
+		return iommufd_eventq_poll(f);
+	default:
+		/* files without a poll op are always ready */
+		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	}
+}
+
+void mock_kernel_set_notify(struct mock_kernel *k, mock_notify_fn fn, void *priv)
+{
+	if (!k)
+		return;
+	k->notify = fn;
+	k->notify_priv = priv;
+}
+
+int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,
+	      struct mock_call *call, struct mock_mmap_result *res)
+{
+	if (!f || !call || !call->task || !res)
+		return -EINVAL;
+	if (f->released)
+		return -EBADF;
+	switch (f->type) {
+	case MOCK_FILE_IOMMUFD:
+		return iommufd_mmap_file(f->private_data, offset, length, prot, flags, res);
+	default:
+		return -ENODEV;
+	}
 }

@@ -51,6 +51,7 @@ int mock_domain_init(struct mock_domain *domain, const struct mock_dev *mdev, ui
 	domain->model = mdev->model;
 	domain->flags = flags;
 	domain->dirty_tracking = has_dirty;
+	domain->no_iommu = mdev->no_iommu;
 	if (mdev->model != MOCK_IOMMU_SELFTEST) {
 		/* only the selftest driver takes driver data for a paging domain */
 		if (cfg)
@@ -84,7 +85,7 @@ int mock_domain_init(struct mock_domain *domain, const struct mock_dev *mdev, ui
 /* Can a domain of @domain's driver be attached to @mdev at all? */
 bool mock_domain_compatible(const struct mock_domain *domain, const struct mock_dev *mdev)
 {
-	if (domain->model != mdev->model)
+	if (domain->model != mdev->model || domain->no_iommu != mdev->no_iommu)
 		return false;
 	/* a device whose IOMMU lacks dirty tracking cannot use a dirty domain */
 	if (domain->dirty_tracking && !mdev->dirty)
@@ -471,8 +472,8 @@ static int dma_translate(struct iommufd_hw_pagetable *hwpt, uint64_t iova, bool 
 	return 0;
 }
 
-static void record_fault(struct mock_dev *mdev, uint64_t iova, uint32_t pasid, bool write,
-			 int reason)
+static void record_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
+			 uint64_t iova, uint32_t pasid, bool write, int reason)
 {
 	struct mock_dma_fault *f = &mdev->faults[mdev->nr_faults % MOCK_DMA_FAULT_LOG];
 
@@ -481,6 +482,8 @@ static void record_fault(struct mock_dev *mdev, uint64_t iova, uint32_t pasid, b
 	f->write = write;
 	f->reason = reason;
 	mdev->nr_faults++;
+	/* a fault queue or a vIOMMU's vEVENTQ hears of it */
+	iommufd_dma_fault(mdev, hwpt, pasid, iova, write);
 }
 
 /*
@@ -500,7 +503,7 @@ int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uin
 	if (!len)
 		return 0;
 	if (__builtin_add_overflow(iova, (uint64_t)len - 1, &last)) {
-		record_fault(mdev, iova, pasid, write, -ENOENT);
+		record_fault(mdev, hwpt, iova, pasid, write, -ENOENT);
 		return -ENOENT;
 	}
 	segs = calloc((len / PAGE_SIZE) + 2, sizeof(*segs));
@@ -515,7 +518,7 @@ int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uin
 		else
 			rc = dma_translate(hwpt, cur, write, &segs[n]);
 		if (rc) {
-			record_fault(mdev, cur, pasid, write, rc);
+			record_fault(mdev, hwpt, cur, pasid, write, rc);
 			goto out;
 		}
 		segs[n++].len = seg_last - cur + 1;
@@ -530,7 +533,7 @@ int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uin
 					  iopt_area_start_byte(area, segs[i].s2_iova), buf,
 					  segs[i].len, write ? IOMMUFD_ACCESS_RW_WRITE : 0);
 		if (rc) {
-			record_fault(mdev, segs[i].s2_iova, pasid, write, -EFAULT);
+			record_fault(mdev, hwpt, segs[i].s2_iova, pasid, write, -EFAULT);
 			rc = -EFAULT;
 			goto out;
 		}

@@ -10,6 +10,7 @@
  * for a CAP_IPC_LOCK owner. A failed pin leaves nothing half done.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
@@ -106,10 +107,74 @@ void iopt_get_pages_ref(struct iopt_pages *pages)
 	pages->refs++;
 }
 
+static void dmabuf_unlink(struct iopt_pages *pages)
+{
+	struct iopt_pages **pp;
+
+	for (pp = &pages->dmabuf->importers; *pp; pp = &(*pp)->dmabuf_next) {
+		if (*pp == pages) {
+			*pp = pages->dmabuf_next;
+			break;
+		}
+	}
+	mock_dmabuf_put(pages->dmabuf);
+	pages->dmabuf = NULL;
+}
+
+struct iopt_pages *iopt_alloc_dmabuf_pages(struct mock_kernel *k, const struct mock_task *task,
+					   struct mock_dmabuf *db, uint64_t start_byte,
+					   uint64_t start, uint64_t length, bool writable,
+					   int *err)
+{
+	struct iopt_pages *pages;
+	struct stat st;
+	int fd;
+
+	if (db->length <= start + length - 1) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	/* the exporter's map callback refuses a revoked buffer */
+	if (db->revoked) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	fd = fcntl(db->memfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	pages = iopt_alloc_file_pages(k, task, fd, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+				      start_byte, start, length, writable, err);
+	if (!pages) {
+		close(fd);
+		return NULL;
+	}
+	/* dma-bufs are not accounted as pinned user memory */
+	pages->account_mode = IOPT_PAGES_ACCOUNT_NONE;
+	pages->dmabuf = db;
+	db->refs++;
+	pages->dmabuf_next = db->importers;
+	db->importers = pages;
+	return pages;
+}
+
+void iopt_dmabuf_revoke_all(struct mock_dmabuf *db)
+{
+	struct iopt_pages *pages;
+
+	for (pages = db->importers; pages; pages = pages->dmabuf_next)
+		pages->dmabuf_revoked = true;
+}
+
 void iopt_put_pages(struct iopt_pages *pages)
 {
 	if (--pages->refs)
 		return;
+	if (pages->dmabuf)
+		dmabuf_unlink(pages);
 	/* every pin left with the last area; nothing left to account */
 	if (pages->file_fd >= 0)
 		close(pages->file_fd);
@@ -375,6 +440,8 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 
 	if (write && !pages->writable)
 		return -EPERM;
+	if (pages->dmabuf_revoked)
+		return -EFAULT;
 	if (pages->type == IOPT_ADDRESS_FILE) {
 		uint64_t done = 0;
 

@@ -17,6 +17,22 @@
  *
  * One request or reply is one datagram. New fds travel with the reply as
  * SCM_RIGHTS, in the order of reply.fd[].
+ *
+ * Readiness. A file that can become readable (a fault queue, a vEVENTQ) is
+ * mirrored onto C's receive queue: when the core says the file became
+ * readable the daemon writes one byte into D, so poll/epoll/select on C work
+ * unchanged. Only a reader of C can take the byte out again: when a call on
+ * the file leaves it unreadable while a byte is outstanding, the reply
+ * carries MOCK_REPLY_DRAIN and the shim receives exactly one byte from C
+ * before returning. One byte per order, never "all", so that a byte the
+ * daemon wrote for a newer event between the reply and the drain survives:
+ * a wake-up may be spurious (a read then finds no record), never lost.
+ *
+ * Mappings. MOCK_OP_MMAP answers with the memory to map (one fd attached, not
+ * a mock file) at reply.mmap_off and a cookie naming the mapping; the daemon
+ * counts one reference per mapping and per process, drops it on
+ * MOCK_OP_MUNMAP and drops every reference of a process when it exits (or
+ * execs: MOCK_OP_MMAP_FORGET). A forked child takes its own with MOCK_OP_MMAP_DUP.
  */
 #ifndef KMOD_MOCK_PROTO_H
 #define KMOD_MOCK_PROTO_H
@@ -44,7 +60,7 @@
 /* Longest socket name (sun_path minus the leading NUL). */
 #define MOCK_SOCKET_NAME_MAX 100
 
-#define MOCK_PROTO_VERSION 1
+#define MOCK_PROTO_VERSION 2
 
 enum mock_proto_op {
 	MOCK_OP_OPEN = 1,  /* path[] follows the header; oflags */
@@ -55,6 +71,11 @@ enum mock_proto_op {
 	MOCK_OP_PWRITE = 6, /* ino, arg = buffer, len, off */
 	MOCK_OP_STATS = 7, /* reply.ret = number of live mock files (for tests) */
 	MOCK_OP_QUERY = 8, /* reply.ret = 1 if ino is a live mock file, else 0 */
+	/* ino, off = offset, len = length, cmd = prot, oflags = mmap flags */
+	MOCK_OP_MMAP = 9,
+	MOCK_OP_MUNMAP = 10,      /* arg = cookie: this process unmapped it */
+	MOCK_OP_MMAP_DUP = 11,    /* arg = cookie: this process (a fork child) maps it too */
+	MOCK_OP_MMAP_FORGET = 12, /* this process maps nothing (it has just exec'd) */
 };
 
 /*
@@ -79,6 +100,10 @@ struct mock_req {
 };
 
 #define MOCK_REPLY_NOT_MINE (1u << 0)
+/* Receive one byte from the file's fd before returning: its readiness was withdrawn. */
+#define MOCK_REPLY_DRAIN (1u << 1)
+/* MOCK_OP_MMAP: the attached fd is the memory to map, not a mock file. */
+#define MOCK_REPLY_MMAP (1u << 2)
 
 #define MOCK_PROTO_MAX_NEWFD 2
 
@@ -95,6 +120,8 @@ struct mock_reply {
 	int32_t retval_newfd; /* -1, or the index in fd[] whose fd number is the result */
 	uint32_t pad;
 	struct mock_reply_fd fd[MOCK_PROTO_MAX_NEWFD];
+	uint64_t mmap_off;    /* MOCK_OP_MMAP: offset into the attached fd to map */
+	uint64_t cookie;      /* MOCK_OP_MMAP: the mapping's name for MUNMAP and MMAP_DUP */
 };
 
 /*

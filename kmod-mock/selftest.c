@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -677,6 +679,122 @@ static int iommufd_test_pasid_check_hwpt(struct iommufd_ucmd *ucmd, struct iommu
 	return rc;
 }
 
+/* ---------------- event triggers ---------------- */
+
+static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct iommufd_device *idev;
+	uint32_t flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
+	if (!idev)
+		return -ENOENT;
+	if (idev->mdev->model != MOCK_IOMMU_SELFTEST) {
+		iommufd_put_object(ucmd->ictx, &idev->obj);
+		return -EINVAL;
+	}
+	if (cmd->trigger_iopf.pasid != IOMMU_NO_PASID)
+		flags |= IOMMU_PGFAULT_FLAGS_PASID_VALID;
+	/* a request nothing takes is dropped: the op succeeds anyway */
+	(void)iommufd_report_iopf(idev, flags, cmd->trigger_iopf.pasid, cmd->trigger_iopf.grpid,
+				  cmd->trigger_iopf.perm, cmd->trigger_iopf.addr);
+	iommufd_put_object(ucmd->ictx, &idev->obj);
+	return 0;
+}
+
+static int iommufd_test_trigger_vevent(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct iommu_viommu_event_selftest test = { 0 };
+	struct iommufd_device *idev;
+	struct mock_dev *mdev;
+	int rc = -ENOENT;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_vevent.dev_id);
+	if (!idev)
+		return -ENOENT;
+	mdev = idev->mdev;
+	if (mdev->viommu && mdev->vdev_id) {
+		test.virt_id = (uint32_t)mdev->vdev_id;
+		rc = iommufd_viommu_report_event(mdev->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &test,
+						 sizeof(test));
+	}
+	iommufd_put_object(ucmd->ictx, &idev->obj);
+	return rc;
+}
+
+/* ---------------- test dma-bufs ---------------- */
+
+void mock_dmabuf_put(struct mock_dmabuf *db)
+{
+	if (!db || --db->refs)
+		return;
+	if (db->memfd >= 0)
+		close(db->memfd);
+	free(db);
+}
+
+void mock_dmabuf_file_release(struct mock_file *f)
+{
+	struct mock_dmabuf *db = f->private_data;
+
+	db->file = NULL;
+	mock_dmabuf_put(db);
+}
+
+static int iommufd_test_dmabuf_get(struct iommufd_ucmd *ucmd, unsigned int open_flags,
+				   uint64_t len)
+{
+	struct mock_call *call = ucmd->call;
+	struct mock_dmabuf *db;
+
+	len = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	if (len == 0 || len > PAGE_SIZE * 512)
+		return -EINVAL;
+	if (call->nr_newfd >= MOCK_MAX_NEWFD)
+		return -EMFILE;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return -ENOMEM;
+	db->length = len;
+	db->refs = 1;
+	db->memfd = memfd_create("iommufd-test-dmabuf", MFD_CLOEXEC);
+	if (db->memfd < 0 || ftruncate(db->memfd, (off_t)len)) {
+		mock_dmabuf_put(db);
+		return -ENOMEM;
+	}
+	db->file = mock_file_alloc(ucmd->ictx->k, MOCK_FILE_DMABUF, db, (int)open_flags);
+	if (!db->file) {
+		mock_dmabuf_put(db);
+		return -ENOMEM;
+	}
+	/* the fd number is the ioctl's return value (see doc/mock-divergences.md) */
+	call->newfd[call->nr_newfd].file = db->file;
+	call->newfd[call->nr_newfd].uaddr = 0;
+	call->newfd[call->nr_newfd].oflags = (int)(open_flags & O_CLOEXEC);
+	call->retval_newfd = (int)call->nr_newfd;
+	call->nr_newfd++;
+	return 0;
+}
+
+static int iommufd_test_dmabuf_revoke(struct iommufd_ucmd *ucmd, int fd, bool revoked)
+{
+	struct mock_kernel *k = ucmd->ictx->k;
+	struct mock_dmabuf *db;
+	struct mock_file *f;
+
+	f = k->fget ? k->fget(k->fget_priv, ucmd->task, fd) : NULL;
+	if (!f)
+		return -EBADF;
+	if (f->type != MOCK_FILE_DMABUF)
+		return -EINVAL;
+	db = f->private_data;
+	db->revoked = revoked;
+	/* importers drop their mappings; a revoked import stays revoked */
+	if (revoked)
+		iopt_dmabuf_revoke_all(db);
+	return 0;
+}
+
 int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -730,6 +848,16 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
 		return iommufd_test_access_item_destroy(ucmd, cmd->id,
 							cmd->destroy_access_pages.access_pages_id);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return iommufd_test_trigger_iopf(ucmd, cmd);
+	case IOMMU_TEST_OP_TRIGGER_VEVENT:
+		return iommufd_test_trigger_vevent(ucmd, cmd);
+	case IOMMU_TEST_OP_DMABUF_GET:
+		return iommufd_test_dmabuf_get(ucmd, cmd->dmabuf_get.open_flags,
+					       cmd->dmabuf_get.length);
+	case IOMMU_TEST_OP_DMABUF_REVOKE:
+		return iommufd_test_dmabuf_revoke(ucmd, cmd->dmabuf_revoke.dmabuf_fd,
+						  cmd->dmabuf_revoke.revoked);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* must hold one batch element */
 		if (cmd->memory_limit.limit < sizeof(unsigned long) + sizeof(uint32_t))

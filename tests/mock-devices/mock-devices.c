@@ -571,6 +571,49 @@ static void test_dma_blocked(void **state)
 	machine_down(&m);
 }
 
+/* An edu DMA fault under a HWPT with a fault queue arrives as a page request. */
+static void test_dma_iopf(void **state)
+{
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct iommu_hwpt_alloc ha = { .size = sizeof(ha), .flags = IOMMU_HWPT_FAULT_ID_VALID };
+	struct iommu_hwpt_page_response resp = { .code = IOMMUFD_PAGE_RESP_SUCCESS };
+	struct iommu_hwpt_pgfault rec;
+	struct machine m;
+	uint32_t pt;
+
+	(void)state;
+	machine_up(&m, 0);
+	assert_int_equal(xioctl(m.iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fa), 0);
+	ha.dev_id = m.dev_id;
+	ha.pt_id = m.ioas_id;
+	ha.fault_id = fa.out_fault_id;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_HWPT_ALLOC, &ha), 0);
+	pt = ha.out_hwpt_id;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	bus_master(&m, true);
+
+	/* nothing pending: an empty read */
+	assert_int_equal(read((int)fa.out_fault_fd, &rec, sizeof(rec)), 0);
+	/* edu -> RAM at an unmapped IOVA: a write fault on that page */
+	edu_dma(&m, EDU_BUF, IOVA_T + 0x10, 16, true);
+	assert_int_equal(read((int)fa.out_fault_fd, &rec, sizeof(rec)), sizeof(rec));
+	assert_int_equal(rec.dev_id, m.dev_id);
+	assert_int_equal(rec.addr, IOVA_T);
+	assert_int_equal(rec.perm, IOMMU_PGFAULT_PERM_WRITE);
+	assert_int_equal(rec.flags, IOMMU_PGFAULT_FLAGS_LAST_PAGE);
+	resp.cookie = rec.cookie;
+	assert_int_equal(write((int)fa.out_fault_fd, &resp, sizeof(resp)), sizeof(resp));
+
+	/* back on the IOAS's own domain: faults are only counted */
+	pt = m.ioas_id;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	edu_dma(&m, EDU_BUF, IOVA_T, 16, true);
+	assert_int_equal(read((int)fa.out_fault_fd, &rec, sizeof(rec)), 0);
+	assert_int_equal(destroy(m.iommufd, ha.out_hwpt_id), 0);
+	close((int)fa.out_fault_fd);
+	machine_down(&m);
+}
+
 /* ---------------- two devices: edu, and edu with dirty tracking and nesting ---------------- */
 
 static void test_two_devices(void **state)
@@ -833,6 +876,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_config_and_registers),
 		cmocka_unit_test(test_dma_roundtrip),
 		cmocka_unit_test(test_dma_blocked),
+		cmocka_unit_test(test_dma_iopf),
 	};
 	const struct CMUnitTest two_tests[] = {
 		cmocka_unit_test(test_two_devices),
