@@ -528,6 +528,8 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
 	struct iommufd_hwpt_paging *hwpt;
 	struct interval_tree_node *n, *next;
+	struct iopt_area_contig_iter iter;
+	struct iopt_area *area;
 	uint64_t last_iova;
 	int rc;
 
@@ -543,19 +545,33 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 		rc = -EOPNOTSUPP;
 		goto out_put;
 	}
-	for (n = interval_tree_iter_first(&hwpt->domain.dirty, cmd->iova, last_iova); n;
-	     n = next) {
-		uint64_t s = n->start > cmd->iova ? n->start : cmd->iova;
-		uint64_t l = n->last < last_iova ? n->last : last_iova;
+	/*
+	 * Like the kernel, walk only the run of areas that starts at cmd->iova:
+	 * a range that starts in a hole reports nothing, and the walk ends
+	 * silently at the first hole (dirty bits beyond it stay set).
+	 */
+	iopt_for_each_contig_area(&iter, area, &hwpt->ioas->iopt, cmd->iova, last_iova) {
+		uint64_t seg_first = iter.cur_iova;
+		uint64_t seg_last = iopt_area_last_iova(area) < last_iova ?
+					    iopt_area_last_iova(area) : last_iova;
 
-		next = interval_tree_iter_next(&hwpt->domain.dirty, n, cmd->iova, last_iova);
-		rc = user_bitmap_set(ucmd->task, cmd->data, (s - cmd->iova) / cmd->page_size,
-				     (l - cmd->iova) / cmd->page_size);
-		if (rc)
-			goto out_put;
-		if (!(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)) {
-			interval_tree_remove(n, &hwpt->domain.dirty);
-			free(n);
+		for (n = interval_tree_iter_first(&hwpt->domain.dirty, seg_first, seg_last); n;
+		     n = next) {
+			uint64_t s = n->start > seg_first ? n->start : seg_first;
+			uint64_t l = n->last < seg_last ? n->last : seg_last;
+
+			next = interval_tree_iter_next(&hwpt->domain.dirty, n, seg_first,
+						       seg_last);
+			rc = user_bitmap_set(ucmd->task, cmd->data,
+					     (s - cmd->iova) / cmd->page_size,
+					     (l - cmd->iova) / cmd->page_size);
+			if (rc)
+				goto out_put;
+			/* A node is one PTE; the kernel clears a PTE it reads as a whole. */
+			if (!(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)) {
+				interval_tree_remove(n, &hwpt->domain.dirty);
+				free(n);
+			}
 		}
 	}
 out_put:
