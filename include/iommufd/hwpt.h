@@ -375,6 +375,15 @@ struct iommufd_dirty_ranges_opts {
  * have been cleared: dirty pages of them not yet reported are lost unless
  * IOMMUFD_DIRTY_NO_CLEAR was given, so stop only to abort.
  *
+ * Walk one mapped range at a time (as a VMM walks its guest memory
+ * regions): the kernel reads, in each ioctl, only the mappings contiguous
+ * with that chunk's first IOVA and silently stops at the first hole, so
+ * dirty pages past a hole inside @p iova .. @p iova + @p length are neither
+ * reported nor cleared. For the same reason each chunk must start on the
+ * IOAS's IOVA alignment: with a @p page_size smaller than that alignment,
+ * choose chunk_pages so that chunk_pages * @p page_size is a multiple of it,
+ * or a later chunk fails with -EINVAL after earlier ones were cleared.
+ *
  * @param hwpt      the paging HWPT, with dirty tracking on
  * @param iova      start of the range, a multiple of @p page_size
  * @param length    length in bytes, a non-zero multiple of @p page_size
