@@ -142,6 +142,15 @@ int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, i
 void mock_mmap_get(struct mock_kernel *k, uint64_t cookie);
 void mock_mmap_put(struct mock_kernel *k, uint64_t cookie);
 
+/*
+ * Fault injection, /proc/<pid>/task/<tid>/fail-nth: thread @tid of @task's
+ * process arms (@set, *@nth > 0) or disarms (*@nth == 0) its counter, or
+ * reads it (!@set: *@nth = what is left, 0 once the n-th fault point of a
+ * call by that thread failed). -ESRCH if @tid is not a thread of @task->pid.
+ */
+int mock_fail_nth(struct mock_kernel *k, const struct mock_task *task, pid_t tid, bool set,
+		  unsigned int *nth);
+
 /* poll(2) readiness of @f right now (POLLIN, POLLOUT, POLLERR bits). */
 unsigned int mock_poll(struct mock_file *f);
 

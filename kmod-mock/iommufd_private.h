@@ -191,6 +191,8 @@ struct mock_kernel {
 	void *notify_priv;
 	struct mock_list mmaps; /* every struct iommufd_mmap, for mock_mmap_get/put */
 	uint64_t next_mmap_cookie;
+	struct mock_fail_nth *fail_nth; /* armed fail-nth counters, one per thread */
+	unsigned int nr_fail_nth, cap_fail_nth;
 };
 
 struct iommufd_ucmd {
@@ -203,8 +205,23 @@ struct iommufd_ucmd {
 	struct iommufd_object *new_obj;
 };
 
-/* ---- fault injection (fail-nth later) ---- */
+/* ---- fail_nth.c: fault injection ---- */
+/*
+ * A fault point: true when it must fail for @task (NULL: the caller of the
+ * entry point running now), because that thread's fail-nth counter reached 0.
+ */
 bool mock_should_fail(const struct mock_task *task);
+
+/* Who called the core entry point running now (the kernel's "current"). */
+struct mock_current {
+	struct mock_kernel *k;
+	const struct mock_task *task;
+};
+
+void mock_current_enter(struct mock_kernel *k, const struct mock_task *task,
+			struct mock_current *saved);
+void mock_current_leave(const struct mock_current *saved);
+void mock_fail_nth_free(struct mock_kernel *k);
 
 /* ---- uaccess.c: the only code that touches user memory ---- */
 int copy_from_user(const struct mock_task *task, void *dst, uint64_t usrc, size_t len);

@@ -20,12 +20,6 @@
 #include "iommufd_test.h"
 #include "vfio.h"
 
-bool mock_should_fail(const struct mock_task *task)
-{
-	(void)task;
-	return false;
-}
-
 void mock_call_init(struct mock_call *call, const struct mock_task *task)
 {
 	memset(call, 0, sizeof(*call));
@@ -293,6 +287,7 @@ void mock_kernel_free(struct mock_kernel *k)
 	}
 	free(k->pins.slots);
 	mock_machine_free(k);
+	mock_fail_nth_free(k);
 	free(k);
 }
 
@@ -327,8 +322,8 @@ void mock_file_free(struct mock_file *f)
 	free(f);
 }
 
-int mock_open(struct mock_kernel *k, const char *path, int oflags,
-	      const struct mock_task *task, struct mock_file **out)
+static int open_locked(struct mock_kernel *k, const char *path, int oflags,
+		       const struct mock_task *task, struct mock_file **out)
 {
 	struct iommufd_ctx *ictx;
 	struct mock_file *f;
@@ -605,7 +600,7 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 		iommufd_ctx_destroy(ictx);
 }
 
-void mock_release(struct mock_file *f)
+static void release_locked(struct mock_file *f)
 {
 	if (!f || f->released)
 		return;
@@ -790,7 +785,8 @@ static long iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsig
 	return ret;
 }
 
-long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg, struct mock_call *call)
+static long ioctl_locked(struct mock_file *f, unsigned int cmd, unsigned long arg,
+			 struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EINVAL;
@@ -804,7 +800,8 @@ long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg, struct
 	}
 }
 
-ssize_t mock_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
+static ssize_t read_locked(struct mock_file *f, uint64_t ubuf, size_t len,
+			   struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EBADF;
@@ -813,7 +810,8 @@ ssize_t mock_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_ca
 	return -EINVAL;
 }
 
-ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
+static ssize_t write_locked(struct mock_file *f, uint64_t ubuf, size_t len,
+			    struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EBADF;
@@ -822,8 +820,8 @@ ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_c
 	return -EINVAL;
 }
 
-ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
-		   struct mock_call *call)
+static ssize_t pread_locked(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			    struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EBADF;
@@ -832,8 +830,8 @@ ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
 	return -ESPIPE;
 }
 
-ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
-		    struct mock_call *call)
+static ssize_t pwrite_locked(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			     struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EBADF;
@@ -864,8 +862,8 @@ void mock_kernel_set_notify(struct mock_kernel *k, mock_notify_fn fn, void *priv
 	k->notify_priv = priv;
 }
 
-int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,
-	      struct mock_call *call, struct mock_mmap_result *res)
+static int mmap_locked(struct mock_file *f, uint64_t offset, uint64_t length, int prot,
+		       int flags, struct mock_call *call, struct mock_mmap_result *res)
 {
 	if (!f || !call || !call->task || !res)
 		return -EINVAL;
@@ -877,4 +875,112 @@ int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, i
 	default:
 		return -ENODEV;
 	}
+}
+
+/*
+ * The entry points record their caller as "current" for the fault points
+ * (fail_nth.c); a release has none: as in the kernel, teardown cannot fail.
+ */
+int mock_open(struct mock_kernel *k, const char *path, int oflags,
+	      const struct mock_task *task, struct mock_file **out)
+{
+	struct mock_current saved;
+	int ret;
+
+	mock_current_enter(k, task, &saved);
+	ret = open_locked(k, path, oflags, task, out);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+void mock_release(struct mock_file *f)
+{
+	struct mock_current saved;
+
+	if (!f)
+		return;
+	mock_current_enter(f->k, NULL, &saved);
+	release_locked(f);
+	mock_current_leave(&saved);
+}
+
+long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg, struct mock_call *call)
+{
+	struct mock_current saved;
+	long ret;
+
+	if (!f || !call || !call->task)
+		return -EINVAL;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = ioctl_locked(f, cmd, arg, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+ssize_t mock_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
+{
+	struct mock_current saved;
+	ssize_t ret;
+
+	if (!f || !call || !call->task)
+		return -EBADF;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = read_locked(f, ubuf, len, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
+{
+	struct mock_current saved;
+	ssize_t ret;
+
+	if (!f || !call || !call->task)
+		return -EBADF;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = write_locked(f, ubuf, len, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+		   struct mock_call *call)
+{
+	struct mock_current saved;
+	ssize_t ret;
+
+	if (!f || !call || !call->task)
+		return -EBADF;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = pread_locked(f, ubuf, len, off, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+		    struct mock_call *call)
+{
+	struct mock_current saved;
+	ssize_t ret;
+
+	if (!f || !call || !call->task)
+		return -EBADF;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = pwrite_locked(f, ubuf, len, off, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,
+	      struct mock_call *call, struct mock_mmap_result *res)
+{
+	struct mock_current saved;
+	int ret;
+
+	if (!f || !call || !call->task || !res)
+		return -EINVAL;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = mmap_locked(f, offset, length, prot, flags, call, res);
+	mock_current_leave(&saved);
+	return ret;
 }

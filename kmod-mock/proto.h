@@ -76,6 +76,11 @@ enum mock_proto_op {
 	MOCK_OP_MUNMAP = 10,      /* arg = cookie: this process unmapped it */
 	MOCK_OP_MMAP_DUP = 11,    /* arg = cookie: this process (a fork child) maps it too */
 	MOCK_OP_MMAP_FORGET = 12, /* this process maps nothing (it has just exec'd) */
+	/*
+	 * fail-nth (fault injection) of thread arg of this process: cmd = 1 sets
+	 * it to len, cmd = 0 reads it (reply.ret = the count left).
+	 */
+	MOCK_OP_FAIL_NTH = 13,
 };
 
 /*

@@ -9,6 +9,10 @@
  *
  * The caller's pid and uid come from SO_PEERCRED, never from the request. The
  * core reaches the caller's memory by pid; this file never touches it.
+ *
+ * It also mirrors each file's readiness onto its client end (proto.h) and
+ * counts, per process, the references that process's mappings hold on the
+ * core's mmap regions, dropping them when the process exits (a pidfd says so).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include "core.h"
 #include "proto.h"
@@ -42,12 +50,39 @@ struct conn {
 	int fd;
 	pid_t pid;
 	uid_t uid;
+	/*
+	 * The file whose fd the client was told to drain one byte from in the
+	 * last reply (0: none). The client drains before its next request, so
+	 * that request (or the connection's end) settles the order.
+	 */
+	uint64_t drain_ino;
 };
 
 struct mfile {
 	uint64_t ino; /* inode number of the client end */
 	int dfd;      /* daemon end */
 	struct mock_file *file;
+	/*
+	 * Readiness mirror (proto.h): a byte of ours sits in the client end for
+	 * the file's current readability, and drain orders not yet settled.
+	 */
+	bool signalled;
+	bool ever_signalled; /* only such files need the stray-byte check */
+	unsigned int pending_drains;
+};
+
+/* A mapping reference a process holds (one per mapping, counted). */
+struct mref {
+	uint64_t cookie;
+	unsigned int count;
+};
+
+/* A process with mappings; its pidfd becomes readable when it exits. */
+struct mproc {
+	pid_t pid;
+	int pidfd; /* -1 when pidfds are unavailable: checked when a connection ends */
+	struct mref *refs;
+	size_t nr_refs, cap_refs;
 };
 
 static struct mock_kernel *kern;
@@ -55,7 +90,15 @@ static struct conn *conns;
 static size_t nr_conns, cap_conns;
 static struct mfile *files;
 static size_t nr_files, cap_files;
+static struct mproc *procs;
+static size_t nr_procs, cap_procs;
 static volatile sig_atomic_t stop_signal;
+
+/* Files the core said may have changed readiness during the current call. */
+#define MAX_DIRTY 16
+static struct mock_file *dirty[MAX_DIRTY];
+static unsigned int nr_dirty;
+static bool dirty_overflow;
 
 static void warn_errno(const char *what, int err)
 {
@@ -124,49 +167,224 @@ static void file_drop(size_t i)
 }
 
 /*
- * Release every file whose last client copy is gone. Run before each request
- * so that a close() followed by a call is seen in that order, as with a kernel
- * (where the last fput runs before close() returns).
+ * Poll events on the daemon end of file @i: the last client copy is gone
+ * (release it), or a program wrote to its mock fd behind the shim's back
+ * (drop the bytes). Returns true when the file was dropped.
  */
-static void sweep_files(void)
+static bool file_event(size_t i, short revents)
 {
-	struct pollfd *pfd;
-	size_t n = nr_files;
+	bool gone = revents & (POLLHUP | POLLERR | POLLNVAL);
 	char junk[256];
 
-	if (n == 0)
-		return;
-	pfd = calloc(n, sizeof(*pfd));
-	if (!pfd)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		pfd[i].fd = files[i].dfd;
-		pfd[i].events = POLLIN;
-	}
-	if (poll(pfd, n, 0) <= 0) {
-		free(pfd);
-		return;
-	}
-	/* Walk backwards: file_drop() moves the last entry into the hole. */
-	for (size_t i = n; i-- > 0;) {
-		bool gone = pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL);
+	if (!gone && (revents & POLLIN)) {
+		ssize_t r = recv(files[i].dfd, junk, sizeof(junk), MSG_DONTWAIT);
 
-		if (!gone && (pfd[i].revents & POLLIN)) {
-			/* Bytes written to a mock fd behind the shim's back: drop them. */
-			ssize_t r = recv(files[i].dfd, junk, sizeof(junk), MSG_DONTWAIT);
+		gone = r == 0;
+	}
+	if (gone)
+		file_drop(i);
+	return gone;
+}
 
-			gone = r == 0;
+/* ---- readiness ---- */
+
+static void on_notify(void *priv, struct mock_file *f)
+{
+	(void)priv;
+	for (unsigned int i = 0; i < nr_dirty; i++)
+		if (dirty[i] == f)
+			return;
+	if (nr_dirty < MAX_DIRTY)
+		dirty[nr_dirty++] = f;
+	else
+		dirty_overflow = true;
+}
+
+/* Bytes of ours still unread in the client end of @mf. */
+static bool bytes_outstanding(const struct mfile *mf)
+{
+	int q = 0;
+
+	return ioctl(mf->dfd, SIOCOUTQ, &q) == 0 && q > 0;
+}
+
+/*
+ * Mirror mock_poll() of @mf onto its client end. @c and @rep: the request on
+ * this very file being answered, which may carry a drain order; NULL when
+ * the change came from a call on another file (a withdrawn readiness then
+ * stays visible until the next call on the file: a spurious wake-up).
+ */
+static void file_update(struct mfile *mf, struct conn *c, struct mock_reply *rep)
+{
+	bool want = mock_poll(mf->file) & POLLIN;
+
+	/*
+	 * With no drain order in flight, the client end holds exactly our
+	 * signal byte, unless a client died between a reply and its drain: adopt
+	 * such a stray byte as the signal, so that it is drained in turn.
+	 */
+	if (mf->ever_signalled && !mf->pending_drains && !mf->signalled && !want)
+		mf->signalled = bytes_outstanding(mf);
+
+	if (want && !mf->signalled) {
+		if (send(mf->dfd, "!", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+			mf->signalled = mf->ever_signalled = true;
+	} else if (!want && mf->signalled && c && rep) {
+		mf->signalled = false;
+		mf->pending_drains++;
+		c->drain_ino = mf->ino;
+		rep->flags |= MOCK_REPLY_DRAIN;
+	}
+}
+
+static struct mfile *file_find_by_file(struct mock_file *f)
+{
+	for (size_t i = 0; i < nr_files; i++)
+		if (files[i].file == f)
+			return &files[i];
+	return NULL;
+}
+
+/* After a call: mirror every file the core notified about (@self: done by the caller). */
+static void flush_dirty(const struct mfile *self)
+{
+	if (dirty_overflow) {
+		for (size_t i = 0; i < nr_files; i++)
+			if (&files[i] != self)
+				file_update(&files[i], NULL, NULL);
+	} else {
+		for (unsigned int i = 0; i < nr_dirty; i++) {
+			/* A notified file may have been released since: look it up, never use it. */
+			struct mfile *mf = file_find_by_file(dirty[i]);
+
+			if (mf && mf != self)
+				file_update(mf, NULL, NULL);
 		}
-		if (gone)
-			file_drop(i);
 	}
-	free(pfd);
+	nr_dirty = 0;
+	dirty_overflow = false;
+}
+
+/* The client of @c has drained what its last reply ordered (or is gone). */
+static void conn_settle_drain(struct conn *c)
+{
+	struct mfile *mf;
+
+	if (!c->drain_ino)
+		return;
+	mf = file_find(c->drain_ino);
+	if (mf && mf->pending_drains)
+		mf->pending_drains--;
+	c->drain_ino = 0;
+}
+
+/* ---- mapping references, per process ---- */
+
+static struct mproc *proc_find(pid_t pid)
+{
+	for (size_t i = 0; i < nr_procs; i++)
+		if (procs[i].pid == pid)
+			return &procs[i];
+	return NULL;
+}
+
+static struct mproc *proc_get(pid_t pid)
+{
+	struct mproc *p = proc_find(pid);
+
+	if (p)
+		return p;
+	if (grow((void **)&procs, &cap_procs, nr_procs + 1, sizeof(*procs)))
+		return NULL;
+	p = &procs[nr_procs++];
+	*p = (struct mproc){ .pid = pid, .pidfd = -1 };
+#ifdef SYS_pidfd_open
+	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p->pidfd >= 0)
+		fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+#endif
+	return p;
+}
+
+/* Drop every reference of process @i (it exited or exec'd) and forget it. */
+static void proc_drop(size_t i)
+{
+	struct mproc *p = &procs[i];
+
+	for (size_t r = 0; r < p->nr_refs; r++)
+		for (unsigned int n = 0; n < p->refs[r].count; n++)
+			mock_mmap_put(kern, p->refs[r].cookie);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p->refs);
+	procs[i] = procs[--nr_procs];
+}
+
+static int proc_ref_add(pid_t pid, uint64_t cookie)
+{
+	struct mproc *p = proc_get(pid);
+	size_t r;
+
+	if (!p)
+		return -ENOMEM;
+	for (r = 0; r < p->nr_refs; r++)
+		if (p->refs[r].cookie == cookie)
+			break;
+	if (r == p->nr_refs) {
+		if (grow((void **)&p->refs, &p->cap_refs, p->nr_refs + 1, sizeof(*p->refs))) {
+			if (!p->nr_refs)
+				proc_drop((size_t)(p - procs));
+			return -ENOMEM;
+		}
+		p->refs[p->nr_refs++] = (struct mref){ .cookie = cookie };
+	}
+	p->refs[r].count++;
+	return 0;
+}
+
+/* Drop one reference of @pid on @cookie; -EINVAL if it holds none. */
+static int proc_ref_put(pid_t pid, uint64_t cookie)
+{
+	struct mproc *p = proc_find(pid);
+
+	if (!p)
+		return -EINVAL;
+	for (size_t r = 0; r < p->nr_refs; r++) {
+		if (p->refs[r].cookie != cookie)
+			continue;
+		mock_mmap_put(kern, cookie);
+		if (--p->refs[r].count == 0)
+			p->refs[r] = p->refs[--p->nr_refs];
+		if (!p->nr_refs)
+			proc_drop((size_t)(p - procs));
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool cookie_held(uint64_t cookie)
+{
+	for (size_t i = 0; i < nr_procs; i++)
+		for (size_t r = 0; r < procs[i].nr_refs; r++)
+			if (procs[i].refs[r].cookie == cookie)
+				return true;
+	return false;
+}
+
+/* Without pidfds: forget processes that are gone, whenever a connection ends. */
+static void procs_check_alive(void)
+{
+	for (size_t i = nr_procs; i-- > 0;)
+		if (procs[i].pidfd < 0 && kill(procs[i].pid, 0) && errno == ESRCH)
+			proc_drop(i);
 }
 
 static void conn_drop(size_t i)
 {
+	conn_settle_drain(&conns[i]);
 	close(conns[i].fd);
 	conns[i] = conns[--nr_conns];
+	procs_check_alive();
 }
 
 static void accept_conns(int lfd, bool *had_client)
@@ -241,8 +459,42 @@ static int install_newfds(struct mock_call *call, struct mock_reply *rep, int *c
 	return 0;
 }
 
-static long dispatch(const struct mock_req *req, const char *path, struct mock_call *call,
-		     struct mock_reply *rep)
+/* What serve() needs to know about a request besides its reply. */
+struct served {
+	uint64_t ino;     /* the file the request named, if any (files[] may move) */
+	int mmap_fd;      /* MOCK_OP_MMAP: the core's fd to send, else -1 */
+};
+
+static long do_mmap(struct conn *c, struct mfile *mf, const struct mock_req *req,
+		    struct mock_call *call, struct mock_reply *rep, struct served *sv)
+{
+	struct mock_mmap_result res = { .memfd = -1 };
+	int ret;
+
+	if (req->len == 0)
+		return -EINVAL;
+	ret = mock_mmap(mf->file, req->off, req->len, (int)req->cmd, req->oflags, call, &res);
+	if (ret)
+		return ret;
+	if (res.memfd < 0) {
+		mock_mmap_put(kern, res.cookie);
+		return -EIO; /* a core bug; nothing to hand out */
+	}
+	/* mock_mmap's reference becomes this process's until munmap or exit. */
+	ret = proc_ref_add(c->pid, res.cookie);
+	if (ret) {
+		mock_mmap_put(kern, res.cookie);
+		return ret;
+	}
+	sv->mmap_fd = res.memfd;
+	rep->flags |= MOCK_REPLY_MMAP;
+	rep->mmap_off = res.memfd_off;
+	rep->cookie = res.cookie;
+	return 0;
+}
+
+static long dispatch(struct conn *c, const struct mock_req *req, const char *path,
+		     struct mock_call *call, struct mock_reply *rep, struct served *sv)
 {
 	struct mfile *mf;
 
@@ -264,11 +516,40 @@ static long dispatch(const struct mock_req *req, const char *path, struct mock_c
 		return (long)nr_files;
 	case MOCK_OP_QUERY:
 		return file_find(req->ino) != NULL;
+	case MOCK_OP_MUNMAP:
+		return proc_ref_put(c->pid, req->arg);
+	case MOCK_OP_MMAP_DUP:
+		/* Only a mapping some process holds: a fork child's copy of its parent's. */
+		if (!cookie_held(req->arg))
+			return -EINVAL;
+		mock_mmap_get(kern, req->arg);
+		if (proc_ref_add(c->pid, req->arg)) {
+			mock_mmap_put(kern, req->arg);
+			return -ENOMEM;
+		}
+		return 0;
+	case MOCK_OP_MMAP_FORGET: {
+		struct mproc *p = proc_find(c->pid);
+
+		if (p)
+			proc_drop((size_t)(p - procs));
+		return 0;
+	}
+	case MOCK_OP_FAIL_NTH: { /* fail-nth: the shim's failnth.c */
+		unsigned int nth = (unsigned int)req->len;
+		int ret;
+
+		if (req->arg > INT32_MAX || req->len > UINT32_MAX || req->cmd > 1)
+			return -EINVAL;
+		ret = mock_fail_nth(kern, call->task, (pid_t)req->arg, req->cmd == 1, &nth);
+		return ret ? ret : (long)nth;
+	}
 	case MOCK_OP_IOCTL:
 	case MOCK_OP_READ:
 	case MOCK_OP_WRITE:
 	case MOCK_OP_PREAD:
 	case MOCK_OP_PWRITE:
+	case MOCK_OP_MMAP:
 		break;
 	default:
 		return -EINVAL;
@@ -283,6 +564,7 @@ static long dispatch(const struct mock_req *req, const char *path, struct mock_c
 		/* The shim made this fd with another daemon, which is gone. */
 		return -ENODEV;
 	}
+	sv->ino = mf->ino;
 	if (req->op != MOCK_OP_IOCTL && req->len > SSIZE_MAX)
 		return -EINVAL;
 
@@ -295,8 +577,10 @@ static long dispatch(const struct mock_req *req, const char *path, struct mock_c
 		return mock_write(mf->file, req->arg, req->len, call);
 	case MOCK_OP_PREAD:
 		return mock_pread(mf->file, req->arg, req->len, req->off, call);
-	default:
+	case MOCK_OP_PWRITE:
 		return mock_pwrite(mf->file, req->arg, req->len, req->off, call);
+	default:
+		return do_mmap(c, mf, req, call, rep, sv);
 	}
 }
 
@@ -309,6 +593,8 @@ static bool serve(struct conn *c)
 	} buf;
 	struct mock_reply rep = { .retval_newfd = -1 };
 	struct mock_task task = { .pid = c->pid, .uid = c->uid };
+	struct served sv = { .ino = 0, .mmap_fd = -1 };
+	struct mfile *mf;
 	struct mock_call call;
 	struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) - 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -318,6 +604,7 @@ static bool serve(struct conn *c)
 	} cbuf;
 	int cfds[MOCK_MAX_NEWFD];
 	const char *path = NULL;
+	unsigned int nr_send = 0;
 	ssize_t n;
 	long ret;
 
@@ -328,7 +615,8 @@ static bool serve(struct conn *c)
 	if (n == 0)
 		return false;
 
-	sweep_files();
+	/* The client drained what the previous reply ordered before asking again. */
+	conn_settle_drain(c);
 	task.tid = c->pid;
 	mock_call_init(&call, &task);
 	if ((size_t)n < sizeof(buf.req) || (msg.msg_flags & MSG_TRUNC) ||
@@ -344,7 +632,7 @@ static bool serve(struct conn *c)
 			    strlen(path) != (size_t)n - sizeof(buf.req) - 1)
 				buf.req.op = 0; /* not exactly one NUL-terminated path: -EINVAL */
 		}
-		ret = dispatch(&buf.req, path, &call, &rep);
+		ret = dispatch(c, &buf.req, path, &call, &rep, &sv);
 	}
 
 	if (ret < 0 && call.nr_newfd) {
@@ -357,31 +645,56 @@ static bool serve(struct conn *c)
 
 		if (err)
 			ret = err;
+		else
+			nr_send = rep.nr_fd;
 	}
 	rep.ret = ret;
+
+	/*
+	 * Readiness after the call: the file it named (its reply may order a
+	 * drain), then whatever else the core notified about, new files included.
+	 */
+	mf = sv.ino ? file_find(sv.ino) : NULL;
+	if (mf)
+		file_update(mf, c, &rep);
+	if (nr_dirty || dirty_overflow)
+		flush_dirty(mf);
+
+	if (sv.mmap_fd >= 0) {
+		cfds[0] = sv.mmap_fd;
+		nr_send = rep.nr_fd = 1;
+	}
 
 	iov.iov_base = &rep;
 	iov.iov_len = sizeof(rep);
 	msg = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
-	if (rep.nr_fd) {
+	if (nr_send) {
 		struct cmsghdr *cm;
 
 		memset(&cbuf, 0, sizeof(cbuf));
 		msg.msg_control = cbuf.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * rep.nr_fd);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nr_send);
 		cm = CMSG_FIRSTHDR(&msg);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * rep.nr_fd);
-		memcpy(CMSG_DATA(cm), cfds, sizeof(int) * rep.nr_fd);
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nr_send);
+		memcpy(CMSG_DATA(cm), cfds, sizeof(int) * nr_send);
 	}
 	n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-	/*
-	 * Our copies of the client ends go now; if the reply did not leave, the
-	 * daemon ends see a hangup and the new files are released by the sweep.
-	 */
-	for (unsigned int i = 0; i < rep.nr_fd; i++)
-		close(cfds[i]);
+	if (sv.mmap_fd >= 0) {
+		/* The core keeps its fd; a mapping that never reached the client is not held. */
+		if (n != (ssize_t)sizeof(rep))
+			proc_ref_put(c->pid, rep.cookie);
+	} else {
+		/*
+		 * Our copies of the client ends go now; if the reply did not leave,
+		 * the daemon ends see a hangup and the new files are released.
+		 */
+		for (unsigned int i = 0; i < nr_send; i++)
+			close(cfds[i]);
+	}
+	if (n != (ssize_t)sizeof(rep))
+		conn_settle_drain(c);
 	return n == (ssize_t)sizeof(rep);
 }
 
@@ -422,9 +735,9 @@ static int serve_loop(int lfd, bool exit_when_idle)
 
 	sigemptyset(&empty);
 	while (!stop_signal) {
-		size_t n = 1 + nr_conns + nr_files, nc = nr_conns;
+		size_t nc = nr_conns, nf = nr_files, np = nr_procs, n = 1 + nc + nf + np;
 		struct timespec ts = { FIRST_CLIENT_TIMEOUT_MS / 1000, 0 };
-		bool file_event = false;
+		struct pollfd *pc = pfd + 1, *pf, *pp;
 		int r;
 
 		if (exit_when_idle && had_client && nr_conns == 0 && nr_files == 0)
@@ -434,11 +747,16 @@ static int serve_loop(int lfd, bool exit_when_idle)
 			free(pfd);
 			return 1;
 		}
+		pc = pfd + 1;
+		pf = pc + nc;
+		pp = pf + nf;
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-		for (size_t i = 0; i < nr_conns; i++)
-			pfd[1 + i] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
-		for (size_t i = 0; i < nr_files; i++)
-			pfd[1 + nc + i] = (struct pollfd){ .fd = files[i].dfd, .events = POLLIN };
+		for (size_t i = 0; i < nc; i++)
+			pc[i] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
+		for (size_t i = 0; i < nf; i++)
+			pf[i] = (struct pollfd){ .fd = files[i].dfd, .events = POLLIN };
+		for (size_t i = 0; i < np; i++)
+			pp[i] = (struct pollfd){ .fd = procs[i].pidfd, .events = POLLIN };
 
 		r = ppoll(pfd, n, exit_when_idle && !had_client ? &ts : NULL, &empty);
 		if (r < 0) {
@@ -451,14 +769,21 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		if (r == 0)
 			break; /* nobody came */
 
-		for (size_t i = 0; i < nr_files; i++)
-			file_event |= pfd[1 + nc + i].revents != 0;
-		if (file_event)
-			sweep_files();
+		/*
+		 * Closes and exits first: one that happened before a client sent its
+		 * request is seen by the same poll pass (the states are levels), and
+		 * must be, as a kernel's last fput runs before close() returns.
+		 * Walk backwards: the drops move the last entry into the hole.
+		 */
+		for (size_t i = nf; i-- > 0;)
+			if (pf[i].revents)
+				file_event(i, pf[i].revents);
+		for (size_t i = np; i-- > 0;)
+			if (pp[i].revents)
+				proc_drop(i);
 
-		/* Walk backwards: conn_drop() moves the last entry into the hole. */
 		for (size_t i = nc; i-- > 0;) {
-			short rev = pfd[1 + i].revents;
+			short rev = pc[i].revents;
 
 			if (rev & POLLIN) {
 				if (!serve(&conns[i]))
@@ -588,6 +913,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mock_kernel_set_fget(kern, fget_by_proc, NULL);
+	mock_kernel_set_notify(kern, on_notify, NULL);
 
 	if (!foreground) {
 		int p[2];
@@ -645,10 +971,13 @@ int main(int argc, char **argv)
 	close(lfd);
 	while (nr_conns)
 		conn_drop(nr_conns - 1);
+	while (nr_procs)
+		proc_drop(nr_procs - 1);
 	while (nr_files)
 		file_drop(nr_files - 1);
 	mock_kernel_free(kern);
 	free(conns);
 	free(files);
+	free(procs);
 	return rc;
 }

@@ -8,7 +8,15 @@
  * on such fds are forwarded to the daemon, which touches the caller's memory
  * itself. Everything else goes straight to libc. This file owns: the
  * interposed libc entry points, the per-thread control connection, the
- * process-local fd -> mock inode table, and starting a private daemon.
+ * process-local fd -> mock inode table, the table of mappings of mock files,
+ * and starting a private daemon.
+ *
+ * mmap of a mock fd maps memory the daemon sends (proto.h); the shim keeps a
+ * close-on-exec duplicate of the mock fd per mapping, as a kernel VMA holds
+ * its file, so the file outlives a close() of the fd while it is mapped.
+ * Known limits: mremap of such a mapping is not followed; a munmap releases a
+ * mapping once every page of it is gone (pieces are tracked), a raw munmap
+ * syscall is not seen.
  */
 /* Define open/open64, pread/pread64, fcntl/fcntl64 as the distinct symbols they are. */
 #undef _FILE_OFFSET_BITS
@@ -30,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "failnth.h" /* fail-nth */
 #include "iommufd-mock.h"
 #include "proto.h"
 
@@ -55,7 +65,7 @@
 enum real_fn {
 	R_OPEN, R_OPEN64, R_OPENAT, R_OPENAT64, R_CLOSE, R_IOCTL, R_READ, R_WRITE, R_PREAD,
 	R_PREAD64, R_PWRITE, R_PWRITE64, R_READ_CHK, R_PREAD_CHK, R_PREAD64_CHK, R_DUP, R_DUP2,
-	R_DUP3, R_FCNTL, R_FCNTL64, R_MAX
+	R_DUP3, R_FCNTL, R_FCNTL64, R_MMAP, R_MMAP64, R_MUNMAP, R_CLOSE_RANGE, R_CLOSEFROM, R_MAX
 };
 
 static const char *const real_names[R_MAX] = {
@@ -64,7 +74,8 @@ static const char *const real_names[R_MAX] = {
 	[R_WRITE] = "write", [R_PREAD] = "pread", [R_PREAD64] = "pread64", [R_PWRITE] = "pwrite",
 	[R_PWRITE64] = "pwrite64", [R_READ_CHK] = "__read_chk", [R_PREAD_CHK] = "__pread_chk",
 	[R_PREAD64_CHK] = "__pread64_chk", [R_DUP] = "dup", [R_DUP2] = "dup2", [R_DUP3] = "dup3",
-	[R_FCNTL] = "fcntl", [R_FCNTL64] = "fcntl64",
+	[R_FCNTL] = "fcntl", [R_FCNTL64] = "fcntl64", [R_MMAP] = "mmap", [R_MMAP64] = "mmap64",
+	[R_MUNMAP] = "munmap", [R_CLOSE_RANGE] = "close_range", [R_CLOSEFROM] = "closefrom",
 };
 
 static void *real_fns[R_MAX];
@@ -78,6 +89,8 @@ static void *real(enum real_fn i)
 		p = dlsym(RTLD_NEXT, real_names[i]);
 		if (!p && i == R_FCNTL64)
 			p = real(R_FCNTL);
+		if (!p && i == R_MMAP64)
+			p = real(R_MMAP);
 		if (!p)
 			abort(); /* no libc underneath: nothing sensible is possible */
 		__atomic_store_n(&real_fns[i], p, __ATOMIC_RELEASE);
@@ -101,6 +114,10 @@ typedef int (*dup_fn)(int);
 typedef int (*dup2_fn)(int, int);
 typedef int (*dup3_fn)(int, int, int);
 typedef int (*fcntl_fn)(int, int, ...);
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+typedef int (*munmap_fn)(void *, size_t);
+typedef int (*close_range_fn)(unsigned int, unsigned int, int);
+typedef void (*closefrom_fn)(int);
 
 static int sys_close(int fd)
 {
@@ -111,15 +128,23 @@ static int sys_close(int fd)
 
 /*
  * Which fds are mock files, to keep read/write on every other fd at one
- * memory load. Two levels so it never moves (lock-free readers); entries
- * only hint: a match is confirmed with fstat before any forwarding.
+ * memory load. Two levels so it never moves (lock-free readers). The entries
+ * are trusted without an fstat per call (that was a syscall on every
+ * request): close, dup2, dup3, close_range and closefrom keep them right.
+ * Only a raw close syscall behind our back can leave a stale entry; a call
+ * on it then finds no file in the daemon (ENODEV), and only then do we
+ * fstat, forget the entry and treat the fd as a stranger. Control
+ * connections are marked FDT_CTL: a close of one bumps ctl_epoch, so that
+ * its thread checks its connection before the next request.
  */
 #define FDT_CHUNK 1024
 #define FDT_TOP 1024
+#define FDT_CTL (1ull << 63)
 
 static uint64_t *fdt[FDT_TOP];
+static unsigned int ctl_epoch;
 
-static uint64_t fdt_get(int fd)
+static uint64_t fdt_raw(int fd)
 {
 	uint64_t *chunk;
 
@@ -127,6 +152,14 @@ static uint64_t fdt_get(int fd)
 		return 0;
 	chunk = __atomic_load_n(&fdt[fd / FDT_CHUNK], __ATOMIC_ACQUIRE);
 	return chunk ? __atomic_load_n(&chunk[fd % FDT_CHUNK], __ATOMIC_RELAXED) : 0;
+}
+
+/* The inode of @fd if it is a mock file we know; 0 otherwise. */
+static uint64_t fdt_get(int fd)
+{
+	uint64_t v = fdt_raw(fd);
+
+	return v & FDT_CTL ? 0 : v;
 }
 
 static void fdt_set(int fd, uint64_t ino)
@@ -160,18 +193,28 @@ static uint64_t sock_ino(int fd)
 	return st.st_ino;
 }
 
-/* The inode of @fd if it is (still) a mock file we know; 0 otherwise. */
-static uint64_t fdt_check(int fd)
+/* @fd is going away (close, or the target of dup2): forget it. */
+static void fdt_forget(int fd)
 {
-	uint64_t ino = fdt_get(fd);
+	uint64_t v = fdt_raw(fd);
 
-	if (!ino)
-		return 0;
-	if (sock_ino(fd) != ino) {
-		fdt_set(fd, 0); /* closed behind our back (close_range, exec...) and reused */
-		return 0;
-	}
-	return ino;
+	if (!v)
+		return;
+	if (v & FDT_CTL)
+		__atomic_add_fetch(&ctl_epoch, 1, __ATOMIC_ACQ_REL);
+	fdt_set(fd, 0);
+}
+
+/*
+ * A call on @fd, a mock file by our table, failed with ENODEV: was the entry
+ * stale (the fd closed behind our back and the number reused)? Then forget it.
+ */
+static bool fdt_stale(int fd, uint64_t ino)
+{
+	if (sock_ino(fd) == ino)
+		return false;
+	fdt_set(fd, 0);
+	return true;
 }
 
 /* --------------------------------------------------------------- daemon ---- */
@@ -261,8 +304,13 @@ static int start_daemon(void)
 struct ctl {
 	int fd;
 	pid_t pid;    /* process that made it: after fork the child needs its own */
+	pid_t tid;    /* this thread, for the requests */
 	uint64_t ino; /* to tell whether the program closed or replaced fd */
+	unsigned int gen, epoch; /* fork_gen and ctl_epoch when last known good */
 };
+
+/* Bumped in every fork child (pthread_atfork), so a thread sees a fork with one load. */
+static unsigned int fork_gen;
 
 static __thread struct ctl ctl = { .fd = -1 };
 static pthread_key_t ctl_key;
@@ -270,8 +318,10 @@ static pthread_once_t ctl_once = PTHREAD_ONCE_INIT;
 
 static void ctl_forget(struct ctl *c, bool close_it)
 {
-	if (c->fd >= 0 && close_it && sock_ino(c->fd) == c->ino)
+	if (c->fd >= 0 && close_it && sock_ino(c->fd) == c->ino) {
+		fdt_set(c->fd, 0);
 		sys_close(c->fd);
+	}
 	c->fd = -1;
 }
 
@@ -294,15 +344,24 @@ static void ctl_key_init(void)
  */
 static int ctl_get(bool may_start)
 {
-	pid_t pid = getpid();
+	unsigned int gen = __atomic_load_n(&fork_gen, __ATOMIC_ACQUIRE);
+	unsigned int epoch = __atomic_load_n(&ctl_epoch, __ATOMIC_ACQUIRE);
 	struct sockaddr_un sa;
 	socklen_t len;
 	const char *name;
+	pid_t pid;
 	int fd, err;
 
+	/* The fast path: no fork, and no close of any control connection, since last time. */
+	if (ctl.fd >= 0 && ctl.gen == gen && ctl.epoch == epoch)
+		return ctl.fd;
+	pid = getpid();
 	if (ctl.fd >= 0) {
-		if (ctl.pid == pid && sock_ino(ctl.fd) == ctl.ino)
+		if (ctl.pid == pid && sock_ino(ctl.fd) == ctl.ino) {
+			ctl.gen = gen;
+			ctl.epoch = epoch;
 			return ctl.fd;
+		}
 		/* A copy inherited from our parent goes; one the program reused stays. */
 		ctl_forget(&ctl, ctl.pid != pid);
 	}
@@ -332,7 +391,9 @@ static int ctl_get(bool may_start)
 		sys_close(fd);
 		return -ENODEV;
 	}
-	ctl = (struct ctl){ .fd = fd, .pid = pid, .ino = sock_ino(fd) };
+	ctl = (struct ctl){ .fd = fd, .pid = pid, .tid = gettid(), .ino = sock_ino(fd),
+			    .gen = gen, .epoch = epoch };
+	fdt_set(fd, FDT_CTL);
 	pthread_once(&ctl_once, ctl_key_init);
 	if (ctl_key != (pthread_key_t)-1)
 		pthread_setspecific(ctl_key, &ctl);
@@ -360,7 +421,7 @@ static int transact(struct mock_req *req, const char *path, bool may_start,
 	if (fd < 0)
 		return fd;
 	req->version = MOCK_PROTO_VERSION;
-	req->tid = gettid();
+	req->tid = ctl.tid;
 	iov[0] = (struct iovec){ .iov_base = req, .iov_len = sizeof(*req) };
 	if (path) {
 		iov[1] = (struct iovec){ .iov_base = (void *)path, .iov_len = strlen(path) + 1 };
@@ -422,8 +483,6 @@ static void close_all(const int *fds, unsigned int n)
 /* Install the new fds of a reply; returns the call's result or -errno. */
 static long finish(const struct mock_reply *rep, const int *fds)
 {
-	pid_t self = getpid();
-
 	if (rep->ret < 0)
 		return rep->ret;
 	for (unsigned int i = 0; i < rep->nr_fd; i++) {
@@ -442,7 +501,7 @@ static long finish(const struct mock_reply *rep, const int *fds)
 		if (!rep->fd[i].uaddr)
 			continue;
 		/* Through the kernel, so a bad address is EFAULT and not a crash. */
-		if (process_vm_writev(self, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(nr)) {
+		if (process_vm_writev(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)sizeof(nr)) {
 			close_all(fds, rep->nr_fd);
 			return -EFAULT;
 		}
@@ -459,6 +518,19 @@ static long fail(long ret)
 		return -1;
 	}
 	return ret;
+}
+
+/*
+ * The reply withdrew the file's readiness (proto.h): take one byte out of
+ * @fd, if it is still the file the request named.
+ */
+static void drain_one(int fd, uint64_t ino)
+{
+	char b;
+
+	if (sock_ino(fd) == ino)
+		while (recv(fd, &b, 1, MSG_DONTWAIT) < 0 && errno == EINTR)
+			;
 }
 
 /* ----------------------------------------------------------------- open ---- */
@@ -500,6 +572,8 @@ EXPORT int open(const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode;
 
+	if (failnth_owns_path(AT_FDCWD, path)) /* fail-nth: failnth.c */
+		return failnth_open(AT_FDCWD, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
 	va_start(ap, flags);
@@ -513,6 +587,8 @@ EXPORT int open64(const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode;
 
+	if (failnth_owns_path(AT_FDCWD, path)) /* fail-nth: failnth.c */
+		return failnth_open(AT_FDCWD, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
 	va_start(ap, flags);
@@ -526,6 +602,8 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode;
 
+	if (failnth_owns_path(dirfd, path)) /* fail-nth: failnth.c */
+		return failnth_open(dirfd, path, flags);
 	/* An absolute path ignores dirfd, AT_FDCWD included. */
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
@@ -540,6 +618,8 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode;
 
+	if (failnth_owns_path(dirfd, path)) /* fail-nth: failnth.c */
+		return failnth_open(dirfd, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
 	va_start(ap, flags);
@@ -585,13 +665,14 @@ static int mock_ioctl_fd(int fd, unsigned long request, unsigned long arg, long 
 	struct mock_req req = { .op = MOCK_OP_IOCTL, .cmd = (uint32_t)request, .arg = arg };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
-	uint64_t ino = sock_ino(fd);
+	uint64_t ino = fdt_get(fd);
 	const char *name;
 	int err;
 
-	if (!ino)
-		return 0;
-	if (fdt_get(fd) != ino) {
+	if (!ino) {
+		ino = sock_ino(fd);
+		if (!ino)
+			return 0;
 		/* Inherited across exec or received from elsewhere: ask, if there is a daemon. */
 		name = getenv(MOCK_ENV_SOCKET);
 		if (!name || !*name)
@@ -603,13 +684,20 @@ static int mock_ioctl_fd(int fd, unsigned long request, unsigned long arg, long 
 	if (err) {
 		if (req.flags & MOCK_REQ_PROBE)
 			return 0;
+		if (err == -ENODEV && fdt_stale(fd, ino))
+			return mock_ioctl_fd(fd, request, arg, ret);
 		*ret = err;
 		return 1;
 	}
+	if (!(req.flags & MOCK_REQ_PROBE) && rep.ret == -ENODEV && !rep.nr_fd &&
+	    fdt_stale(fd, ino))
+		return mock_ioctl_fd(fd, request, arg, ret);
 	if (rep.flags & MOCK_REPLY_NOT_MINE)
 		return 0;
 	if (req.flags & MOCK_REQ_PROBE)
 		fdt_set(fd, ino);
+	if (rep.flags & MOCK_REPLY_DRAIN)
+		drain_one(fd, ino);
 	*ret = finish(&rep, fds);
 	return 1;
 }
@@ -631,80 +719,124 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 
 /* ------------------------------------------------------- read and write ---- */
 
-static ssize_t mock_rw(enum mock_proto_op op, uint64_t ino, const void *buf, size_t len,
-		       uint64_t off)
+/* @ubuf is an address the daemon reaches, never touched here. */
+static ssize_t mock_rw(enum mock_proto_op op, int fd, uint64_t ino, uint64_t ubuf,
+		       size_t len, uint64_t off)
 {
-	struct mock_req req = { .op = op, .ino = ino, .arg = (uintptr_t)buf, .len = len,
-				.off = off };
+	struct mock_req req = { .op = op, .ino = ino, .arg = ubuf, .len = len, .off = off };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
 	int err = transact(&req, NULL, false, &rep, fds);
 
 	if (err)
 		return fail(err);
+	if (rep.flags & MOCK_REPLY_DRAIN)
+		drain_one(fd, ino);
 	return fail(finish(&rep, fds));
+}
+
+/* False when @fd turned out not to be the mock file our table said: pass it through. */
+static bool mock_done(ssize_t r, int fd, uint64_t ino)
+{
+	return !(r == -1 && errno == ENODEV && fdt_stale(fd, ino));
 }
 
 EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
-	uint64_t ino = fdt_check(fd);
+	uint64_t ino = fdt_get(fd);
 
-	if (ino)
-		return mock_rw(MOCK_OP_READ, ino, buf, len, 0);
+	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_read(fd, buf, len, true, 0);
+	if (ino) {
+		ssize_t r = mock_rw(MOCK_OP_READ, fd, ino, (uintptr_t)buf, len, 0);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_READ, rw_fn)(fd, buf, len);
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	uint64_t ino = fdt_check(fd);
+	uint64_t ino = fdt_get(fd);
 
-	if (ino)
-		return mock_rw(MOCK_OP_WRITE, ino, buf, len, 0);
+	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_write(fd, buf, len);
+	if (ino) {
+		ssize_t r = mock_rw(MOCK_OP_WRITE, fd, ino, (uintptr_t)buf, len, 0);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_WRITE, rw_fn)(fd, (void *)buf, len);
 }
 
 /* A negative offset is EINVAL for pread/pwrite before anything else. */
-static ssize_t mock_prw(enum mock_proto_op op, uint64_t ino, const void *buf, size_t len,
-			int64_t off)
+static ssize_t mock_prw(enum mock_proto_op op, int fd, uint64_t ino, uint64_t ubuf,
+			size_t len, int64_t off)
 {
 	if (off < 0)
 		return fail(-EINVAL);
-	return mock_rw(op, ino, buf, len, (uint64_t)off);
+	return mock_rw(op, fd, ino, ubuf, len, (uint64_t)off);
 }
 
 EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
 {
-	uint64_t ino = fdt_check(fd);
+	uint64_t ino = fdt_get(fd);
 
-	if (ino)
-		return mock_prw(MOCK_OP_PREAD, ino, buf, len, off);
+	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_read(fd, buf, len, false, off);
+	if (ino) {
+		ssize_t r = mock_prw(MOCK_OP_PREAD, fd, ino, (uintptr_t)buf, len, off);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_PREAD, prw_fn)(fd, buf, len, off);
 }
 
 EXPORT ssize_t pread64(int fd, void *buf, size_t len, off64_t off)
 {
-	uint64_t ino = fdt_check(fd);
+	uint64_t ino = fdt_get(fd);
 
-	if (ino)
-		return mock_prw(MOCK_OP_PREAD, ino, buf, len, off);
+	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_read(fd, buf, len, false, off);
+	if (ino) {
+		ssize_t r = mock_prw(MOCK_OP_PREAD, fd, ino, (uintptr_t)buf, len, off);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_PREAD64, prw64_fn)(fd, buf, len, off);
 }
 
 EXPORT ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	uint64_t ino = fdt_check(fd);
+	uint64_t ino = fdt_get(fd);
 
-	if (ino)
-		return mock_prw(MOCK_OP_PWRITE, ino, buf, len, off);
+	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_write(fd, buf, len);
+	if (ino) {
+		ssize_t r = mock_prw(MOCK_OP_PWRITE, fd, ino, (uintptr_t)buf, len, off);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_PWRITE, prw_fn)(fd, (void *)buf, len, off);
 }
 
 EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 {
-	uint64_t ino = fdt_check(fd);
+	uint64_t ino = fdt_get(fd);
 
-	if (ino)
-		return mock_prw(MOCK_OP_PWRITE, ino, buf, len, off);
+	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_write(fd, buf, len);
+	if (ino) {
+		ssize_t r = mock_prw(MOCK_OP_PWRITE, fd, ino, (uintptr_t)buf, len, off);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_PWRITE64, prw64_fn)(fd, (void *)buf, len, off);
 }
 
@@ -715,29 +847,305 @@ ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t off, size_t buflen)
 /* Fortified reads: libc's own check (and abort) first when the buffer is too small. */
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
-	uint64_t ino = len <= buflen ? fdt_check(fd) : 0;
+	uint64_t ino = len <= buflen ? fdt_get(fd) : 0;
 
-	if (ino)
-		return mock_rw(MOCK_OP_READ, ino, buf, len, 0);
+	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_read(fd, buf, len, true, 0);
+	if (ino) {
+		ssize_t r = mock_rw(MOCK_OP_READ, fd, ino, (uintptr_t)buf, len, 0);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_READ_CHK, read_chk_fn)(fd, buf, len, buflen);
 }
 
 EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
 {
-	uint64_t ino = len <= buflen ? fdt_check(fd) : 0;
+	uint64_t ino = len <= buflen ? fdt_get(fd) : 0;
 
-	if (ino)
-		return mock_prw(MOCK_OP_PREAD, ino, buf, len, off);
+	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_read(fd, buf, len, false, off);
+	if (ino) {
+		ssize_t r = mock_prw(MOCK_OP_PREAD, fd, ino, (uintptr_t)buf, len, off);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_PREAD_CHK, pread_chk_fn)(fd, buf, len, off, buflen);
 }
 
 EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t off, size_t buflen)
 {
-	uint64_t ino = len <= buflen ? fdt_check(fd) : 0;
+	uint64_t ino = len <= buflen ? fdt_get(fd) : 0;
 
-	if (ino)
-		return mock_prw(MOCK_OP_PREAD, ino, buf, len, off);
+	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: failnth.c */
+		return failnth_read(fd, buf, len, false, off);
+	if (ino) {
+		ssize_t r = mock_prw(MOCK_OP_PREAD, fd, ino, (uintptr_t)buf, len, off);
+
+		if (mock_done(r, fd, ino))
+			return r;
+	}
 	return REAL(R_PREAD64_CHK, pread64_chk_fn)(fd, buf, len, off, buflen);
+}
+
+/* ------------------------------------------------------------- mappings ---- */
+
+/* A still-mapped piece [start, end) of a mapping. */
+struct piece {
+	uintptr_t start, end;
+};
+
+struct mapping {
+	uint64_t cookie;   /* the daemon's name for it */
+	int hold_fd;       /* our duplicate of the mock fd: the mapping holds the file */
+	unsigned int nr_pieces;
+	struct piece *pieces;
+};
+
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mapping *maps;
+static size_t nr_maps, cap_maps;
+/* nr_maps, readable without the lock: every mmap and munmap of the program checks it. */
+static size_t nr_maps_hint;
+
+static size_t page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+static void map_release(uint64_t cookie, int hold_fd)
+{
+	struct mock_req req = { .op = MOCK_OP_MUNMAP, .arg = cookie };
+	struct mock_reply rep;
+	int fds[MOCK_PROTO_MAX_NEWFD];
+
+	if (!transact(&req, NULL, false, &rep, fds))
+		finish(&rep, fds);
+	if (hold_fd >= 0)
+		sys_close(hold_fd);
+}
+
+/*
+ * [start, end) is no longer mapped (munmap, or a MAP_FIXED mapping over it):
+ * trim every mapping it overlaps; release those with nothing left.
+ */
+static void maps_unmapped(uintptr_t start, uintptr_t end)
+{
+	struct mapping gone[8];
+	unsigned int nr_gone = 0;
+	bool more = true;
+
+	if (!__atomic_load_n(&nr_maps_hint, __ATOMIC_ACQUIRE) || end <= start)
+		return;
+	while (more) {
+		more = false;
+		pthread_mutex_lock(&maps_lock);
+		for (size_t i = nr_maps; i-- > 0;) {
+			struct mapping *m = &maps[i];
+
+			for (unsigned int k = m->nr_pieces; k-- > 0;) {
+				struct piece p = m->pieces[k];
+				struct piece *np;
+
+				if (p.end <= start || p.start >= end)
+					continue;
+				if (p.start < start && p.end > end) {
+					/* A hole in the middle: one piece becomes two. */
+					np = reallocarray(m->pieces, m->nr_pieces + 1, sizeof(*np));
+					if (!np)
+						continue; /* keep it whole: released at exit */
+					m->pieces = np;
+					np[m->nr_pieces++] = (struct piece){ end, p.end };
+					np[k].end = start;
+				} else if (p.start < start) {
+					m->pieces[k].end = start;
+				} else if (p.end > end) {
+					m->pieces[k].start = end;
+				} else {
+					m->pieces[k] = m->pieces[--m->nr_pieces];
+				}
+			}
+			if (m->nr_pieces)
+				continue;
+			if (nr_gone == sizeof(gone) / sizeof(gone[0])) {
+				more = true;
+				break;
+			}
+			free(m->pieces);
+			gone[nr_gone++] = *m;
+			maps[i] = maps[--nr_maps];
+		}
+		__atomic_store_n(&nr_maps_hint, nr_maps, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&maps_lock);
+		/* Tell the daemon outside the lock: another thread may be mapping. */
+		while (nr_gone) {
+			nr_gone--;
+			map_release(gone[nr_gone].cookie, gone[nr_gone].hold_fd);
+		}
+	}
+}
+
+static int maps_add(uintptr_t start, uintptr_t end, uint64_t cookie, int hold_fd)
+{
+	struct piece *p = malloc(sizeof(*p));
+	int err = 0;
+
+	if (!p)
+		return -ENOMEM;
+	*p = (struct piece){ start, end };
+	pthread_mutex_lock(&maps_lock);
+	if (nr_maps == cap_maps) {
+		size_t ncap = cap_maps ? cap_maps * 2 : 8;
+		struct mapping *nm = reallocarray(maps, ncap, sizeof(*nm));
+
+		if (nm) {
+			maps = nm;
+			cap_maps = ncap;
+		} else {
+			err = -ENOMEM;
+		}
+	}
+	if (!err) {
+		maps[nr_maps++] = (struct mapping){ .cookie = cookie, .hold_fd = hold_fd,
+						    .nr_pieces = 1, .pieces = p };
+		__atomic_store_n(&nr_maps_hint, nr_maps, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&maps_lock);
+	if (err)
+		free(p);
+	return err;
+}
+
+static void *map_fail(int err)
+{
+	errno = err;
+	return MAP_FAILED;
+}
+
+/* mmap(2) of mock fd @fd: the daemon says what memory backs it. */
+static void *mock_mmap_fd(void *addr, size_t len, int prot, int flags, int fd, uint64_t ino,
+			  int64_t off)
+{
+	size_t ps = page_size();
+	struct mock_req req = { .op = MOCK_OP_MMAP, .ino = ino, .cmd = (uint32_t)prot,
+				.oflags = flags };
+	struct mock_reply rep;
+	int fds[MOCK_PROTO_MAX_NEWFD];
+	int err, hold, saved;
+	void *p;
+
+	if (len == 0 || off < 0 || ((uint64_t)off & (ps - 1)) || len > SIZE_MAX - ps)
+		return map_fail(EINVAL);
+	req.off = (uint64_t)off;
+	req.len = (len + ps - 1) & ~(uint64_t)(ps - 1);
+	err = transact(&req, NULL, false, &rep, fds);
+	if (err)
+		return map_fail(-err);
+	if (rep.ret < 0)
+		return map_fail((int)-rep.ret);
+	if (!(rep.flags & MOCK_REPLY_MMAP) || rep.nr_fd != 1) {
+		close_all(fds, rep.nr_fd);
+		return map_fail(EIO);
+	}
+	hold = REAL(R_FCNTL, fcntl_fn)(fd, F_DUPFD_CLOEXEC, 0);
+	if (hold < 0) {
+		saved = errno;
+		sys_close(fds[0]);
+		map_release(rep.cookie, -1);
+		return map_fail(saved);
+	}
+	p = REAL(R_MMAP, mmap_fn)(addr, len, prot, flags, fds[0], (off_t)rep.mmap_off);
+	saved = errno;
+	sys_close(fds[0]);
+	if (p == MAP_FAILED) {
+		map_release(rep.cookie, hold);
+		return map_fail(saved);
+	}
+	/* MAP_FIXED replaced whatever was there, mock mappings included. */
+	if (flags & MAP_FIXED)
+		maps_unmapped((uintptr_t)p, (uintptr_t)p + (uintptr_t)req.len);
+	err = maps_add((uintptr_t)p, (uintptr_t)p + (uintptr_t)req.len, rep.cookie, hold);
+	if (err) {
+		REAL(R_MUNMAP, munmap_fn)(p, len);
+		map_release(rep.cookie, hold);
+		return map_fail(-err);
+	}
+	return p;
+}
+
+static void *do_mmap(enum real_fn which, void *addr, size_t len, int prot, int flags, int fd,
+		     off_t off)
+{
+	uint64_t ino = fd >= 0 && !(flags & MAP_ANONYMOUS) ? fdt_get(fd) : 0;
+	void *p;
+
+	if (ino) {
+		p = mock_mmap_fd(addr, len, prot, flags, fd, ino, off);
+		if (p != MAP_FAILED || errno != ENODEV || !fdt_stale(fd, ino))
+			return p;
+	}
+	p = REAL(which, mmap_fn)(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED && (flags & MAP_FIXED))
+		maps_unmapped((uintptr_t)p, (uintptr_t)p + len);
+	return p;
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return do_mmap(R_MMAP, addr, len, prot, flags, fd, off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off);
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	return do_mmap(R_MMAP64, addr, len, prot, flags, fd, (off_t)off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	int r = REAL(R_MUNMAP, munmap_fn)(addr, len);
+
+	if (r == 0 && len) {
+		size_t ps = page_size();
+		uintptr_t start = (uintptr_t)addr;
+
+		maps_unmapped(start, start + ((len + ps - 1) & ~(ps - 1)));
+	}
+	return r;
+}
+
+/* fork: hold the table still across it, so the child inherits a consistent copy. */
+static void maps_prepare(void)
+{
+	pthread_mutex_lock(&maps_lock);
+}
+
+static void maps_parent(void)
+{
+	pthread_mutex_unlock(&maps_lock);
+}
+
+/* The child maps what its parent mapped: one reference more per mapping. */
+static void maps_child(void)
+{
+	/* Every thread's connection is the parent's now: make new ones. */
+	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&maps_lock);
+	for (size_t i = 0; i < nr_maps; i++) {
+		struct mock_req req = { .op = MOCK_OP_MMAP_DUP, .arg = maps[i].cookie };
+		struct mock_reply rep;
+		int fds[MOCK_PROTO_MAX_NEWFD];
+
+		if (!transact(&req, NULL, false, &rep, fds))
+			finish(&rep, fds);
+	}
 }
 
 /* --------------------------------------------------- fd table upkeep ---- */
@@ -745,9 +1153,44 @@ EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t off, size_t 
 EXPORT int close(int fd)
 {
 	/* Forget first: once closed, another thread may get this number. */
-	if (fdt_get(fd))
-		fdt_set(fd, 0);
+	fdt_forget(fd);
 	return sys_close(fd);
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void fdt_forget_range(unsigned int first, unsigned int last)
+{
+	unsigned int end = FDT_CHUNK * FDT_TOP - 1;
+
+	if (last < end)
+		end = last;
+	for (unsigned int fd = first; fd <= end; fd++) {
+		if (!__atomic_load_n(&fdt[fd / FDT_CHUNK], __ATOMIC_ACQUIRE)) {
+			fd |= FDT_CHUNK - 1; /* nothing known in this chunk */
+			continue;
+		}
+		fdt_forget((int)fd);
+	}
+}
+
+int close_range(unsigned int first, unsigned int last, int flags);
+void closefrom(int lowfd);
+
+EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
+		fdt_forget_range(first, last);
+	return REAL(R_CLOSE_RANGE, close_range_fn)(first, last, flags);
+}
+
+EXPORT void closefrom(int lowfd)
+{
+	if (lowfd >= 0)
+		fdt_forget_range((unsigned int)lowfd, ~0U);
+	REAL(R_CLOSEFROM, closefrom_fn)(lowfd);
 }
 
 EXPORT int dup(int fd)
@@ -761,8 +1204,11 @@ EXPORT int dup(int fd)
 
 EXPORT int dup2(int fd, int fd2)
 {
-	int r = REAL(R_DUP2, dup2_fn)(fd, fd2);
+	int r;
 
+	if (fd != fd2 && fdt_raw(fd2) & FDT_CTL)
+		fdt_forget(fd2);
+	r = REAL(R_DUP2, dup2_fn)(fd, fd2);
 	if (r >= 0 && fd != fd2)
 		fdt_set(r, fdt_get(fd));
 	return r;
@@ -770,8 +1216,11 @@ EXPORT int dup2(int fd, int fd2)
 
 EXPORT int dup3(int fd, int fd2, int flags)
 {
-	int r = REAL(R_DUP3, dup3_fn)(fd, fd2, flags);
+	int r;
 
+	if (fd != fd2 && fdt_raw(fd2) & FDT_CTL)
+		fdt_forget(fd2);
+	r = REAL(R_DUP3, dup3_fn)(fd, fd2, flags);
 	if (r >= 0)
 		fdt_set(r, fdt_get(fd));
 	return r;
@@ -867,6 +1316,8 @@ static void adopt_inherited_fds(void)
 
 	if (!name || !*name)
 		return;
+	/* A fresh image maps nothing: references the old one held are void. */
+	simple_op(MOCK_OP_MMAP_FORGET, 0, false);
 	dir = opendir("/proc/self/fd");
 	if (!dir)
 		return;
@@ -891,6 +1342,7 @@ __attribute__((constructor)) static void shim_init(void)
 
 	/* The daemon reads and writes our memory like a kernel; Yama may be absent. */
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	pthread_atfork(maps_prepare, maps_parent, maps_child);
 	adopt_inherited_fds();
 	errno = saved;
 }

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test-fail-nth.c - fault injection in the mock kernel core (fail_nth.c),
+ * in-process: the fail-nth counter's semantics, then the sweep the kernel's
+ * iommufd_fail_nth selftest does, over a scenario with domains, copies and
+ * pinned accesses. For every n the n-th fault point fails; whatever call it
+ * hits must fail as a whole (no object left behind), and once every file is
+ * closed nothing may remain: no file, no pinned page, no pin accounting.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core.h"
+#include "iommufd_private.h"
+
+#define PAGE 4096UL
+#define BUF_PAGES 64
+#define MAX_FILES 8
+
+struct env {
+	struct mock_kernel *k;
+	struct mock_task task;
+	struct mock_file *f;
+	struct mock_file *files[MAX_FILES]; /* fake fd table: fd = 100 + index */
+	uint8_t *buf;
+};
+
+static struct mock_file *env_fget(void *priv, const struct mock_task *task, int fd)
+{
+	struct env *e = priv;
+
+	(void)task;
+	if (fd < 100 || fd >= 100 + MAX_FILES)
+		return NULL;
+	return e->files[fd - 100];
+}
+
+static int env_setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	e->task.pid = getpid();
+	e->task.tid = gettid();
+	e->task.uid = getuid();
+	assert_int_equal(mock_kernel_new(NULL, &e->k), 0);
+	mock_kernel_set_fget(e->k, env_fget, e);
+	e->buf = mmap(NULL, BUF_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	assert_true(e->buf != MAP_FAILED);
+	*state = e;
+	return 0;
+}
+
+static void close_all(struct env *e)
+{
+	for (unsigned int i = 0; i < MAX_FILES; i++) {
+		if (e->files[i])
+			mock_release(e->files[i]);
+		e->files[i] = NULL;
+	}
+	if (e->f)
+		mock_release(e->f);
+	e->f = NULL;
+}
+
+static int env_teardown(void **state)
+{
+	struct env *e = *state;
+
+	close_all(e);
+	mock_kernel_free(e->k);
+	munmap(e->buf, BUF_PAGES * PAGE);
+	free(e);
+	return 0;
+}
+
+static long xioctl(struct env *e, unsigned int cmd, void *arg)
+{
+	struct mock_call call;
+	long rc;
+
+	mock_call_init(&call, &e->task);
+	rc = mock_ioctl(e->f, cmd, (unsigned long)arg, &call);
+	if (rc < 0) {
+		/* what the server does with the new files of a failed call */
+		for (unsigned int i = 0; i < call.nr_newfd; i++)
+			mock_release(call.newfd[i].file);
+		return rc;
+	}
+	for (unsigned int i = 0; i < call.nr_newfd; i++) {
+		unsigned int slot;
+
+		for (slot = 0; slot < MAX_FILES && e->files[slot]; slot++)
+			;
+		assert_true(slot < MAX_FILES);
+		e->files[slot] = call.newfd[i].file;
+		if (call.newfd[i].uaddr)
+			*(int *)(uintptr_t)call.newfd[i].uaddr = 100 + (int)slot;
+	}
+	return rc;
+}
+
+static int set_nth(struct env *e, unsigned int n)
+{
+	return mock_fail_nth(e->k, &e->task, e->task.tid, true, &n);
+}
+
+static unsigned int get_nth(struct env *e)
+{
+	unsigned int n = 12345;
+
+	assert_int_equal(mock_fail_nth(e->k, &e->task, e->task.tid, false, &n), 0);
+	return n;
+}
+
+static uint32_t nr_objects(struct env *e)
+{
+	return e->f ? ((struct iommufd_ctx *)e->f->private_data)->nr_objects : 0;
+}
+
+static unsigned int nr_files(struct env *e)
+{
+	unsigned int n = 0;
+
+	for (struct mock_file *f = e->k->files; f; f = f->next)
+		n++;
+	return n;
+}
+
+static long test_cmd(struct env *e, struct iommu_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return xioctl(e, IOMMU_TEST_CMD, cmd);
+}
+
+static long ioas_alloc(struct env *e, uint32_t *id)
+{
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+	long rc = xioctl(e, IOMMU_IOAS_ALLOC, &cmd);
+
+	*id = cmd.out_ioas_id;
+	return rc;
+}
+
+/* ------------------------------------------------- counter semantics ---- */
+
+static void test_counter(void **state)
+{
+	struct env *e = *state;
+	struct mock_task other = e->task;
+	unsigned int n;
+	uint32_t ioas;
+
+	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	assert_int_equal(get_nth(e), 0);
+
+	/* the first fault point of the next call fails; the counter then reads 0 */
+	assert_int_equal(set_nth(e, 1), 0);
+	assert_int_equal(get_nth(e), 1);
+	assert_int_equal(ioas_alloc(e, &ioas), -ENOMEM);
+	assert_int_equal(nr_objects(e), 0);
+	assert_int_equal(get_nth(e), 0);
+	assert_int_equal(ioas_alloc(e, &ioas), 0);
+
+	/* a large count is consumed, not fired; 0 disarms */
+	assert_int_equal(set_nth(e, 1000), 0);
+	assert_int_equal(ioas_alloc(e, &ioas), 0);
+	n = get_nth(e);
+	assert_true(n > 0 && n < 1000);
+	assert_int_equal(set_nth(e, 0), 0);
+	assert_int_equal(get_nth(e), 0);
+
+	/* another thread's counter does not fire in our calls */
+	other.tid = e->task.tid + 100000;
+	n = 1;
+	assert_int_equal(set_nth(e, 0), 0);
+	assert_int_equal(mock_fail_nth(e->k, &e->task, other.tid, true, &n), -ESRCH);
+	n = 1;
+	assert_int_equal(mock_fail_nth(e->k, &other, other.tid, true, &n), 0);
+	assert_int_equal(ioas_alloc(e, &ioas), 0);
+	assert_int_equal(mock_fail_nth(e->k, &other, other.tid, false, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* only a thread of the caller's process */
+	n = 1;
+	assert_int_equal(mock_fail_nth(e->k, &e->task, 1, true, &n), getpid() == 1 ? 0 : -ESRCH);
+	assert_int_equal(mock_fail_nth(NULL, &e->task, e->task.tid, true, &n), -EINVAL);
+	assert_int_equal(mock_fail_nth(e->k, &e->task, 0, true, &n), -EINVAL);
+
+	/* a release is no task's call: armed counters do not fail it */
+	assert_int_equal(set_nth(e, 1), 0);
+	close_all(e);
+	assert_int_equal(get_nth(e), 1);
+	assert_int_equal(set_nth(e, 0), 0);
+	/* open is a fault point too */
+	assert_int_equal(set_nth(e, 1), 0);
+	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), -ENOMEM);
+	e->f = NULL;
+	assert_int_equal(nr_files(e), 0);
+}
+
+/* ------------------------------------------------------------- sweep ---- */
+
+/* One call of the scenario: all or nothing for the objects of the context. */
+#define STEP(expr, new_objs)                                                  \
+	do {                                                                  \
+		uint32_t before_ = nr_objects(e);                             \
+		long rc_ = (expr);                                            \
+		if (rc_ < 0) {                                                \
+			if (getenv("FAIL_NTH_DEBUG"))                         \
+				print_message("line %d: %ld\n", __LINE__, rc_); \
+			assert_int_equal(nr_objects(e), before_);             \
+			return rc_;                                           \
+		}                                                             \
+		assert_int_equal(nr_objects(e), before_ + (new_objs));        \
+	} while (0)
+
+/*
+ * Domains filled at map time and at attach time, a copy between IOASes, a
+ * pinned and a read access, with a small temporary memory limit so pins go
+ * in several batches.
+ */
+static long scenario(struct env *e)
+{
+	uint64_t len = BUF_PAGES * PAGE, iova = MOCK_APERTURE_START, iova2 = 0;
+	struct iommu_test_cmd cmd;
+	uint32_t ioas, ioas2, stdev, stdev2, access_pages;
+	uint8_t tmp[512];
+	int access_fd = -1;
+	int rc;
+
+	rc = mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f);
+	if (rc) {
+		e->f = NULL;
+		return rc;
+	}
+	STEP(ioas_alloc(e, &ioas), 1);
+	STEP(ioas_alloc(e, &ioas2), 1);
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+				       .memory_limit = { .limit = 32 } };
+	STEP(test_cmd(e, &cmd), 0);
+
+	/* selftest object, device and auto domain */
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN, .id = ioas };
+	STEP(test_cmd(e, &cmd), 3);
+	stdev = cmd.mock_domain.out_stdev_id;
+
+	{
+		struct iommu_ioas_map map = {
+			.size = sizeof(map), .ioas_id = ioas, .user_va = (uintptr_t)e->buf,
+			.length = len, .iova = iova,
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+		};
+
+		STEP(xioctl(e, IOMMU_IOAS_MAP, &map), 0);
+	}
+	{
+		struct iommu_ioas_copy copy = {
+			.size = sizeof(copy), .dst_ioas_id = ioas2, .src_ioas_id = ioas,
+			.src_iova = iova, .length = len, .dst_iova = iova,
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+		};
+
+		STEP(xioctl(e, IOMMU_IOAS_COPY, &copy), 0);
+		iova2 = copy.dst_iova;
+	}
+	/* a domain filled from the areas already there */
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN, .id = ioas2 };
+	STEP(test_cmd(e, &cmd), 3);
+	stdev2 = cmd.mock_domain.out_stdev_id;
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_CREATE_ACCESS, .id = ioas,
+				       .create_access = {
+					       .flags = MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES } };
+	STEP(test_cmd(e, &cmd), 1);
+	access_fd = (int)cmd.create_access.out_access_fd;
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_ACCESS_PAGES, .id = (uint32_t)access_fd,
+				       .access_pages = { .iova = iova + PAGE, .length = 16 * PAGE,
+							 .uptr = (uintptr_t)(e->buf + PAGE) } };
+	STEP(test_cmd(e, &cmd), 0);
+	access_pages = cmd.access_pages.out_access_pages_id;
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_ACCESS_RW, .id = (uint32_t)access_fd,
+				       .access_rw = { .iova = iova + 100, .length = sizeof(tmp),
+						      .uptr = (uintptr_t)tmp,
+						      .flags = MOCK_ACCESS_RW_SLOW_PATH } };
+	STEP(test_cmd(e, &cmd), 0);
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+				       .id = (uint32_t)access_fd,
+				       .destroy_access_pages = { .access_pages_id = access_pages } };
+	STEP(test_cmd(e, &cmd), 0);
+
+	{
+		struct iommu_destroy d = { .size = sizeof(d), .id = stdev };
+
+		STEP(xioctl(e, IOMMU_DESTROY, &d), (uint32_t)-3);
+	}
+	{
+		struct iommu_ioas_unmap unmap = { .size = sizeof(unmap), .ioas_id = ioas2,
+						  .iova = iova2, .length = len };
+
+		STEP(xioctl(e, IOMMU_IOAS_UNMAP, &unmap), 0);
+	}
+	(void)stdev2;
+	return 0;
+}
+
+/* Everything a closed context held is gone. */
+static void check_nothing_left(struct env *e)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MD_CHECK_REFS,
+				      .check_refs = { .length = BUF_PAGES * PAGE,
+						      .uptr = (uintptr_t)e->buf, .refs = 0 } };
+	uint64_t pinned = 1, locked = 1;
+
+	assert_int_equal(nr_files(e), 0);
+	mock_kernel_pinned_vm(e->k, getpid(), &pinned, &locked);
+	assert_int_equal(pinned, 0);
+	assert_int_equal(locked, 0);
+	for (struct mock_mm *mm = e->k->mms; mm; mm = mm->next)
+		assert_int_equal(mm->refs, 0);
+	for (struct mock_user *u = e->k->users; u; u = u->next)
+		assert_int_equal(u->locked_vm, 0);
+	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	assert_int_equal(test_cmd(e, &cmd), 0);
+	close_all(e);
+}
+
+static void test_sweep(void **state)
+{
+	struct env *e = *state;
+	unsigned int n, fired = 0;
+
+	/* without injection the scenario works */
+	assert_int_equal(scenario(e), 0);
+	close_all(e);
+	check_nothing_left(e);
+
+	for (n = 1; n < 2000; n++) {
+		long rc;
+
+		assert_int_equal(set_nth(e, n), 0);
+		rc = scenario(e);
+		if (get_nth(e) != 0) {
+			/* fewer than n fault points: the sweep is complete */
+			assert_int_equal(rc, 0);
+			assert_int_equal(set_nth(e, 0), 0);
+			close_all(e);
+			check_nothing_left(e);
+			break;
+		}
+		fired++;
+		close_all(e);
+		check_nothing_left(e);
+	}
+	assert_true(n < 2000);
+	/* the scenario passes a fair number of fault points */
+	assert_true(fired >= 20);
+	print_message("fail-nth sweep: %u fault points\n", fired);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_counter, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep, env_setup, env_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
