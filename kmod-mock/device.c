@@ -172,7 +172,7 @@ static int hwpt_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device 
 	if (rc)
 		return rc;
 	if (pasid != IOMMU_NO_PASID) {
-		pa = calloc(1, sizeof(*pa));
+		pa = mock_zalloc(1, sizeof(*pa));
 		if (!pa)
 			return -ENOMEM;
 	} else if (paging) {
@@ -641,6 +641,21 @@ err_remove:
 	return rc;
 }
 
+/*
+ * The kernel copies file pages, and user pages on the selftest's slow path,
+ * through pages it pins for the copy in batches, each a fault point; the
+ * plain copy_to_user path has none.
+ */
+static bool access_rw_should_fail(struct iopt_pages *pages, uint64_t start_byte, uint64_t bytes,
+				  unsigned int flags)
+{
+	uint64_t npages = (start_byte + bytes - 1) / PAGE_SIZE - start_byte / PAGE_SIZE + 1;
+
+	if (pages->type != IOPT_ADDRESS_FILE && !(flags & IOMMUFD_ACCESS_RW_SLOW_PATH))
+		return false;
+	return mock_should_fail_n(NULL, iopt_pages_nr_batches(pages->k, npages));
+}
+
 int iommufd_access_rw(struct iommufd_access *access, uint64_t iova, void *data,
 		      size_t length, unsigned int flags)
 {
@@ -667,6 +682,9 @@ int iommufd_access_rw(struct iommufd_access *access, uint64_t iova, void *data,
 			return -EINVAL;
 		if (!check_area_prot(area, flags))
 			return -EPERM;
+		if (access_rw_should_fail(area->pages, iopt_area_start_byte(area, iter.cur_iova),
+					  bytes, flags))
+			return -EINVAL;
 		rc = iopt_pages_rw_access(area->pages, iopt_area_start_byte(area, iter.cur_iova),
 					  data, bytes, flags);
 		if (rc)

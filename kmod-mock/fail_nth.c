@@ -57,22 +57,29 @@ static void fail_nth_remove(struct mock_kernel *k, struct mock_fail_nth *e)
 	*e = k->fail_nth[--k->nr_fail_nth];
 }
 
-bool mock_should_fail(const struct mock_task *task)
+bool mock_should_fail_n(const struct mock_task *task, uint64_t npoints)
 {
 	struct mock_fail_nth *e;
 
 	if (!task)
 		task = cur.task;
-	if (!cur.k || !task || !cur.k->nr_fail_nth)
+	if (!cur.k || !task || !cur.k->nr_fail_nth || !npoints)
 		return false;
 	e = fail_nth_find(cur.k, task->tid);
 	if (!e || e->pid != task->pid)
 		return false;
-	if (--e->nth)
+	if (e->nth > npoints) {
+		e->nth -= (unsigned int)npoints;
 		return false;
+	}
 	/* fired: the counter reads 0 from now on, as a disarmed one does */
 	fail_nth_remove(cur.k, e);
 	return true;
+}
+
+bool mock_should_fail(const struct mock_task *task)
+{
+	return mock_should_fail_n(task, 1);
 }
 
 /* Is @tid a thread of process @pid (and both still alive)? */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -179,7 +180,7 @@ static struct iommufd_hwpt_nested *viommu_hwpt_nested_alloc(struct iommufd_ucmd 
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
-	if (!cmd->data_len || viommu->type != IOMMU_VIOMMU_TYPE_SELFTEST) {
+	if (!cmd->data_len || !iommufd_viommu_has_nested(viommu)) {
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -214,8 +215,10 @@ static struct iommufd_hwpt_nested *hwpt_nested_alloc(struct iommufd_ucmd *ucmd,
 	struct iommufd_hwpt_nested *nested;
 	int rc;
 
+	/* SMMUv3 and AMD have no domain_alloc_nested op: only through a vIOMMU */
 	if ((cmd->flags & ~(uint32_t)(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) ||
-	    !cmd->data_len) {
+	    !cmd->data_len || idev->mdev->model == MOCK_IOMMU_ARM_SMMUV3 ||
+	    idev->mdev->model == MOCK_IOMMU_AMD) {
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}

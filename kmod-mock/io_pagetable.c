@@ -365,7 +365,7 @@ static int iopt_map_common(struct iommufd_ctx *ictx, const struct mock_task *tas
 	struct iopt_pages_list *list;
 	int rc;
 
-	list = calloc(1, sizeof(*list));
+	list = mock_zalloc(1, sizeof(*list));
 	if (!list) {
 		iopt_put_pages(pages);
 		return -ENOMEM;

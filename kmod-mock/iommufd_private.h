@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 
 #include "core.h"
@@ -211,6 +212,19 @@ struct iommufd_ucmd {
  * entry point running now), because that thread's fail-nth counter reached 0.
  */
 bool mock_should_fail(const struct mock_task *task);
+/*
+ * @npoints fault points in a row (a loop the kernel runs that many times,
+ * one point each): true if one of them fails. Nothing before it is undone by
+ * the caller's unwind that the kernel would not undo too: use it only where
+ * the work is all or nothing anyway.
+ */
+bool mock_should_fail_n(const struct mock_task *task, uint64_t npoints);
+
+/* calloc() as the kernel's kzalloc(): a fault point of the current task first. */
+static inline void *mock_zalloc(size_t n, size_t size)
+{
+	return mock_should_fail(NULL) ? NULL : calloc(n, size);
+}
 
 /* Who called the core entry point running now (the kernel's "current"). */
 struct mock_current {
@@ -511,6 +525,10 @@ int iommufd_access_rw(struct iommufd_access *access, uint64_t iova, void *data,
 		      size_t length, unsigned int flags);
 
 #define IOMMUFD_ACCESS_RW_WRITE (1U << 0)
+/* The selftest's MOCK_ACCESS_RW_SLOW_PATH: copy through pinned pages, not the process's mm. */
+#define IOMMUFD_ACCESS_RW_SLOW_PATH (1U << 2)
+/* How many batches (fault points) the kernel moves @npages pages in. */
+uint64_t iopt_pages_nr_batches(const struct mock_kernel *k, uint64_t npages);
 
 /* ---- eventq.c: fault queues and vEVENTQs ---- */
 

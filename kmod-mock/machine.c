@@ -228,10 +228,16 @@ static void apply_iommu_defaults(struct mock_pci_dev *pdev, const struct dev_opt
 			mdev->aperture_bits = 48;
 		if (!o->has_resv)
 			(void)add_resv(mdev, ARM_SW_MSI_START, ARM_SW_MSI_LAST);
-		/* IDR0: S2P, S1P, AArch64 tables, HTTU (access+dirty) with dirty tracking */
-		mdev->smmu_idr[0] = 0x1 | 0x2 | (0x2 << 2) | (mdev->dirty ? 0x2u << 6 : 0);
-		/* IDR1: SSIDSIZE; IDR5: 4K granule, 48-bit OAS */
+		/*
+		 * IDR0: S2P, S1P, AArch64 tables, HTTU (access+dirty) with dirty
+		 * tracking, ATS unless no-ats, 16-bit ASIDs (the vSMMU's TLBI checks
+		 * read these, as QEMU's SMMU sets them)
+		 */
+		mdev->smmu_idr[0] = 0x1 | 0x2 | (0x2 << 2) | (mdev->dirty ? 0x2u << 6 : 0) |
+				    (mdev->no_ats ? 0 : 1u << 10) | (1u << 12);
+		/* IDR1: SSIDSIZE; IDR3: RIL (range invalidation); IDR5: 4K granule, 48-bit OAS */
 		mdev->smmu_idr[1] = mdev->pasid_log2 << 6;
+		mdev->smmu_idr[3] = 1u << 10;
 		mdev->smmu_idr[5] = (1 << 4) | 0x5;
 		break;
 	case MOCK_IOMMU_AMD:
@@ -242,14 +248,17 @@ static void apply_iommu_defaults(struct mock_pci_dev *pdev, const struct dev_opt
 		if (!o->has_reg[0]) {
 			uint64_t efr = 0;
 
+			/* GTSup and GIOSup (with EFR2 GCR3TRPMode): what NEST_PARENT needs */
 			if (mdev->nesting)
-				efr |= 1ULL << 4; /* GTSup */
+				efr |= (1ULL << 4) | (1ULL << 48);
 			if (mdev->pasid_log2)
 				efr |= (uint64_t)(mdev->pasid_log2 - 1) << 32; /* PASmax */
 			if (mdev->dirty)
 				efr |= 1ULL << 52; /* HDSup */
 			mdev->hw_info_reg[0] = efr;
 		}
+		if (!o->has_reg[1] && mdev->nesting)
+			mdev->hw_info_reg[1] = 1ULL << 3; /* GCR3TRPMode */
 		break;
 	}
 }

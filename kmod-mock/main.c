@@ -294,7 +294,7 @@ void mock_kernel_free(struct mock_kernel *k)
 struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
 				  void *private_data, int oflags)
 {
-	struct mock_file *f = calloc(1, sizeof(*f));
+	struct mock_file *f = mock_zalloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -250,8 +251,22 @@ int mock_nested_domain_init(struct mock_nested_domain *nd, const struct mock_dom
 			return -EINVAL;
 		return 0;
 	}
+	case MOCK_IOMMU_ARM_SMMUV3: {
+		/* arm_vsmmu_alloc_domain_nested(): a guest STE, reached only via a vIOMMU */
+		struct iommu_hwpt_arm_smmuv3 *ste = &nd->data.smmu;
+
+		if (flags)
+			return -EOPNOTSUPP;
+		rc = mock_copy_struct_from_user(task, ste, sizeof(*ste),
+						offsetofend(struct iommu_hwpt_arm_smmuv3, ste),
+						IOMMU_HWPT_DATA_ARM_SMMUV3, cmd->data_type,
+						cmd->data_uptr, cmd->data_len);
+		if (rc)
+			return rc;
+		return arm_vsmmu_validate_ste(ste);
+	}
 	default:
-		/* Linux 7.3 takes SMMUv3 and AMD stage-1 data only through a vIOMMU */
+		/* 7.3's AMD vIOMMU has no alloc_domain_nested; nor has its iommu_ops */
 		return -EOPNOTSUPP;
 	}
 }
@@ -459,6 +474,21 @@ static int dma_translate(struct iommufd_hw_pagetable *hwpt, uint64_t iova, bool 
 			rc = vtd_s1_translate(nested, iova, write, &s2_iova);
 			if (rc)
 				return rc;
+			break;
+		case MOCK_IOMMU_ARM_SMMUV3:
+			/*
+			 * A bypass STE leaves stage 2 alone; abort blocks. The
+			 * guest's stage 1 (its CD table) is not walked: S1
+			 * translate DMA faults.
+			 */
+			switch (arm_vsmmu_ste_cfg(&nested->domain.data.smmu)) {
+			case ARM_STE_CFG_BYPASS:
+				break;
+			case ARM_STE_CFG_S1_TRANS:
+				return -EOPNOTSUPP;
+			default:
+				return -EPERM;
+			}
 			break;
 		default:
 			return -ENOENT;

@@ -269,12 +269,32 @@ static void pin_keys(struct iopt_pages *pages, uint64_t index, uint64_t last, bo
 	}
 }
 
+/*
+ * The kernel moves pages in batches bounded by its temporary memory limit
+ * (the selftest's SET_TEMP_MEMORY_LIMIT, in bytes; one page pointer each),
+ * pinning each batch with a fault point: this many pages per fault point.
+ */
+static uint64_t pages_per_batch(const struct mock_kernel *k)
+{
+	uint64_t n = k->test_memory_limit / sizeof(uint64_t);
+
+	return n ? n : 1;
+}
+
+uint64_t iopt_pages_nr_batches(const struct mock_kernel *k, uint64_t npages)
+{
+	uint64_t per = pages_per_batch(k);
+
+	return npages / per + (npages % per != 0);
+}
+
 /* "pin_user_pages" for [index, last]: all or nothing. */
 static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t last)
 {
 	uint64_t n = last - index + 1;
 
-	if (mock_should_fail(NULL))
+	/* a failing batch undoes the ones before it: as if none had been pinned */
+	if (mock_should_fail_n(NULL, iopt_pages_nr_batches(pages->k, n ? n : UINT64_MAX)))
 		return -EFAULT;
 	if (pages->type == IOPT_ADDRESS_USER) {
 		long got = mm_probe_pages(pages->source_mm, pages->uptr + index * PAGE_SIZE, n);

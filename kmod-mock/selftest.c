@@ -166,7 +166,7 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, uint32_t mockpt_id, uin
 		rc = -EINVAL;
 		goto out_put;
 	}
-	bits = calloc(1, (max + 7) / 8);
+	bits = mock_zalloc(1, (max + 7) / 8);
 	if (!bits) {
 		rc = -ENOMEM;
 		goto out_put;
@@ -393,7 +393,7 @@ static int iommufd_test_create_access(struct iommufd_ucmd *ucmd, uint32_t ioas_i
 	if (call->nr_newfd >= MOCK_MAX_NEWFD)
 		return -EMFILE;
 
-	staccess = calloc(1, sizeof(*staccess));
+	staccess = mock_zalloc(1, sizeof(*staccess));
 	if (!staccess)
 		return -ENOMEM;
 	staccess->file = mock_file_alloc(ucmd->ictx->k, MOCK_FILE_TEST_ACCESS, staccess, O_RDWR);
@@ -523,7 +523,7 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd, uint32_t access_
 			goto out_unaccess;
 	}
 
-	item = calloc(1, sizeof(*item));
+	item = mock_zalloc(1, sizeof(*item));
 	if (!item) {
 		rc = -ENOMEM;
 		goto out_unaccess;
@@ -564,7 +564,7 @@ static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd, uint32_t access_fd,
 	if (!staccess)
 		return -EBADFD;
 
-	tmp = calloc(1, length ? length : 1);
+	tmp = mock_should_fail(NULL) ? NULL : calloc(1, length ? length : 1);
 	if (!tmp)
 		return -ENOMEM;
 	if (flags & MOCK_ACCESS_RW_WRITE) {
@@ -574,7 +574,8 @@ static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd, uint32_t access_fd,
 		}
 	}
 	rc = iommufd_access_rw(staccess->access, iova, tmp, length,
-			       flags & MOCK_ACCESS_RW_WRITE ? IOMMUFD_ACCESS_RW_WRITE : 0);
+			       (flags & MOCK_ACCESS_RW_WRITE ? IOMMUFD_ACCESS_RW_WRITE : 0) |
+			       (flags & MOCK_ACCESS_RW_SLOW_PATH ? IOMMUFD_ACCESS_RW_SLOW_PATH : 0));
 	if (rc)
 		goto out_free;
 	if (!(flags & MOCK_ACCESS_RW_WRITE)) {
@@ -752,7 +753,7 @@ static int iommufd_test_dmabuf_get(struct iommufd_ucmd *ucmd, unsigned int open_
 		return -EINVAL;
 	if (call->nr_newfd >= MOCK_MAX_NEWFD)
 		return -EMFILE;
-	db = calloc(1, sizeof(*db));
+	db = mock_zalloc(1, sizeof(*db));
 	if (!db)
 		return -ENOMEM;
 	db->length = len;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * viommu.c - vIOMMU, vDEVICE and HW queue objects (the kernel's viommu.c) with
- * the selftest driver's vIOMMU behind them (driver data loopback, a 2-page
- * mmap region, per-device cache invalidation, two chained HW queues), and
+ * the drivers' vIOMMUs behind them: the selftest driver's (driver data
+ * loopback, a 2-page mmap region, per-device cache invalidation, two chained
+ * HW queues), the ARM SMMUv3 vSMMU (arm_smmuv3.c) and the AMD one, and
  * the iommufd file's mmap regions (the kernel's mt_mmap): offsets handed to
  * user space, backed here by a memfd the core owns, each mapping holding a
  * users reference on the region's owner object.
@@ -14,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -37,7 +39,7 @@ static struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
 		*err = -EINVAL;
 		return NULL;
 	}
-	immap = calloc(1, sizeof(*immap));
+	immap = mock_zalloc(1, sizeof(*immap));
 	if (!immap) {
 		*err = -ENOMEM;
 		return NULL;
@@ -172,12 +174,50 @@ static enum mock_iommu_model device_iommu(struct iommufd_device *idev)
 	return idev->mdev->model;
 }
 
+/*
+ * The driver's get_viommu_size(): the size of its vIOMMU object for @type on
+ * @idev's IOMMU, 0 if it has none. The SMMUv3 driver needs a nesting-capable
+ * SMMU and its own type; the AMD driver (7.3) takes any type.
+ */
+static size_t viommu_size(struct iommufd_device *idev, uint32_t type)
+{
+	if (idev->mdev->no_iommu)
+		return 0;
+	switch (device_iommu(idev)) {
+	case MOCK_IOMMU_SELFTEST:
+		return type == IOMMU_VIOMMU_TYPE_SELFTEST ? sizeof(struct iommufd_viommu) : 0;
+	case MOCK_IOMMU_ARM_SMMUV3:
+		if (!idev->mdev->nesting || type != IOMMU_VIOMMU_TYPE_ARM_SMMUV3)
+			return 0;
+		return sizeof(struct arm_vsmmu);
+	case MOCK_IOMMU_AMD:
+		return sizeof(struct iommufd_viommu);
+	default:
+		return 0;
+	}
+}
+
+/* Does the vIOMMU's driver allocate nested domains (viommu ops alloc_domain_nested)? */
+bool iommufd_viommu_has_nested(const struct iommufd_viommu *viommu)
+{
+	switch (viommu->model) {
+	case MOCK_IOMMU_SELFTEST:
+		return viommu->type == IOMMU_VIOMMU_TYPE_SELFTEST;
+	case MOCK_IOMMU_ARM_SMMUV3:
+		return viommu->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
+	default:
+		/* 7.3's AMD vIOMMU ops have only destroy: no nested domain */
+		return false;
+	}
+}
+
 int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_viommu_alloc *cmd = ucmd->cmd;
 	struct iommufd_hwpt_paging *hwpt_paging;
 	struct iommufd_viommu *viommu;
 	struct iommufd_device *idev;
+	size_t size;
 	int rc;
 
 	if (cmd->flags || cmd->type == IOMMU_VIOMMU_TYPE_DEFAULT)
@@ -185,9 +225,8 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
 	if (!idev)
 		return -ENOENT;
-	/* only the selftest driver has a vIOMMU (get_viommu_size) in the mock */
-	if (idev->mdev->no_iommu || device_iommu(idev) != MOCK_IOMMU_SELFTEST ||
-	    cmd->type != IOMMU_VIOMMU_TYPE_SELFTEST) {
+	size = viommu_size(idev, cmd->type);
+	if (!size) {
 		rc = -EOPNOTSUPP;
 		goto out_put_idev;
 	}
@@ -200,7 +239,7 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		rc = -EINVAL;
 		goto out_put_hwpt;
 	}
-	viommu = (struct iommufd_viommu *)iommufd_object_alloc_ucmd(ucmd, sizeof(*viommu),
+	viommu = (struct iommufd_viommu *)iommufd_object_alloc_ucmd(ucmd, size,
 								     IOMMUFD_OBJ_VIOMMU);
 	if (!viommu) {
 		rc = -ENOMEM;
@@ -212,8 +251,17 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	hwpt_paging->common.obj.users++;
 	mock_list_init(&viommu->veventqs);
 
-	/* the selftest driver's viommu_init() */
-	if (cmd->data_len) {
+	/* the SMMUv3 and AMD drivers' viommu_init(): the parent is their own S2 domain */
+	if (viommu->model != MOCK_IOMMU_SELFTEST) {
+		if (hwpt_paging->domain.model != viommu->model) {
+			rc = -EINVAL;
+			goto out_put_hwpt;
+		}
+		if (viommu->model == MOCK_IOMMU_ARM_SMMUV3)
+			memcpy(((struct arm_vsmmu *)viommu)->idr, idev->mdev->smmu_idr,
+			       sizeof(idev->mdev->smmu_idr));
+	} else if (cmd->data_len) {
+		/* the selftest driver's viommu_init() */
 		struct iommu_viommu_selftest data;
 		uint32_t in;
 
@@ -285,8 +333,14 @@ int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 	uint32_t i = 0, n = cmd->entry_num;
 	int rc = 0;
 
-	if (viommu->type != IOMMU_VIOMMU_TYPE_SELFTEST)
+	if (viommu->model == MOCK_IOMMU_ARM_SMMUV3 &&
+	    viommu->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3)
+		return arm_vsmmu_cache_invalidate(viommu, task, cmd);
+	/* the AMD vIOMMU has no cache_invalidate op: nothing done */
+	if (viommu->model != MOCK_IOMMU_SELFTEST || viommu->type != IOMMU_VIOMMU_TYPE_SELFTEST) {
+		cmd->entry_num = 0;
 		return -EOPNOTSUPP;
+	}
 	/* an empty array checks the data type */
 	if (n == 0 && cmd->data_type == IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) {
 		cmd->entry_num = 0;
@@ -296,7 +350,7 @@ int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 		cmd->entry_num = 0;
 		return -EINVAL;
 	}
-	cmds = calloc(n, sizeof(*cmds));
+	cmds = mock_zalloc(n, sizeof(*cmds));
 	if (!cmds) {
 		cmd->entry_num = 0;
 		return -ENOMEM;
@@ -521,7 +575,7 @@ int iommufd_hw_queue_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	viommu = iommufd_get_viommu(ucmd->ictx, cmd->viommu_id);
 	if (!viommu)
 		return -ENOENT;
-	if (viommu->type != IOMMU_VIOMMU_TYPE_SELFTEST ||
+	if (viommu->model != MOCK_IOMMU_SELFTEST || viommu->type != IOMMU_VIOMMU_TYPE_SELFTEST ||
 	    cmd->type != IOMMU_HW_QUEUE_TYPE_SELFTEST) {
 		rc = -EOPNOTSUPP;
 		goto out_put_viommu;

@@ -34,6 +34,7 @@ struct env {
 	struct mock_file *f;
 	struct mock_file *files[MAX_FILES]; /* fake fd table: fd = 100 + index */
 	uint8_t *buf;
+	bool retry; /* STEP: redo a call that failed, instead of stopping */
 };
 
 static struct mock_file *env_fget(void *priv, const struct mock_task *task, int fd)
@@ -213,7 +214,15 @@ static void test_counter(void **state)
 
 /* ------------------------------------------------------------- sweep ---- */
 
-/* One call of the scenario: all or nothing for the objects of the context. */
+/*
+ * One call of the scenario: all or nothing for the objects of the context.
+ * A call that fails must have failed at the injected point (the counter
+ * reads 0) and left no trace: with e->retry the same call is made again,
+ * now without injection, and must work; otherwise the scenario stops.
+ */
+/* STEP's count of new objects when a call may add or drop a varying number */
+#define ANY 1000
+
 #define STEP(expr, new_objs)                                                  \
 	do {                                                                  \
 		uint32_t before_ = nr_objects(e);                             \
@@ -221,10 +230,15 @@ static void test_counter(void **state)
 		if (rc_ < 0) {                                                \
 			if (getenv("FAIL_NTH_DEBUG"))                         \
 				print_message("line %d: %ld\n", __LINE__, rc_); \
+			assert_int_equal(get_nth(e), 0);                      \
 			assert_int_equal(nr_objects(e), before_);             \
-			return rc_;                                           \
+			if (!e->retry)                                        \
+				return rc_;                                   \
+			rc_ = (expr);                                         \
+			assert_int_equal(rc_, 0);                             \
 		}                                                             \
-		assert_int_equal(nr_objects(e), before_ + (new_objs));        \
+		if ((new_objs) != ANY)                                        \
+			assert_int_equal(nr_objects(e), before_ + (new_objs)); \
 	} while (0)
 
 /*
@@ -244,7 +258,11 @@ static long scenario(struct env *e)
 	rc = mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f);
 	if (rc) {
 		e->f = NULL;
-		return rc;
+		assert_int_equal(rc, -ENOMEM);
+		assert_int_equal(get_nth(e), 0);
+		if (!e->retry)
+			return rc;
+		assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
 	}
 	STEP(ioas_alloc(e, &ioas), 1);
 	STEP(ioas_alloc(e, &ioas2), 1);
@@ -321,6 +339,144 @@ static long scenario(struct env *e)
 	return 0;
 }
 
+/* Release the file behind fake fd @fd, as a close(2) of it. */
+static void close_fd(struct env *e, int fd)
+{
+	if (fd >= 100 && fd < 100 + MAX_FILES && e->files[fd - 100]) {
+		mock_release(e->files[fd - 100]);
+		e->files[fd - 100] = NULL;
+	}
+}
+
+static long hwpt_alloc(struct env *e, uint32_t idev, uint32_t pt, uint32_t flags,
+		       uint32_t fault_id, bool nested, uint32_t *out)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd), .flags = flags, .dev_id = idev, .pt_id = pt,
+		.fault_id = fault_id,
+	};
+	long rc;
+
+	if (nested) {
+		cmd.data_type = IOMMU_HWPT_DATA_SELFTEST;
+		cmd.data_len = sizeof(data);
+		cmd.data_uptr = (uintptr_t)&data;
+	}
+	rc = xioctl(e, IOMMU_HWPT_ALLOC, &cmd);
+	*out = cmd.out_hwpt_id;
+	return rc;
+}
+
+/*
+ * The kernel selftest's device case: a PASID-capable device, HWPT
+ * replacement, a vIOMMU with a vDEVICE and a HW queue, fault and vEVENT
+ * queues (their fds closed at once), a nested HWPT, PASID attach, replace
+ * and detach.
+ */
+static long scenario_device(struct env *e)
+{
+	uint64_t iova = MOCK_APERTURE_START;
+	uint32_t ioas, ioas2, stdev, idev, hwpt, parent, test_hwpt, nested, viommu, vdev;
+	struct iommu_test_cmd cmd;
+	int rc;
+
+	rc = mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f);
+	if (rc) {
+		e->f = NULL;
+		assert_int_equal(get_nth(e), 0);
+		if (!e->retry)
+			return rc;
+		assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	}
+	STEP(ioas_alloc(e, &ioas), 1);
+	STEP(ioas_alloc(e, &ioas2), 1);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct iommu_ioas_map map = {
+			.size = sizeof(map), .ioas_id = i ? ioas2 : ioas,
+			.user_va = (uintptr_t)e->buf, .length = PAGE, .iova = iova,
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+		};
+
+		STEP(xioctl(e, IOMMU_IOAS_MAP, &map), 0);
+	}
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, .id = ioas,
+				       .mock_domain_flags = { .dev_flags = MOCK_FLAGS_DEVICE_PASID } };
+	STEP(test_cmd(e, &cmd), 3);
+	stdev = cmd.mock_domain_flags.out_stdev_id;
+	idev = cmd.mock_domain_flags.out_idev_id;
+
+	STEP(hwpt_alloc(e, idev, ioas, IOMMU_HWPT_ALLOC_PASID, 0, false, &hwpt), 1);
+	/* to an automatic domain of ioas2 (the one of ioas goes), then to hwpt */
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, .id = stdev,
+				       .mock_domain_replace = { .pt_id = ioas2 } };
+	STEP(test_cmd(e, &cmd), ANY);
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, .id = stdev,
+				       .mock_domain_replace = { .pt_id = hwpt } };
+	STEP(test_cmd(e, &cmd), ANY);
+
+	STEP(hwpt_alloc(e, idev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID, 0,
+			false, &parent), 1);
+	{
+		struct iommu_viommu_alloc va = {
+			.size = sizeof(va), .type = IOMMU_VIOMMU_TYPE_SELFTEST, .dev_id = idev,
+			.hwpt_id = parent,
+		};
+
+		STEP(xioctl(e, IOMMU_VIOMMU_ALLOC, &va), 1);
+		viommu = va.out_viommu_id;
+	}
+	{
+		struct iommu_vdevice_alloc vd = {
+			.size = sizeof(vd), .viommu_id = viommu, .dev_id = idev, .virt_id = 0,
+		};
+
+		STEP(xioctl(e, IOMMU_VDEVICE_ALLOC, &vd), 1);
+		vdev = vd.out_vdevice_id;
+	}
+	{
+		struct iommu_hw_queue_alloc q = {
+			.size = sizeof(q), .viommu_id = viommu, .type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
+			.index = 0, .nesting_parent_iova = iova, .length = PAGE,
+		};
+
+		STEP(xioctl(e, IOMMU_HW_QUEUE_ALLOC, &q), 1);
+	}
+	{
+		struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+
+		STEP(xioctl(e, IOMMU_FAULT_QUEUE_ALLOC, &fa), 1);
+		close_fd(e, (int)fa.out_fault_fd);
+		STEP(hwpt_alloc(e, idev, parent, IOMMU_HWPT_FAULT_ID_VALID, fa.out_fault_id, true,
+				&nested), 1);
+	}
+	{
+		struct iommu_veventq_alloc vq = {
+			.size = sizeof(vq), .viommu_id = viommu, .type = IOMMU_VEVENTQ_TYPE_SELFTEST,
+			.veventq_depth = 2,
+		};
+
+		STEP(xioctl(e, IOMMU_VEVENTQ_ALLOC, &vq), 1);
+		close_fd(e, (int)vq.out_veventq_fd);
+	}
+	STEP(hwpt_alloc(e, idev, ioas, IOMMU_HWPT_ALLOC_PASID, 0, false, &test_hwpt), 1);
+
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_PASID_ATTACH, .id = stdev,
+				       .pasid_attach = { .pasid = 200, .pt_id = parent } };
+	STEP(test_cmd(e, &cmd), 0);
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_PASID_REPLACE, .id = stdev,
+				       .pasid_replace = { .pasid = 200, .pt_id = test_hwpt } };
+	STEP(test_cmd(e, &cmd), 0);
+	cmd = (struct iommu_test_cmd){ .op = IOMMU_TEST_OP_PASID_DETACH, .id = stdev,
+				       .pasid_detach = { .pasid = 200 } };
+	STEP(test_cmd(e, &cmd), 0);
+	(void)nested;
+	(void)vdev;
+	return 0;
+}
+
 /* Everything a closed context held is gone. */
 static void check_nothing_left(struct env *e)
 {
@@ -342,21 +498,26 @@ static void check_nothing_left(struct env *e)
 	close_all(e);
 }
 
-static void test_sweep(void **state)
+/*
+ * For n = 1, 2, ... until the scenario passes fewer than n fault points:
+ * with the n-th failing, the scenario stops there and everything is closed,
+ * then again redoing the failed call to the end.
+ */
+static void sweep(struct env *e, long (*run)(struct env *e), unsigned int min_points)
 {
-	struct env *e = *state;
 	unsigned int n, fired = 0;
 
 	/* without injection the scenario works */
-	assert_int_equal(scenario(e), 0);
+	assert_int_equal(run(e), 0);
 	close_all(e);
 	check_nothing_left(e);
 
 	for (n = 1; n < 2000; n++) {
 		long rc;
 
+		e->retry = false;
 		assert_int_equal(set_nth(e, n), 0);
-		rc = scenario(e);
+		rc = run(e);
 		if (get_nth(e) != 0) {
 			/* fewer than n fault points: the sweep is complete */
 			assert_int_equal(rc, 0);
@@ -365,21 +526,38 @@ static void test_sweep(void **state)
 			check_nothing_left(e);
 			break;
 		}
-		fired++;
 		close_all(e);
 		check_nothing_left(e);
+
+		e->retry = true;
+		assert_int_equal(set_nth(e, n), 0);
+		assert_int_equal(run(e), 0);
+		assert_int_equal(get_nth(e), 0);
+		close_all(e);
+		check_nothing_left(e);
+		fired++;
 	}
 	assert_true(n < 2000);
-	/* the scenario passes a fair number of fault points */
-	assert_true(fired >= 20);
+	assert_true(fired >= min_points);
 	print_message("fail-nth sweep: %u fault points\n", fired);
+}
+
+static void test_sweep_map(void **state)
+{
+	sweep(*state, scenario, 20);
+}
+
+static void test_sweep_device(void **state)
+{
+	sweep(*state, scenario_device, 20);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_counter, env_setup, env_teardown),
-		cmocka_unit_test_setup_teardown(test_sweep, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_map, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_device, env_setup, env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,10 +4,11 @@
  * pread/pwrite, as a VMM sees them: bind, attach, GET_HW_INFO, region access,
  * the edu DMA engine translated by the IOMMU (both directions checked byte
  * for byte, Bus Master, faults after unmap and on read-only mappings, dirty
- * bits, VT-d nested stage 1) and the errnos of every VFIO device ioctl path.
+ * bits, VT-d nested stage 1), SMMUv3 and AMD vIOMMUs (guest STE checks,
+ * vSMMU invalidation) and the errnos of every VFIO device ioctl path.
  *
  * The machine comes from IOMMUFD_MOCK_DEVICES (see meson.build); argv[1]
- * names the group of tests that fits it: default, two, selftest or none.
+ * names the group of tests that fits it: default, two, selftest, viommu or none.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -876,6 +877,255 @@ static void test_no_device(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* ---------------- SMMUv3 and AMD vIOMMUs (machine "viommu") ---------------- */
+
+/* vfio0 SMMUv3 with nesting, vfio1 AMD with nesting, vfio2 SMMUv3 without, vfio3 VT-d */
+
+static int viommu_alloc(int fd, uint32_t dev_id, uint32_t hwpt_id, uint32_t type, uint32_t *id)
+{
+	struct iommu_viommu_alloc va = {
+		.size = sizeof(va), .type = type, .dev_id = dev_id, .hwpt_id = hwpt_id
+	};
+	int rc = xioctl(fd, IOMMU_VIOMMU_ALLOC, &va);
+
+	if (!rc && id)
+		*id = va.out_viommu_id;
+	return rc;
+}
+
+static int nest_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags, uint32_t type,
+		      const void *data, uint32_t len, uint32_t *id)
+{
+	struct iommu_hwpt_alloc ha = {
+		.size = sizeof(ha), .flags = flags, .dev_id = dev_id, .pt_id = pt_id,
+		.data_type = type, .data_len = len, .data_uptr = (uintptr_t)data,
+	};
+	int rc = xioctl(fd, IOMMU_HWPT_ALLOC, &ha);
+
+	if (!rc && id)
+		*id = ha.out_hwpt_id;
+	return rc;
+}
+
+static int ste_alloc(int fd, uint32_t dev_id, uint32_t viommu, uint64_t s0, uint64_t s1,
+		     uint32_t *id)
+{
+	struct iommu_hwpt_arm_smmuv3 ste = { .ste = { s0, s1 } };
+
+	return nest_alloc(fd, dev_id, viommu, 0, IOMMU_HWPT_DATA_ARM_SMMUV3, &ste, sizeof(ste),
+			  id);
+}
+
+static int vsmmu_inv(int fd, uint32_t id, uint32_t type, const uint64_t *cmds, uint32_t *num)
+{
+	struct iommu_hwpt_invalidate inv = {
+		.size = sizeof(inv), .hwpt_id = id, .data_uptr = (uintptr_t)cmds,
+		.data_type = type, .entry_len = 16, .entry_num = *num,
+	};
+	int rc = xioctl(fd, IOMMU_HWPT_INVALIDATE, &inv);
+
+	*num = inv.entry_num;
+	return rc;
+}
+
+static void test_smmuv3_viommu(void **state)
+{
+	const uint32_t smmu = IOMMU_HWPT_DATA_ARM_SMMUV3;
+	const uint32_t inv_smmu = IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3;
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 0x42 };
+	struct iommu_hwpt_arm_smmuv3 ste = { .ste = { 0x9, 0 } };
+	uint32_t parent, viommu, bypass, abort_pt, s1, pt, num;
+	uint64_t cmds[8];
+	struct machine m;
+
+	(void)state;
+	machine_up(&m, 0);
+	assert_int_equal(nest_alloc(m.iommufd, m.dev_id, m.ioas_id, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				    0, NULL, 0, &parent), 0);
+	/* stage-1 data goes through a vIOMMU only */
+	assert_int_equal(nest_alloc(m.iommufd, m.dev_id, parent, 0, smmu, &ste, sizeof(ste), NULL),
+			 EOPNOTSUPP);
+
+	assert_int_equal(viommu_alloc(m.iommufd, m.dev_id, parent, IOMMU_VIOMMU_TYPE_DEFAULT,
+				      NULL), EOPNOTSUPP);
+	assert_int_equal(viommu_alloc(m.iommufd, m.dev_id, parent,
+				      IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV, NULL), EOPNOTSUPP);
+	assert_int_equal(viommu_alloc(m.iommufd, m.dev_id, parent, IOMMU_VIOMMU_TYPE_SELFTEST,
+				      NULL), EOPNOTSUPP);
+	assert_int_equal(viommu_alloc(m.iommufd, m.dev_id, m.hwpt_id,
+				      IOMMU_VIOMMU_TYPE_ARM_SMMUV3, NULL), EINVAL);
+	assert_int_equal(viommu_alloc(m.iommufd, m.dev_id, parent, IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+				      &viommu), 0);
+
+	/* the guest STE, as arm_smmu_validate_vste() checks it */
+	assert_int_equal(nest_alloc(m.iommufd, m.dev_id, viommu, IOMMU_HWPT_ALLOC_PASID, smmu,
+				    &ste, sizeof(ste), NULL), EOPNOTSUPP);
+	assert_int_equal(nest_alloc(m.iommufd, m.dev_id, viommu, 0, IOMMU_HWPT_DATA_VTD_S1, &ste,
+				    sizeof(ste), NULL), EINVAL);
+	assert_int_equal(nest_alloc(m.iommufd, m.dev_id, viommu, 0, smmu, &ste, 8, NULL), EINVAL);
+	assert_int_equal(nest_alloc(m.iommufd, m.dev_id, viommu, 0, smmu, &ste, 0, NULL), EINVAL);
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x1 | (6 << 1), 0, NULL), EIO);
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x1 | (7 << 1), 0, NULL), EIO);
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x9 | (1ULL << 52), 0, NULL), EIO);
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x9 | (1ULL << 55), 0, NULL), EIO);
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x9, 1ULL << 19, NULL), EIO);
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x9, 2ULL << 28, NULL), EIO);
+	/* V clear: an abort STE whatever the rest says */
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x6 | (1ULL << 55), ~0ULL,
+				   &abort_pt), 0);
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x9, 1ULL << 28, &bypass), 0);
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu,
+				   0x1 | (5 << 1) | 0x1000 | (1ULL << 59), 0x1, &s1), 0);
+	assert_int_equal(destroy(m.iommufd, viommu), EBUSY);
+
+	/* vDEVICE: the vSID is virt_id */
+	vd.viommu_id = viommu;
+	vd.dev_id = m.dev_id;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_VDEVICE_ALLOC, &vd), 0);
+	assert_int_equal(xioctl(m.iommufd, IOMMU_VDEVICE_ALLOC, &vd), EEXIST);
+
+	/* bypass: DMA through stage 2 only */
+	bus_master(&m, true);
+	pt = bypass;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	fill(m.a, PG, 5);
+	memset(m.b, 0, PG);
+	edu_dma(&m, IOVA_A, EDU_BUF, PG, false);
+	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
+	assert_memory_equal(m.a, m.b, PG);
+	/* abort, and S1 translate (stage 1 not modelled): the DMA faults */
+	pt = abort_pt;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	memset(m.b, 0x33, PG);
+	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
+	assert_int_equal(m.b[0], 0x33);
+	pt = s1;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
+	assert_int_equal(m.b[PG - 1], 0x33);
+
+	/* invalidation: the whole array is read, entry_num counts what was taken */
+	num = 0;
+	assert_int_equal(vsmmu_inv(m.iommufd, viommu, inv_smmu, cmds, &num), EINVAL);
+	assert_int_equal(num, 0);
+	cmds[0] = 0x10;
+	cmds[1] = 0;
+	num = 1;
+	assert_int_equal(vsmmu_inv(m.iommufd, viommu, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, cmds,
+				   &num), EINVAL);
+	assert_int_equal(num, 0);
+	cmds[0] = 0x10 | (7ULL << 32); /* TLBI_NH_ALL, VMID replaced by the host */
+	cmds[2] = 0x30;                 /* TLBI_NSNH_ALL */
+	cmds[3] = 0;
+	cmds[4] = 0x06 | (0x42ULL << 32); /* CFGI_CD_ALL of vSID 0x42 */
+	cmds[5] = 0;
+	cmds[6] = 0x06 | (0x43ULL << 32); /* no vDEVICE with that vSID */
+	cmds[7] = 0;
+	num = 4;
+	assert_int_equal(vsmmu_inv(m.iommufd, viommu, inv_smmu, cmds, &num), EIO);
+	assert_int_equal(num, 3);
+	num = 3;
+	assert_int_equal(vsmmu_inv(m.iommufd, viommu, inv_smmu, cmds, &num), 0);
+	assert_int_equal(num, 3);
+	cmds[0] = 0x12 | (0x1234ULL << 48); /* TLBI_NH_VA, 16-bit ASID */
+	cmds[1] = 0x5000 | 1;
+	cmds[2] = 0x40 | (0x42ULL << 32); /* ATC_INV, size 52 (all) */
+	cmds[3] = 52;
+	cmds[4] = 0x40 | (0x42ULL << 32);
+	cmds[5] = 53;
+	num = 3;
+	assert_int_equal(vsmmu_inv(m.iommufd, viommu, inv_smmu, cmds, &num), EIO);
+	assert_int_equal(num, 2);
+	cmds[0] = 0x28; /* TLBI_S12_VMALL: the host's, not the guest's */
+	cmds[1] = 0;
+	num = 1;
+	assert_int_equal(vsmmu_inv(m.iommufd, viommu, inv_smmu, cmds, &num), EIO);
+	assert_int_equal(num, 0);
+	cmds[0] = 0x10 | (1ULL << 12); /* a field TLBI_NH_ALL does not have */
+	num = 1;
+	assert_int_equal(vsmmu_inv(m.iommufd, viommu, inv_smmu, cmds, &num), EIO);
+	assert_int_equal(num, 0);
+	/* the nested domain itself takes no invalidation */
+	cmds[0] = 0x10;
+	num = 1;
+	assert_int_equal(vsmmu_inv(m.iommufd, bypass, inv_smmu, cmds, &num), EOPNOTSUPP);
+	assert_int_equal(num, 0);
+
+	pt = m.ioas_id;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	assert_int_equal(destroy(m.iommufd, s1), 0);
+	assert_int_equal(destroy(m.iommufd, bypass), 0);
+	assert_int_equal(destroy(m.iommufd, abort_pt), 0);
+	assert_int_equal(destroy(m.iommufd, viommu), EBUSY);
+	assert_int_equal(destroy(m.iommufd, vd.out_vdevice_id), 0);
+	assert_int_equal(destroy(m.iommufd, viommu), 0);
+	assert_int_equal(destroy(m.iommufd, parent), 0);
+	machine_down(&m);
+}
+
+static void test_amd_and_unsupported_viommu(void **state)
+{
+	struct iommu_hwpt_amd_guest dte = { .dte = { 0x1, 0, 0, 0 } };
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 7 };
+	uint32_t amd_id = 0, s_id = 0, v_id = 0, parent, viommu, smmu_parent, num;
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC), amd, s, v;
+	uint64_t cmds[2] = { 0x10, 0 };
+	uint32_t ioas;
+
+	(void)state;
+	assert_true(fd >= 0);
+	ioas = ioas_alloc(fd);
+	amd = dev_open(1);
+	s = dev_open(2);
+	v = dev_open(3);
+	assert_true(amd >= 0 && s >= 0 && v >= 0);
+	assert_int_equal(bind_dev(amd, fd, &amd_id), 0);
+	assert_int_equal(bind_dev(s, fd, &s_id), 0);
+	assert_int_equal(bind_dev(v, fd, &v_id), 0);
+
+	/* AMD (7.3): a vIOMMU of any type, but no nested domain or invalidation on it */
+	assert_int_equal(nest_alloc(fd, amd_id, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, NULL, 0,
+				    &parent), 0);
+	assert_int_equal(nest_alloc(fd, amd_id, parent, 0, IOMMU_HWPT_DATA_AMD_GUEST, &dte,
+				    sizeof(dte), NULL), EOPNOTSUPP);
+	assert_int_equal(viommu_alloc(fd, amd_id, parent, IOMMU_VIOMMU_TYPE_DEFAULT, NULL),
+			 EOPNOTSUPP);
+	assert_int_equal(viommu_alloc(fd, amd_id, parent, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu),
+			 0);
+	assert_int_equal(nest_alloc(fd, amd_id, viommu, 0, IOMMU_HWPT_DATA_AMD_GUEST, &dte,
+				    sizeof(dte), NULL), EOPNOTSUPP);
+	num = 1;
+	assert_int_equal(vsmmu_inv(fd, viommu, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, cmds,
+				   &num), EOPNOTSUPP);
+	assert_int_equal(num, 0);
+	vd.viommu_id = viommu;
+	vd.dev_id = s_id; /* another IOMMU's device */
+	assert_int_equal(xioctl(fd, IOMMU_VDEVICE_ALLOC, &vd), EINVAL);
+	vd.dev_id = amd_id;
+	assert_int_equal(xioctl(fd, IOMMU_VDEVICE_ALLOC, &vd), 0);
+	assert_int_equal(destroy(fd, vd.out_vdevice_id), 0);
+
+	/* an AMD parent under an SMMUv3 device's vIOMMU */
+	assert_int_equal(viommu_alloc(fd, s_id, parent, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, NULL),
+			 EOPNOTSUPP);
+	/* SMMUv3 without nesting and VT-d have no vIOMMU */
+	assert_int_equal(nest_alloc(fd, s_id, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, NULL, 0,
+				    NULL), EOPNOTSUPP);
+	assert_int_equal(viommu_alloc(fd, v_id, parent, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, NULL),
+			 EOPNOTSUPP);
+	assert_int_equal(nest_alloc(fd, s_id, ioas, 0, 0, NULL, 0, &smmu_parent), 0);
+	assert_int_equal(viommu_alloc(fd, amd_id, smmu_parent, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, NULL),
+			 EINVAL);
+
+	assert_int_equal(destroy(fd, viommu), 0);
+	assert_int_equal(destroy(fd, parent), 0);
+	assert_int_equal(destroy(fd, smmu_parent), 0);
+	close(amd);
+	close(s);
+	close(v);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest default_tests[] = {
@@ -893,6 +1143,10 @@ int main(int argc, char **argv)
 	const struct CMUnitTest selftest_tests[] = {
 		cmocka_unit_test(test_selftest_device),
 	};
+	const struct CMUnitTest viommu_tests[] = {
+		cmocka_unit_test(test_smmuv3_viommu),
+		cmocka_unit_test(test_amd_and_unsupported_viommu),
+	};
 	const struct CMUnitTest none_tests[] = {
 		cmocka_unit_test(test_no_device),
 	};
@@ -903,6 +1157,8 @@ int main(int argc, char **argv)
 	if (!strcmp(group, "selftest"))
 		return cmocka_run_group_tests_name("mock-devices-selftest", selftest_tests, NULL,
 						   NULL);
+	if (!strcmp(group, "viommu"))
+		return cmocka_run_group_tests_name("mock-devices-viommu", viommu_tests, NULL, NULL);
 	if (!strcmp(group, "none"))
 		return cmocka_run_group_tests_name("mock-devices-none", none_tests, NULL, NULL);
 	return cmocka_run_group_tests_name("mock-devices", default_tests, NULL, NULL);
