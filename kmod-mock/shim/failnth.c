@@ -101,6 +101,22 @@ static struct fake_fd *fake_fds;
 static struct fake_dir *fake_dirs;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* A fork while another thread holds the lock must not leave the child's copy held. */
+static void lock_take(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void lock_drop(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+__attribute__((constructor)) static void failnth_init(void)
+{
+	pthread_atfork(lock_take, lock_drop, lock_drop);
+}
+
 static ino_t fd_ino(int fd)
 {
 	struct stat st;

@@ -27,6 +27,7 @@
 #define PAGE 4096UL
 #define BUF_PAGES 64
 #define MAX_FILES 8
+#define IOMMUFD_FD 99 /* the fake fd number of e->f */
 
 struct env {
 	struct mock_kernel *k;
@@ -42,6 +43,8 @@ static struct mock_file *env_fget(void *priv, const struct mock_task *task, int 
 	struct env *e = priv;
 
 	(void)task;
+	if (fd == IOMMUFD_FD)
+		return e->f;
 	if (fd < 100 || fd >= 100 + MAX_FILES)
 		return NULL;
 	return e->files[fd - 100];
@@ -477,6 +480,97 @@ static long scenario_device(struct env *e)
 	return 0;
 }
 
+/* An ioctl on a file other than e->f (a VFIO device). */
+static long dioctl(struct mock_file *f, struct env *e, unsigned int cmd, unsigned long arg)
+{
+	struct mock_call call;
+
+	mock_call_init(&call, &e->task);
+	return mock_ioctl(f, cmd, arg, &call);
+}
+
+/*
+ * VFIO: the type1 compatibility layer on the IOAS, then a VFIO PCI device
+ * (the default machine's edu) bound, attached to it (its automatic domain
+ * filled from the mappings), more mappings, unmap, detach.
+ */
+static long scenario_vfio(struct env *e)
+{
+	struct mock_file *dev;
+	uint32_t ioas;
+	int rc, slot;
+
+	rc = mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f);
+	if (rc) {
+		e->f = NULL;
+		assert_int_equal(get_nth(e), 0);
+		if (!e->retry)
+			return rc;
+		assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	}
+	STEP(ioas_alloc(e, &ioas), 1);
+	{
+		struct iommu_vfio_ioas vi = { .size = sizeof(vi), .ioas_id = ioas,
+					      .op = IOMMU_VFIO_IOAS_SET };
+
+		STEP(xioctl(e, IOMMU_VFIO_IOAS, &vi), 0);
+	}
+	STEP(dioctl(e->f, e, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
+	{
+		struct vfio_iommu_type1_dma_map map = {
+			.argsz = sizeof(map), .vaddr = (uintptr_t)e->buf, .iova = 0x100000,
+			.size = 16 * PAGE, .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		};
+
+		STEP(xioctl(e, VFIO_IOMMU_MAP_DMA, &map), 0);
+	}
+
+	rc = mock_open(e->k, "/dev/vfio/devices/vfio0", O_RDWR, &e->task, &dev);
+	if (rc) {
+		assert_int_equal(get_nth(e), 0);
+		if (!e->retry)
+			return rc;
+		assert_int_equal(mock_open(e->k, "/dev/vfio/devices/vfio0", O_RDWR, &e->task, &dev),
+				 0);
+	}
+	for (slot = 0; slot < MAX_FILES && e->files[slot]; slot++)
+		;
+	assert_true(slot < MAX_FILES);
+	e->files[slot] = dev;
+	{
+		struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind),
+							 .iommufd = IOMMUFD_FD };
+
+		STEP(dioctl(dev, e, VFIO_DEVICE_BIND_IOMMUFD, (uintptr_t)&bind), 1);
+	}
+	{
+		struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = ioas };
+
+		STEP(dioctl(dev, e, VFIO_DEVICE_ATTACH_IOMMUFD_PT, (uintptr_t)&at), ANY);
+	}
+	{
+		struct vfio_iommu_type1_dma_map map = {
+			.argsz = sizeof(map), .vaddr = (uintptr_t)(e->buf + 16 * PAGE),
+			.iova = 0x200000, .size = 16 * PAGE,
+			.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		};
+
+		STEP(xioctl(e, VFIO_IOMMU_MAP_DMA, &map), 0);
+	}
+	{
+		struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap),
+							    .iova = 0x100000, .size = 16 * PAGE };
+
+		STEP(xioctl(e, VFIO_IOMMU_UNMAP_DMA, &unmap), 0);
+	}
+	{
+		struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+
+		STEP(dioctl(dev, e, VFIO_DEVICE_DETACH_IOMMUFD_PT, (uintptr_t)&dt), ANY);
+	}
+	return 0;
+}
+
 /* Everything a closed context held is gone. */
 static void check_nothing_left(struct env *e)
 {
@@ -552,12 +646,18 @@ static void test_sweep_device(void **state)
 	sweep(*state, scenario_device, 20);
 }
 
+static void test_sweep_vfio(void **state)
+{
+	sweep(*state, scenario_vfio, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_counter, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_map, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_device, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_vfio, env_setup, env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
