@@ -69,7 +69,9 @@ static void usage(FILE *out)
 		"\n"
 		"Environment: IOMMUFD_MOCKD (daemon binary, default %s),\n"
 		"IOMMUFD_MOCK_SHIM (preloaded library, default %s).\n"
-		"Exit status: PROGRAM's, or 128+N if signal N killed it.\n",
+		"Exit status: PROGRAM's, or 128+N if signal N killed it; 125 if the mock\n"
+		"itself failed (it could not start, or the daemon crashed or reported an\n"
+		"error such as a leak at exit while PROGRAM succeeded).\n",
 		MOCK_MOCKD_PATH, MOCK_SHIM_PATH);
 }
 
@@ -260,9 +262,13 @@ int main(int argc, char **argv)
 	kill(daemon_pid, SIGTERM);
 	while (waitpid(daemon_pid, &dstatus, 0) < 0 && errno == EINTR)
 		;
-	if (WIFSIGNALED(dstatus) || (WIFEXITED(dstatus) && WEXITSTATUS(dstatus)))
+	if (WIFSIGNALED(dstatus) || (WIFEXITED(dstatus) && WEXITSTATUS(dstatus))) {
 		fprintf(stderr, "iommufd-mock-run: the mock daemon failed (status 0x%x)\n",
 			(unsigned int)dstatus);
+		/* A program that passed against a broken mock proves nothing. */
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			return 125;
+	}
 
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
