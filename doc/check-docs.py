@@ -69,6 +69,9 @@ def main():
     ap.add_argument("--map", required=True)
     ap.add_argument("--xml")
     ap.add_argument("--man")
+    ap.add_argument("--docs-disabled", action="store_true",
+                    help="the build turned documentation off on purpose (-Ddocs=disabled): "
+                         "check only exports against the version script")
     a = ap.parse_args()
     bad = []
 
@@ -110,6 +113,9 @@ def main():
     if bad:
         return 1
     if not a.xml:
+        if a.docs_disabled:
+            print("OK: exports match the version script (documentation disabled in this build)")
+            return 0
         if os.environ.get("CI") == "true":
             print("FAIL: no Doxygen in this build, and CI=true requires the documentation")
             return 1
