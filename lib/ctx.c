@@ -2,8 +2,8 @@
 /*
  * ctx.c - the context: opening or adopting the iommufd file, the list of
  * handles made through it, the cached probe of what the kernel supports,
- * context-wide options and raw object destruction. Also the library's single
- * ioctl helper and the options-struct loader.
+ * context-wide options and raw object destruction. Also the out-of-line halves
+ * of the ioctl helper and of the options-struct loader (internal.h).
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -44,23 +44,22 @@ CHECK_CMD_NR(IOAS_NOIOMMU_GET_PA);
 /* The selftest command sits outside the regular table (IOMMUFD_CMD_BASE + 32). */
 #define IOMMUFD_TEST_CMD_NR (IOMMUFD_CMD_BASE + 32)
 
-long iommufd_ioctl(const struct iommufd_ctx *ctx, unsigned long cmd, void *arg)
+long iommufd_ioctl_errno(void)
 {
-	int ret = ioctl(ctx->fd, cmd, arg);
+	return errno > 0 ? -errno : -EIO;
+}
 
-	if (ret < 0)
-		return errno > 0 ? -errno : -EIO;
+int iommufd_ret_errno(int ret)
+{
+	errno = -ret;
 	return ret;
 }
 
-int iommufd_opts_load(void *dst, size_t dst_sz, const void *opts, size_t known)
+int iommufd_opts_copy(void *dst, const void *opts, size_t known)
 {
 	const unsigned char *bytes = opts;
 	size_t sz, i;
 
-	memset(dst, 0, dst_sz);
-	if (!opts)
-		return 0;
 	memcpy(&sz, opts, sizeof(sz));
 	if (sz < sizeof(size_t))
 		return -EINVAL;
@@ -169,11 +168,14 @@ static int check_iommufd(int fd)
 {
 	uint32_t size = 0;
 
-	if (ioctl(fd, IOMMU_DESTROY, &size) == 0)
-		return -ENOTTY;
-	if (errno == EINVAL)
+	switch (iommufd_fd_ioctl(fd, IOMMU_DESTROY, &size)) {
+	case -EINVAL:
 		return 0;
-	return errno == EBADF ? -EBADF : -ENOTTY;
+	case -EBADF:
+		return -EBADF;
+	default:
+		return -ENOTTY;
+	}
 }
 
 LIBIOMMUFD_API int iommufd_ctx_open(const struct iommufd_ctx_opts *uopts,

@@ -29,15 +29,6 @@ SAME_VALUE(IOMMUFD_DEVICE_INFO_CDX, VFIO_DEVICE_FLAGS_CDX);
 SAME_VALUE(IOMMUFD_REGION_INFO_MMAP, VFIO_REGION_INFO_FLAG_MMAP);
 SAME_VALUE(IOMMUFD_REGION_INFO_CAPS, VFIO_REGION_INFO_FLAG_CAPS);
 
-long iommufd_fd_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	if (ret < 0)
-		return errno > 0 ? -errno : -EIO;
-	return ret;
-}
-
 static void device_release(struct iommufd_obj *obj)
 {
 	struct iommufd_device *dev = (struct iommufd_device *)obj;

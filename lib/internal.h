@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
 
 #include <iommufd/iommufd.h>
 
@@ -22,6 +24,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+
+/* Branch hints for the per-call paths (map, unmap): errors are the rare case. */
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* Intrusive doubly linked list of the handles of a context. */
 struct iommufd_list {
@@ -111,33 +117,66 @@ struct iommufd_veventq {
 };
 
 /*
- * The single place that issues an ioctl on the context's file and
- * translates the answer: the ioctl's non-negative result, or -errno.
+ * The failed half of iommufd_fd_ioctl(): errno as a negative value (-EIO if
+ * the ioctl left none). Out of line and cold so the inlined helper stays a
+ * call and a test at each of its sites (ctx.c).
  */
-long iommufd_ioctl(const struct iommufd_ctx *ctx, unsigned long cmd, void *arg);
+long iommufd_ioctl_errno(void) __attribute__((cold));
 
-/* The same translation for an ioctl on another file (a VFIO device fd; device.c). */
-long iommufd_fd_ioctl(int fd, unsigned long cmd, void *arg);
+/*
+ * The single place that issues an ioctl and translates the answer: the
+ * ioctl's non-negative result, or -errno. Inline because map and unmap are
+ * per-I/O paths where a call frame costs as much as the checks around it.
+ * errno is read before anything else can change it.
+ */
+static inline long iommufd_fd_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	if (unlikely(ret < 0))
+		return iommufd_ioctl_errno();
+	return ret;
+}
+
+/* The same on the context's iommufd file. */
+static inline long iommufd_ioctl(const struct iommufd_ctx *ctx, unsigned long cmd, void *arg)
+{
+	return iommufd_fd_ioctl(ctx->fd, cmd, arg);
+}
+
+/* The failed half of iommufd_ret(): sets errno to -@ret, returns @ret (ctx.c). */
+int iommufd_ret_errno(int ret) __attribute__((cold));
 
 /*
  * Every public function returns through this: a negative result is also
  * left in errno as a positive value (libbpf 1.0 convention); success leaves
- * errno alone.
+ * errno alone. The errno store is out of line: a call the compiler can make
+ * a tail call keeps the success paths from saving registers for it.
  */
 static inline int iommufd_ret(int ret)
 {
-	if (ret < 0)
-		errno = -ret;
+	if (unlikely(ret < 0))
+		return iommufd_ret_errno(ret);
 	return ret;
 }
+
+/* The non-NULL half of iommufd_opts_load(), @dst already zeroed (ctx.c). */
+int iommufd_opts_copy(void *dst, const void *opts, size_t known);
 
 /*
  * Copies a caller's options struct into @dst (@dst_sz bytes, zeroed first).
  * @known is where the last field this library knows ends: a larger caller
  * struct must be zero beyond it (else -E2BIG), a smaller one leaves the
- * missing fields zero. NULL @opts means all defaults.
+ * missing fields zero. NULL @opts means all defaults. Inline so that the
+ * common NULL case is a few stores (@dst_sz is a constant at every site).
  */
-int iommufd_opts_load(void *dst, size_t dst_sz, const void *opts, size_t known);
+static inline int iommufd_opts_load(void *dst, size_t dst_sz, const void *opts, size_t known)
+{
+	memset(dst, 0, dst_sz);
+	if (likely(!opts))
+		return 0;
+	return iommufd_opts_copy(dst, opts, known);
+}
 
 #define IOMMUFD_OPTS_LOAD(dst, opts, last_field)                                            \
 	iommufd_opts_load(dst, sizeof(*(dst)), opts,                                        \

@@ -102,23 +102,20 @@ LIBIOMMUFD_API struct iommufd_ctx *iommufd_ioas_get_ctx(const struct iommufd_ioa
 }
 
 /* [start, start + length) must be non-empty and must not wrap around. */
-static int check_range(uint64_t start, uint64_t length)
+static inline int check_range(uint64_t start, uint64_t length)
 {
 	uint64_t last;
 
-	if (!length)
+	if (unlikely(!length))
 		return -EINVAL;
-	if (__builtin_add_overflow(start, length - 1, &last))
+	if (unlikely(__builtin_add_overflow(start, length - 1, &last)))
 		return -EOVERFLOW;
 	return 0;
 }
 
-/*
- * Turns map options into the kernel's iommufd_ioas_map_flags and checks the
- * IOVA argument: an input range with FIXED_IOVA, just an output otherwise.
- */
-static int map_flags(const struct iommufd_ioas_map_opts *uopts, const uint64_t *iova,
-		     uint64_t length, uint32_t *flags)
+/* map_flags() with options: out of line, the per-I/O calls pass none. */
+static int map_flags_opts(const struct iommufd_ioas_map_opts *uopts, const uint64_t *iova,
+			  uint64_t length, uint32_t *flags)
 {
 	const uint32_t known = IOMMUFD_MAP_FIXED_IOVA | IOMMUFD_MAP_WRITEABLE |
 			       IOMMUFD_MAP_READABLE;
@@ -148,12 +145,55 @@ static int map_flags(const struct iommufd_ioas_map_opts *uopts, const uint64_t *
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
-				    uint64_t *iova, const struct iommufd_ioas_map_opts *opts)
+/*
+ * Turns map options into the kernel's iommufd_ioas_map_flags and checks the
+ * IOVA argument: an input range with FIXED_IOVA, just an output otherwise.
+ * No options means an automatic IOVA, readable and writeable: nothing to load.
+ */
+static inline int map_flags(const struct iommufd_ioas_map_opts *uopts, const uint64_t *iova,
+			    uint64_t length, uint32_t *flags)
+{
+	if (likely(!uopts)) {
+		if (unlikely(!iova))
+			return -EINVAL;
+		*flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+		return 0;
+	}
+	return map_flags_opts(uopts, iova, length, flags);
+}
+
+/* IOMMU_IOAS_MAP of checked arguments; *@iova is read only with FIXED_IOVA. */
+static inline int ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
+			   uint64_t *iova, uint32_t flags)
 {
 	struct iommu_ioas_map cmd = {
 		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas->obj.id,
+		.user_va = (uintptr_t)buf,
+		.length = length,
+		/* Without FIXED_IOVA *iova is an output only: never read it. */
+		.iova = (flags & IOMMU_IOAS_MAP_FIXED_IOVA) ? *iova : 0,
 	};
+	int ret;
+
+	ret = (int)iommufd_ioctl(ioas->obj.ctx, IOMMU_IOAS_MAP, &cmd);
+	if (likely(!ret)) {
+		*iova = cmd.iova;
+		return 0;
+	}
+	return iommufd_ret(ret);
+}
+
+/*
+ * Every check of iommufd_ioas_map(), in the order that decides which errno
+ * a call with several bad arguments gets. Out of line: options and errors.
+ */
+static __attribute__((noinline)) int ioas_map_checked(struct iommufd_ioas *ioas, void *buf,
+						       uint64_t length, uint64_t *iova,
+						       const struct iommufd_ioas_map_opts *opts)
+{
+	uint32_t flags;
 	int ret;
 
 	if (!ioas || !buf)
@@ -161,19 +201,26 @@ LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64
 	ret = check_range((uintptr_t)buf, length);
 	if (ret)
 		return iommufd_ret(ret);
-	ret = map_flags(opts, iova, length, &cmd.flags);
+	ret = map_flags(opts, iova, length, &flags);
 	if (ret)
 		return iommufd_ret(ret);
-	cmd.ioas_id = ioas->obj.id;
-	cmd.user_va = (uintptr_t)buf;
-	cmd.length = length;
-	/* Without FIXED_IOVA *iova is an output only: never read it. */
-	cmd.iova = (cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA) ? *iova : 0;
-	ret = (int)iommufd_ioctl(ioas->obj.ctx, IOMMU_IOAS_MAP, &cmd);
-	if (ret)
-		return iommufd_ret(ret);
-	*iova = cmd.iova;
-	return 0;
+	return ioas_map(ioas, buf, length, iova, flags);
+}
+
+LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
+				    uint64_t *iova, const struct iommufd_ioas_map_opts *opts)
+{
+	uint64_t last;
+
+	/*
+	 * The per-I/O call: no options and valid arguments, checked here in
+	 * one pass (what ioas_map_checked() would find acceptable).
+	 */
+	if (likely(ioas && buf && length && iova && !opts &&
+		   !__builtin_add_overflow((uintptr_t)buf, length - 1, &last)))
+		return ioas_map(ioas, buf, length, iova,
+				IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE);
+	return ioas_map_checked(ioas, buf, length, iova, opts);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_map_file(struct iommufd_ioas *ioas, int fd, uint64_t start,
@@ -236,8 +283,8 @@ LIBIOMMUFD_API int iommufd_ioas_copy(struct iommufd_ioas *dst, struct iommufd_io
 	return 0;
 }
 
-static int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t length,
-		      uint64_t *unmapped)
+static inline int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t length,
+			     uint64_t *unmapped)
 {
 	struct iommu_ioas_unmap cmd = {
 		.size = sizeof(cmd),
@@ -248,11 +295,12 @@ static int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t length,
 	int ret;
 
 	ret = (int)iommufd_ioctl(ioas->obj.ctx, IOMMU_IOAS_UNMAP, &cmd);
-	if (ret)
-		return iommufd_ret(ret);
-	if (unmapped)
-		*unmapped = cmd.length;
-	return 0;
+	if (likely(!ret)) {
+		if (unmapped)
+			*unmapped = cmd.length;
+		return 0;
+	}
+	return iommufd_ret(ret);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova,
@@ -260,10 +308,10 @@ LIBIOMMUFD_API int iommufd_ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova,
 {
 	int ret;
 
-	if (!ioas)
+	if (unlikely(!ioas))
 		return iommufd_ret(-EINVAL);
 	ret = check_range(iova, length);
-	if (ret)
+	if (unlikely(ret))
 		return iommufd_ret(ret);
 	return ioas_unmap(ioas, iova, length, unmapped);
 }
