@@ -497,33 +497,113 @@ static int check_dirty_range(struct io_pagetable *iopt,
 	return 0;
 }
 
-/* Set bits [first, last] of the user bitmap at @ubitmap (little-endian u64 words). */
-static int user_bitmap_set(const struct mock_task *task, uint64_t ubitmap, uint64_t first,
-			   uint64_t last)
+/*
+ * The user bitmap is assembled in a core-side window and merged into user
+ * memory with one read and one write per window (the role iova_bitmap's
+ * mapped pages play in the kernel): the cost follows the bitmap size, not the
+ * number of dirty PTEs. Only PTEs whose bits reached user memory are
+ * cleared, all at the end.
+ */
+#define DIRTY_WIN_BYTES (64 * 1024)
+
+struct dirty_win {
+	const struct mock_task *task;
+	struct mock_domain *domain;
+	uint64_t ubitmap;
+	uint64_t base; /* first bitmap byte of the window */
+	size_t used;   /* bytes of the window touched, 0 = empty */
+	/* IOVA of the PTEs whose bits are in the window / already in user memory */
+	bool have_pend, have_done;
+	uint64_t pend_first, pend_last, done_first, done_last;
+	size_t nr_pend, nr_done;
+	unsigned char *buf, *ubuf;
+};
+
+static int dirty_win_flush(struct dirty_win *w)
 {
-	uint64_t b0 = first / 8, b1 = last / 8, i;
-	unsigned char buf[256];
+	size_t i;
+	int rc;
 
-	for (i = b0; i <= b1; i += sizeof(buf)) {
-		size_t n = b1 - i + 1 < sizeof(buf) ? (size_t)(b1 - i + 1) : sizeof(buf);
-		size_t j;
-		int rc;
-
-		rc = copy_from_user(task, buf, ubitmap + i, n);
+	if (w->used) {
+		rc = copy_from_user(w->task, w->ubuf, w->ubitmap + w->base, w->used);
 		if (rc)
 			return rc;
-		for (j = 0; j != n; j++) {
-			uint64_t bit = (i + j) * 8, k;
-
-			for (k = 0; k != 8; k++)
-				if (bit + k >= first && bit + k <= last)
-					buf[j] |= (unsigned char)(1U << k);
-		}
-		rc = copy_to_user(task, ubitmap + i, buf, n);
+		for (i = 0; i != w->used; i++)
+			w->ubuf[i] |= w->buf[i];
+		rc = copy_to_user(w->task, w->ubitmap + w->base, w->ubuf, w->used);
 		if (rc)
 			return rc;
+		memset(w->buf, 0, w->used);
+		w->used = 0;
+	}
+	if (w->have_pend) {
+		if (!w->have_done)
+			w->done_first = w->pend_first;
+		w->done_last = w->pend_last;
+		w->have_done = true;
+		w->nr_done += w->nr_pend;
+		w->nr_pend = 0;
+		w->have_pend = false;
 	}
 	return 0;
+}
+
+static void dirty_node_free(struct interval_tree_node *node, void *arg)
+{
+	(void)arg;
+	free(node);
+}
+
+/*
+ * One rebuild of the dirty tree when the PTEs read are a good share of it,
+ * one removal each (O(log n)) when they are few.
+ */
+static void dirty_clear_done(struct dirty_win *w)
+{
+	struct interval_tree_root *t = &w->domain->dirty;
+
+	if (w->nr_done * 16 >= t->count &&
+	    !interval_tree_remove_range(t, w->done_first, w->done_last, dirty_node_free, NULL))
+		return;
+	mock_domain_clear_dirty(w->domain, w->done_first, w->done_last);
+}
+
+/* Set bitmap bits [first, last], flushing and moving the window as needed. */
+static int dirty_win_set(struct dirty_win *w, uint64_t first, uint64_t last)
+{
+	int rc;
+
+	for (;;) {
+		uint64_t fb = first / 8, lb, end_bit;
+		size_t i0, i1;
+
+		if (w->used && fb >= w->base + DIRTY_WIN_BYTES) {
+			rc = dirty_win_flush(w);
+			if (rc)
+				return rc;
+		}
+		if (!w->used)
+			w->base = fb;
+		end_bit = (w->base + DIRTY_WIN_BYTES) * 8 - 1;
+		if (end_bit > last)
+			end_bit = last;
+		lb = end_bit / 8;
+		i0 = (size_t)(fb - w->base);
+		i1 = (size_t)(lb - w->base);
+		if (i0 == i1) {
+			w->buf[i0] |= (unsigned char)((0xffU << (first % 8)) &
+						      (0xffU >> (7 - end_bit % 8)));
+		} else {
+			w->buf[i0] |= (unsigned char)(0xffU << (first % 8));
+			memset(w->buf + i0 + 1, 0xff, i1 - i0 - 1);
+			w->buf[i1] |= (unsigned char)(0xffU >> (7 - end_bit % 8));
+		}
+		if (i1 + 1 > w->used)
+			w->used = i1 + 1;
+		if (end_bit == last)
+			return 0;
+		first = end_bit + 1;
+	}
 }
 
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
@@ -531,9 +611,8 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
 	struct iommufd_hwpt_paging *hwpt;
 	struct interval_tree_node *n, *next;
-	struct iopt_area_contig_iter iter;
-	struct iopt_area *area;
-	uint64_t last_iova;
+	struct dirty_win w = { 0 };
+	uint64_t last_iova, run_first, run_last;
 	int rc;
 
 	if ((cmd->flags & ~(uint32_t)IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) || cmd->__reserved)
@@ -551,32 +630,46 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 	/*
 	 * Like the kernel, walk only the run of areas that starts at cmd->iova:
 	 * a range that starts in a hole reports nothing, and the walk ends
-	 * silently at the first hole (dirty bits beyond it stay set).
+	 * silently at the first hole (dirty bits beyond it stay set). The run's
+	 * end is one hole search, whatever the number of areas in it.
 	 */
-	iopt_for_each_contig_area(&iter, area, &hwpt->ioas->iopt, cmd->iova, last_iova) {
-		uint64_t seg_first = iter.cur_iova;
-		uint64_t seg_last = iopt_area_last_iova(area) < last_iova ?
-					    iopt_area_last_iova(area) : last_iova;
+	if (!iopt_contig_run(&hwpt->ioas->iopt, cmd->iova, last_iova, &run_last))
+		goto out_put;
+	run_first = cmd->iova;
+	n = interval_tree_iter_first(&hwpt->domain.dirty, run_first, run_last);
+	if (!n)
+		goto out_put;
 
-		for (n = interval_tree_iter_first(&hwpt->domain.dirty, seg_first, seg_last); n;
-		     n = next) {
-			uint64_t s = n->start > seg_first ? n->start : seg_first;
-			uint64_t l = n->last < seg_last ? n->last : seg_last;
-
-			next = interval_tree_iter_next(&hwpt->domain.dirty, n, seg_first,
-						       seg_last);
-			rc = user_bitmap_set(ucmd->task, cmd->data,
-					     (s - cmd->iova) / cmd->page_size,
-					     (l - cmd->iova) / cmd->page_size);
-			if (rc)
-				goto out_put;
-			/* A node is one PTE; the kernel clears a PTE it reads as a whole. */
-			if (!(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)) {
-				interval_tree_remove(n, &hwpt->domain.dirty);
-				free(n);
-			}
-		}
+	w.task = ucmd->task;
+	w.domain = &hwpt->domain;
+	w.ubitmap = cmd->data;
+	w.buf = calloc(2, DIRTY_WIN_BYTES);
+	if (!w.buf) {
+		rc = -ENOMEM;
+		goto out_put;
 	}
+	w.ubuf = w.buf + DIRTY_WIN_BYTES;
+	for (; n; n = next) {
+		uint64_t s = n->start > run_first ? n->start : run_first;
+		uint64_t l = n->last < run_last ? n->last : run_last;
+
+		next = interval_tree_iter_next(&hwpt->domain.dirty, n, run_first, run_last);
+		rc = dirty_win_set(&w, (s - cmd->iova) / cmd->page_size,
+				   (l - cmd->iova) / cmd->page_size);
+		if (rc)
+			break;
+		/* A node is one PTE; the kernel clears a PTE it reads as a whole. */
+		if (!w.have_pend)
+			w.pend_first = n->start;
+		w.pend_last = n->last;
+		w.have_pend = true;
+		w.nr_pend++;
+	}
+	if (!rc)
+		rc = dirty_win_flush(&w);
+	free(w.buf);
+	if (w.have_done && !(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR))
+		dirty_clear_done(&w);
 out_put:
 	iommufd_put_object(ucmd->ictx, &hwpt->common.obj);
 	return rc;

@@ -2,8 +2,12 @@
 /*
  * interval_tree.c - augmented AVL interval tree (see interval_tree.h). Nodes
  * are ordered by (start, node address) so equal intervals can coexist; each
- * node caches the largest 'last' of its subtree to prune overlap searches.
+ * node caches the largest 'last' of its subtree to prune overlap searches,
+ * and its lowest start and largest inner hole to prune hole searches.
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "interval_tree.h"
 
 typedef struct interval_tree_node itnode;
@@ -13,16 +17,41 @@ static int h(const itnode *n)
 	return n ? n->height : 0;
 }
 
+/* Positions strictly between a cover ending at @covered and a node starting at @next */
+static uint64_t hole_after(uint64_t covered, uint64_t next)
+{
+	return next > covered && next - covered > 1 ? next - covered - 1 : 0;
+}
+
 static void update(itnode *n)
 {
-	uint64_t m = n->last;
-	int hl = h(n->left), hr = h(n->right);
+	const itnode *l = n->left, *r = n->right;
+	uint64_t m = n->last, cov = n->last, gap = 0, g;
+	int hl = h(l), hr = h(r);
 
-	if (n->left && n->left->subtree_last > m)
-		m = n->left->subtree_last;
-	if (n->right && n->right->subtree_last > m)
-		m = n->right->subtree_last;
+	n->subtree_first = n->start;
+	if (l) {
+		if (l->subtree_last > m)
+			m = l->subtree_last;
+		if (l->subtree_last > cov)
+			cov = l->subtree_last;
+		n->subtree_first = l->subtree_first;
+		gap = l->subtree_gap;
+		g = hole_after(l->subtree_last, n->start);
+		if (g > gap)
+			gap = g;
+	}
+	if (r) {
+		if (r->subtree_last > m)
+			m = r->subtree_last;
+		if (r->subtree_gap > gap)
+			gap = r->subtree_gap;
+		g = hole_after(cov, r->subtree_first);
+		if (g > gap)
+			gap = g;
+	}
 	n->subtree_last = m;
+	n->subtree_gap = gap;
 	n->height = (hl > hr ? hl : hr) + 1;
 }
 
@@ -93,6 +122,8 @@ void interval_tree_insert(struct interval_tree_node *node, struct interval_tree_
 	node->left = node->right = NULL;
 	node->height = 1;
 	node->subtree_last = node->last;
+	node->subtree_first = node->start;
+	node->subtree_gap = 0;
 	t->root = insert(t->root, node);
 	t->count++;
 }
@@ -142,6 +173,67 @@ void interval_tree_remove(struct interval_tree_node *node, struct interval_tree_
 	node->left = node->right = NULL;
 }
 
+static void collect(itnode *n, itnode **out, size_t *nr)
+{
+	while (n) {
+		collect(n->left, out, nr);
+		out[(*nr)++] = n;
+		n = n->right;
+	}
+}
+
+/* A perfectly balanced tree of the sorted nodes[lo, hi) is a valid AVL tree */
+static itnode *build(itnode **nodes, size_t lo, size_t hi)
+{
+	size_t mid;
+	itnode *n;
+
+	if (lo == hi)
+		return NULL;
+	mid = lo + (hi - lo) / 2;
+	n = nodes[mid];
+	n->left = build(nodes, lo, mid);
+	n->right = build(nodes, mid + 1, hi);
+	update(n);
+	return n;
+}
+
+int interval_tree_remove_range(struct interval_tree_root *t, uint64_t start, uint64_t last,
+			       void (*fn)(struct interval_tree_node *node, void *arg),
+			       void *arg)
+{
+	itnode **nodes, *removed = NULL, *n;
+	size_t nr = 0, kept = 0, i;
+
+	if (!t->root)
+		return 0;
+	nodes = malloc(t->count * sizeof(*nodes));
+	if (!nodes)
+		return -ENOMEM;
+	collect(t->root, nodes, &nr);
+	/* kept nodes stay in order at the front; removed ones are chained by ->right */
+	for (i = 0; i != nr; i++) {
+		n = nodes[i];
+		if (n->start <= last && n->last >= start) {
+			n->left = NULL;
+			n->right = removed;
+			removed = n;
+			continue;
+		}
+		nodes[kept++] = n;
+	}
+	t->root = build(nodes, 0, kept);
+	t->count = kept;
+	free(nodes);
+	while (removed) {
+		n = removed;
+		removed = n->right;
+		n->right = NULL;
+		fn(n, arg);
+	}
+	return 0;
+}
+
 /* First overlapping node whose key is greater than @after (NULL = no bound). */
 static itnode *search(itnode *x, const itnode *after, uint64_t start, uint64_t last)
 {
@@ -179,86 +271,146 @@ struct interval_tree_node *interval_tree_iter_next(const struct interval_tree_ro
 	return search(t->root, node, start, last);
 }
 
-/* The largest 'last' among nodes covering @pos in either tree; false if uncovered. */
-static bool covered(const struct interval_tree_root *a, const struct interval_tree_root *b,
-		    uint64_t pos, uint64_t *end)
+/* [hs, hl] (hs <= hl) holds at least @minsize (>= 1) positions */
+static bool fits(uint64_t hs, uint64_t hl, uint64_t minsize)
 {
-	const struct interval_tree_root *trees[2] = { a, b };
-	bool any = false;
-	int i;
+	return hl - hs >= minsize - 1;
+}
 
-	for (i = 0; i != 2; i++) {
-		itnode *n;
+struct hole_walk {
+	uint64_t pos; /* lowest position not known to be covered */
+	uint64_t minsize;
+	uint64_t hs, hl;
+};
 
-		if (!trees[i])
-			continue;
-		for (n = interval_tree_iter_first(trees[i], pos, pos); n;
-		     n = interval_tree_iter_next(trees[i], n, pos, pos)) {
-			if (!any || n->last > *end)
-				*end = n->last;
-			any = true;
-			/* lowest start first: one is enough when it reaches far */
-			if (n->last == UINT64_MAX)
-				return true;
-			break;
-		}
+/*
+ * In-order walk that skips every subtree whose leading hole and inner holes
+ * are all too small (its cached gap is an upper bound even when nodes
+ * overlap). Returns 1 with the hole found, -1 when covered up to UINT64_MAX,
+ * 0 to go on after the subtree.
+ */
+static int hole_walk(const itnode *n, struct hole_walk *w)
+{
+	int r;
+
+	if (!n || n->subtree_last < w->pos)
+		return 0;
+	if ((n->subtree_first <= w->pos || !fits(w->pos, n->subtree_first - 1, w->minsize)) &&
+	    n->subtree_gap < w->minsize) {
+		if (n->subtree_last == UINT64_MAX)
+			return -1;
+		w->pos = n->subtree_last + 1;
+		return 0;
 	}
-	return any;
+	r = hole_walk(n->left, w);
+	if (r)
+		return r;
+	if (n->start > w->pos && fits(w->pos, n->start - 1, w->minsize)) {
+		w->hs = w->pos;
+		w->hl = n->start - 1;
+		return 1;
+	}
+	if (n->last >= w->pos) {
+		if (n->last == UINT64_MAX)
+			return -1;
+		w->pos = n->last + 1;
+	}
+	return hole_walk(n->right, w);
+}
+
+/* First hole of one tree at or after @from (clipped to it) of at least @minsize */
+static bool tree_hole(const struct interval_tree_root *t, uint64_t from, uint64_t minsize,
+		      uint64_t *hs, uint64_t *hl)
+{
+	struct hole_walk w = { .pos = from, .minsize = minsize };
+	int r = t ? hole_walk(t->root, &w) : 0;
+
+	if (r > 0) {
+		*hs = w.hs;
+		*hl = w.hl;
+		return true;
+	}
+	if (r < 0 || !fits(w.pos, UINT64_MAX, minsize))
+		return false;
+	*hs = w.pos;
+	*hl = UINT64_MAX;
+	return true;
+}
+
+bool interval_tree_find_hole(const struct interval_tree_root *a,
+			     const struct interval_tree_root *b, uint64_t start,
+			     uint64_t last, uint64_t minsize, uint64_t *hole_start,
+			     uint64_t *hole_last)
+{
+	uint64_t cur = start, ha, hla, hb, hlb;
+
+	if (!minsize)
+		minsize = 1;
+	if (start > last)
+		return false;
+	for (;;) {
+		if (!tree_hole(a, cur, minsize, &ha, &hla) || ha > last)
+			return false;
+		if (hla > last)
+			hla = last;
+		/* any later hole starts past @last */
+		if (!fits(ha, hla, minsize))
+			return false;
+		if (b) {
+			if (!tree_hole(b, ha, minsize, &hb, &hlb) || hb > last)
+				return false;
+			/* no big enough hole of @b starts in [ha, hb) */
+			if (hb > hla) {
+				cur = hb;
+				continue;
+			}
+			if (hlb < hla)
+				hla = hlb;
+			if (!fits(hb, hla, minsize)) {
+				if (hla >= last)
+					return false;
+				cur = hla + 1;
+				continue;
+			}
+			ha = hb;
+		}
+		*hole_start = ha;
+		*hole_last = hla;
+		return true;
+	}
 }
 
 bool interval_tree_first_hole(const struct interval_tree_root *a,
 			      const struct interval_tree_root *b, uint64_t start,
 			      uint64_t last, uint64_t *hole_start, uint64_t *hole_last)
 {
-	uint64_t cur = start, end = 0, hl;
-	itnode *n;
-
-	if (start > last)
-		return false;
-	while (covered(a, b, cur, &end)) {
-		if (end >= last)
-			return false;
-		cur = end + 1;
-	}
-	hl = last;
-	n = interval_tree_iter_first(a, cur, last);
-	if (n && n->start - 1 < hl)
-		hl = n->start - 1;
-	if (b) {
-		n = interval_tree_iter_first(b, cur, last);
-		if (n && n->start - 1 < hl)
-			hl = n->start - 1;
-	}
-	*hole_start = cur;
-	*hole_last = hl;
-	return true;
+	return interval_tree_find_hole(a, b, start, last, 1, hole_start, hole_last);
 }
 
 bool interval_tree_first_used(const struct interval_tree_root *a,
 			      const struct interval_tree_root *b, uint64_t start,
 			      uint64_t last, uint64_t *used_start, uint64_t *used_last)
 {
-	uint64_t cur, end = 0;
-	itnode *na, *nb = NULL;
+	uint64_t hs, hl;
 
 	if (start > last)
 		return false;
-	na = interval_tree_iter_first(a, start, last);
-	if (b)
-		nb = interval_tree_iter_first(b, start, last);
-	if (!na && !nb)
-		return false;
-	if (!na || (nb && nb->start < na->start))
-		na = nb;
-	cur = na->start > start ? na->start : start;
-	*used_start = cur;
-	while (covered(a, b, cur, &end)) {
-		if (end >= last) {
-			*used_last = last;
-			return true;
-		}
-		cur = end + 1;
+	if (!interval_tree_find_hole(a, b, start, last, 1, &hs, &hl)) {
+		*used_start = start;
+		*used_last = last;
+		return true;
 	}
-	*used_last = cur - 1;
+	if (hs > start) {
+		*used_start = start;
+		*used_last = hs - 1;
+		return true;
+	}
+	if (hl >= last)
+		return false;
+	*used_start = hl + 1;
+	if (interval_tree_find_hole(a, b, hl + 1, last, 1, &hs, &hl))
+		*used_last = hs - 1;
+	else
+		*used_last = last;
 	return true;
 }

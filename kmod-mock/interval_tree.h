@@ -3,7 +3,10 @@
  * interval_tree.h - an augmented AVL tree of closed intervals [start, last]
  * (the role lib/interval_tree.c plays for the kernel's iommufd). Intervals may
  * overlap; every operation is O(log n) (iteration O(log^2 n) worst case), so
- * an IOAS with millions of areas stays fast. Nodes are embedded in their owner.
+ * an IOAS with millions of areas stays fast. Each subtree also caches its
+ * lowest start and its largest hole, so that the first hole of a given size
+ * (IOVA allocation) is found without stepping over every node below it.
+ * Nodes are embedded in their owner.
  */
 #ifndef KMOD_MOCK_INTERVAL_TREE_H
 #define KMOD_MOCK_INTERVAL_TREE_H
@@ -18,6 +21,9 @@ struct interval_tree_node {
 	uint64_t start;
 	uint64_t last;
 	uint64_t subtree_last;
+	/* lowest start in the subtree, and an upper bound of its largest inner hole */
+	uint64_t subtree_first;
+	uint64_t subtree_gap;
 	int height;
 };
 
@@ -36,6 +42,16 @@ static inline bool interval_tree_empty(const struct interval_tree_root *t)
 void interval_tree_insert(struct interval_tree_node *node, struct interval_tree_root *t);
 void interval_tree_remove(struct interval_tree_node *node, struct interval_tree_root *t);
 
+/*
+ * Remove every node overlapping [start, last] and then pass each to @fn (which
+ * may free it), in one O(n) rebuild of the tree: cheaper than removing them
+ * one by one once they are a good share of the tree. -ENOMEM leaves the tree
+ * as it was.
+ */
+int interval_tree_remove_range(struct interval_tree_root *t, uint64_t start, uint64_t last,
+			       void (*fn)(struct interval_tree_node *node, void *arg),
+			       void *arg);
+
 /* The overlapping node with the lowest (start, address), or NULL. */
 struct interval_tree_node *interval_tree_iter_first(const struct interval_tree_root *t,
 						    uint64_t start, uint64_t last);
@@ -53,6 +69,15 @@ struct interval_tree_node *interval_tree_iter_next(const struct interval_tree_ro
 bool interval_tree_first_hole(const struct interval_tree_root *a,
 			      const struct interval_tree_root *b, uint64_t start,
 			      uint64_t last, uint64_t *hole_start, uint64_t *hole_last);
+/*
+ * The first hole of the union of @a and @b (@b may be NULL), clipped to
+ * [start, last], that is at least @minsize (>= 1) bytes long. O(log n) per
+ * tree while nodes do not overlap, and per alternation between the trees.
+ */
+bool interval_tree_find_hole(const struct interval_tree_root *a,
+			     const struct interval_tree_root *b, uint64_t start,
+			     uint64_t last, uint64_t minsize, uint64_t *hole_start,
+			     uint64_t *hole_last);
 bool interval_tree_first_used(const struct interval_tree_root *a,
 			      const struct interval_tree_root *b, uint64_t start,
 			      uint64_t last, uint64_t *used_start, uint64_t *used_last);

@@ -84,6 +84,16 @@ struct iopt_area *iopt_area_contig_next(struct iopt_area_contig_iter *iter)
 	return iter->area;
 }
 
+bool iopt_contig_run(struct io_pagetable *iopt, uint64_t iova, uint64_t last_iova,
+		     uint64_t *run_last)
+{
+	uint64_t us;
+
+	if (!interval_tree_first_used(&iopt->area_itree, NULL, iova, last_iova, &us, run_last))
+		return false;
+	return us == iova;
+}
+
 /* ---------------- IOVA allocation ---------------- */
 
 static uint64_t roundup_pow_of_two(uint64_t v)
@@ -158,8 +168,9 @@ static int iopt_alloc_iova(struct io_pagetable *iopt, uint64_t *iova, uint64_t a
 			continue;
 		}
 		hcur = us;
-		while (interval_tree_first_hole(&iopt->reserved_itree, &iopt->area_itree, hcur,
-						ul, &hs, &hl)) {
+		/* holes shorter than length can never fit: skip them in O(log n) */
+		while (interval_tree_find_hole(&iopt->area_itree, &iopt->reserved_itree, hcur,
+					       ul, length, &hs, &hl)) {
 			uint64_t s = hs;
 
 			if (alloc_iova_check_range(&s, hl, length, iova_alignment, page_offset)) {

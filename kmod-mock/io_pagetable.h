@@ -53,28 +53,29 @@ struct io_pagetable {
 };
 
 struct iopt_pages {
-	unsigned int refs;
+	/* 64-bit fields first, then 32-bit, then flags: no padding holes */
 	struct mock_kernel *k;
-	enum iopt_address_type type;
 	uint64_t uptr;   /* page aligned, USER */
-	int file_fd;     /* our own reference to the file, FILE */
 	uint64_t file_dev, file_ino;
 	uint64_t start;  /* page aligned file offset, FILE */
 	uint64_t npages;
-	bool writable;
-	int account_mode;
-	struct mock_mm *source_mm;
-	pid_t source_pid; /* the task whose RLIMIT_MEMLOCK applies */
-	uid_t source_uid;
 	uint64_t npinned;
 	uint64_t last_npinned;
+	struct mock_mm *source_mm;
 	/* an imported dma-buf (FILE pages on the exporter's memfd) */
 	struct mock_dmabuf *dmabuf;
 	struct iopt_pages *dmabuf_next; /* the dma-buf's importers */
-	bool dmabuf_revoked;
 	/* areas that are in domains (by pages_node) and access pins: pinned = union */
 	struct interval_tree_root domains_itree;
 	struct interval_tree_root access_itree;
+	unsigned int refs;
+	enum iopt_address_type type;
+	int file_fd;     /* our own reference to the file, FILE */
+	int account_mode;
+	pid_t source_pid; /* the task whose RLIMIT_MEMLOCK applies */
+	uid_t source_uid;
+	bool writable;
+	bool dmabuf_revoked;
 };
 
 struct iopt_area {
@@ -163,6 +164,14 @@ static inline bool iopt_area_contig_done(struct iopt_area_contig_iter *iter)
 #define iopt_for_each_contig_area(iter, area, iopt, iova, last_iova)          \
 	for (area = iopt_area_contig_init(iter, iopt, iova, last_iova); area; \
 	     area = iopt_area_contig_next(iter))
+/*
+ * The end (clipped to @last_iova) of the run of contiguous areas that starts
+ * at @iova, in O(log n) however many areas it holds; false if no area covers
+ * @iova. Same span as iopt_for_each_contig_area: areas without pages only
+ * exist inside the ioctl that creates or destroys them.
+ */
+bool iopt_contig_run(struct io_pagetable *iopt, uint64_t iova, uint64_t last_iova,
+		     uint64_t *run_last);
 
 void iopt_init_table(struct io_pagetable *iopt);
 void iopt_destroy_table(struct io_pagetable *iopt);

@@ -249,6 +249,16 @@ int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len);
 int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len);
 /* How many of @npages pages from @uaddr are readable in @mm (0..npages), < 0 on error. */
 long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages);
+/*
+ * The shared mappings of @mm's process that cover [@start, @end): for each, its
+ * backing object opened through /proc/<pid>/map_files (@writable: for writing
+ * too, when the mapping is writable) is given to @fn with the VA piece
+ * [lo, hi) it backs and the file offset of lo; @fn owns the fd. A non-zero
+ * return of @fn stops the walk and is returned. Private memory is skipped.
+ */
+typedef int (*mm_backing_fn)(void *priv, uint64_t lo, uint64_t hi, uint64_t off, int fd);
+int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_t end,
+			       bool writable, mm_backing_fn fn, void *priv);
 /* Identity of the page behind @va in @pid (file mapping or the VA itself). */
 int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file);
 int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,

@@ -8,6 +8,12 @@
  * mapped and counting the pin against the page's identity; pins are
  * accounted against RLIMIT_MEMLOCK per user or per process, or not at all
  * for a CAP_IPC_LOCK owner. A failed pin leaves nothing half done.
+ *
+ * The kernel's pin keeps a page alive after its owner exits. The mock reads
+ * user pages through the live owner, so at pin time it also keeps the backing
+ * object of every shared mapping under the pinned range (/proc/<pid>/map_files)
+ * and reads and writes through that when the owner cannot be reached. Private
+ * memory has no such object: it is gone with its process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +33,109 @@ struct iopt_pages_access {
 	struct interval_tree_node node;
 	unsigned int users;
 };
+
+/*
+ * A kept shared backing of USER pages: [lo, hi) of the owner's VA is the file
+ * behind fd from offset off on. Kept aside, keyed by pages, until the pages
+ * object goes; newest first, so a VA range pinned again after a remap finds
+ * the newer mapping.
+ */
+struct pages_backing {
+	struct pages_backing *next;
+	const struct iopt_pages *pages;
+	uint64_t lo, hi, off;
+	uint64_t dev, ino;
+	int fd;
+};
+
+static struct pages_backing *backings;
+
+static void backing_drop_all(const struct iopt_pages *pages)
+{
+	struct pages_backing **pp = &backings;
+
+	while (*pp) {
+		struct pages_backing *b = *pp;
+
+		if (b->pages != pages) {
+			pp = &b->next;
+			continue;
+		}
+		*pp = b->next;
+		close(b->fd);
+		free(b);
+	}
+}
+
+static int backing_add(void *priv, uint64_t lo, uint64_t hi, uint64_t off, int fd)
+{
+	const struct iopt_pages *pages = priv;
+	struct pages_backing *b;
+	struct stat st;
+
+	if (fstat(fd, &st)) {
+		close(fd);
+		return 0;
+	}
+	for (b = backings; b; b = b->next) {
+		/* the newest backing of this VA: the same one again needs nothing */
+		if (b->pages != pages || b->hi <= lo || b->lo >= hi)
+			continue;
+		if (b->lo <= lo && b->hi >= hi && b->off - b->lo == off - lo &&
+		    b->dev == (uint64_t)st.st_dev && b->ino == (uint64_t)st.st_ino) {
+			close(fd);
+			return 0;
+		}
+		break;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		close(fd); /* only the after-exit view is lost */
+		return 0;
+	}
+	*b = (struct pages_backing){ .next = backings, .pages = pages, .lo = lo, .hi = hi,
+				     .off = off, .dev = (uint64_t)st.st_dev,
+				     .ino = (uint64_t)st.st_ino, .fd = fd };
+	backings = b;
+	return 0;
+}
+
+/* The newest kept backing of @va in @pages, or NULL. */
+static const struct pages_backing *backing_find(const struct iopt_pages *pages, uint64_t va)
+{
+	const struct pages_backing *b;
+
+	for (b = backings; b; b = b->next)
+		if (b->pages == pages && va >= b->lo && va < b->hi)
+			return b;
+	return NULL;
+}
+
+/* Copy through the kept backings: the owner's memory after the owner is gone. */
+static int backing_rw(const struct iopt_pages *pages, uint64_t va, void *data, uint64_t length,
+		      bool write)
+{
+	uint64_t done = 0;
+
+	while (done < length) {
+		const struct pages_backing *b = backing_find(pages, va + done);
+		uint64_t n = length - done;
+		ssize_t got;
+
+		if (!b)
+			return -EFAULT;
+		if (n > b->hi - (va + done))
+			n = b->hi - (va + done);
+		if (write)
+			got = pwrite(b->fd, (char *)data + done, n, (off_t)(b->off + va + done - b->lo));
+		else
+			got = pread(b->fd, (char *)data + done, n, (off_t)(b->off + va + done - b->lo));
+		if (got <= 0)
+			return -EFAULT;
+		done += (uint64_t)got;
+	}
+	return 0;
+}
 
 static struct iopt_pages *iopt_alloc_pages(struct mock_kernel *k, const struct mock_task *task,
 					   uint64_t start_byte, uint64_t length, bool writable,
@@ -178,6 +287,7 @@ void iopt_put_pages(struct iopt_pages *pages)
 	/* every pin left with the last area; nothing left to account */
 	if (pages->file_fd >= 0)
 		close(pages->file_fd);
+	backing_drop_all(pages);
 	mock_mm_put(pages->k, pages->source_mm);
 	free(pages);
 }
@@ -301,6 +411,10 @@ static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t la
 
 		if (got < 0 || (uint64_t)got != n)
 			return -EFAULT;
+		/* best effort: without it only the after-exit view is lost */
+		mm_for_each_shared_backing(pages->source_mm, pages->uptr + index * PAGE_SIZE,
+					   pages->uptr + (last + 1) * PAGE_SIZE, pages->writable,
+					   backing_add, pages);
 	} else {
 		struct statfs sfs;
 		struct stat st;
@@ -457,6 +571,7 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 			 uint64_t length, unsigned int flags)
 {
 	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
+	int rc;
 
 	if (write && !pages->writable)
 		return -EPERM;
@@ -481,6 +596,11 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 		return 0;
 	}
 	if (write)
-		return mm_write(pages->source_mm, pages->uptr + start_byte, data, length);
-	return mm_read(pages->source_mm, data, pages->uptr + start_byte, length);
+		rc = mm_write(pages->source_mm, pages->uptr + start_byte, data, length);
+	else
+		rc = mm_read(pages->source_mm, data, pages->uptr + start_byte, length);
+	/* the owner exited (or unmapped them): its pinned pages are still there */
+	if (rc == -EFAULT)
+		rc = backing_rw(pages, pages->uptr + start_byte, data, length, write);
+	return rc;
 }

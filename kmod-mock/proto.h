@@ -81,6 +81,11 @@ enum mock_proto_op {
 	 * it to len, cmd = 0 reads it (reply.ret = the count left).
 	 */
 	MOCK_OP_FAIL_NTH = 13,
+	/*
+	 * Pages the mock pinned on behalf of process arg: cmd = 0 its VmPin,
+	 * cmd = 1 its VmLck, in pages (reply.ret); 0 for a process it knows nothing of.
+	 */
+	MOCK_OP_PINNED_VM = 14,
 };
 
 /*

@@ -169,6 +169,49 @@ long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages)
 	return (long)done;
 }
 
+int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_t end,
+			       bool writable, mm_backing_fn fn, void *priv)
+{
+	char path[96], line[512];
+	int rc = 0;
+	FILE *f;
+
+	if (!mock_mm_alive(mm))
+		return -EFAULT;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)mm->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -EFAULT;
+	while (!rc && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, off, ino;
+		unsigned int maj, min;
+		char perms[8];
+		int fd;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &lo, &hi, perms, &off, &maj,
+			   &min, &ino) != 7)
+			continue;
+		if (hi <= start || lo >= end || perms[3] != 's' || !ino)
+			continue;
+		/* the kernel's own name of the mapping's object, usable after the process is gone */
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)mm->pid, lo, hi);
+		fd = -1;
+		if (writable && perms[1] == 'w')
+			fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (lo < start) {
+			off += start - lo;
+			lo = start;
+		}
+		rc = fn(priv, lo, hi < end ? hi : end, off, fd);
+	}
+	fclose(f);
+	return rc;
+}
+
 int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file)
 {
 	char path[64], line[512];

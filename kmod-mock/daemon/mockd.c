@@ -544,6 +544,15 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 		ret = mock_fail_nth(kern, call->task, (pid_t)req->arg, req->cmd == 1, &nth);
 		return ret ? ret : (long)nth;
 	}
+	case MOCK_OP_PINNED_VM: { /* /proc/<pid>/status: the shim's procfs.c */
+		uint64_t pinned, locked;
+
+		if (req->arg == 0 || req->arg > INT32_MAX || req->cmd > 1)
+			return -EINVAL;
+		mock_kernel_pinned_vm(kern, (pid_t)req->arg, &pinned, &locked);
+		pinned = req->cmd ? locked : pinned;
+		return pinned > LONG_MAX ? LONG_MAX : (long)pinned;
+	}
 	case MOCK_OP_IOCTL:
 	case MOCK_OP_READ:
 	case MOCK_OP_WRITE:

@@ -49,6 +49,7 @@
 
 #include "failnth.h" /* fail-nth */
 #include "iommufd-mock.h"
+#include "procfs.h" /* /proc/<pid>/status */
 #include "proto.h"
 
 #ifndef MOCK_MOCKD_PATH
@@ -574,6 +575,8 @@ EXPORT int open(const char *path, int flags, ...)
 
 	if (failnth_owns_path(AT_FDCWD, path)) /* fail-nth: failnth.c */
 		return failnth_open(AT_FDCWD, path, flags);
+	if (procfs_owns_path(AT_FDCWD, path, flags)) /* VmPin/VmLck: procfs.c */
+		return procfs_open(AT_FDCWD, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
 	va_start(ap, flags);
@@ -589,6 +592,8 @@ EXPORT int open64(const char *path, int flags, ...)
 
 	if (failnth_owns_path(AT_FDCWD, path)) /* fail-nth: failnth.c */
 		return failnth_open(AT_FDCWD, path, flags);
+	if (procfs_owns_path(AT_FDCWD, path, flags)) /* VmPin/VmLck: procfs.c */
+		return procfs_open(AT_FDCWD, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
 	va_start(ap, flags);
@@ -604,6 +609,8 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 
 	if (failnth_owns_path(dirfd, path)) /* fail-nth: failnth.c */
 		return failnth_open(dirfd, path, flags);
+	if (procfs_owns_path(dirfd, path, flags)) /* VmPin/VmLck: procfs.c */
+		return procfs_open(dirfd, path, flags);
 	/* An absolute path ignores dirfd, AT_FDCWD included. */
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
@@ -620,6 +627,8 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 
 	if (failnth_owns_path(dirfd, path)) /* fail-nth: failnth.c */
 		return failnth_open(dirfd, path, flags);
+	if (procfs_owns_path(dirfd, path, flags)) /* VmPin/VmLck: procfs.c */
+		return procfs_open(dirfd, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
 	va_start(ap, flags);

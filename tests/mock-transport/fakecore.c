@@ -287,3 +287,12 @@ int mock_fail_nth(struct mock_kernel *k, const struct mock_task *task, pid_t tid
 	(void)nth;
 	return -EOPNOTSUPP;
 }
+
+void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
+			   uint64_t *locked)
+{
+	(void)k;
+	(void)pid;
+	*pinned = 0;
+	*locked = 0;
+}
