@@ -510,13 +510,15 @@ struct dirty_win {
 	const struct mock_task *task;
 	struct mock_domain *domain;
 	uint64_t ubitmap;
+	uint64_t run_first, run_last, page_size;
 	uint64_t base; /* first bitmap byte of the window */
 	size_t used;   /* bytes of the window touched, 0 = empty */
 	/* IOVA of the PTEs whose bits are in the window / already in user memory */
 	bool have_pend, have_done;
 	uint64_t pend_first, pend_last, done_first, done_last;
 	size_t nr_pend, nr_done;
-	unsigned char *buf, *ubuf;
+	unsigned char *buf, *ubuf; /* the same memory as buf64, ubuf64 */
+	uint64_t *buf64, *ubuf64;
 };
 
 static int dirty_win_flush(struct dirty_win *w)
@@ -525,11 +527,26 @@ static int dirty_win_flush(struct dirty_win *w)
 	int rc;
 
 	if (w->used) {
-		rc = copy_from_user(w->task, w->ubuf, w->ubitmap + w->base, w->used);
-		if (rc)
-			return rc;
-		for (i = 0; i != w->used; i++)
-			w->ubuf[i] |= w->buf[i];
+		size_t lo = 0, hi = w->used;
+
+		/* bytes we set entirely need not be read back (every PTE dirty) */
+		while (hi - lo >= 8 && w->buf64[lo / 8] == UINT64_MAX)
+			lo += 8;
+		while (lo != hi && w->buf[lo] == 0xff)
+			lo++;
+		while (hi != lo && w->buf[hi - 1] == 0xff)
+			hi--;
+		if (lo != hi) {
+			rc = copy_from_user(w->task, w->ubuf + lo, w->ubitmap + w->base + lo,
+					    hi - lo);
+			if (rc)
+				return rc;
+		}
+		/* whole words: bytes outside [lo, hi) are overwritten just below */
+		for (i = lo / 8; i < (hi + 7) / 8; i++)
+			w->ubuf64[i] |= w->buf64[i];
+		memset(w->ubuf, 0xff, lo);
+		memset(w->ubuf + hi, 0xff, w->used - hi);
 		rc = copy_to_user(w->task, w->ubitmap + w->base, w->ubuf, w->used);
 		if (rc)
 			return rc;
@@ -606,13 +623,32 @@ static int dirty_win_set(struct dirty_win *w, uint64_t first, uint64_t last)
 	}
 }
 
+static int dirty_win_node(struct interval_tree_node *n, void *arg)
+{
+	struct dirty_win *w = arg;
+	uint64_t s = n->start > w->run_first ? n->start : w->run_first;
+	uint64_t l = n->last < w->run_last ? n->last : w->run_last;
+	int rc;
+
+	rc = dirty_win_set(w, (s - w->run_first) / w->page_size,
+			   (l - w->run_first) / w->page_size);
+	if (rc)
+		return rc;
+	/* A node is one PTE; the kernel clears a PTE it reads as a whole. */
+	if (!w->have_pend)
+		w->pend_first = n->start;
+	w->pend_last = n->last;
+	w->have_pend = true;
+	w->nr_pend++;
+	return 0;
+}
+
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
 	struct iommufd_hwpt_paging *hwpt;
-	struct interval_tree_node *n, *next;
 	struct dirty_win w = { 0 };
-	uint64_t last_iova, run_first, run_last;
+	uint64_t last_iova;
 	int rc;
 
 	if ((cmd->flags & ~(uint32_t)IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) || cmd->__reserved)
@@ -633,41 +669,29 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 	 * silently at the first hole (dirty bits beyond it stay set). The run's
 	 * end is one hole search, whatever the number of areas in it.
 	 */
-	if (!iopt_contig_run(&hwpt->ioas->iopt, cmd->iova, last_iova, &run_last))
+	if (!iopt_contig_run(&hwpt->ioas->iopt, cmd->iova, last_iova, &w.run_last))
 		goto out_put;
-	run_first = cmd->iova;
-	n = interval_tree_iter_first(&hwpt->domain.dirty, run_first, run_last);
-	if (!n)
+	if (!interval_tree_iter_first(&hwpt->domain.dirty, cmd->iova, w.run_last))
 		goto out_put;
 
 	w.task = ucmd->task;
 	w.domain = &hwpt->domain;
 	w.ubitmap = cmd->data;
-	w.buf = calloc(2, DIRTY_WIN_BYTES);
-	if (!w.buf) {
+	w.buf64 = calloc(2, DIRTY_WIN_BYTES);
+	if (!w.buf64) {
 		rc = -ENOMEM;
 		goto out_put;
 	}
-	w.ubuf = w.buf + DIRTY_WIN_BYTES;
-	for (; n; n = next) {
-		uint64_t s = n->start > run_first ? n->start : run_first;
-		uint64_t l = n->last < run_last ? n->last : run_last;
-
-		next = interval_tree_iter_next(&hwpt->domain.dirty, n, run_first, run_last);
-		rc = dirty_win_set(&w, (s - cmd->iova) / cmd->page_size,
-				   (l - cmd->iova) / cmd->page_size);
-		if (rc)
-			break;
-		/* A node is one PTE; the kernel clears a PTE it reads as a whole. */
-		if (!w.have_pend)
-			w.pend_first = n->start;
-		w.pend_last = n->last;
-		w.have_pend = true;
-		w.nr_pend++;
-	}
+	w.ubuf64 = w.buf64 + DIRTY_WIN_BYTES / 8;
+	w.buf = (unsigned char *)w.buf64;
+	w.ubuf = (unsigned char *)w.ubuf64;
+	w.run_first = cmd->iova;
+	w.page_size = cmd->page_size;
+	rc = interval_tree_visit(&hwpt->domain.dirty, w.run_first, w.run_last, dirty_win_node,
+				 &w);
 	if (!rc)
 		rc = dirty_win_flush(&w);
-	free(w.buf);
+	free(w.buf64);
 	if (w.have_done && !(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR))
 		dirty_clear_done(&w);
 out_put:

@@ -234,6 +234,33 @@ int interval_tree_remove_range(struct interval_tree_root *t, uint64_t start, uin
 	return 0;
 }
 
+static int visit(itnode *n, uint64_t start, uint64_t last,
+		 int (*fn)(struct interval_tree_node *node, void *arg), void *arg)
+{
+	int rc;
+
+	while (n && n->subtree_last >= start) {
+		rc = visit(n->left, start, last, fn, arg);
+		if (rc)
+			return rc;
+		if (n->start > last)
+			return 0;
+		if (n->last >= start) {
+			rc = fn(n, arg);
+			if (rc)
+				return rc;
+		}
+		n = n->right;
+	}
+	return 0;
+}
+
+int interval_tree_visit(const struct interval_tree_root *t, uint64_t start, uint64_t last,
+			int (*fn)(struct interval_tree_node *node, void *arg), void *arg)
+{
+	return visit(t->root, start, last, fn, arg);
+}
+
 /* First overlapping node whose key is greater than @after (NULL = no bound). */
 static itnode *search(itnode *x, const itnode *after, uint64_t start, uint64_t last)
 {

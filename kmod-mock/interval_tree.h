@@ -52,6 +52,14 @@ int interval_tree_remove_range(struct interval_tree_root *t, uint64_t start, uin
 			       void (*fn)(struct interval_tree_node *node, void *arg),
 			       void *arg);
 
+/*
+ * Call @fn on every node overlapping [start, last] in (start, address) order,
+ * in O(k + log n); stops at and returns the first non-zero value of @fn. @fn
+ * must not change the tree.
+ */
+int interval_tree_visit(const struct interval_tree_root *t, uint64_t start, uint64_t last,
+			int (*fn)(struct interval_tree_node *node, void *arg), void *arg);
+
 /* The overlapping node with the lowest (start, address), or NULL. */
 struct interval_tree_node *interval_tree_iter_first(const struct interval_tree_root *t,
 						    uint64_t start, uint64_t last);
