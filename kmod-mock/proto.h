@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -165,6 +166,45 @@ static inline void mock_proto_make_name(char *buf, size_t sz)
 		r = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)ts.tv_sec;
 	}
 	snprintf(buf, sz, "iommufd-mock.%ld.%016llx", (long)getpid(), (unsigned long long)r);
+}
+
+/*
+ * One request on a connection of its own to the daemon named by $MOCK_ENV_SOCKET,
+ * for the shim's side channels (fail-nth, /proc status) that must not touch the
+ * calling thread's control connection. Returns the reply's ret, or -ENODEV when
+ * the daemon cannot be reached.
+ */
+static inline long mock_proto_oneshot(const struct mock_req *req)
+{
+	struct mock_reply rep;
+	struct sockaddr_un sa;
+	socklen_t salen;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (mock_proto_addr(getenv(MOCK_ENV_SOCKET), &sa, &salen))
+		return -ENODEV;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	while (connect(fd, (struct sockaddr *)&sa, salen)) {
+		if (errno != EINTR) {
+			err = -ENODEV;
+			goto out;
+		}
+	}
+	while ((n = send(fd, req, sizeof(*req), MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(*req)) {
+		err = -ENODEV;
+		goto out;
+	}
+	while ((n = recv(fd, &rep, sizeof(rep), 0)) < 0 && errno == EINTR)
+		;
+	err = n == (ssize_t)sizeof(rep) ? 0 : -ENODEV;
+out:
+	close(fd);
+	return err ? err : (long)rep.ret;
 }
 
 #endif /* KMOD_MOCK_PROTO_H */

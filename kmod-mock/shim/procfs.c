@@ -106,35 +106,8 @@ static long pinned_request(pid_t pid, bool locked)
 {
 	struct mock_req req = { .version = MOCK_PROTO_VERSION, .op = MOCK_OP_PINNED_VM,
 				.tid = gettid(), .cmd = locked, .arg = (uint64_t)pid };
-	struct mock_reply rep;
-	struct sockaddr_un sa;
-	socklen_t salen;
-	ssize_t n;
-	int fd, err = 0;
 
-	if (mock_proto_addr(getenv(MOCK_ENV_SOCKET), &sa, &salen))
-		return -ENODEV;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	while (connect(fd, (struct sockaddr *)&sa, salen)) {
-		if (errno != EINTR) {
-			err = -ENODEV;
-			goto out;
-		}
-	}
-	while ((n = send(fd, &req, sizeof(req), MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(req)) {
-		err = -ENODEV;
-		goto out;
-	}
-	while ((n = recv(fd, &rep, sizeof(rep), 0)) < 0 && errno == EINTR)
-		;
-	err = n == (ssize_t)sizeof(rep) ? 0 : -ENODEV;
-out:
-	close(fd);
-	return err ? err : (long)rep.ret;
+	return mock_proto_oneshot(&req);
 }
 
 /* Read all of @fd into @buf (at most @cap bytes); the length or -1. */
