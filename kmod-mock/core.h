@@ -59,6 +59,12 @@ struct mock_kernel_config {
 	/* Where mock_kernel_new() explains a configuration it rejects (may be NULL). */
 	char *err;
 	size_t err_len;
+	/*
+	 * The Linux release whose iommufd the mock presents ("6.12"; see
+	 * doc/mock-devices.md): its commands, struct sizes, flags and errnos.
+	 * NULL or "" means the newest.
+	 */
+	const char *kernel;
 };
 
 /* The DMA faults device @index (/dev/vfio/devices/vfio<index>) has taken so far. */

@@ -389,7 +389,9 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	uint64_t data[8] = { 0 };
 	int rc;
 
-	if (cmd->flags & ~(uint32_t)IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+	/* an input type came in 6.17; flags were "must be 0" before */
+	if (cmd->flags & ~(mock_kv(ucmd->ictx) >= MOCK_KV(6, 17) ?
+				   (uint32_t)IOMMU_HW_INFO_FLAG_INPUT_TYPE : 0))
 		return -EOPNOTSUPP;
 	if (cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2])
 		return -EOPNOTSUPP;
@@ -419,7 +421,12 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	}
 	cmd->data_len = data_len;
 	cmd->out_capabilities = mock_hw_capabilities(idev->mdev);
-	cmd->out_max_pasid_log2 = (uint8_t)idev->mdev->pasid_log2;
+	/* (after 6.17) */
+	if (mock_kv(ucmd->ictx) < MOCK_KV(6, 18))
+		cmd->out_capabilities &= ~(uint64_t)IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+	/* the PASID width: in Debian's 6.12, a reserved byte in 6.8 */
+	if (mock_kv(ucmd->ictx) >= MOCK_KV(6, 12))
+		cmd->out_max_pasid_log2 = (uint8_t)idev->mdev->pasid_log2;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:
 	iommufd_put_object(ucmd->ictx, &idev->obj);

@@ -82,6 +82,33 @@ void iommufd_hwpt_paging_abort(struct iommufd_object *obj)
  * area. The object is not finalized: the caller does that (or aborts). On
  * failure returns NULL with the errno in *err.
  */
+/* The IOMMU_HWPT_ALLOC flags a paging HWPT takes in release @kv. */
+static uint32_t release_paging_flags(unsigned int kv)
+{
+	uint32_t flags = 0;
+
+	if (kv >= MOCK_KV(6, 7))
+		flags |= IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	/* 6.11 reported faults of nested HWPTs only; paging ones followed in 6.13 */
+	if (kv >= MOCK_KV(6, 13))
+		flags |= IOMMU_HWPT_FAULT_ID_VALID;
+	if (kv >= MOCK_KV(6, 15))
+		flags |= IOMMU_HWPT_ALLOC_PASID;
+	return flags;
+}
+
+/* ... and a nested one. */
+static uint32_t release_nested_flags(unsigned int kv)
+{
+	uint32_t flags = 0;
+
+	if (kv >= MOCK_KV(6, 11))
+		flags |= IOMMU_HWPT_FAULT_ID_VALID;
+	if (kv >= MOCK_KV(6, 15))
+		flags |= IOMMU_HWPT_ALLOC_PASID;
+	return flags;
+}
+
 struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
 						      struct iommufd_ioas *ioas,
 						      struct iommufd_device *idev, uint32_t flags,
@@ -89,9 +116,7 @@ struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
 						      const struct iommu_hwpt_selftest *cfg,
 						      int *err)
 {
-	const uint32_t valid_flags = IOMMU_HWPT_ALLOC_NEST_PARENT |
-				     IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_FAULT_ID_VALID |
-				     IOMMU_HWPT_ALLOC_PASID;
+	const uint32_t valid_flags = release_paging_flags(mock_kv(ictx));
 	struct iommufd_hwpt_paging *hwpt;
 	int rc;
 
@@ -176,7 +201,7 @@ static struct iommufd_hwpt_nested *viommu_hwpt_nested_alloc(struct iommufd_ucmd 
 	struct iommufd_hwpt_nested *nested;
 	int rc;
 
-	if (cmd->flags & ~(uint32_t)(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) {
+	if (cmd->flags & ~release_nested_flags(mock_kv(ictx))) {
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -216,8 +241,8 @@ static struct iommufd_hwpt_nested *hwpt_nested_alloc(struct iommufd_ucmd *ucmd,
 	int rc;
 
 	/* SMMUv3 and AMD have no domain_alloc_nested op: only through a vIOMMU */
-	if ((cmd->flags & ~(uint32_t)(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) ||
-	    !cmd->data_len || idev->mdev->model == MOCK_IOMMU_ARM_SMMUV3 ||
+	if ((cmd->flags & ~release_nested_flags(mock_kv(ictx))) || !cmd->data_len ||
+	    idev->mdev->model == MOCK_IOMMU_ARM_SMMUV3 ||
 	    idev->mdev->model == MOCK_IOMMU_AMD) {
 		*err = -EOPNOTSUPP;
 		return NULL;
@@ -279,8 +304,10 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 
 		if (cmd->data_len) {
 			/* the mock driver takes its own type (or NONE) for paging domains */
+			/* (after 6.17: the generic page table's selftest format types) */
 			if (idev->mdev->model != MOCK_IOMMU_SELFTEST ||
-			    cmd->data_type != IOMMU_HWPT_DATA_SELFTEST) {
+			    cmd->data_type != IOMMU_HWPT_DATA_SELFTEST ||
+			    mock_kv(ictx) < MOCK_KV(6, 18)) {
 				rc = -EOPNOTSUPP;
 				goto out_put_pt;
 			}
@@ -387,7 +414,8 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 						     cmd);
 		done_num = cmd->entry_num;
 	} else {
-		rc = -EINVAL;
+		/* before the vIOMMU (6.13) only a nested HWPT was looked up */
+		rc = mock_kv(ucmd->ictx) < MOCK_KV(6, 13) ? -ENOENT : -EINVAL;
 	}
 	iommufd_put_object(ucmd->ictx, pt_obj);
 out:
@@ -410,7 +438,7 @@ static bool mock_domain_pte(struct mock_domain *domain, uint64_t iova, uint64_t 
 	area = iopt_area_iter_first(domain->iopt, iova, iova);
 	if (!area || !area->pages || !area->storage_domain)
 		return false;
-	if (domain->pagetable_type == MOCK_IOMMUPT_HUGE) {
+	if (domain->pagetable_type == MOCK_IOMMUPT_HUGE || domain->huge_iova) {
 		uint64_t b = iova & ~(uint64_t)(MOCK_HUGE_PAGE_SIZE - 1);
 
 		if (iopt_area_iova(area) <= b &&
@@ -419,6 +447,11 @@ static bool mock_domain_pte(struct mock_domain *domain, uint64_t iova, uint64_t 
 			*last = b + MOCK_HUGE_PAGE_SIZE - 1;
 			return true;
 		}
+	}
+	if (domain->io_pages_2k) {
+		*first = iova & ~(uint64_t)(MOCK_PAGE_SIZE - 1);
+		*last = *first + MOCK_PAGE_SIZE - 1;
+		return true;
 	}
 	*first = iova & PAGE_MASK;
 	*last = *first + PAGE_SIZE - 1;

@@ -19,6 +19,16 @@
 #include "io_pagetable.h"
 #include "iommufd_test.h"
 
+/*
+ * Kernel releases (release.c): MOCK_KV(6, 12) < MOCK_KV(7, 3). Behaviour that
+ * changed between releases tests mock_kv(k) at its point of use.
+ */
+#define MOCK_KV(major, minor) (((major) << 8) | (minor))
+#define MOCK_KV_NEWEST MOCK_KV(7, 3)
+int mock_release_parse(const char *name, unsigned int *kv, char *err, size_t err_len);
+const char *mock_release_name(unsigned int kv);
+unsigned int mock_release_last_cmd(unsigned int kv);
+
 /* Largest automatic IOVA alignment (the kernel's HPAGE_SIZE with THP). */
 #define MOCK_HPAGE_SIZE (2UL * 1024 * 1024)
 
@@ -178,6 +188,7 @@ struct mock_pin_table {
 };
 
 struct mock_kernel {
+	unsigned int kv; /* the release presented, MOCK_KV(major, minor) (release.c) */
 	struct mock_pin_table pins;
 	struct mock_mm *mms;
 	struct mock_user *users;
@@ -196,12 +207,19 @@ struct mock_kernel {
 	unsigned int nr_fail_nth, cap_fail_nth;
 };
 
+/* The release the context's kernel presents (release.c). */
+static inline unsigned int mock_kv(const struct iommufd_ctx *ictx)
+{
+	return ictx->k->kv;
+}
+
 struct iommufd_ucmd {
 	struct iommufd_ctx *ictx;
 	struct mock_call *call;
 	const struct mock_task *task;
 	uint64_t ubuffer;
 	uint32_t user_size;
+	size_t ksize; /* the command's struct size in the release presented */
 	void *cmd;
 	struct iommufd_object *new_obj;
 };
@@ -362,6 +380,7 @@ struct mock_dev {
 	uint64_t hw_info_reg[2]; /* VT-d cap/ecap, AMD efr/efr2 */
 	uint32_t smmu_idr[6];
 	bool pasid_1024_fake_error; /* the selftest driver's replace failure injection */
+	bool io_pages_2k; /* a selftest device of a release <= 6.17 (struct mock_domain) */
 	unsigned int nr_faults; /* total DMA faults; the last MOCK_DMA_FAULT_LOG are kept */
 	struct mock_dma_fault faults[MOCK_DMA_FAULT_LOG];
 	bool no_iommu; /* VFIO no-IOMMU mode: DMA uses physical addresses */
@@ -405,6 +424,12 @@ struct mock_domain {
 	bool dirty_tracking;     /* has dirty ops (allocated with DIRTY_TRACKING) */
 	bool dirty_enabled;      /* IOMMU_HWPT_SET_DIRTY_TRACKING on */
 	bool no_iommu;           /* the software table of a no-IOMMU device */
+	/*
+	 * The selftest table before the generic page table (<= 6.17): each
+	 * 2 KiB IO page is a PTE of its own (own dirty bit); 1 MiB PTEs only
+	 * where the device had MOCK_FLAGS_DEVICE_HUGE_IOVA (huge_iova).
+	 */
+	bool io_pages_2k, huge_iova;
 	struct io_pagetable *iopt; /* the table it is in, NULL if none */
 	struct interval_tree_root dirty; /* dirty IO PTEs, one node per PTE */
 };

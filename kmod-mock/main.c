@@ -231,6 +231,13 @@ int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **o
 		return -ENOMEM;
 	k->test_memory_limit = 65536;
 	mock_list_init(&k->mmaps);
+	rc = mock_release_parse(c.sz >= offsetofend(struct mock_kernel_config, kernel) ? c.kernel : NULL,
+				&k->kv, c.sz >= offsetofend(struct mock_kernel_config, err_len) ? c.err : NULL,
+				c.err_len);
+	if (rc) {
+		free(k);
+		return rc;
+	}
 	rc = mock_machine_init(k, c.devices, c.sz >= offsetofend(struct mock_kernel_config, err_len) ?
 					     c.err : NULL, c.err_len);
 	if (rc) {
@@ -552,6 +559,10 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
 {
 	size_t n = ucmd->user_size < cmd_len ? ucmd->user_size : cmd_len;
 
+	/* an older release's struct ends earlier: it writes nothing past it */
+	if (ucmd->ksize && n > ucmd->ksize)
+		n = ucmd->ksize;
+
 	if (copy_to_user(ucmd->task, ucmd->ubuffer, ucmd->cmd, n))
 		return -EFAULT;
 	return 0;
@@ -743,6 +754,34 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 
 _Static_assert(sizeof(union ucmd_buffer) >= sizeof(struct iommu_test_cmd), "ucmd_buffer");
 
+/*
+ * The size of @op's struct in release @kv, where a later release grew it: a
+ * caller's bytes past it must be zero (E2BIG), as they were then.
+ */
+static size_t release_op_size(const struct iommufd_ioctl_op *op, unsigned int kv)
+{
+	switch (op->ioctl_num) {
+	case IOMMU_HWPT_ALLOC:
+		/* 6.7 added the driver data (nesting), 6.11 the fault queue id */
+		if (kv < MOCK_KV(6, 7))
+			return offsetofend(struct iommu_hwpt_alloc, __reserved);
+		if (kv < MOCK_KV(6, 11))
+			return offsetofend(struct iommu_hwpt_alloc, data_uptr);
+		break;
+	case IOMMU_GET_HW_INFO:
+		/* 6.7 added out_capabilities */
+		if (kv < MOCK_KV(6, 7))
+			return offsetofend(struct iommu_hw_info, __reserved);
+		break;
+	case IOMMU_VIOMMU_ALLOC:
+		/* 6.17 added driver data */
+		if (kv < MOCK_KV(6, 17))
+			return offsetofend(struct iommu_viommu_alloc, out_viommu_id);
+		break;
+	}
+	return op->size;
+}
+
 static long iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsigned long arg,
 			       struct mock_call *call)
 {
@@ -767,11 +806,18 @@ static long iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsig
 	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
 	if (!op->execute || op->ioctl_num != cmd)
 		return -ENOTTY;
+	/* IOMMU_TEST_CMD sits past the table's end in every release */
+	if (nr > mock_release_last_cmd(mock_kv(ictx)) && cmd != IOMMU_TEST_CMD)
+		return -ENOTTY;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
 
 	ucmd.cmd = &buf;
-	ret = copy_struct_from_user(call->task, ucmd.cmd, op->size, arg, ucmd.user_size);
+	/* the release's struct may end earlier: bytes past its end must be zero */
+	ucmd.ksize = release_op_size(op, mock_kv(ictx));
+	if (ucmd.ksize < op->size)
+		memset((char *)&buf + ucmd.ksize, 0, op->size - ucmd.ksize);
+	ret = copy_struct_from_user(call->task, ucmd.cmd, ucmd.ksize, arg, ucmd.user_size);
 	if (ret)
 		return ret;
 	ret = op->execute(&ucmd);

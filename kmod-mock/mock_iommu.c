@@ -65,6 +65,8 @@ int mock_domain_init(struct mock_domain *domain, const struct mock_dev *mdev, ui
 		domain->pgsize = PAGE_SIZE;
 		return 0;
 	}
+	domain->io_pages_2k = mdev->io_pages_2k;
+	domain->huge_iova = mdev->io_pages_2k && (mdev->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA_612);
 	domain->pagetable_type = cfg ? cfg->pagetable_type : MOCK_IOMMUPT_DEFAULT;
 	switch (domain->pagetable_type) {
 	case MOCK_IOMMUPT_DEFAULT:

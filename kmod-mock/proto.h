@@ -55,6 +55,8 @@
 #define MOCK_ENV_MOCKD "IOMMUFD_MOCKD"
 /* Environment: the machine's VFIO devices (doc/mock-devices.md), read by the daemon. */
 #define MOCK_ENV_DEVICES "IOMMUFD_MOCK_DEVICES"
+/* The Linux release the daemon presents ("6.12"), see mock_kernel_config.kernel. */
+#define MOCK_ENV_KERNEL "IOMMUFD_MOCK_KERNEL"
 /* Environment: the shim library the wrapper puts into LD_PRELOAD. */
 #define MOCK_ENV_SHIM "IOMMUFD_MOCK_SHIM"
 

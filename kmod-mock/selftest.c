@@ -40,6 +40,38 @@ struct selftest_access {
 
 /* ---------------- mock devices ---------------- */
 
+/*
+ * The MOCK_FLAGS_DEVICE_* a release's mock devices take: 1 MiB IO pages were
+ * a device flag until the selftest moved to the generic page table (after
+ * 6.17), where they became a domain's page-table type.
+ */
+static uint32_t release_dev_flags(unsigned int kv)
+{
+	uint32_t flags = MOCK_FLAGS_DEVICE_NO_DIRTY;
+
+	if (kv < MOCK_KV(6, 18))
+		flags |= MOCK_FLAGS_DEVICE_HUGE_IOVA_612;
+	if (kv >= MOCK_KV(6, 15))
+		flags |= MOCK_FLAGS_DEVICE_PASID;
+	return flags;
+}
+
+/* The last IOMMU_TEST_OP_* of a release: ops were only ever appended. */
+static uint32_t release_last_test_op(unsigned int kv)
+{
+	if (kv < MOCK_KV(6, 7))
+		return IOMMU_TEST_OP_ACCESS_REPLACE_IOAS;
+	if (kv < MOCK_KV(6, 11))
+		return IOMMU_TEST_OP_MD_CHECK_IOTLB;
+	if (kv < MOCK_KV(6, 13))
+		return IOMMU_TEST_OP_TRIGGER_IOPF;
+	if (kv < MOCK_KV(6, 15))
+		return IOMMU_TEST_OP_DEV_CHECK_CACHE;
+	if (kv < MOCK_KV(6, 18))
+		return IOMMU_TEST_OP_PASID_CHECK_HWPT;
+	return IOMMU_TEST_OP_DMABUF_REVOKE;
+}
+
 static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	struct iommufd_ctx *ictx = ucmd->ictx;
@@ -56,7 +88,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test
 
 	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
 		dev_flags = cmd->mock_domain_flags.dev_flags;
-	if (dev_flags & ~(uint32_t)(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_PASID)) {
+	if (dev_flags & ~release_dev_flags(mock_kv(ictx))) {
 		rc = -EINVAL;
 		goto out_sobj;
 	}
@@ -66,6 +98,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test
 		goto out_sobj;
 	}
 	mock_dev_init_selftest(sobj->mdev, dev_flags);
+	sobj->mdev->io_pages_2k = mock_kv(ictx) < MOCK_KV(6, 18);
 	sobj->mdev->id = ictx->k->next_mock_dev_id++;
 
 	sobj->idev = iommufd_device_bind(ictx, sobj->mdev);
@@ -178,6 +211,17 @@ static int iommufd_test_dirty(struct iommufd_ucmd *ucmd, uint32_t mockpt_id, uin
 	for (i = 0; i != max; i++) {
 		if (!(bits[i / 8] & (1U << (i % 8))))
 			continue;
+		if (hwpt->domain.io_pages_2k) {
+			/*
+			 * The <= 6.17 driver indexes its 2 KiB IO pages by
+			 * IOVA / page_size, and counts only the mapped ones.
+			 */
+			uint64_t io_page = (iova + i * page_size) / page_size;
+
+			if (mock_domain_set_dirty(&hwpt->domain, io_page * MOCK_PAGE_SIZE))
+				count++;
+			continue;
+		}
 		/* like the driver's set_dirty(): an unmapped IOVA is counted anyway */
 		(void)mock_domain_set_dirty(&hwpt->domain, iova + i * page_size);
 		count++;
@@ -800,6 +844,8 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
 
+	if (cmd->op > release_last_test_op(mock_kv(ucmd->ictx)))
+		return -EOPNOTSUPP;
 	switch (cmd->op) {
 	case IOMMU_TEST_OP_ADD_RESERVED:
 		return iommufd_test_add_reserved(ucmd, cmd->id, cmd->add_reserved.start,

@@ -825,7 +825,9 @@ static void usage(FILE *out)
 		"\n"
 		"Environment: " MOCK_ENV_DEVICES " describes the machine's VFIO devices\n"
 		"(default: one edu device behind Intel VT-d; empty: none); see\n"
-		"iommufd-mock-run --help and doc/mock-devices.md.\n");
+		"iommufd-mock-run --help and doc/mock-devices.md. " MOCK_ENV_KERNEL " names\n"
+		"the Linux release whose iommufd it presents (6.6, 6.8, 6.12, 6.15, 7.3;\n"
+		"default 7.3).\n");
 }
 
 int main(int argc, char **argv)
@@ -843,6 +845,7 @@ int main(int argc, char **argv)
 	struct mock_kernel_config cfg = {
 		.sz = sizeof(cfg),
 		.devices = getenv(MOCK_ENV_DEVICES),
+		.kernel = getenv(MOCK_ENV_KERNEL),
 		.err = cfg_err,
 		.err_len = sizeof(cfg_err),
 	};
@@ -916,7 +919,7 @@ int main(int argc, char **argv)
 	err = mock_kernel_new(&cfg, &kern);
 	if (err) {
 		if (cfg_err[0])
-			fprintf(stderr, "iommufd-mockd: %s: %s\n", MOCK_ENV_DEVICES, cfg_err);
+			fprintf(stderr, "iommufd-mockd: %s\n", cfg_err);
 		else
 			warn_errno("cannot create the mock kernel", -err);
 		return 1;

@@ -49,6 +49,8 @@ static void usage(FILE *out)
 		"  --device SPEC  add a VFIO PCI device (repeatable; the first is\n"
 		"                 /dev/vfio/devices/vfio0, the next vfio1, ...)\n"
 		"  --no-device    a machine without VFIO devices\n"
+		"  --kernel REL   present the iommufd of Linux release REL: 6.6, 6.8, 6.12,\n"
+		"                 6.15 or 7.3 (default; also from " MOCK_ENV_KERNEL ")\n"
 		"  --help         show this help\n"
 		"  --version      show the version\n"
 		"\n"
@@ -158,6 +160,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
 		{ "no-device", no_argument, NULL, 'n' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -192,6 +195,13 @@ int main(int argc, char **argv)
 		}
 		case 'n':
 			no_device = true;
+			break;
+		case 'k':
+			/* the daemon checks the name and says which releases it offers */
+			if (setenv(MOCK_ENV_KERNEL, optarg, 1)) {
+				perror("iommufd-mock-run: setenv");
+				return 125;
+			}
 			break;
 		case 'h':
 			usage(stdout);
