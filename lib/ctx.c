@@ -113,6 +113,52 @@ static bool probe_cmd(const struct iommufd_ctx *ctx, unsigned int nr)
 	return iommufd_ioctl(ctx, _IO(IOMMUFD_TYPE, nr), &size) == -EINVAL;
 }
 
+/*
+ * Fields a later release added to a command's struct: a kernel that predates
+ * one refuses a nonzero byte there with E2BIG before doing anything else, a
+ * kernel that knows it fails later (no object has id 0) with another errno.
+ * Flags are probed the same way where the kernel checks them before looking
+ * up objects.
+ */
+static uint32_t probe_struct_features(const struct iommufd_ctx *ctx)
+{
+	uint32_t features = 0;
+	int rc;
+
+	if (ctx->cmds & (UINT64_C(1) << (IOMMUFD_IOCTL_HWPT_ALLOC - IOMMUFD_CMD_BASE))) {
+		/* data_len without data_type: EINVAL once the fields exist */
+		struct iommu_hwpt_alloc hwpt = {
+			.size = offsetofend(struct iommu_hwpt_alloc, data_uptr),
+			.data_len = 1,
+		};
+
+		if (iommufd_ioctl(ctx, IOMMU_HWPT_ALLOC, &hwpt) != -E2BIG)
+			features |= 1u << IOMMUFD_FEATURE_HWPT_DATA;
+		hwpt.size = sizeof(hwpt);
+		hwpt.fault_id = 1;
+		if (iommufd_ioctl(ctx, IOMMU_HWPT_ALLOC, &hwpt) != -E2BIG)
+			features |= 1u << IOMMUFD_FEATURE_HWPT_FAULT_ID;
+	}
+	if (ctx->cmds & (UINT64_C(1) << (IOMMUFD_IOCTL_GET_HW_INFO - IOMMUFD_CMD_BASE))) {
+		struct iommu_hw_info info = { .size = sizeof(info), .out_capabilities = 1 };
+
+		if (iommufd_ioctl(ctx, IOMMU_GET_HW_INFO, &info) != -E2BIG)
+			features |= 1u << IOMMUFD_FEATURE_HW_INFO_CAPABILITIES;
+		info = (struct iommu_hw_info){ .size = sizeof(info),
+					       .flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE };
+		rc = iommufd_ioctl(ctx, IOMMU_GET_HW_INFO, &info);
+		if (rc != -EOPNOTSUPP && rc != -E2BIG)
+			features |= 1u << IOMMUFD_FEATURE_HW_INFO_INPUT_TYPE;
+	}
+	if (ctx->cmds & (UINT64_C(1) << (IOMMUFD_IOCTL_VIOMMU_ALLOC - IOMMUFD_CMD_BASE))) {
+		struct iommu_viommu_alloc viommu = { .size = sizeof(viommu), .data_len = 1 };
+
+		if (iommufd_ioctl(ctx, IOMMU_VIOMMU_ALLOC, &viommu) != -E2BIG)
+			features |= 1u << IOMMUFD_FEATURE_VIOMMU_DATA;
+	}
+	return features;
+}
+
 static void ctx_probe_locked(struct iommufd_ctx *ctx)
 {
 	unsigned int nr;
@@ -125,6 +171,7 @@ static void ctx_probe_locked(struct iommufd_ctx *ctx)
 	}
 	if (probe_cmd(ctx, IOMMUFD_TEST_CMD_NR))
 		ctx->features |= 1u << IOMMUFD_FEATURE_SELFTEST;
+	ctx->features |= probe_struct_features(ctx);
 	/* The compat layer answers the VFIO container's version query with 0. */
 	if (iommufd_ioctl(ctx, VFIO_GET_API_VERSION, NULL) == VFIO_API_VERSION)
 		ctx->features |= 1u << IOMMUFD_FEATURE_VFIO_COMPAT;
@@ -150,7 +197,7 @@ LIBIOMMUFD_API bool iommufd_ctx_has_feature(struct iommufd_ctx *ctx,
 {
 	bool ret;
 
-	if (!ctx || (unsigned int)feature > IOMMUFD_FEATURE_SELFTEST)
+	if (!ctx || (unsigned int)feature > IOMMUFD_FEATURE_VIOMMU_DATA)
 		return false;
 	pthread_mutex_lock(&ctx->lock);
 	ctx_probe_locked(ctx);

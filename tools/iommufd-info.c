@@ -85,6 +85,11 @@ static const struct {
 } features[] = {
 	{ IOMMUFD_FEATURE_VFIO_COMPAT, "vfio_compat" },
 	{ IOMMUFD_FEATURE_SELFTEST, "selftest" },
+	{ IOMMUFD_FEATURE_HWPT_DATA, "hwpt_data" },
+	{ IOMMUFD_FEATURE_HWPT_FAULT_ID, "hwpt_fault_id" },
+	{ IOMMUFD_FEATURE_HW_INFO_CAPABILITIES, "hw_info_capabilities" },
+	{ IOMMUFD_FEATURE_HW_INFO_INPUT_TYPE, "hw_info_input_type" },
+	{ IOMMUFD_FEATURE_VIOMMU_DATA, "viommu_data" },
 };
 #define NUM_FEATURES (sizeof(features) / sizeof(features[0]))
 

@@ -156,6 +156,22 @@ enum iommufd_feature {
 	 * IOMMU_TEST_CMD): a test kernel or kmod-mock.
 	 */
 	IOMMUFD_FEATURE_SELFTEST = 1,
+	/**
+	 * IOMMU_HWPT_ALLOC takes driver data (data_type, data_len, data_uptr) and
+	 * the NEST_PARENT and DIRTY_TRACKING flags: nested HWPTs (Linux 6.7).
+	 */
+	IOMMUFD_FEATURE_HWPT_DATA = 2,
+	/** IOMMU_HWPT_ALLOC takes a fault queue (fault_id, Linux 6.11). */
+	IOMMUFD_FEATURE_HWPT_FAULT_ID = 3,
+	/** IOMMU_GET_HW_INFO reports out_capabilities (Linux 6.7). */
+	IOMMUFD_FEATURE_HW_INFO_CAPABILITIES = 4,
+	/**
+	 * IOMMU_GET_HW_INFO takes the data type wanted
+	 * (IOMMU_HW_INFO_FLAG_INPUT_TYPE, Linux 6.17).
+	 */
+	IOMMUFD_FEATURE_HW_INFO_INPUT_TYPE = 5,
+	/** IOMMU_VIOMMU_ALLOC takes driver data (data_len, data_uptr; Linux 6.17). */
+	IOMMUFD_FEATURE_VIOMMU_DATA = 6,
 };
 
 /**

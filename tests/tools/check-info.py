@@ -41,7 +41,12 @@ def run(cmd, want_rc=0):
     return p.stdout
 
 
-def run_json(cmd, want_rc=0):
+# iommufd-info's feature names; the newest kernel (the mock's default) has them all.
+ALL_FEATURES = ("vfio_compat", "selftest", "hwpt_data", "hwpt_fault_id", "hw_info_capabilities",
+                "hw_info_input_type", "viommu_data")
+
+
+def run_json(cmd, want_rc=0, newest=True):
     out = run(cmd + ["--json"], want_rc)
     # json.tool exits non-zero on anything that is not exactly one JSON document.
     p = subprocess.run([sys.executable, "-m", "json.tool"], input=out, text=True,
@@ -53,11 +58,10 @@ def run_json(cmd, want_rc=0):
     check(set(doc) == TOP_KEYS, "top-level keys %s" % sorted(doc))
     check(doc["iommufd"]["available"] is True, "iommufd available")
     check(all(isinstance(v, bool) for v in doc["commands"].values()), "commands are booleans")
-    for cmd_name in ("IOMMU_IOAS_ALLOC", "IOMMU_GET_HW_INFO", "IOMMU_HWPT_ALLOC",
-                     "IOMMU_VIOMMU_ALLOC"):
-        check(doc["commands"].get(cmd_name) is True, cmd_name + " reported")
-    check(doc["features"] == {"vfio_compat": True, "selftest": True},
-          "features %s" % doc["features"])
+    if newest:
+        check(all(doc["commands"].values()), "every command reported: %s" % doc["commands"])
+        check(doc["features"] == {f: True for f in ALL_FEATURES},
+              "features %s" % doc["features"])
     for d in doc["devices"]:
         if d["error"] is None:
             check(set(d) == DEVICE_KEYS, "device keys %s" % sorted(d))
@@ -175,6 +179,20 @@ def scenario_named(a):
         check(doc["devices"][1]["error"] is None, "vfio0 still reported")
 
 
+def scenario_kernel_612(a):
+    # The mock presenting Linux 6.12: commands up to IOMMU_FAULT_QUEUE_ALLOC.
+    doc = run_json([a.mock_run, "--kernel", "6.12", a.info], newest=False)
+    if doc:
+        have = [c for c, v in doc["commands"].items() if v]
+        check(have[-1] == "IOMMU_FAULT_QUEUE_ALLOC" and len(have) == 15,
+              "6.12 commands: %s" % have)
+        want = {f: f not in ("hw_info_input_type", "viommu_data") for f in ALL_FEATURES}
+        check(doc["features"] == want, "6.12 features %s" % doc["features"])
+    out = run([a.mock_run, "--kernel", "6.12", a.info])
+    check("IOMMU_VIOMMU_ALLOC" in out and "IOMMU_FAULT_QUEUE_ALLOC" in out,
+          "human output lists the commands")
+
+
 def scenario_cli(a):
     out = run([a.info, "--help"])
     check("Usage: iommufd-info" in out and "--json" in out and "Exit status" in out, "--help")
@@ -198,6 +216,7 @@ SCENARIOS = {
     "mixed": scenario_mixed,
     "no-device": scenario_no_device,
     "named": scenario_named,
+    "kernel-6.12": scenario_kernel_612,
     "cli": scenario_cli,
     "no-iommufd": scenario_no_iommufd,
 }
