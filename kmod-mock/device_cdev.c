@@ -97,10 +97,14 @@ static long vfio_df_ioctl_bind_iommufd(struct vfio_device_file *df, unsigned lon
 		return rc;
 	if (user_size < minsz)
 		return -EINVAL;
-	rc = copy_struct_from_user(task, &bind, sizeof(bind), arg, user_size);
+	/* the VF token came in 6.17: the struct ended at out_devid before */
+	memset(&bind, 0, sizeof(bind));
+	rc = copy_struct_from_user(task, &bind, k->kv < MOCK_KV(6, 17) ? minsz : sizeof(bind), arg,
+				   user_size);
 	if (rc)
 		return rc;
-	if (bind.iommufd < 0 || (bind.flags & ~(uint32_t)VFIO_DEVICE_BIND_FLAG_TOKEN))
+	if (bind.iommufd < 0 || (bind.flags & ~(uint32_t)VFIO_DEVICE_BIND_FLAG_TOKEN) ||
+	    ((bind.flags & VFIO_DEVICE_BIND_FLAG_TOKEN) && k->kv < MOCK_KV(6, 17)))
 		return -EINVAL;
 	/* one file binds once */
 	if (df->access_granted)
@@ -152,7 +156,9 @@ static long vfio_df_ioctl_attach_pt(struct vfio_device_file *df, unsigned long a
 		return -EFAULT;
 	if (attach.argsz < minsz)
 		return -EINVAL;
-	if (attach.flags & ~(uint32_t)VFIO_DEVICE_ATTACH_PASID)
+	/* PASID attach came in 6.15 */
+	if (attach.flags & ~(uint32_t)VFIO_DEVICE_ATTACH_PASID ||
+	    ((attach.flags & VFIO_DEVICE_ATTACH_PASID) && df->device->k->kv < MOCK_KV(6, 15)))
 		return -EINVAL;
 	if (attach.flags & VFIO_DEVICE_ATTACH_PASID) {
 		if (attach.argsz < xend)
@@ -190,7 +196,8 @@ static long vfio_df_ioctl_detach_pt(struct vfio_device_file *df, unsigned long a
 		return -EFAULT;
 	if (detach.argsz < minsz)
 		return -EINVAL;
-	if (detach.flags & ~(uint32_t)VFIO_DEVICE_DETACH_PASID)
+	if (detach.flags & ~(uint32_t)VFIO_DEVICE_DETACH_PASID ||
+	    ((detach.flags & VFIO_DEVICE_DETACH_PASID) && df->device->k->kv < MOCK_KV(6, 15)))
 		return -EINVAL;
 	if (detach.flags & VFIO_DEVICE_DETACH_PASID) {
 		if (detach.argsz < xend)

@@ -333,6 +333,18 @@ static int parse_device(struct mock_kernel *k, char *spec, char *err, size_t err
 		goto out_free;
 	}
 	apply_iommu_defaults(pdev, &o);
+	/* drivers report their GET_HW_INFO type from a release on */
+	if (pdev->mdev.model == MOCK_IOMMU_ARM_SMMUV3 && k->kv < MOCK_KV(6, 14)) {
+		rc = fail(err, err_len, "an SMMUv3 IOMMU needs Linux 6.14 or later (%s presented)",
+			  mock_release_name(k->kv));
+		goto out_free;
+	}
+	if (pdev->mdev.model == MOCK_IOMMU_AMD && k->kv < MOCK_KV(6, 18)) {
+		rc = fail(err, err_len, "an AMD IOMMU needs Linux 7.3 (%s presented)",
+			  mock_release_name(k->kv));
+		goto out_free;
+	}
+	pdev->mdev.io_pages_2k = pdev->mdev.model == MOCK_IOMMU_SELFTEST && k->kv < MOCK_KV(6, 18);
 	pdev->mdev.id = pdev->index;
 	for (unsigned int i = 0; i != MOCK_DEV_CACHE_NUM; i++)
 		pdev->mdev.cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;

@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <iommufd/iommufd.h>
@@ -352,6 +354,48 @@ static void test_dirty_granularity(void **state)
 	assert_int_equal(bitmap, kv < KV(7, 0) ? 0x1 : 0x3);
 }
 
+/* The VFIO cdev side (an edu with 8 PASID bits at vfio0): BIND token 6.17, PASID 6.15. */
+static void test_vfio_cdev(void **state)
+{
+	struct env *e = *state;
+	unsigned char uuid[16] = { 1 };
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = sizeof(bind),
+		.flags = VFIO_DEVICE_BIND_FLAG_TOKEN,
+		.iommufd = e->fd,
+		.token_uuid_ptr = (uintptr_t)uuid,
+	};
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = sizeof(attach),
+		.flags = VFIO_DEVICE_ATTACH_PASID,
+		.pt_id = e->ioas_id,
+		.pasid = 1,
+	};
+	int dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+
+	assert_true(dev >= 0);
+	/* a token is for SR-IOV devices only (EINVAL), but older kernels refuse its field */
+	assert_int_equal(raw(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), kv < KV(6, 17) ? -E2BIG : -EINVAL);
+	bind = (struct vfio_device_bind_iommufd){
+		.argsz = offsetof(struct vfio_device_bind_iommufd, token_uuid_ptr),
+		.iommufd = e->fd,
+	};
+	assert_int_equal(raw(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), 0);
+	if (kv < KV(6, 15)) {
+		assert_int_equal(raw(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach), -EINVAL);
+	} else {
+		/* a PASID needs PASID-capable domains on it and on the RID */
+		struct vfio_device_attach_iommufd_pt rid = { .argsz = 12 };
+
+		assert_int_equal(hwpt_alloc(e, bind.out_devid, IOMMU_HWPT_ALLOC_PASID, 0,
+					    &rid.pt_id), 0);
+		assert_int_equal(raw(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &rid), 0);
+		attach.pt_id = rid.pt_id;
+		assert_int_equal(raw(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach), 0);
+	}
+	close(dev);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +406,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_hwpt_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_test_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_granularity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfio_cdev, setup, teardown),
 	};
 	unsigned int major, minor;
 	char name[64];
@@ -372,7 +417,8 @@ int main(int argc, char **argv)
 	}
 	kv = KV(major, minor);
 	/* read by the daemon the shim starts at the first open of /dev/iommu */
-	if (setenv("IOMMUFD_MOCK_KERNEL", argv[1], 1))
+	if (setenv("IOMMUFD_MOCK_KERNEL", argv[1], 1) ||
+	    setenv("IOMMUFD_MOCK_DEVICES", "edu,pasid=8", 1))
 		return 2;
 	snprintf(name, sizeof(name), "release-%s", argv[1]);
 	return cmocka_run_group_tests_name(name, tests, NULL, NULL);
