@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -111,9 +112,19 @@ static int hwpt_driver_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_
 		if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED)
 			viommu = ((struct iommufd_hwpt_nested *)hwpt)->viommu;
 		if (viommu) {
-			if (!idev->vdev || idev->vdev->viommu != viommu)
+			const struct mock_nested_domain *nd =
+				&((const struct iommufd_hwpt_nested *)hwpt)->domain;
+
+			/*
+			 * Without one only an SMMUv3 STE that translates nothing
+			 * (abort, bypass: the guest's GBPA) may be installed.
+			 */
+			if (idev->vdev && idev->vdev->viommu == viommu)
+				vdev_id = idev->vdev->virt_id;
+			else if (nd->model != MOCK_IOMMU_ARM_SMMUV3 ||
+				 (arm_vsmmu_ste_cfg(&nd->data.smmu) != ARM_STE_CFG_ABORT &&
+				  arm_vsmmu_ste_cfg(&nd->data.smmu) != ARM_STE_CFG_BYPASS))
 				return -ENOENT;
-			vdev_id = idev->vdev->virt_id;
 		}
 		mdev->viommu = viommu;
 		mdev->vdev_id = vdev_id;

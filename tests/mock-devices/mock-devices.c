@@ -978,6 +978,14 @@ static void test_smmuv3_viommu(void **state)
 				   0x1 | (5 << 1) | 0x1000 | (1ULL << 59), 0x1, &s1), 0);
 	assert_int_equal(destroy(m.iommufd, viommu), EBUSY);
 
+	/* without a vDEVICE only abort and bypass STEs attach (the guest's GBPA) */
+	pt = s1;
+	assert_int_equal(attach_pt(m.dev, &pt), ENOENT);
+	pt = abort_pt;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+	pt = bypass;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+
 	/* vDEVICE: the vSID is virt_id */
 	vd.viommu_id = viommu;
 	vd.dev_id = m.dev_id;
