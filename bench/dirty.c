@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "bench.h"
 #include "iommufd-uapi.h"
 #include "iommufd_test.h"
 
@@ -50,21 +51,6 @@ struct env {
 	uint32_t ioas, hwpt;
 	int memfd;
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static long xioctl(struct env *e, unsigned int cmd, void *arg)
 {

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # bench/run.sh [--quick] BUILD_DIR
+# bench/run.sh --kernel BUILD_DIR      target 6 only (bench/real-kernel.sh: a VM)
 #
 # Runs every benchmark of issue 7 against a meson build dir (configured with
 # -Dmock=true) and prints one summary table of the targets:
@@ -10,7 +11,7 @@
 #   3 transport  one ioctl through shim + daemon vs a bare AF_UNIX round trip
 #   4 dirty      reading + clearing a 64 GiB dirty bitmap vs a plain scan
 #   5 kselftest  the kernel's 7.3 iommufd selftest under the mock, timed
-# (6, the real-kernel VM comparison, is a separate command.)
+# (6, the real-kernel VM comparison, is a separate command: bench/run.sh --kernel BUILD_DIR.)
 # --quick runs the small versions (what `meson test --benchmark` runs).
 # Each program's full output is kept in BUILD_DIR/bench/results/NAME.txt.
 # The kselftest is built (untimed) into a private cache under BUILD_DIR, from
@@ -21,10 +22,13 @@ quick=0
 if [[ ${1:-} == --quick ]]; then
 	quick=1
 	shift
+elif [[ ${1:-} == --kernel ]]; then
+	shift
+	exec bash "$(dirname "${BASH_SOURCE[0]}")/real-kernel.sh" "$@"
 fi
 build=${1:-}
 if [[ -z $build || ! -d $build/bench ]]; then
-	echo "usage: bench/run.sh [--quick] BUILD_DIR" >&2
+	echo "usage: bench/run.sh [--quick | --kernel] BUILD_DIR" >&2
 	exit 2
 fi
 build=$(realpath "$build")

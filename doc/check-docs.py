@@ -7,13 +7,17 @@
 #  - every symbol the shared library exports (nm -D) is listed in the version
 #    script, and every symbol the script lists is exported;
 #  - every exported function is documented in the Doxygen XML (a memberdef
-#    of a group with a description) and has a man page, man3/NAME.3, whose
-#    ".so" link (if it is one) resolves.
+#    of a group with a description) and has a man page of its own,
+#    man3/NAME.3 (not a ".so" link), with NAME, LIBRARY, SYNOPSIS (header and
+#    prototype), DESCRIPTION, RETURN VALUE (unless void) and SEE ALSO;
+#  - every ".so" link of the section-3 pages resolves, and groff formats
+#    every page without a warning.
 # Without --xml (no Doxygen in this build) the documentation part is skipped:
 # exit 77, or 1 under CI=true. Exit 0 pass, 1 fail.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -47,8 +51,68 @@ def text_of(el):
     return "".join(el.itertext()).strip() if el is not None else ""
 
 
+def check_page(man_dir, name, kind):
+    """The function's own page: NAME, SYNOPSIS with its prototype, RETURN VALUE, SEE ALSO."""
+    page = os.path.join(man_dir, "man3", name + ".3")
+    if not os.path.isfile(page):
+        return ["%s: no man page %s" % (name, page)]
+    with open(page, encoding="utf-8") as f:
+        # without font escapes (\fB...\fP) and with plain minus signs
+        text = re.sub(r"\\f[A-Z]", "", f.read()).replace("\\-", "-")
+    if text.startswith(".so "):
+        return ["%s: its man page is a link to %s, not a page of its own" % (name, text[4:].strip())]
+    bad = []
+    sections = re.findall(r"^\.SH (.*)$", text, re.M)
+    if not re.search(r"^\.SH NAME\n%s - \S" % re.escape(name), text, re.M):
+        bad.append("%s: the NAME section of %s does not name it" % (name, page))
+    if not re.search(r"^\.SH SYNOPSIS\n(?:.*\n)*?\.B #include <iommufd/[a-z_]+\.h>\n"
+                     r"(?:.*\n)*?\.BI? \"[^\n]*\b%s\(" % re.escape(name), text, re.M):
+        bad.append("%s: the SYNOPSIS of %s lacks the header or the prototype" % (name, page))
+    want = ["NAME", "LIBRARY", "SYNOPSIS", "DESCRIPTION"]
+    if kind != "void":
+        want.append("RETURN VALUE")
+    want.append("SEE ALSO")
+    for sec in want:
+        if sec not in sections:
+            bad.append("%s: %s has no %s section" % (name, page, sec))
+    return bad
+
+
+def check_links(man_dir):
+    """Every .so link of the pages (enums, constants, typedefs) resolves."""
+    bad = []
+    for sub in ("man3",):
+        for fname in sorted(os.listdir(os.path.join(man_dir, sub))):
+            with open(os.path.join(man_dir, sub, fname), encoding="utf-8") as f:
+                first = f.readline().strip()
+            if first.startswith(".so ") and not os.path.isfile(os.path.join(man_dir, first[4:])):
+                bad.append("%s/%s links to missing %s" % (sub, fname, first[4:]))
+    return bad
+
+
+def check_render(man_dir):
+    """groff formats every page without a warning (one run over all of them)."""
+    pages = []
+    for sub in ("man3",):
+        for fname in sorted(os.listdir(os.path.join(man_dir, sub))):
+            path = os.path.join(man_dir, sub, fname)
+            with open(path, encoding="utf-8") as f:
+                if not f.readline().startswith(".so "):
+                    pages.append(path)
+    if not shutil.which("groff"):
+        print("note: no groff, the pages' formatting is not checked")
+        return []
+    out = subprocess.run(["groff", "-man", "-ww", "-z", "-Tutf8"] + pages,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print("%d pages formatted by groff" % len(pages))
+    msgs = [l for l in out.stdout.splitlines() if l.strip()]
+    if out.returncode:
+        msgs.append("groff failed (%d)" % out.returncode)
+    return ["groff: " + m for m in msgs]
+
+
 def documented(xml_dir):
-    """Functions documented in a group: name -> has a description."""
+    """Functions documented in a group: name -> return type, or None without a description."""
     index = ET.parse(os.path.join(xml_dir, "index.xml")).getroot()
     docs = {}
     for comp in index.findall("compound"):
@@ -59,7 +123,7 @@ def documented(xml_dir):
             if md.get("kind") != "function":
                 continue
             desc = text_of(md.find("briefdescription")) + text_of(md.find("detaileddescription"))
-            docs[md.findtext("name")] = bool(desc)
+            docs[md.findtext("name")] = text_of(md.find("type")) if desc else None
     return docs
 
 
@@ -87,25 +151,11 @@ def main():
         for n in sorted(exp):
             if n not in docs:
                 bad.append("%s: not in the Doxygen documentation" % n)
-            elif not docs[n]:
+            elif docs[n] is None:
                 bad.append("%s: documented without a description" % n)
-            page = os.path.join(a.man, "man3", n + ".3")
-            if not os.path.isfile(page):
-                bad.append("%s: no man page %s" % (n, page))
-                continue
-            with open(page, encoding="utf-8") as f:
-                first = f.readline().strip()
-            if first.startswith(".so "):
-                target = os.path.join(a.man, first[4:].strip())
-                if not os.path.isfile(target):
-                    bad.append("%s: man page links to missing %s" % (n, target))
-                else:
-                    with open(target, encoding="utf-8") as f:
-                        # without font escapes (\fB...\fP), the ".SS" heading
-                        # of the function's documentation: "TYPE NAME (ARGS)"
-                        page_text = re.sub(r"\\f[A-Z]", "", f.read())
-                    if not re.search(r'^\.SS ".*\b%s \(' % re.escape(n), page_text, re.M):
-                        bad.append("%s: its man page %s does not document it" % (n, target))
+            bad += check_page(a.man, n, docs.get(n))
+        bad += check_links(a.man)
+        bad += check_render(a.man)
         print("%d documented functions in the Doxygen XML" % len(docs))
 
     for b in bad:

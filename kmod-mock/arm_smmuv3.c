@@ -251,3 +251,154 @@ out:
 	free(cmds);
 	return rc;
 }
+
+/* ---------------- stage 1: the guest's context descriptor and tables ---------------- */
+
+/* context descriptor dwords 0 and 1 */
+#define CD0_T0SZ FIELD(5, 0)
+#define CD0_TG0 FIELD(7, 6)
+#define CD0_EPD0 (1ULL << 14)
+#define CD0_V (1ULL << 31)
+#define CD0_IPS FIELD(34, 32)
+#define CD0_AA64 (1ULL << 41)
+#define CD0_HA (1ULL << 43)
+#define CD1_TTB0 FIELD(51, 4)
+#define CD_BYTES 64
+/* level-1 CD table descriptor */
+#define L1CD_V (1ULL << 0)
+#define L1CD_L2PTR FIELD(51, 12)
+#define S1FMT_LINEAR 0
+#define S1FMT_4K_L2 1
+#define S1FMT_64K_L2 2
+#define S1DSS_BYPASS 1
+#define S1DSS_SSID0 2
+/* VMSAv8-64 stage-1 descriptors, 4 KiB granule */
+#define PTE_VALID (1ULL << 0)
+#define PTE_TABLE (1ULL << 1) /* a table at levels 0-2, a page at level 3 */
+#define PTE_AP_RDONLY (1ULL << 7)
+#define PTE_AF (1ULL << 10)
+#define PTE_ADDR FIELD(47, 12)
+#define PTE_APTABLE_RDONLY (1ULL << 62)
+/* event record dword 1 */
+#define EVT1_RNW (1ULL << 35)
+#define EVT1_S2 (1ULL << 39)
+#define EVT1_CLASS_SHIFT 40
+#define EVT_CLASS_CD 0
+#define EVT_CLASS_TT 1
+#define EVT_CLASS_IN 2
+
+static int s1_fault(uint64_t *evt, unsigned int id, unsigned int cls, bool s2, uint64_t iova,
+		    bool write, int rc)
+{
+	evt[0] = id;
+	evt[1] = ((uint64_t)cls << EVT1_CLASS_SHIFT) | (s2 ? EVT1_S2 : 0) | (write ? 0 : EVT1_RNW);
+	evt[2] = iova;
+	evt[3] = 0;
+	return rc;
+}
+
+/* The context descriptor for substream 0 (the device's requests without PASID). */
+static int s1_fetch_cd(const struct iommu_hwpt_arm_smmuv3 *ste, arm_vsmmu_read_fn read,
+		       void *priv, uint64_t cd[2])
+{
+	uint64_t s0 = le64toh(ste->ste[0]), table = s0 & STE0_S1CTXPTR, desc;
+	int rc;
+
+	/* with substreams the L1 entry of SSID 0 comes first; linear: CD 0 */
+	if (get_field(s0, STE0_S1CDMAX) &&
+	    (get_field(s0, STE0_S1FMT) == S1FMT_4K_L2 ||
+	     get_field(s0, STE0_S1FMT) == S1FMT_64K_L2)) {
+		rc = read(priv, table, &desc);
+		if (rc)
+			return rc;
+		if (!(desc & L1CD_V))
+			return -EINVAL;
+		table = desc & L1CD_L2PTR;
+	}
+	rc = read(priv, table, &cd[0]);
+	if (!rc)
+		rc = read(priv, table + 8, &cd[1]);
+	return rc;
+}
+
+int arm_vsmmu_s1_translate(const struct iommu_hwpt_arm_smmuv3 *ste, uint64_t iova, bool write,
+			   arm_vsmmu_read_fn read, void *priv, uint64_t *ipa, uint64_t evt[4])
+{
+	static const unsigned int ips_bits[] = { 32, 36, 40, 42, 44, 48, 52, 52 };
+	uint64_t s1 = le64toh(ste->ste[1]), cd[2], table, desc, mask;
+	unsigned int ia_bits, oa_bits, level, bits, shift;
+	bool rdonly = false;
+	int rc;
+
+	memset(evt, 0, 4 * sizeof(*evt));
+	if (get_field(le64toh(ste->ste[0]), STE0_S1CDMAX)) {
+		/* substreams on: untagged DMA follows S1DSS */
+		if (get_field(s1, STE1_S1DSS) == S1DSS_BYPASS) {
+			*ipa = iova;
+			return 0;
+		}
+		if (get_field(s1, STE1_S1DSS) != S1DSS_SSID0)
+			return s1_fault(evt, 0x08 /* C_BAD_SUBSTREAMID */, EVT_CLASS_CD, false, iova,
+					write, -EPERM);
+	}
+	rc = s1_fetch_cd(ste, read, priv, cd);
+	if (rc == -EINVAL)
+		return s1_fault(evt, 0x0a /* C_BAD_CD */, EVT_CLASS_CD, false, iova, write, -ENOENT);
+	if (rc)
+		/* a CD fetch that stage 2 refuses: F_CD_FETCH, the host's business */
+		return s1_fault(evt, 0x09, EVT_CLASS_CD, true, iova, write, -ENOENT);
+	if (!(cd[0] & CD0_V) || get_field(cd[0], CD0_T0SZ) < 16 || get_field(cd[0], CD0_T0SZ) > 39)
+		return s1_fault(evt, 0x0a /* C_BAD_CD */, EVT_CLASS_CD, false, iova, write, -ENOENT);
+	/* AArch32 tables and the 16/64 KiB granules are not modelled */
+	if (!(cd[0] & CD0_AA64) || get_field(cd[0], CD0_TG0) != 0) {
+		memset(evt, 0, 4 * sizeof(*evt));
+		return -EOPNOTSUPP;
+	}
+
+	ia_bits = 64 - (unsigned int)get_field(cd[0], CD0_T0SZ);
+	oa_bits = ips_bits[get_field(cd[0], CD0_IPS)];
+	if ((cd[0] & CD0_EPD0) || (iova >> ia_bits))
+		return s1_fault(evt, 0x10 /* F_TRANSLATION */, EVT_CLASS_IN, false, iova, write,
+				-ENOENT);
+
+	/* 9 bits per level below the start level, the rest at the start */
+	level = 4 - (ia_bits - 12 + 8) / 9;
+	bits = ia_bits - 12 - 9 * (3 - level);
+	table = cd[1] & CD1_TTB0;
+	for (;; level++, bits = 9) {
+		shift = 12 + 9 * (3 - level);
+		rc = read(priv, (table & ~7ULL) + ((iova >> shift) & ((1ULL << bits) - 1)) * 8,
+			  &desc);
+		if (rc)
+			return s1_fault(evt, 0x10, EVT_CLASS_TT, true, iova, write, -ENOENT);
+		if (!(desc & PTE_VALID) || (level == 3 && !(desc & PTE_TABLE)) ||
+		    (level == 0 && !(desc & PTE_TABLE)))
+			return s1_fault(evt, 0x10, EVT_CLASS_IN, false, iova, write, -ENOENT);
+		if (level == 3 || !(desc & PTE_TABLE))
+			break;
+		rdonly |= desc & PTE_APTABLE_RDONLY;
+		table = desc & PTE_ADDR;
+	}
+	if (!(desc & PTE_AF) && !(cd[0] & CD0_HA))
+		return s1_fault(evt, 0x12 /* F_ACCESS */, EVT_CLASS_IN, false, iova, write, -EACCES);
+	if (write && (rdonly || (desc & PTE_AP_RDONLY)))
+		return s1_fault(evt, 0x13 /* F_PERMISSION */, EVT_CLASS_IN, false, iova, write,
+				-EACCES);
+	mask = (1ULL << shift) - 1;
+	*ipa = ((desc & PTE_ADDR) & ~mask) | (iova & mask);
+	if (oa_bits < 64 && (*ipa >> oa_bits))
+		return s1_fault(evt, 0x11 /* F_ADDR_SIZE */, EVT_CLASS_IN, false, iova, write,
+				-ENOENT);
+	return 0;
+}
+
+bool arm_vsmmu_event_forwarded(const uint64_t evt[4])
+{
+	/* what arm_smmu_handle_event() hands a vmaster: stage-1 events it knows */
+	switch (evt[0] & CMD_OP) {
+	case 0x04: case 0x06: case 0x08: case 0x0a: case 0x10: case 0x11: case 0x12: case 0x13:
+		return !(evt[1] & EVT1_S2);
+	default:
+		return false;
+	}
+}

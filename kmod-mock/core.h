@@ -21,11 +21,39 @@
 struct mock_kernel;
 struct mock_file;
 
+/*
+ * What the server knows of the caller's memory around one call (uaccess.c):
+ * a copy of [uaddr, uaddr + len) that came with the request (the shim sends
+ * an ioctl's argument along), and a log of what the call wrote. Reads inside
+ * the window are served from buf; writes update buf as well. With
+ * defer_writes (the caller vouches that the range is writable) writes inside
+ * the window go to buf only, marked in dirty[], and the server hands them
+ * back for the caller to store. Writes made straight into the caller's memory
+ * are logged in wr[] (for valgrind's memcheck, which cannot see them);
+ * overlapping or adjacent ones are merged, and past MOCK_UWIN_MAX_WR the last
+ * entry grows to cover the new one.
+ */
+#define MOCK_UWIN_MAX 256
+#define MOCK_UWIN_MAX_WR 8
+
+struct mock_uwin {
+	uint64_t uaddr;
+	uint32_t len;        /* 0: no copy; at most MOCK_UWIN_MAX */
+	bool defer_writes;
+	unsigned char *buf;  /* len bytes, owned by the server */
+	uint64_t dirty[MOCK_UWIN_MAX / 64];
+	unsigned int nr_wr;
+	struct {
+		uint64_t uaddr, len;
+	} wr[MOCK_UWIN_MAX_WR];
+};
+
 /* The caller of a file operation ("current" in the kernel). */
 struct mock_task {
 	pid_t pid; /* thread group id: user pointers refer to this process's memory */
 	pid_t tid; /* calling thread (fault injection is per thread) */
 	uid_t uid; /* real uid (per-user pinned-memory accounting) */
+	struct mock_uwin *uwin; /* NULL, or the window of the call being served */
 };
 
 /* Files a call created that the server must turn into fds for the caller. */
@@ -42,6 +70,7 @@ struct mock_call {
 	unsigned int nr_newfd;
 	struct mock_newfd newfd[MOCK_MAX_NEWFD];
 	int retval_newfd; /* -1, or the index in newfd[] whose fd number is the return value */
+	unsigned int fd_room; /* how many new fds the caller can take (default MOCK_MAX_NEWFD) */
 };
 
 /* Initialise a call for @task (no new fds, retval_newfd = -1). */

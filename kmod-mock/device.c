@@ -671,7 +671,7 @@ static bool access_rw_should_fail(struct iopt_pages *pages, uint64_t start_byte,
 
 	if (pages->type != IOPT_ADDRESS_FILE && !(flags & IOMMUFD_ACCESS_RW_SLOW_PATH))
 		return false;
-	return mock_should_fail_n(NULL, iopt_pages_nr_batches(pages->k, npages));
+	return mock_should_fail_n(NULL, iopt_pages_nr_batches(pages->source_mm->k, npages));
 }
 
 int iommufd_access_rw(struct iommufd_access *access, uint64_t iova, void *data,

@@ -12,12 +12,14 @@
  * the context, as the kernel's anon inode files do; the server is told with
  * the notify hook whenever what mock_poll() answers may have changed.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -46,7 +48,8 @@ static int eventq_init(struct iommufd_eventq *eventq, struct iommufd_ucmd *ucmd,
 	struct mock_file *f;
 
 	mock_list_init(&eventq->deliver);
-	if (call->nr_newfd >= MOCK_MAX_NEWFD)
+	/* get_unused_fd_flags(): the fd is reserved before the file exists */
+	if (call->nr_newfd >= MOCK_MAX_NEWFD || call->nr_newfd >= call->fd_room)
 		return -EMFILE;
 	f = mock_file_alloc(ucmd->ictx->k, type, eventq, O_RDWR);
 	if (!f)
@@ -581,7 +584,7 @@ ssize_t iommufd_eventq_write(struct mock_file *f, uint64_t ubuf, size_t len,
 /* ---------------- DMA faults of the machine's devices ---------------- */
 
 void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
-		       uint32_t pasid, uint64_t iova, bool write)
+		       uint32_t pasid, uint64_t iova, bool write, const uint64_t *smmu_evt)
 {
 	struct iommufd_device *idev = mdev->idev;
 
@@ -604,6 +607,18 @@ void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
 		struct iommu_viommu_event_selftest ev = { .virt_id = (uint32_t)mdev->vdev_id };
 
 		(void)iommufd_viommu_report_event(mdev->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &ev,
+						  sizeof(ev));
+	}
+	/* the SMMU's stage-1 event, its StreamID replaced by the vSID */
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED && mdev->viommu && mdev->vdev_id &&
+	    mdev->viommu->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3 && smmu_evt &&
+	    arm_vsmmu_event_forwarded(smmu_evt)) {
+		struct iommu_vevent_arm_smmuv3 ev;
+
+		ev.evt[0] = htole64((smmu_evt[0] & 0xffffffffULL) | (mdev->vdev_id << 32));
+		for (unsigned int i = 1; i < 4; i++)
+			ev.evt[i] = htole64(smmu_evt[i]);
+		(void)iommufd_viommu_report_event(mdev->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, &ev,
 						  sizeof(ev));
 	}
 }

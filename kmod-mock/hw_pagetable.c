@@ -8,9 +8,9 @@
  * The mock domain is the 7.3 selftest's "amdv1_mock" page table seen from
  * outside: MOCK_IOMMUPT_DEFAULT has 2 KiB IO pages and the mock aperture;
  * MOCK_IOMMUPT_HUGE has PAGE_SIZE and 1 MiB pages and the format's whole
- * input range. Nothing is stored per PTE except dirty bits: a mapped PTE is
- * PAGE_SIZE, or 1 MiB in a HUGE domain when one area covers the whole 1 MiB
- * block (what the real table would use for such a mapping).
+ * input range. Nothing is stored per PTE except dirty bits (dirty.c): a
+ * mapped PTE is PAGE_SIZE, or 1 MiB in a HUGE domain when one area covers the
+ * whole 1 MiB block (what the real table would use for such a mapping).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -425,66 +425,7 @@ out:
 	return rc;
 }
 
-/* ---------------- dirty tracking ---------------- */
-
-/* The IO PTE that maps @iova, as [*first, *last]; false if @iova is not mapped. */
-static bool mock_domain_pte(struct mock_domain *domain, uint64_t iova, uint64_t *first,
-			    uint64_t *last)
-{
-	struct iopt_area *area;
-
-	if (!domain->iopt)
-		return false;
-	area = iopt_area_iter_first(domain->iopt, iova, iova);
-	if (!area || !area->pages || !area->storage_domain)
-		return false;
-	if (domain->pagetable_type == MOCK_IOMMUPT_HUGE || domain->huge_iova) {
-		uint64_t b = iova & ~(uint64_t)(MOCK_HUGE_PAGE_SIZE - 1);
-
-		if (iopt_area_iova(area) <= b &&
-		    iopt_area_last_iova(area) >= b + MOCK_HUGE_PAGE_SIZE - 1) {
-			*first = b;
-			*last = b + MOCK_HUGE_PAGE_SIZE - 1;
-			return true;
-		}
-	}
-	if (domain->io_pages_2k) {
-		*first = iova & ~(uint64_t)(MOCK_PAGE_SIZE - 1);
-		*last = *first + MOCK_PAGE_SIZE - 1;
-		return true;
-	}
-	*first = iova & PAGE_MASK;
-	*last = *first + PAGE_SIZE - 1;
-	return true;
-}
-
-bool mock_domain_set_dirty(struct mock_domain *domain, uint64_t iova)
-{
-	struct interval_tree_node *n;
-	uint64_t first, last;
-
-	if (!mock_domain_pte(domain, iova, &first, &last))
-		return false;
-	if (interval_tree_iter_first(&domain->dirty, first, last))
-		return true;
-	n = calloc(1, sizeof(*n));
-	if (!n)
-		return false;
-	n->start = first;
-	n->last = last;
-	interval_tree_insert(n, &domain->dirty);
-	return true;
-}
-
-void mock_domain_clear_dirty(struct mock_domain *domain, uint64_t first, uint64_t last)
-{
-	struct interval_tree_node *n;
-
-	while ((n = interval_tree_iter_first(&domain->dirty, first, last))) {
-		interval_tree_remove(n, &domain->dirty);
-		free(n);
-	}
-}
+/* ---------------- dirty tracking (the domain's dirty bits: dirty.c) ---------------- */
 
 int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
 {
@@ -530,158 +471,11 @@ static int check_dirty_range(struct io_pagetable *iopt,
 	return 0;
 }
 
-/*
- * The user bitmap is assembled in a core-side window and merged into user
- * memory with one read and one write per window (the role iova_bitmap's
- * mapped pages play in the kernel): the cost follows the bitmap size, not the
- * number of dirty PTEs. Only PTEs whose bits reached user memory are
- * cleared, all at the end.
- */
-#define DIRTY_WIN_BYTES (64 * 1024)
-
-struct dirty_win {
-	const struct mock_task *task;
-	struct mock_domain *domain;
-	uint64_t ubitmap;
-	uint64_t run_first, run_last, page_size;
-	uint64_t base; /* first bitmap byte of the window */
-	size_t used;   /* bytes of the window touched, 0 = empty */
-	/* IOVA of the PTEs whose bits are in the window / already in user memory */
-	bool have_pend, have_done;
-	uint64_t pend_first, pend_last, done_first, done_last;
-	size_t nr_pend, nr_done;
-	unsigned char *buf, *ubuf; /* the same memory as buf64, ubuf64 */
-	uint64_t *buf64, *ubuf64;
-};
-
-static int dirty_win_flush(struct dirty_win *w)
-{
-	size_t i;
-	int rc;
-
-	if (w->used) {
-		size_t lo = 0, hi = w->used;
-
-		/* bytes we set entirely need not be read back (every PTE dirty) */
-		while (hi - lo >= 8 && w->buf64[lo / 8] == UINT64_MAX)
-			lo += 8;
-		while (lo != hi && w->buf[lo] == 0xff)
-			lo++;
-		while (hi != lo && w->buf[hi - 1] == 0xff)
-			hi--;
-		if (lo != hi) {
-			rc = copy_from_user(w->task, w->ubuf + lo, w->ubitmap + w->base + lo,
-					    hi - lo);
-			if (rc)
-				return rc;
-		}
-		/* whole words: bytes outside [lo, hi) are overwritten just below */
-		for (i = lo / 8; i < (hi + 7) / 8; i++)
-			w->ubuf64[i] |= w->buf64[i];
-		memset(w->ubuf, 0xff, lo);
-		memset(w->ubuf + hi, 0xff, w->used - hi);
-		rc = copy_to_user(w->task, w->ubitmap + w->base, w->ubuf, w->used);
-		if (rc)
-			return rc;
-		memset(w->buf, 0, w->used);
-		w->used = 0;
-	}
-	if (w->have_pend) {
-		if (!w->have_done)
-			w->done_first = w->pend_first;
-		w->done_last = w->pend_last;
-		w->have_done = true;
-		w->nr_done += w->nr_pend;
-		w->nr_pend = 0;
-		w->have_pend = false;
-	}
-	return 0;
-}
-
-static void dirty_node_free(struct interval_tree_node *node, void *arg)
-{
-	(void)arg;
-	free(node);
-}
-
-/*
- * One rebuild of the dirty tree when the PTEs read are a good share of it,
- * one removal each (O(log n)) when they are few.
- */
-static void dirty_clear_done(struct dirty_win *w)
-{
-	struct interval_tree_root *t = &w->domain->dirty;
-
-	if (w->nr_done * 16 >= t->count &&
-	    !interval_tree_remove_range(t, w->done_first, w->done_last, dirty_node_free, NULL))
-		return;
-	mock_domain_clear_dirty(w->domain, w->done_first, w->done_last);
-}
-
-/* Set bitmap bits [first, last], flushing and moving the window as needed. */
-static int dirty_win_set(struct dirty_win *w, uint64_t first, uint64_t last)
-{
-	int rc;
-
-	for (;;) {
-		uint64_t fb = first / 8, lb, end_bit;
-		size_t i0, i1;
-
-		if (w->used && fb >= w->base + DIRTY_WIN_BYTES) {
-			rc = dirty_win_flush(w);
-			if (rc)
-				return rc;
-		}
-		if (!w->used)
-			w->base = fb;
-		end_bit = (w->base + DIRTY_WIN_BYTES) * 8 - 1;
-		if (end_bit > last)
-			end_bit = last;
-		lb = end_bit / 8;
-		i0 = (size_t)(fb - w->base);
-		i1 = (size_t)(lb - w->base);
-		if (i0 == i1) {
-			w->buf[i0] |= (unsigned char)((0xffU << (first % 8)) &
-						      (0xffU >> (7 - end_bit % 8)));
-		} else {
-			w->buf[i0] |= (unsigned char)(0xffU << (first % 8));
-			memset(w->buf + i0 + 1, 0xff, i1 - i0 - 1);
-			w->buf[i1] |= (unsigned char)(0xffU >> (7 - end_bit % 8));
-		}
-		if (i1 + 1 > w->used)
-			w->used = i1 + 1;
-		if (end_bit == last)
-			return 0;
-		first = end_bit + 1;
-	}
-}
-
-static int dirty_win_node(struct interval_tree_node *n, void *arg)
-{
-	struct dirty_win *w = arg;
-	uint64_t s = n->start > w->run_first ? n->start : w->run_first;
-	uint64_t l = n->last < w->run_last ? n->last : w->run_last;
-	int rc;
-
-	rc = dirty_win_set(w, (s - w->run_first) / w->page_size,
-			   (l - w->run_first) / w->page_size);
-	if (rc)
-		return rc;
-	/* A node is one PTE; the kernel clears a PTE it reads as a whole. */
-	if (!w->have_pend)
-		w->pend_first = n->start;
-	w->pend_last = n->last;
-	w->have_pend = true;
-	w->nr_pend++;
-	return 0;
-}
-
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
 	struct iommufd_hwpt_paging *hwpt;
-	struct dirty_win w = { 0 };
-	uint64_t last_iova;
+	uint64_t last_iova, run_last;
 	int rc;
 
 	if ((cmd->flags & ~(uint32_t)IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) || cmd->__reserved)
@@ -702,31 +496,10 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
 	 * silently at the first hole (dirty bits beyond it stay set). The run's
 	 * end is one hole search, whatever the number of areas in it.
 	 */
-	if (!iopt_contig_run(&hwpt->ioas->iopt, cmd->iova, last_iova, &w.run_last))
-		goto out_put;
-	if (!interval_tree_iter_first(&hwpt->domain.dirty, cmd->iova, w.run_last))
-		goto out_put;
-
-	w.task = ucmd->task;
-	w.domain = &hwpt->domain;
-	w.ubitmap = cmd->data;
-	w.buf64 = calloc(2, DIRTY_WIN_BYTES);
-	if (!w.buf64) {
-		rc = -ENOMEM;
-		goto out_put;
-	}
-	w.ubuf64 = w.buf64 + DIRTY_WIN_BYTES / 8;
-	w.buf = (unsigned char *)w.buf64;
-	w.ubuf = (unsigned char *)w.ubuf64;
-	w.run_first = cmd->iova;
-	w.page_size = cmd->page_size;
-	rc = interval_tree_visit(&hwpt->domain.dirty, w.run_first, w.run_last, dirty_win_node,
-				 &w);
-	if (!rc)
-		rc = dirty_win_flush(&w);
-	free(w.buf64);
-	if (w.have_done && !(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR))
-		dirty_clear_done(&w);
+	if (iopt_contig_run(&hwpt->ioas->iopt, cmd->iova, last_iova, &run_last))
+		rc = mock_domain_read_dirty(&hwpt->domain, ucmd->task, cmd->iova, run_last,
+					    cmd->page_size, cmd->data,
+					    !(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR));
 out_put:
 	iommufd_put_object(ucmd->ictx, &hwpt->common.obj);
 	return rc;

@@ -12,9 +12,41 @@
 
 typedef struct interval_tree_node itnode;
 
+/*
+ * The children's addresses are 8-aligned: their low 3 bits hold the node's
+ * AVL height, 3 bits in each (heights up to 63: far more nodes than memory).
+ */
+#define TAG ((uintptr_t)7)
+
+static itnode *L(const itnode *n)
+{
+	return (itnode *)(n->left_h & ~TAG);
+}
+
+static itnode *R(const itnode *n)
+{
+	return (itnode *)(n->right_h & ~TAG);
+}
+
+static void set_L(itnode *n, itnode *c)
+{
+	n->left_h = (uintptr_t)c | (n->left_h & TAG);
+}
+
+static void set_R(itnode *n, itnode *c)
+{
+	n->right_h = (uintptr_t)c | (n->right_h & TAG);
+}
+
+static void set_h(itnode *n, int height)
+{
+	n->left_h = (n->left_h & ~TAG) | ((uintptr_t)height & TAG);
+	n->right_h = (n->right_h & ~TAG) | (((uintptr_t)height >> 3) & TAG);
+}
+
 static int h(const itnode *n)
 {
-	return n ? n->height : 0;
+	return n ? (int)((n->left_h & TAG) | ((n->right_h & TAG) << 3)) : 0;
 }
 
 /* Positions strictly between a cover ending at @covered and a node starting at @next */
@@ -25,7 +57,7 @@ static uint64_t hole_after(uint64_t covered, uint64_t next)
 
 static void update(itnode *n)
 {
-	const itnode *l = n->left, *r = n->right;
+	const itnode *l = L(n), *r = R(n);
 	uint64_t m = n->last, cov = n->last, gap = 0, g;
 	int hl = h(l), hr = h(r);
 
@@ -52,15 +84,15 @@ static void update(itnode *n)
 	}
 	n->subtree_last = m;
 	n->subtree_gap = gap;
-	n->height = (hl > hr ? hl : hr) + 1;
+	set_h(n, (hl > hr ? hl : hr) + 1);
 }
 
 static itnode *rotate_right(itnode *n)
 {
-	itnode *l = n->left;
+	itnode *l = L(n);
 
-	n->left = l->right;
-	l->right = n;
+	set_L(n, R(l));
+	set_R(l, n);
 	update(n);
 	update(l);
 	return l;
@@ -68,10 +100,10 @@ static itnode *rotate_right(itnode *n)
 
 static itnode *rotate_left(itnode *n)
 {
-	itnode *r = n->right;
+	itnode *r = R(n);
 
-	n->right = r->left;
-	r->left = n;
+	set_R(n, L(r));
+	set_L(r, n);
 	update(n);
 	update(r);
 	return r;
@@ -82,15 +114,15 @@ static itnode *balance(itnode *n)
 	int bf;
 
 	update(n);
-	bf = h(n->left) - h(n->right);
+	bf = h(L(n)) - h(R(n));
 	if (bf > 1) {
-		if (h(n->left->left) < h(n->left->right))
-			n->left = rotate_left(n->left);
+		if (h(L(L(n))) < h(R(L(n))))
+			set_L(n, rotate_left(L(n)));
 		return rotate_right(n);
 	}
 	if (bf < -1) {
-		if (h(n->right->right) < h(n->right->left))
-			n->right = rotate_right(n->right);
+		if (h(R(R(n))) < h(L(R(n))))
+			set_R(n, rotate_right(R(n)));
 		return rotate_left(n);
 	}
 	return n;
@@ -111,30 +143,29 @@ static itnode *insert(itnode *root, itnode *n)
 	if (!root)
 		return n;
 	if (cmp(n, root) < 0)
-		root->left = insert(root->left, n);
+		set_L(root, insert(L(root), n));
 	else
-		root->right = insert(root->right, n);
+		set_R(root, insert(R(root), n));
 	return balance(root);
 }
 
 void interval_tree_insert(struct interval_tree_node *node, struct interval_tree_root *t)
 {
-	node->left = node->right = NULL;
-	node->height = 1;
+	node->left_h = node->right_h = 0;
+	set_h(node, 1);
 	node->subtree_last = node->last;
 	node->subtree_first = node->start;
 	node->subtree_gap = 0;
 	t->root = insert(t->root, node);
-	t->count++;
 }
 
 static itnode *remove_min(itnode *n, itnode **min)
 {
-	if (!n->left) {
+	if (!L(n)) {
 		*min = n;
-		return n->right;
+		return R(n);
 	}
-	n->left = remove_min(n->left, min);
+	set_L(n, remove_min(L(n), min));
 	return balance(n);
 }
 
@@ -146,18 +177,18 @@ static itnode *remove_node(itnode *root, itnode *n, bool *found)
 		return NULL;
 	c = cmp(n, root);
 	if (c < 0) {
-		root->left = remove_node(root->left, n, found);
+		set_L(root, remove_node(L(root), n, found));
 	} else if (c > 0) {
-		root->right = remove_node(root->right, n, found);
+		set_R(root, remove_node(R(root), n, found));
 	} else {
-		itnode *l = root->left, *r = root->right, *m;
+		itnode *l = L(root), *r = R(root), *m;
 
 		*found = true;
 		if (!r)
 			return l;
 		r = remove_min(r, &m);
-		m->left = l;
-		m->right = r;
+		set_L(m, l);
+		set_R(m, r);
 		return balance(m);
 	}
 	return balance(root);
@@ -168,17 +199,24 @@ void interval_tree_remove(struct interval_tree_node *node, struct interval_tree_
 	bool found = false;
 
 	t->root = remove_node(t->root, node, &found);
-	if (found)
-		t->count--;
-	node->left = node->right = NULL;
+	node->left_h = node->right_h = 0;
+}
+
+static size_t count(const itnode *n)
+{
+	size_t nr = 0;
+
+	for (; n; n = R(n))
+		nr += 1 + count(L(n));
+	return nr;
 }
 
 static void collect(itnode *n, itnode **out, size_t *nr)
 {
 	while (n) {
-		collect(n->left, out, nr);
+		collect(L(n), out, nr);
 		out[(*nr)++] = n;
-		n = n->right;
+		n = R(n);
 	}
 }
 
@@ -192,8 +230,8 @@ static itnode *build(itnode **nodes, size_t lo, size_t hi)
 		return NULL;
 	mid = lo + (hi - lo) / 2;
 	n = nodes[mid];
-	n->left = build(nodes, lo, mid);
-	n->right = build(nodes, mid + 1, hi);
+	set_L(n, build(nodes, lo, mid));
+	set_R(n, build(nodes, mid + 1, hi));
 	update(n);
 	return n;
 }
@@ -207,7 +245,7 @@ int interval_tree_remove_range(struct interval_tree_root *t, uint64_t start, uin
 
 	if (!t->root)
 		return 0;
-	nodes = malloc(t->count * sizeof(*nodes));
+	nodes = malloc(count(t->root) * sizeof(*nodes));
 	if (!nodes)
 		return -ENOMEM;
 	collect(t->root, nodes, &nr);
@@ -215,20 +253,19 @@ int interval_tree_remove_range(struct interval_tree_root *t, uint64_t start, uin
 	for (i = 0; i != nr; i++) {
 		n = nodes[i];
 		if (n->start <= last && n->last >= start) {
-			n->left = NULL;
-			n->right = removed;
+			set_L(n, NULL);
+			set_R(n, removed);
 			removed = n;
 			continue;
 		}
 		nodes[kept++] = n;
 	}
 	t->root = build(nodes, 0, kept);
-	t->count = kept;
 	free(nodes);
 	while (removed) {
 		n = removed;
-		removed = n->right;
-		n->right = NULL;
+		removed = R(n);
+		set_R(n, NULL);
 		fn(n, arg);
 	}
 	return 0;
@@ -240,7 +277,7 @@ static int visit(itnode *n, uint64_t start, uint64_t last,
 	int rc;
 
 	while (n && n->subtree_last >= start) {
-		rc = visit(n->left, start, last, fn, arg);
+		rc = visit(L(n), start, last, fn, arg);
 		if (rc)
 			return rc;
 		if (n->start > last)
@@ -250,7 +287,7 @@ static int visit(itnode *n, uint64_t start, uint64_t last,
 			if (rc)
 				return rc;
 		}
-		n = n->right;
+		n = R(n);
 	}
 	return 0;
 }
@@ -270,17 +307,17 @@ static itnode *search(itnode *x, const itnode *after, uint64_t start, uint64_t l
 		if (x->subtree_last < start)
 			return NULL;
 		if (after && cmp(x, after) <= 0) {
-			x = x->right;
+			x = R(x);
 			continue;
 		}
-		r = search(x->left, after, start, last);
+		r = search(L(x), after, start, last);
 		if (r)
 			return r;
 		if (x->start > last)
 			return NULL;
 		if (x->last >= start)
 			return x;
-		x = x->right;
+		x = R(x);
 	}
 	return NULL;
 }
@@ -329,7 +366,7 @@ static int hole_walk(const itnode *n, struct hole_walk *w)
 		w->pos = n->subtree_last + 1;
 		return 0;
 	}
-	r = hole_walk(n->left, w);
+	r = hole_walk(L(n), w);
 	if (r)
 		return r;
 	if (n->start > w->pos && fits(w->pos, n->start - 1, w->minsize)) {
@@ -342,7 +379,7 @@ static int hole_walk(const itnode *n, struct hole_walk *w)
 			return -1;
 		w->pos = n->last + 1;
 	}
-	return hole_walk(n->right, w);
+	return hole_walk(R(n), w);
 }
 
 /* First hole of one tree at or after @from (clipped to it) of at least @minsize */

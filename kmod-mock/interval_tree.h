@@ -16,23 +16,22 @@
 #include <stdint.h>
 
 struct interval_tree_node {
-	struct interval_tree_node *left;
-	struct interval_tree_node *right;
+	/* the children, with the AVL height in their low bits (interval_tree.c) */
+	_Alignas(8) uintptr_t left_h;
+	uintptr_t right_h;
 	uint64_t start;
 	uint64_t last;
 	uint64_t subtree_last;
 	/* lowest start in the subtree, and an upper bound of its largest inner hole */
 	uint64_t subtree_first;
 	uint64_t subtree_gap;
-	int height;
 };
 
 struct interval_tree_root {
 	struct interval_tree_node *root;
-	size_t count;
 };
 
-#define INTERVAL_TREE_ROOT_INIT ((struct interval_tree_root){ NULL, 0 })
+#define INTERVAL_TREE_ROOT_INIT ((struct interval_tree_root){ NULL })
 
 static inline bool interval_tree_empty(const struct interval_tree_root *t)
 {

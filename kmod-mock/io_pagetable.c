@@ -268,7 +268,7 @@ static int iopt_alloc_area_pages(struct io_pagetable *iopt, struct iopt_pages_li
 			start = list[0].start_byte + list[0].pages->uptr;
 			break;
 		case IOPT_ADDRESS_FILE:
-			start = list[0].start_byte + list[0].pages->start;
+			start = list[0].start_byte + iopt_pages_file(list[0].pages)->start;
 			break;
 		}
 		rc = iopt_alloc_iova(iopt, dst_iova, start, length);

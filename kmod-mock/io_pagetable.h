@@ -52,31 +52,45 @@ struct io_pagetable {
 	bool disable_large_pages;
 };
 
+/*
+ * Kept small (one per MAP, issue 7's memory target): what only FILE pages
+ * need lives in struct iopt_file_pages around them (iopt_pages_file()).
+ */
 struct iopt_pages {
-	/* 64-bit fields first, then 32-bit, then flags: no padding holes */
-	struct mock_kernel *k;
+	/* 64-bit fields first, then 32-bit, then bytes: no padding holes */
 	uint64_t uptr;   /* page aligned, USER */
-	uint64_t file_dev, file_ino;
-	uint64_t start;  /* page aligned file offset, FILE */
 	uint64_t npages;
 	uint64_t npinned;
 	uint64_t last_npinned;
-	struct mock_mm *source_mm;
-	/* an imported dma-buf (FILE pages on the exporter's memfd) */
-	struct mock_dmabuf *dmabuf;
-	struct iopt_pages *dmabuf_next; /* the dma-buf's importers */
+	struct mock_mm *source_mm; /* also the way to the kernel: source_mm->k */
 	/* areas that are in domains (by pages_node) and access pins: pinned = union */
 	struct interval_tree_root domains_itree;
 	struct interval_tree_root access_itree;
 	unsigned int refs;
-	enum iopt_address_type type;
-	int file_fd;     /* our own reference to the file, FILE */
-	int account_mode;
 	pid_t source_pid; /* the task whose RLIMIT_MEMLOCK applies */
 	uid_t source_uid;
+	uint8_t type;         /* enum iopt_address_type */
+	uint8_t account_mode; /* IOPT_PAGES_ACCOUNT_* */
 	bool writable;
 	bool dmabuf_revoked;
 };
+
+/* FILE pages: the pages object and the file behind it, in one allocation. */
+struct iopt_file_pages {
+	struct iopt_pages pages;
+	uint64_t file_dev, file_ino;
+	uint64_t start;  /* page aligned file offset */
+	/* an imported dma-buf (FILE pages on the exporter's memfd) */
+	struct mock_dmabuf *dmabuf;
+	struct iopt_pages *dmabuf_next; /* the dma-buf's importers */
+	int file_fd;     /* our own reference to the file */
+};
+
+/* The FILE part of @pages (type IOPT_ADDRESS_FILE only). */
+static inline struct iopt_file_pages *iopt_pages_file(struct iopt_pages *pages)
+{
+	return (struct iopt_file_pages *)pages; /* pages is the first member */
+}
 
 struct iopt_area {
 	struct interval_tree_node node;       /* IOVA range */
@@ -84,10 +98,10 @@ struct iopt_area {
 	struct io_pagetable *iopt;
 	struct iopt_pages *pages;
 	struct mock_domain *storage_domain;
-	unsigned int page_offset; /* start_byte % PAGE_SIZE */
-	int iommu_prot;
 	unsigned int num_accesses;
 	unsigned int num_locks;
+	uint16_t page_offset; /* start_byte % PAGE_SIZE */
+	uint8_t iommu_prot;   /* IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE */
 	bool prevent_access;
 };
 

@@ -431,7 +431,6 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 		}
 	}
 
-	tmp.k = ictx->k;
 	tmp.source_mm = cur_mm;
 	tmp.source_pid = task->pid;
 	tmp.source_uid = task->uid;

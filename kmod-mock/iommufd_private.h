@@ -160,6 +160,7 @@ struct iommufd_ctx {
 /* One user memory owner ("mm"): a process, detected dead through its pidfd. */
 struct mock_mm {
 	struct mock_mm *next;
+	struct mock_kernel *k; /* the kernel that keeps it */
 	pid_t pid;
 	int pidfd;
 	unsigned int refs;
@@ -431,7 +432,9 @@ struct mock_domain {
 	 */
 	bool io_pages_2k, huge_iova;
 	struct io_pagetable *iopt; /* the table it is in, NULL if none */
-	struct interval_tree_root dirty; /* dirty IO PTEs, one node per PTE */
+	struct interval_tree_root dirty; /* dirty bits, in chunks (dirty.c) */
+	uint64_t *dirty_win; /* GET_DIRTY_BITMAP's window, kept between reads (dirty.c) */
+	size_t dirty_win_size;
 };
 
 /* The common part of paging and nested HWPTs (kernel: struct iommufd_hw_pagetable). */
@@ -530,6 +533,13 @@ int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
 bool mock_domain_set_dirty(struct mock_domain *domain, uint64_t iova);
 /* The PTEs of [first, last] went away (unmap). */
 void mock_domain_clear_dirty(struct mock_domain *domain, uint64_t first, uint64_t last);
+/*
+ * Merge the dirty bits of IOVA [first, last] into the user bitmap at @ubitmap
+ * (bit 0 = @first, one bit per @page_size) and, if @clear, clear the PTEs read.
+ */
+int mock_domain_read_dirty(struct mock_domain *domain, const struct mock_task *task,
+			   uint64_t first, uint64_t last, uint64_t page_size, uint64_t ubitmap,
+			   bool clear);
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, uint32_t id);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
@@ -629,8 +639,9 @@ int iommufd_report_iopf(struct iommufd_device *idev, uint32_t flags, uint32_t pa
 int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
 				const void *event_data, size_t data_len);
 /* A DMA of @mdev through @hwpt faulted: deliver it as an IOPF or a vEVENT. */
+/* @smmu_evt: the SMMUv3 event record of a stage-1 fault (4 dwords), or NULL */
 void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
-		       uint32_t pasid, uint64_t iova, bool write);
+		       uint32_t pasid, uint64_t iova, bool write, const uint64_t *smmu_evt);
 void mock_file_notify(struct mock_file *f);
 
 /* ---- viommu.c: vIOMMU, vDEVICE, HW queue, mmap regions ---- */

@@ -25,6 +25,7 @@ void mock_call_init(struct mock_call *call, const struct mock_task *task)
 	memset(call, 0, sizeof(*call));
 	call->task = task;
 	call->retval_newfd = -1;
+	call->fd_room = MOCK_MAX_NEWFD;
 }
 
 /* ---------------- pinned page table (open addressing) ---------------- */
@@ -149,6 +150,7 @@ struct mock_mm *mock_mm_get(struct mock_kernel *k, pid_t pid)
 	mm = calloc(1, sizeof(*mm));
 	if (!mm)
 		return NULL;
+	mm->k = k;
 	mm->pid = pid;
 	mm->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	mm->refs = 1;

@@ -10,6 +10,7 @@
  * The kernel spreads this over drivers/iommu/{intel,arm,amd}/ and
  * iommufd/selftest.c; the mock keeps only what user space can observe.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,9 +456,21 @@ static int vtd_s1_translate(struct iommufd_hwpt_nested *nested, uint64_t iova, b
 	return -ENOENT;
 }
 
-/* One IO page of a DMA through @hwpt: where it lands (no memory is touched). */
+static int smmu_s2_read(void *priv, uint64_t ipa, uint64_t *val)
+{
+	int rc = s2_read_u64(priv, ipa, val);
+
+	if (!rc)
+		*val = le64toh(*val);
+	return rc;
+}
+
+/*
+ * One IO page of a DMA through @hwpt: where it lands (no memory is touched).
+ * A fault may come with the event record an SMMUv3 would queue (@evt).
+ */
 static int dma_translate(struct iommufd_hw_pagetable *hwpt, uint64_t iova, bool write,
-			 struct mock_dma_seg *seg)
+			 struct mock_dma_seg *seg, uint64_t evt[4])
 {
 	struct iommufd_hwpt_paging *paging = find_hwpt_paging(hwpt);
 	uint64_t s2_iova = iova;
@@ -478,16 +491,17 @@ static int dma_translate(struct iommufd_hw_pagetable *hwpt, uint64_t iova, bool 
 				return rc;
 			break;
 		case MOCK_IOMMU_ARM_SMMUV3:
-			/*
-			 * A bypass STE leaves stage 2 alone; abort blocks. The
-			 * guest's stage 1 (its CD table) is not walked: S1
-			 * translate DMA faults.
-			 */
+			/* bypass leaves stage 2 alone, abort blocks, S1 walks the guest's CD */
 			switch (arm_vsmmu_ste_cfg(&nested->domain.data.smmu)) {
 			case ARM_STE_CFG_BYPASS:
 				break;
 			case ARM_STE_CFG_S1_TRANS:
-				return -EOPNOTSUPP;
+				rc = arm_vsmmu_s1_translate(&nested->domain.data.smmu, iova, write,
+							    smmu_s2_read, nested->parent, &s2_iova,
+							    evt);
+				if (rc)
+					return rc;
+				break;
 			default:
 				return -EPERM;
 			}
@@ -505,7 +519,7 @@ static int dma_translate(struct iommufd_hw_pagetable *hwpt, uint64_t iova, bool 
 }
 
 static void record_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
-			 uint64_t iova, uint32_t pasid, bool write, int reason)
+			 uint64_t iova, uint32_t pasid, bool write, int reason, const uint64_t *evt)
 {
 	struct mock_dma_fault *f = &mdev->faults[mdev->nr_faults % MOCK_DMA_FAULT_LOG];
 
@@ -515,7 +529,7 @@ static void record_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwp
 	f->reason = reason;
 	mdev->nr_faults++;
 	/* a fault queue or a vIOMMU's vEVENTQ hears of it */
-	iommufd_dma_fault(mdev, hwpt, pasid, iova, write);
+	iommufd_dma_fault(mdev, hwpt, pasid, iova, write, evt);
 }
 
 /*
@@ -535,7 +549,7 @@ int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uin
 	if (!len)
 		return 0;
 	if (__builtin_add_overflow(iova, (uint64_t)len - 1, &last)) {
-		record_fault(mdev, hwpt, iova, pasid, write, -ENOENT);
+		record_fault(mdev, hwpt, iova, pasid, write, -ENOENT, NULL);
 		return -ENOENT;
 	}
 	segs = calloc((len / PAGE_SIZE) + 2, sizeof(*segs));
@@ -544,13 +558,14 @@ int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uin
 	for (cur = iova;; ) {
 		uint64_t page_last = cur | (PAGE_SIZE - 1);
 		uint64_t seg_last = page_last < last ? page_last : last;
+		uint64_t evt[4] = { 0 };
 
 		if (!hwpt)
 			rc = -ENOENT;
 		else
-			rc = dma_translate(hwpt, cur, write, &segs[n]);
+			rc = dma_translate(hwpt, cur, write, &segs[n], evt);
 		if (rc) {
-			record_fault(mdev, hwpt, cur, pasid, write, rc);
+			record_fault(mdev, hwpt, cur, pasid, write, rc, evt[0] ? evt : NULL);
 			goto out;
 		}
 		segs[n++].len = seg_last - cur + 1;
@@ -565,7 +580,7 @@ int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uin
 					  iopt_area_start_byte(area, segs[i].s2_iova), buf,
 					  segs[i].len, write ? IOMMUFD_ACCESS_RW_WRITE : 0);
 		if (rc) {
-			record_fault(mdev, hwpt, segs[i].s2_iova, pasid, write, -EFAULT);
+			record_fault(mdev, hwpt, segs[i].s2_iova, pasid, write, -EFAULT, NULL);
 			rc = -EFAULT;
 			goto out;
 		}

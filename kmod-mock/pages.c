@@ -137,9 +137,10 @@ static int backing_rw(const struct iopt_pages *pages, uint64_t va, void *data, u
 	return 0;
 }
 
+/* A pages object in a zeroed block of @size bytes (it, or struct iopt_file_pages). */
 static struct iopt_pages *iopt_alloc_pages(struct mock_kernel *k, const struct mock_task *task,
-					   uint64_t start_byte, uint64_t length, bool writable,
-					   int *err)
+					   size_t size, uint64_t start_byte, uint64_t length,
+					   bool writable, int *err)
 {
 	struct iopt_pages *pages;
 
@@ -151,7 +152,7 @@ static struct iopt_pages *iopt_alloc_pages(struct mock_kernel *k, const struct m
 		*err = -ENOMEM;
 		return NULL;
 	}
-	pages = calloc(1, sizeof(*pages));
+	pages = calloc(1, size);
 	if (!pages) {
 		*err = -ENOMEM;
 		return NULL;
@@ -163,8 +164,6 @@ static struct iopt_pages *iopt_alloc_pages(struct mock_kernel *k, const struct m
 		return NULL;
 	}
 	pages->refs = 1;
-	pages->k = k;
-	pages->file_fd = -1;
 	pages->npages = (length + start_byte + PAGE_SIZE - 1) / PAGE_SIZE;
 	pages->writable = writable;
 	pages->account_mode = mock_task_capable(task, CAP_IPC_LOCK) ? IOPT_PAGES_ACCOUNT_NONE :
@@ -185,7 +184,8 @@ struct iopt_pages *iopt_alloc_user_pages(struct mock_kernel *k, const struct moc
 		*err = -EOVERFLOW;
 		return NULL;
 	}
-	pages = iopt_alloc_pages(k, task, uptr - uptr_down, length, writable, err);
+	pages = iopt_alloc_pages(k, task, sizeof(*pages), uptr - uptr_down, length, writable,
+				 err);
 	if (!pages)
 		return NULL;
 	pages->uptr = uptr_down;
@@ -198,15 +198,17 @@ struct iopt_pages *iopt_alloc_file_pages(struct mock_kernel *k, const struct moc
 					 uint64_t start_byte, uint64_t start, uint64_t length,
 					 bool writable, int *err)
 {
+	struct iopt_file_pages *fp;
 	struct iopt_pages *pages;
 
-	pages = iopt_alloc_pages(k, task, start_byte, length, writable, err);
+	pages = iopt_alloc_pages(k, task, sizeof(*fp), start_byte, length, writable, err);
 	if (!pages)
 		return NULL;
-	pages->file_fd = our_fd;
-	pages->file_dev = dev;
-	pages->file_ino = ino;
-	pages->start = start - start_byte;
+	fp = iopt_pages_file(pages);
+	fp->file_fd = our_fd;
+	fp->file_dev = dev;
+	fp->file_ino = ino;
+	fp->start = start - start_byte;
 	pages->type = IOPT_ADDRESS_FILE;
 	return pages;
 }
@@ -216,18 +218,18 @@ void iopt_get_pages_ref(struct iopt_pages *pages)
 	pages->refs++;
 }
 
-static void dmabuf_unlink(struct iopt_pages *pages)
+static void dmabuf_unlink(struct iopt_file_pages *fp)
 {
 	struct iopt_pages **pp;
 
-	for (pp = &pages->dmabuf->importers; *pp; pp = &(*pp)->dmabuf_next) {
-		if (*pp == pages) {
-			*pp = pages->dmabuf_next;
+	for (pp = &fp->dmabuf->importers; *pp; pp = &iopt_pages_file(*pp)->dmabuf_next) {
+		if (*pp == &fp->pages) {
+			*pp = fp->dmabuf_next;
 			break;
 		}
 	}
-	mock_dmabuf_put(pages->dmabuf);
-	pages->dmabuf = NULL;
+	mock_dmabuf_put(fp->dmabuf);
+	fp->dmabuf = NULL;
 }
 
 struct iopt_pages *iopt_alloc_dmabuf_pages(struct mock_kernel *k, const struct mock_task *task,
@@ -263,9 +265,9 @@ struct iopt_pages *iopt_alloc_dmabuf_pages(struct mock_kernel *k, const struct m
 	}
 	/* dma-bufs are not accounted as pinned user memory */
 	pages->account_mode = IOPT_PAGES_ACCOUNT_NONE;
-	pages->dmabuf = db;
+	iopt_pages_file(pages)->dmabuf = db;
 	db->refs++;
-	pages->dmabuf_next = db->importers;
+	iopt_pages_file(pages)->dmabuf_next = db->importers;
 	db->importers = pages;
 	return pages;
 }
@@ -274,7 +276,7 @@ void iopt_dmabuf_revoke_all(struct mock_dmabuf *db)
 {
 	struct iopt_pages *pages;
 
-	for (pages = db->importers; pages; pages = pages->dmabuf_next)
+	for (pages = db->importers; pages; pages = iopt_pages_file(pages)->dmabuf_next)
 		pages->dmabuf_revoked = true;
 }
 
@@ -282,22 +284,27 @@ void iopt_put_pages(struct iopt_pages *pages)
 {
 	if (--pages->refs)
 		return;
-	if (pages->dmabuf)
-		dmabuf_unlink(pages);
+	if (pages->type == IOPT_ADDRESS_FILE) {
+		struct iopt_file_pages *fp = iopt_pages_file(pages);
+
+		if (fp->dmabuf)
+			dmabuf_unlink(fp);
+		close(fp->file_fd);
+	}
 	/* every pin left with the last area; nothing left to account */
-	if (pages->file_fd >= 0)
-		close(pages->file_fd);
 	backing_drop_all(pages);
-	mock_mm_put(pages->k, pages->source_mm);
+	mock_mm_put(pages->source_mm->k, pages->source_mm);
 	free(pages);
 }
 
 void iopt_pages_key(const struct iopt_pages *pages, uint64_t byte, struct mock_pin_key *key)
 {
 	if (pages->type == IOPT_ADDRESS_FILE) {
-		key->dev = pages->file_dev;
-		key->ino = pages->file_ino;
-		key->off = (pages->start + byte) & PAGE_MASK;
+		const struct iopt_file_pages *fp = (const struct iopt_file_pages *)pages;
+
+		key->dev = fp->file_dev;
+		key->ino = fp->file_ino;
+		key->off = (fp->start + byte) & PAGE_MASK;
 	} else {
 		key->dev = 0;
 		key->ino = 0;
@@ -309,7 +316,7 @@ void iopt_pages_key(const struct iopt_pages *pages, uint64_t byte, struct mock_p
 
 int iopt_pages_update_pinned(struct iopt_pages *pages, uint64_t npages, bool inc)
 {
-	struct mock_kernel *k = pages->k;
+	struct mock_kernel *k = pages->source_mm->k;
 	uint64_t limit = 0;
 	uint64_t *counter = NULL;
 
@@ -371,9 +378,9 @@ static void pin_keys(struct iopt_pages *pages, uint64_t index, uint64_t last, bo
 
 		iopt_pages_key(pages, i * PAGE_SIZE, &key);
 		if (inc)
-			mock_pin_inc(pages->k, &key);
+			mock_pin_inc(pages->source_mm->k, &key);
 		else
-			mock_pin_dec(pages->k, &key);
+			mock_pin_dec(pages->source_mm->k, &key);
 		if (i == UINT64_MAX)
 			break;
 	}
@@ -404,7 +411,7 @@ static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t la
 	uint64_t n = last - index + 1;
 
 	/* a failing batch undoes the ones before it: as if none had been pinned */
-	if (mock_should_fail_n(NULL, iopt_pages_nr_batches(pages->k, n ? n : UINT64_MAX)))
+	if (mock_should_fail_n(NULL, iopt_pages_nr_batches(pages->source_mm->k, n ? n : UINT64_MAX)))
 		return -EFAULT;
 	if (pages->type == IOPT_ADDRESS_USER) {
 		long got = mm_probe_pages(pages->source_mm, pages->uptr + index * PAGE_SIZE, n);
@@ -419,12 +426,14 @@ static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t la
 		struct statfs sfs;
 		struct stat st;
 
-		if (fstat(pages->file_fd, &st) || fstatfs(pages->file_fd, &sfs))
+		const struct iopt_file_pages *fp = iopt_pages_file(pages);
+
+		if (fstat(fp->file_fd, &st) || fstatfs(fp->file_fd, &sfs))
 			return -EFAULT;
 		/* memfd_pin_folios(): shmem or hugetlbfs only, all inside the file */
 		if (sfs.f_type != MOCK_TMPFS_MAGIC && sfs.f_type != MOCK_HUGETLBFS_MAGIC)
 			return -EINVAL;
-		if (pages->start + last * PAGE_SIZE >= (uint64_t)st.st_size)
+		if (fp->start + last * PAGE_SIZE >= (uint64_t)st.st_size)
 			return -EINVAL;
 	}
 	pin_keys(pages, index, last, true);
@@ -578,17 +587,18 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 	if (pages->dmabuf_revoked)
 		return -EFAULT;
 	if (pages->type == IOPT_ADDRESS_FILE) {
+		const struct iopt_file_pages *fp = iopt_pages_file(pages);
 		uint64_t done = 0;
 
 		while (done < length) {
 			ssize_t n;
 
 			if (write)
-				n = pwrite(pages->file_fd, (char *)data + done, length - done,
-					   (off_t)(pages->start + start_byte + done));
+				n = pwrite(fp->file_fd, (char *)data + done, length - done,
+					   (off_t)(fp->start + start_byte + done));
 			else
-				n = pread(pages->file_fd, (char *)data + done, length - done,
-					  (off_t)(pages->start + start_byte + done));
+				n = pread(fp->file_fd, (char *)data + done, length - done,
+					  (off_t)(fp->start + start_byte + done));
 			if (n <= 0)
 				return -EFAULT;
 			done += (uint64_t)n;

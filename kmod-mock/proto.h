@@ -18,6 +18,25 @@
  * One request or reply is one datagram. New fds travel with the reply as
  * SCM_RIGHTS, in the order of reply.fd[].
  *
+ * Inline argument. An ioctl request may carry a copy of the caller's memory
+ * at arg (req.inline_len bytes, at most MOCK_PROTO_INLINE_MAX: the argument
+ * struct, sized by its leading size word) after the header. The daemon's
+ * core then reads that range from the copy instead of with process_vm_readv
+ * (what was the cost of every ioctl: one read for the size word, one for the
+ * struct); other addresses, and ranges reaching past the copy, still go to
+ * the caller's memory, so a bad pointer is EFAULT as before. The shim sends
+ * a copy only of memory it has read safely. With MOCK_REQ_INLINE_RW it also
+ * vouches that the range is writable (the live part of the calling thread's
+ * stack): writes there then come back in the reply for the shim to store,
+ * saving the process_vm_writev.
+ *
+ * Written ranges. The reply lists what the call wrote into the caller
+ * (reply.nr_wr entries of struct mock_reply_wr after the header, then
+ * reply.wr_bytes of data): MOCK_WR_DATA entries are the held-back writes to
+ * store, in order, inside the inline range; the others were written with
+ * process_vm_writev already, and the shim only tells valgrind's memcheck
+ * (which cannot see a write from another process) that they are defined.
+ *
  * Readiness. A file that can become readable (a fault queue, a vEVENTQ) is
  * mirrored onto C's receive queue: when the core says the file became
  * readable the daemon writes one byte into D, so poll/epoll/select on C work
@@ -63,7 +82,7 @@
 /* Longest socket name (sun_path minus the leading NUL). */
 #define MOCK_SOCKET_NAME_MAX 100
 
-#define MOCK_PROTO_VERSION 2
+#define MOCK_PROTO_VERSION 3
 
 enum mock_proto_op {
 	MOCK_OP_OPEN = 1,  /* path[] follows the header; oflags */
@@ -97,6 +116,26 @@ enum mock_proto_op {
  * daemon answers MOCK_REPLY_NOT_MINE and the client passes the call through.
  */
 #define MOCK_REQ_PROBE (1u << 0)
+/* The inline argument's range is writable: hand writes to it back in the reply. */
+#define MOCK_REQ_INLINE_RW (1u << 1)
+/*
+ * fd_room is valid: the call may make new fds, and the kernel reserves them
+ * before it creates anything (EMFILE leaves no object behind).
+ */
+#define MOCK_REQ_FD_ROOM (1u << 2)
+
+/*
+ * The iommufd ioctls that may hand out new fds: IOMMU_FAULT_QUEUE_ALLOC,
+ * IOMMU_VEVENTQ_ALLOC and IOMMU_TEST_CMD (access and dma-buf files). For them
+ * the shim finds out how many fds the process can still open.
+ */
+static inline int mock_ioctl_makes_fds(uint32_t cmd)
+{
+	return cmd == 0x3b8e || cmd == 0x3b93 || cmd == 0x3ba0;
+}
+
+/* Longest inline argument (proto.h header); the core's window (core.h) is as large. */
+#define MOCK_PROTO_INLINE_MAX 256
 
 struct mock_req {
 	uint32_t version; /* MOCK_PROTO_VERSION */
@@ -109,6 +148,8 @@ struct mock_req {
 	uint64_t arg;     /* ioctl argument, or the user buffer of read/write */
 	uint64_t len;     /* read/write length */
 	uint64_t off;     /* pread/pwrite offset */
+	uint32_t inline_len; /* MOCK_OP_IOCTL: bytes of the caller's memory at arg that follow */
+	uint32_t fd_room; /* with MOCK_REQ_FD_ROOM: new fds the caller can still open */
 	/* MOCK_OP_OPEN: a NUL-terminated path follows, at most PATH_MAX bytes */
 };
 
@@ -135,7 +176,25 @@ struct mock_reply {
 	struct mock_reply_fd fd[MOCK_PROTO_MAX_NEWFD];
 	uint64_t mmap_off;    /* MOCK_OP_MMAP: offset into the attached fd to map */
 	uint64_t cookie;      /* MOCK_OP_MMAP: the mapping's name for MUNMAP and MMAP_DUP */
+	uint32_t nr_wr;       /* struct mock_reply_wr entries following the reply */
+	uint32_t wr_bytes;    /* bytes of MOCK_WR_DATA data following the entries */
 };
+
+/* The data of this entry follows (after all entries, in entry order): store it at uaddr. */
+#define MOCK_WR_DATA (1u << 0)
+
+struct mock_reply_wr {
+	uint64_t uaddr;
+	uint64_t len;
+	uint32_t flags; /* MOCK_WR_* */
+	uint32_t pad;
+};
+
+/* Data entries (runs of held-back writes) plus logged direct writes. */
+#define MOCK_PROTO_MAX_WR 16
+#define MOCK_PROTO_REPLY_MAX                                                        \
+	(sizeof(struct mock_reply) + MOCK_PROTO_MAX_WR * sizeof(struct mock_reply_wr) + \
+	 MOCK_PROTO_INLINE_MAX)
 
 /*
  * Fill @sa with the abstract-namespace address of @name; returns the address
@@ -178,7 +237,10 @@ static inline void mock_proto_make_name(char *buf, size_t sz)
  */
 static inline long mock_proto_oneshot(const struct mock_req *req)
 {
-	struct mock_reply rep;
+	union {
+		struct mock_reply rep;
+		char raw[MOCK_PROTO_REPLY_MAX];
+	} r;
 	struct sockaddr_un sa;
 	socklen_t salen;
 	ssize_t n;
@@ -201,12 +263,13 @@ static inline long mock_proto_oneshot(const struct mock_req *req)
 		err = -ENODEV;
 		goto out;
 	}
-	while ((n = recv(fd, &rep, sizeof(rep), 0)) < 0 && errno == EINTR)
+	/* These requests write nothing of ours: written ranges, if any, are ignored. */
+	while ((n = recv(fd, &r, sizeof(r), 0)) < 0 && errno == EINTR)
 		;
-	err = n == (ssize_t)sizeof(rep) ? 0 : -ENODEV;
+	err = n >= (ssize_t)sizeof(r.rep) ? 0 : -ENODEV;
 out:
 	close(fd);
-	return err ? err : (long)rep.ret;
+	return err ? err : (long)r.rep.ret;
 }
 
 #endif /* KMOD_MOCK_PROTO_H */

@@ -288,7 +288,7 @@ static int iova_identity(struct io_pagetable *iopt, uint64_t iova, bool need_dom
 	byte = iopt_area_start_byte(area, iova);
 	if (pages->type == IOPT_ADDRESS_FILE) {
 		iopt_pages_key(pages, byte, key);
-		*offset = (pages->start + byte) % PAGE_SIZE;
+		*offset = (iopt_pages_file(pages)->start + byte) % PAGE_SIZE;
 		return 0;
 	}
 	*offset = (pages->uptr + byte) % PAGE_SIZE;
@@ -434,7 +434,7 @@ static int iommufd_test_create_access(struct iommufd_ucmd *ucmd, uint32_t ioas_i
 
 	if (flags & ~(uint32_t)MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
-	if (call->nr_newfd >= MOCK_MAX_NEWFD)
+	if (call->nr_newfd >= MOCK_MAX_NEWFD || call->nr_newfd >= call->fd_room)
 		return -EMFILE;
 
 	staccess = mock_zalloc(1, sizeof(*staccess));
@@ -795,7 +795,7 @@ static int iommufd_test_dmabuf_get(struct iommufd_ucmd *ucmd, unsigned int open_
 	len = (len + PAGE_SIZE - 1) & PAGE_MASK;
 	if (len == 0 || len > PAGE_SIZE * 512)
 		return -EINVAL;
-	if (call->nr_newfd >= MOCK_MAX_NEWFD)
+	if (call->nr_newfd >= MOCK_MAX_NEWFD || call->nr_newfd >= call->fd_room)
 		return -EMFILE;
 	db = mock_zalloc(1, sizeof(*db));
 	if (!db)

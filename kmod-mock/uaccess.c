@@ -5,7 +5,9 @@
  * pid, page probing of a mapping owner ("mm"), page identities from
  * /proc/<pid>/maps, the caller's files through /proc/<pid>/fd, and the
  * caller's capabilities and RLIMIT_MEMLOCK. A bad pointer is -EFAULT, never a
- * crash.
+ * crash. The caller's accesses go through the window of the call, when the
+ * server gave one (struct mock_uwin); the mapping owner's (mm_read,
+ * mm_write: device DMA, pinned pages) always reach its memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,14 +54,111 @@ static int vm_rw(pid_t pid, void *kbuf, uint64_t uaddr, size_t len, bool write)
 	return 0;
 }
 
+/*
+ * The window of the call (core.h: struct mock_uwin). The shim sends an
+ * ioctl's argument with the request, so the size word and the struct that
+ * every iommufd ioctl reads cost no process_vm_readv; a range not wholly
+ * inside the window still goes to the caller's memory, so a bad pointer
+ * stays -EFAULT exactly where the kernel's would.
+ */
+static bool uwin_covers(const struct mock_uwin *w, uint64_t uaddr, size_t len)
+{
+	return w && len <= w->len && uaddr >= w->uaddr && uaddr - w->uaddr <= w->len - len;
+}
+
+/* The part of [uaddr, uaddr + len) inside the window: *wofs in buf, *aofs in the range. */
+static size_t uwin_overlap(const struct mock_uwin *w, uint64_t uaddr, size_t len, size_t *wofs,
+			   size_t *aofs)
+{
+	uint64_t lo, hi;
+
+	if (!w || !w->len || !len)
+		return 0;
+	lo = uaddr > w->uaddr ? uaddr : w->uaddr;
+	hi = w->uaddr + w->len;
+	if (uaddr + len < hi)
+		hi = uaddr + len;
+	if (lo >= hi)
+		return 0;
+	*wofs = (size_t)(lo - w->uaddr);
+	*aofs = (size_t)(lo - uaddr);
+	return (size_t)(hi - lo);
+}
+
+static void uwin_log_write(struct mock_uwin *w, uint64_t uaddr, uint64_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_wr; i++) {
+		uint64_t a = w->wr[i].uaddr, e = a + w->wr[i].len;
+
+		if (uaddr <= e && a <= uaddr + len)
+			break; /* overlapping or adjacent */
+	}
+	if (i == w->nr_wr) {
+		if (w->nr_wr < MOCK_UWIN_MAX_WR) {
+			w->wr[w->nr_wr].uaddr = uaddr;
+			w->wr[w->nr_wr++].len = len;
+			return;
+		}
+		i = w->nr_wr - 1;
+	}
+	{
+		uint64_t a = w->wr[i].uaddr, e = a + w->wr[i].len;
+
+		if (uaddr < a)
+			a = uaddr;
+		if (uaddr + len > e)
+			e = uaddr + len;
+		w->wr[i].uaddr = a;
+		w->wr[i].len = e - a;
+	}
+}
+
 int copy_from_user(const struct mock_task *task, void *dst, uint64_t usrc, size_t len)
 {
-	return vm_rw(task->pid, dst, usrc, len, false);
+	const struct mock_uwin *w = task->uwin;
+	size_t wofs, aofs, n;
+	int rc;
+
+	if (len && uwin_covers(w, usrc, len)) {
+		memcpy(dst, w->buf + (usrc - w->uaddr), len);
+		return 0;
+	}
+	rc = vm_rw(task->pid, dst, usrc, len, false);
+	/* Writes held back in the window are newer than the caller's memory. */
+	if (!rc && w && w->defer_writes) {
+		n = uwin_overlap(w, usrc, len, &wofs, &aofs);
+		if (n)
+			memcpy((char *)dst + aofs, w->buf + wofs, n);
+	}
+	return rc;
 }
 
 int copy_to_user(const struct mock_task *task, uint64_t udst, const void *src, size_t len)
 {
-	return vm_rw(task->pid, (void *)src, udst, len, true);
+	struct mock_uwin *w = task->uwin;
+	size_t wofs, aofs, n;
+	int rc;
+
+	if (!len)
+		return 0;
+	if (w && w->defer_writes && uwin_covers(w, udst, len)) {
+		size_t first = (size_t)(udst - w->uaddr);
+
+		memcpy(w->buf + first, src, len);
+		for (size_t i = first; i < first + len; i++)
+			w->dirty[i / 64] |= 1ull << (i % 64);
+		return 0;
+	}
+	rc = vm_rw(task->pid, (void *)src, udst, len, true);
+	if (rc || !w)
+		return rc;
+	n = uwin_overlap(w, udst, len, &wofs, &aofs);
+	if (n)
+		memcpy(w->buf + wofs, (const char *)src + aofs, n);
+	uwin_log_write(w, udst, len);
+	return 0;
 }
 
 int clear_user(const struct mock_task *task, uint64_t udst, size_t len)
@@ -273,12 +372,34 @@ int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int
 	return 0;
 }
 
+/* The inode of @pid's user namespace (0 if it cannot be read). */
+static ino_t user_ns_ino(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/user");
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/*
+ * capable(): the capability in the kernel's (here: the daemon's) user
+ * namespace. Root of a user namespace the caller made has none there.
+ */
 bool mock_task_capable(const struct mock_task *task, int cap)
 {
+	pid_t pid = task->tid ? task->tid : task->pid;
 	cap_flag_value_t v = CAP_CLEAR;
+	ino_t ns;
 	cap_t caps;
 
-	caps = cap_get_pid(task->tid ? task->tid : task->pid);
+	ns = user_ns_ino(pid);
+	if (!ns || ns != user_ns_ino(0))
+		return false;
+	caps = cap_get_pid(pid);
 	if (!caps)
 		return false;
 	if (cap_get_flag(caps, (cap_value_t)cap, CAP_EFFECTIVE, &v))

@@ -39,7 +39,7 @@ LIBIOMMUFD_API const char *iommufd_strerror(int err)
 	size_t i;
 
 	if (err < 0)
-		err = -err;
+		err = err == INT32_MIN ? INT32_MAX : -err; /* -INT32_MIN does not exist */
 	if (!err)
 		return "Success";
 	for (i = 0; i < ARRAY_SIZE(iommufd_errors); i++) {

@@ -81,6 +81,12 @@ struct iommufd_fault {
 
 struct iommufd_viommu {
 	struct iommufd_obj obj;
+	/* what iommufd_viommu_mmap() mapped and munmap may undo (under ctx->lock) */
+	struct iommufd_viommu_map {
+		void *addr;
+		uint64_t length;
+	} *maps;
+	size_t nr_maps;
 };
 
 struct iommufd_vdevice {

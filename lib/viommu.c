@@ -16,7 +16,10 @@ SAME_VALUE(IOMMUFD_VIOMMU_TYPE_TEGRA241_CMDQV, IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV)
 
 static void viommu_release(struct iommufd_obj *obj)
 {
-	free((struct iommufd_viommu *)obj);
+	struct iommufd_viommu *viommu = (struct iommufd_viommu *)obj;
+
+	free(viommu->maps);
+	free(viommu);
 }
 
 static int viommu_alloc(struct iommufd_device *dev, uint32_t type, struct iommufd_hwpt *parent,
@@ -142,6 +145,7 @@ static uint64_t page_mask(void)
 LIBIOMMUFD_API int iommufd_viommu_mmap(struct iommufd_viommu *viommu, uint64_t offset,
 				       uint64_t length, int prot, void **addr)
 {
+	struct iommufd_viommu_map *maps;
 	void *p;
 
 	if (!viommu || !addr || !length || ((offset | length) & page_mask()))
@@ -154,6 +158,18 @@ LIBIOMMUFD_API int iommufd_viommu_mmap(struct iommufd_viommu *viommu, uint64_t o
 	p = mmap(NULL, (size_t)length, prot, MAP_SHARED, viommu->obj.ctx->fd, (off_t)offset);
 	if (p == MAP_FAILED)
 		return iommufd_ret(-errno);
+	/* remembered, so that munmap undoes this mapping and nothing else */
+	pthread_mutex_lock(&viommu->obj.ctx->lock);
+	maps = realloc(viommu->maps, (viommu->nr_maps + 1) * sizeof(*maps));
+	if (maps) {
+		viommu->maps = maps;
+		maps[viommu->nr_maps++] = (struct iommufd_viommu_map){ p, length };
+	}
+	pthread_mutex_unlock(&viommu->obj.ctx->lock);
+	if (!maps) {
+		munmap(p, (size_t)length);
+		return iommufd_ret(-ENOMEM);
+	}
 	*addr = p;
 	return 0;
 }
@@ -161,13 +177,25 @@ LIBIOMMUFD_API int iommufd_viommu_mmap(struct iommufd_viommu *viommu, uint64_t o
 LIBIOMMUFD_API int iommufd_viommu_munmap(struct iommufd_viommu *viommu, void *addr,
 					 uint64_t length)
 {
+	size_t i;
+	int ret = -EINVAL;
+
 	if (!viommu || !addr || !length)
 		return iommufd_ret(-EINVAL);
 	if (length > SIZE_MAX)
 		return iommufd_ret(-EOVERFLOW);
-	if (munmap(addr, (size_t)length))
-		return iommufd_ret(-errno);
-	return 0;
+	/* only a whole mapping this vIOMMU made: never someone else's memory */
+	pthread_mutex_lock(&viommu->obj.ctx->lock);
+	for (i = 0; i < viommu->nr_maps; i++) {
+		if (viommu->maps[i].addr != addr || viommu->maps[i].length != length)
+			continue;
+		ret = munmap(addr, (size_t)length) ? -errno : 0;
+		if (!ret)
+			viommu->maps[i] = viommu->maps[--viommu->nr_maps];
+		break;
+	}
+	pthread_mutex_unlock(&viommu->obj.ctx->lock);
+	return ret ? iommufd_ret(ret) : 0;
 }
 
 static void vdevice_release(struct iommufd_obj *obj)

@@ -5,8 +5,12 @@
 #
 #   scripts/dev.sh example   install what is needed, build, run examples/ioas-map against the mock
 #   scripts/dev.sh test      install what is needed, then build and run every test suite:
-#                            gcc (-Werror), clang (-Werror) and an ASan+UBSan build
+#                            gcc (-Werror), clang (-Werror), an ASan+UBSan build and a TSan
+#                            build of the concurrency suites (scripts/reliability.sh: long runs)
 #   scripts/dev.sh deps      only install the Debian packages
+#   scripts/dev.sh package   build the Debian packages (dpkg-buildpackage -us -uc -b) in a copy
+#                            of the tree under $LIBIOMMUFD_PKG_DIR (default: a new /tmp dir),
+#                            run lintian, list the .debs
 #
 # Build directories live under $LIBIOMMUFD_BUILD (default: ./build-dev); kernel
 # sources and selftest builds are cached in $LIBIOMMUFD_CACHE (default
@@ -86,16 +90,75 @@ test_all() {
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		run_tests "$builds/asan" || rc=1
 
+	log "TSan build (gcc), the concurrency suites only (scripts/reliability.sh tsan)"
+	LIBIOMMUFD_BUILD=$builds "$here/scripts/reliability.sh" tsan || rc=1
+
+	log "Debian packages: dpkg-buildpackage in a copy under /tmp, lintian (about 3 min)"
+	local pkgdir
+	pkgdir=$(mktemp -d /tmp/libiommufd-pkg.XXXXXX)
+	if LIBIOMMUFD_PKG_DIR=$pkgdir package; then rm -rf "$pkgdir"; else rc=1; fi
+
 	if [[ $rc -eq 0 ]]; then log "all test runs passed"; else log "SOME TEST RUNS FAILED"; fi
 	return $rc
 }
 
+# Debian packages from debian/: the working tree (tracked and new files, not
+# the ignored build directories) is copied out first, so that neither the
+# build nor the ../*.deb output touch the tree or its parent directory.
+package() {
+	local sudo=()
+	[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+	local p missing=()
+	for p in dpkg-dev debhelper lintian; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if [[ ${#missing[@]} -gt 0 ]]; then
+		log "installing: ${missing[*]}"
+		"${sudo[@]}" apt-get update -q
+		DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+	fi
+	if ! dpkg-checkbuilddeps debian/control >/dev/null 2>&1; then
+		log "installing the Build-Depends of debian/control"
+		DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get build-dep -y -q --no-install-recommends "$here"
+	fi
+	local version out src start
+	version=$(dpkg-parsechangelog -l debian/changelog -S Version)
+	out=${LIBIOMMUFD_PKG_DIR:-$(mktemp -d /tmp/libiommufd-pkg.XXXXXX)}
+	src="$out/libiommufd-$version"
+	rm -rf "$src"
+	mkdir -p "$src"
+	if git -C "$here" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -C "$here" ls-files -z -co --exclude-standard |
+			(cd "$here" && xargs -0 cp --parents -t "$src" 2>/dev/null || true)
+	else
+		tar -C "$here" --exclude=./.git --exclude='./build*' --exclude='./_build*' -cf - . |
+			tar -C "$src" -xf -
+	fi
+	log "dpkg-buildpackage -us -uc -b in $src"
+	start=$(date +%s)
+	(cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1 || {
+		tail -n 60 "$out/build.log"
+		echo "FAILED: dpkg-buildpackage (log: $out/build.log)"
+		return 1
+	}
+	echo "built in $(($(date +%s) - start)) s (log: $out/build.log)"
+	log "lintian"
+	lintian --info --display-info --pedantic "$out"/libiommufd_"${version}"_*.changes | tee "$out/lintian.log"
+	if grep -q '^[EW]: ' "$out/lintian.log"; then
+		echo "FAILED: lintian reports errors or warnings"
+		return 1
+	fi
+	log "packages in $out"
+	ls -l "$out"/*.deb
+}
+
 case "${1:-}" in
 example) example ;;
+package) package ;;
 test) test_all ;;
 deps) deps ;;
 *)
-	sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -38,8 +38,10 @@
  * @{
  */
 
-/**
- * Marks a symbol exported from libiommufd.so. The library is built with
+/*
+ * Marks a symbol exported from libiommufd.so (not a documentation comment:
+ * Doxygen defines the macro away and would give this text to the next
+ * entry). The library is built with
  * -fvisibility=hidden, so only declarations carrying this macro are visible.
  */
 #ifndef LIBIOMMUFD_API
@@ -48,7 +50,7 @@
 
 /**
  * Declares and initialises an options struct of type `struct TYPE` named
- * @p NAME: every byte is zeroed (padding included, which the library checks),
+ * @p NAME. Every byte is zeroed (padding included, which the library checks),
  * `sz` is set to the size this program was compiled with, and the designated
  * initialisers given after the name are applied. For C; C++ callers
  * value-initialise the struct and set `sz` themselves.

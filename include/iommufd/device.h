@@ -73,6 +73,8 @@ struct iommufd_device_bind_opts {
 	uint32_t flags;
 	/** The token (a UUID, 16 bytes in network order) sent with IOMMUFD_DEVICE_BIND_TOKEN. */
 	uint8_t token[16];
+	/** Reserved (names the tail padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 };
 
 /**

@@ -74,6 +74,8 @@ struct iommufd_event_loop_opts {
 	size_t sz;
 	/** The most faults or events one read passes to a callback; 0 means 64. */
 	uint32_t batch;
+	/** Reserved (names the tail padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 };
 
 /**

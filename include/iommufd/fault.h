@@ -50,6 +50,8 @@ struct iommufd_fault_alloc_opts {
 	size_t sz;
 	/** Flags for the kernel; none are defined, must be 0. */
 	uint32_t flags;
+	/** Reserved (names the tail padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 };
 
 /** Bits of iommufd_fault_record::flags (the kernel's values). */

@@ -67,6 +67,8 @@ struct iommufd_ioas_map_opts {
 	size_t sz;
 	/** Flags from enum iommufd_map_flags. */
 	uint32_t flags;
+	/** Reserved (names the tail padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 };
 
 /**

@@ -65,6 +65,8 @@ struct iommufd_viommu_alloc_opts {
 	void *data;
 	/** Length of the data in bytes; 0 for none (Linux 6.17 is needed for any). */
 	uint32_t data_len;
+	/** Reserved (names the tail padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 };
 
 /**
@@ -168,7 +170,9 @@ LIBIOMMUFD_API int iommufd_viommu_mmap(struct iommufd_viommu *viommu, uint64_t o
  * @param addr   the address iommufd_viommu_mmap() gave
  * @param length the length passed to iommufd_viommu_mmap()
  * @return 0, or a negative errno: -EINVAL (NULL arguments, zero @p length,
- *         or the errno of munmap(2))
+ *         or @p addr and @p length are not a mapping iommufd_viommu_mmap()
+ *         made for this vIOMMU and that is still mapped), -EOVERFLOW
+ *         (@p length too big), or the errno of munmap(2)
  */
 LIBIOMMUFD_API int iommufd_viommu_munmap(struct iommufd_viommu *viommu, void *addr,
 					 uint64_t length);

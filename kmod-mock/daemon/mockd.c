@@ -42,6 +42,8 @@
 #endif
 
 _Static_assert(MOCK_MAX_NEWFD <= MOCK_PROTO_MAX_NEWFD, "reply cannot carry every new fd");
+_Static_assert(MOCK_PROTO_INLINE_MAX <= MOCK_UWIN_MAX, "window smaller than an inline argument");
+_Static_assert(MOCK_UWIN_MAX_WR < MOCK_PROTO_MAX_WR, "reply cannot carry every logged write");
 
 /* How long a daemon started with --exit-when-idle waits for its first client. */
 #define FIRST_CLIENT_TIMEOUT_MS 30000
@@ -493,6 +495,16 @@ static long do_mmap(struct conn *c, struct mfile *mf, const struct mock_req *req
 	return 0;
 }
 
+/* Is @tid a thread of process @pid? */
+static bool tid_of(pid_t pid, pid_t tid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
+	return !stat(path, &st);
+}
+
 static long dispatch(struct conn *c, const struct mock_req *req, const char *path,
 		     struct mock_call *call, struct mock_reply *rep, struct served *sv)
 {
@@ -593,6 +605,62 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 	}
 }
 
+/* The parts of a reply after its header: what the call wrote into the caller (proto.h). */
+struct reply_wr {
+	struct mock_reply_wr wr[MOCK_PROTO_MAX_WR];
+	unsigned char data[MOCK_PROTO_INLINE_MAX];
+};
+
+/*
+ * Fill @rep->nr_wr, @rep->wr_bytes and @out from the window of the call:
+ * runs of held-back writes with their bytes first, then the direct writes.
+ * Past the room for runs, the last run grows over the rest (bytes between
+ * runs go back unchanged: buf holds what the caller's memory held).
+ */
+static void reply_writes(const struct mock_uwin *w, struct mock_reply *rep, struct reply_wr *out)
+{
+	const unsigned int max_runs = MOCK_PROTO_MAX_WR - MOCK_UWIN_MAX_WR;
+	unsigned int nr = 0;
+	uint32_t bytes = 0;
+
+	for (uint32_t i = 0; i < w->len && w->defer_writes;) {
+		uint32_t end;
+
+		if (!(w->dirty[i / 64] >> (i % 64))) {
+			i = (i / 64 + 1) * 64; /* nothing more in this word */
+			continue;
+		}
+		if (!(w->dirty[i / 64] & (1ull << (i % 64)))) {
+			i++;
+			continue;
+		}
+		for (end = i + 1; end < w->len && (w->dirty[end / 64] & (1ull << (end % 64))); end++)
+			;
+		if (nr == max_runs) {
+			struct mock_reply_wr *last = &out->wr[nr - 1];
+			uint32_t from = (uint32_t)(last->uaddr - w->uaddr);
+
+			bytes -= (uint32_t)last->len;
+			last->len = end - from;
+		} else {
+			out->wr[nr++] = (struct mock_reply_wr){ .uaddr = w->uaddr + i, .len = end - i,
+								 .flags = MOCK_WR_DATA };
+		}
+		{
+			const struct mock_reply_wr *last = &out->wr[nr - 1];
+			uint32_t from = (uint32_t)(last->uaddr - w->uaddr);
+
+			memcpy(out->data + bytes, w->buf + from, last->len);
+			bytes += (uint32_t)last->len;
+		}
+		i = end;
+	}
+	for (unsigned int i = 0; i < w->nr_wr; i++)
+		out->wr[nr++] = (struct mock_reply_wr){ .uaddr = w->wr[i].uaddr, .len = w->wr[i].len };
+	rep->nr_wr = nr;
+	rep->wr_bytes = bytes;
+}
+
 /* Serve one request; returns false when the connection must be dropped. */
 static bool serve(struct conn *c)
 {
@@ -601,12 +669,14 @@ static bool serve(struct conn *c)
 		char raw[sizeof(struct mock_req) + PATH_MAX + 1];
 	} buf;
 	struct mock_reply rep = { .retval_newfd = -1 };
-	struct mock_task task = { .pid = c->pid, .uid = c->uid };
+	struct mock_uwin uw = { .len = 0 };
+	struct reply_wr wr;
+	struct mock_task task = { .pid = c->pid, .uid = c->uid, .uwin = &uw };
 	struct served sv = { .ino = 0, .mmap_fd = -1 };
 	struct mfile *mf;
 	struct mock_call call;
-	struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov[3] = { { .iov_base = &buf, .iov_len = sizeof(buf) - 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1 };
 	union {
 		struct cmsghdr align;
 		char b[CMSG_SPACE(sizeof(int) * MOCK_PROTO_MAX_NEWFD)];
@@ -614,6 +684,7 @@ static bool serve(struct conn *c)
 	int cfds[MOCK_MAX_NEWFD];
 	const char *path = NULL;
 	unsigned int nr_send = 0;
+	size_t rep_len;
 	ssize_t n;
 	long ret;
 
@@ -632,14 +703,33 @@ static bool serve(struct conn *c)
 	    buf.req.version != MOCK_PROTO_VERSION) {
 		ret = -EINVAL;
 	} else {
-		if (buf.req.tid > 0)
+		/*
+		 * The thread is the client's word: it must be one of the
+		 * process's own (its capabilities and fail-nth count), never a
+		 * stranger whose capabilities it would borrow: another tid
+		 * is not believed, the call is the process's.
+		 */
+		if (buf.req.tid > 0 && (buf.req.tid == c->pid || tid_of(c->pid, buf.req.tid)))
 			task.tid = buf.req.tid;
+		if (buf.req.flags & MOCK_REQ_FD_ROOM)
+			call.fd_room = buf.req.fd_room;
 		if (buf.req.op == MOCK_OP_OPEN) {
 			buf.raw[n] = '\0';
 			path = buf.raw + sizeof(buf.req);
-			if ((size_t)n == sizeof(buf.req) ||
+			if ((size_t)n == sizeof(buf.req) || buf.req.inline_len ||
 			    strlen(path) != (size_t)n - sizeof(buf.req) - 1)
 				buf.req.op = 0; /* not exactly one NUL-terminated path: -EINVAL */
+		} else if ((size_t)n != sizeof(buf.req) + buf.req.inline_len ||
+			   (buf.req.inline_len &&
+			    (buf.req.op != MOCK_OP_IOCTL ||
+			     buf.req.inline_len > MOCK_PROTO_INLINE_MAX ||
+			     buf.req.arg + buf.req.inline_len < buf.req.arg))) {
+			buf.req.op = 0; /* the inline argument is not what the header says */
+		} else if (buf.req.inline_len) {
+			uw.uaddr = buf.req.arg;
+			uw.len = buf.req.inline_len;
+			uw.buf = (unsigned char *)buf.raw + sizeof(buf.req);
+			uw.defer_writes = buf.req.flags & MOCK_REQ_INLINE_RW;
 		}
 		ret = dispatch(c, &buf.req, path, &call, &rep, &sv);
 	}
@@ -674,9 +764,12 @@ static bool serve(struct conn *c)
 		nr_send = rep.nr_fd = 1;
 	}
 
-	iov.iov_base = &rep;
-	iov.iov_len = sizeof(rep);
-	msg = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+	reply_writes(&uw, &rep, &wr);
+	iov[0] = (struct iovec){ .iov_base = &rep, .iov_len = sizeof(rep) };
+	iov[1] = (struct iovec){ .iov_base = wr.wr, .iov_len = rep.nr_wr * sizeof(wr.wr[0]) };
+	iov[2] = (struct iovec){ .iov_base = wr.data, .iov_len = rep.wr_bytes };
+	rep_len = iov[0].iov_len + iov[1].iov_len + iov[2].iov_len;
+	msg = (struct msghdr){ .msg_iov = iov, .msg_iovlen = 3 };
 	if (nr_send) {
 		struct cmsghdr *cm;
 
@@ -692,7 +785,7 @@ static bool serve(struct conn *c)
 	n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (sv.mmap_fd >= 0) {
 		/* The core keeps its fd; a mapping that never reached the client is not held. */
-		if (n != (ssize_t)sizeof(rep))
+		if (n != (ssize_t)rep_len)
 			proc_ref_put(c->pid, rep.cookie);
 	} else {
 		/*
@@ -702,9 +795,9 @@ static bool serve(struct conn *c)
 		for (unsigned int i = 0; i < nr_send; i++)
 			close(cfds[i]);
 	}
-	if (n != (ssize_t)sizeof(rep))
+	if (n != (ssize_t)rep_len)
 		conn_settle_drain(c);
-	return n == (ssize_t)sizeof(rep);
+	return n == (ssize_t)rep_len;
 }
 
 static void on_signal(int sig)

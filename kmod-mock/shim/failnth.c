@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "failnth.h"
+#include "memcheck.h"
 #include "proto.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -463,6 +464,7 @@ ssize_t failnth_read(int fd, void *buf, size_t len, bool at_pos, int64_t off)
 
 		if (process_vm_writev(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)n)
 			return fail_errno(EFAULT);
+		shim_mark_defined(buf, n);
 	}
 	if (at_pos && lseek(fd, off + (int64_t)n, SEEK_SET) < 0)
 		return -1;

@@ -49,6 +49,7 @@
 
 #include "failnth.h" /* fail-nth */
 #include "iommufd-mock.h"
+#include "memcheck.h"
 #include "procfs.h" /* /proc/<pid>/status */
 #include "proto.h"
 
@@ -402,17 +403,73 @@ static int ctl_get(bool may_start)
 }
 
 /*
- * One round trip. On success the reply is in @rep and its fds in @fds
- * (close-on-exec for now). Returns -ENODEV when there is no daemon.
+ * Copy @len bytes between the program's memory and ours with plain loads and
+ * stores: in a program built with ASan, libc's memcpy is intercepted and
+ * would report the bytes of the argument the program's own frame keeps as
+ * redzones, which only the kernel's view (a range of bytes) may touch.
  */
-static int transact(struct mock_req *req, const char *path, bool may_start,
-		    struct mock_reply *rep, int *fds)
+static void copy_plain(void *dst, const void *src, size_t len)
+{
+	volatile unsigned char *d = dst;
+	const volatile unsigned char *s = src;
+
+	for (size_t i = 0; i < len; i++)
+		d[i] = s[i];
+}
+
+/* What a reply says the call wrote (proto.h): check it all, then store and mark. */
+static int reply_writes(const struct mock_req *req, const struct mock_reply *rep,
+			const unsigned char *extra, size_t extra_len)
+{
+	struct mock_reply_wr wr[MOCK_PROTO_MAX_WR];
+	const unsigned char *data;
+	uint64_t lo = req->arg, hi = req->arg + req->inline_len, bytes = 0;
+
+	if (rep->nr_wr > MOCK_PROTO_MAX_WR || rep->wr_bytes > MOCK_PROTO_INLINE_MAX ||
+	    extra_len != rep->nr_wr * sizeof(wr[0]) + rep->wr_bytes)
+		return -EPROTO;
+	memcpy(wr, extra, rep->nr_wr * sizeof(wr[0]));
+	data = extra + rep->nr_wr * sizeof(wr[0]);
+	/* Held-back writes only ever land inside the argument we vouched writable. */
+	for (unsigned int i = 0; i < rep->nr_wr; i++) {
+		if (!(wr[i].flags & MOCK_WR_DATA))
+			continue;
+		if (!(req->flags & MOCK_REQ_INLINE_RW) || wr[i].uaddr < lo || wr[i].uaddr > hi ||
+		    wr[i].len > hi - wr[i].uaddr || wr[i].len > rep->wr_bytes - bytes)
+			return -EPROTO;
+		bytes += wr[i].len;
+	}
+	if (bytes != rep->wr_bytes)
+		return -EPROTO;
+	for (unsigned int i = 0; i < rep->nr_wr; i++) {
+		if (wr[i].flags & MOCK_WR_DATA) {
+			copy_plain((void *)(uintptr_t)wr[i].uaddr, data, wr[i].len);
+			data += wr[i].len;
+		} else if (wr[i].len <= SIZE_MAX) {
+			shim_mark_defined((const void *)(uintptr_t)wr[i].uaddr, (size_t)wr[i].len);
+		}
+	}
+	return 0;
+}
+
+/*
+ * One round trip; @payload (the path of an open, an ioctl's inline argument)
+ * follows the request. On success the reply is in @rep and its fds in @fds
+ * (close-on-exec for now), and what the call wrote into our memory is stored
+ * or marked. Returns -ENODEV when there is no daemon.
+ */
+static int transact(struct mock_req *req, const void *payload, size_t payload_len,
+		    bool may_start, struct mock_reply *rep, int *fds)
 {
 	struct iovec iov[2];
 	union {
 		struct cmsghdr align;
 		char b[CMSG_SPACE(sizeof(int) * MOCK_PROTO_MAX_NEWFD)];
 	} cbuf;
+	union {
+		struct mock_reply rep;
+		unsigned char raw[MOCK_PROTO_REPLY_MAX];
+	} rbuf;
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
 	unsigned int nfds = 0;
@@ -424,8 +481,8 @@ static int transact(struct mock_req *req, const char *path, bool may_start,
 	req->version = MOCK_PROTO_VERSION;
 	req->tid = ctl.tid;
 	iov[0] = (struct iovec){ .iov_base = req, .iov_len = sizeof(*req) };
-	if (path) {
-		iov[1] = (struct iovec){ .iov_base = (void *)path, .iov_len = strlen(path) + 1 };
+	if (payload_len) {
+		iov[1] = (struct iovec){ .iov_base = (void *)payload, .iov_len = payload_len };
 		msg.msg_iovlen = 2;
 	}
 	while ((n = sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
@@ -435,7 +492,7 @@ static int transact(struct mock_req *req, const char *path, bool may_start,
 		return -ENODEV;
 	}
 
-	iov[0] = (struct iovec){ .iov_base = rep, .iov_len = sizeof(*rep) };
+	iov[0] = (struct iovec){ .iov_base = &rbuf, .iov_len = sizeof(rbuf) };
 	msg = (struct msghdr){ .msg_iov = iov, .msg_iovlen = 1, .msg_control = cbuf.b,
 			       .msg_controllen = sizeof(cbuf.b) };
 	while ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
@@ -455,15 +512,19 @@ static int transact(struct mock_req *req, const char *path, bool may_start,
 			}
 		}
 	}
-	if (n == (ssize_t)sizeof(*rep) &&
+	if (n >= (ssize_t)sizeof(*rep))
+		*rep = rbuf.rep;
+	if (n >= (ssize_t)sizeof(*rep) &&
 	    (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) == MSG_CTRUNC) {
 		/* No room in our fd table: the kernel dropped the fds; the daemon releases them. */
 		while (nfds)
 			sys_close(fds[--nfds]);
+		reply_writes(req, rep, rbuf.raw + sizeof(*rep), (size_t)n - sizeof(*rep));
 		return -EMFILE;
 	}
-	if (n != (ssize_t)sizeof(*rep) || (msg.msg_flags & MSG_TRUNC) || rep->nr_fd != nfds ||
-	    (rep->ret < 0 && nfds)) {
+	if (n < (ssize_t)sizeof(*rep) || (msg.msg_flags & MSG_TRUNC) || rep->nr_fd != nfds ||
+	    (rep->ret < 0 && nfds) ||
+	    reply_writes(req, rep, rbuf.raw + sizeof(*rep), (size_t)n - sizeof(*rep))) {
 		while (nfds)
 			sys_close(fds[--nfds]);
 		/* The daemon died, or speaks nonsense: this connection is done. */
@@ -506,6 +567,7 @@ static long finish(const struct mock_reply *rep, const int *fds)
 			close_all(fds, rep->nr_fd);
 			return -EFAULT;
 		}
+		shim_mark_defined(remote.iov_base, sizeof(nr));
 	}
 	if (rep->retval_newfd >= 0 && (unsigned int)rep->retval_newfd < rep->nr_fd)
 		return fds[rep->retval_newfd];
@@ -557,7 +619,7 @@ static int mock_open_path(const char *path, int flags)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	err = transact(&req, path, true, &rep, fds);
+	err = transact(&req, path, strlen(path) + 1, true, &rep, fds);
 	if (err)
 		return (int)fail(err);
 	return (int)fail(finish(&rep, fds));
@@ -666,6 +728,106 @@ EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 /* ---------------------------------------------------------------- ioctl ---- */
 
 /*
+ * The inline argument (proto.h). Every iommufd ioctl argument begins with
+ * its size (VFIO's with argsz): the shim sends that many bytes, bounded, so
+ * the daemon reads neither the size word nor the struct from our memory.
+ * The bytes are read only where reading cannot fault: the live part of this
+ * thread's stack (between our frame and the stack's top: also writable, so
+ * the daemon hands writes back), else through the kernel (process_vm_readv
+ * on ourselves: an unreadable argument just travels without a copy, and the
+ * daemon's own access gives the kernel's EFAULT).
+ */
+struct inline_arg {
+	uint32_t len;
+	bool writable;
+	unsigned char buf[MOCK_PROTO_INLINE_MAX];
+};
+
+/* This thread's stack [stk_lo, stk_hi); stk_hi == 1: unknown. */
+static __thread uintptr_t stk_lo, stk_hi;
+
+static void stack_bounds(void)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+
+	stk_hi = 1;
+	if (pthread_getattr_np(pthread_self(), &attr))
+		return;
+	if (!pthread_attr_getstack(&attr, &addr, &size) && size) {
+		stk_lo = (uintptr_t)addr;
+		stk_hi = stk_lo + size;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/* Bytes to send of an argument that starts at @head: its size word, bounded by @avail readable. */
+static uint32_t inline_len(const unsigned char *head, size_t avail)
+{
+	uint32_t size;
+
+	if (avail < sizeof(size))
+		return 0;
+	copy_plain(&size, head, sizeof(size));
+	if (size < sizeof(size))
+		size = sizeof(size);
+	if (size > MOCK_PROTO_INLINE_MAX)
+		size = MOCK_PROTO_INLINE_MAX;
+	return size < avail ? size : (uint32_t)avail;
+}
+
+__attribute__((noinline)) static void inline_get(unsigned long arg, pid_t self,
+						struct inline_arg *ia)
+{
+	uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+
+	ia->len = 0;
+	ia->writable = false;
+	if (!stk_hi)
+		stack_bounds();
+	/* Above our own frame and below the top, a thread's stack is mapped and in use. */
+	if (frame >= stk_lo && frame < stk_hi && arg > frame && arg < stk_hi) {
+		ia->len = inline_len((const unsigned char *)arg, stk_hi - arg);
+		copy_plain(ia->buf, (const void *)arg, ia->len);
+		ia->writable = true;
+	} else if (self > 0 && arg <= UINTPTR_MAX - MOCK_PROTO_INLINE_MAX) {
+		/* Two pieces at the page boundary: a transfer never stops inside one. */
+		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		size_t first = page - (arg & (page - 1));
+		struct iovec local = { ia->buf, MOCK_PROTO_INLINE_MAX }, remote[2];
+		ssize_t got;
+
+		if (first > MOCK_PROTO_INLINE_MAX)
+			first = MOCK_PROTO_INLINE_MAX;
+		remote[0] = (struct iovec){ (void *)arg, first };
+		remote[1] = (struct iovec){ (void *)(arg + first), MOCK_PROTO_INLINE_MAX - first };
+		got = process_vm_readv(self, &local, 1, remote, first < MOCK_PROTO_INLINE_MAX ? 2 : 1,
+				       0);
+		if (got > 0)
+			ia->len = inline_len(ia->buf, (size_t)got);
+	}
+	/* The kernel does not look at which bytes the program left uninitialised either. */
+	shim_mark_defined(ia->buf, ia->len);
+}
+
+/* How many more fds (at most MOCK_PROTO_MAX_NEWFD) this process can open now. */
+static uint32_t fd_room(int fd)
+{
+	int got[MOCK_PROTO_MAX_NEWFD];
+	uint32_t n;
+
+	for (n = 0; n < MOCK_PROTO_MAX_NEWFD; n++) {
+		got[n] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (got[n] < 0)
+			break;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		close(got[i]);
+	return n;
+}
+
+/*
  * Forward an ioctl on a socket that may be a mock file. Returns 1 and the
  * result in *ret when the daemon handled it, 0 when it is not ours.
  */
@@ -673,6 +835,7 @@ static int mock_ioctl_fd(int fd, unsigned long request, unsigned long arg, long 
 {
 	struct mock_req req = { .op = MOCK_OP_IOCTL, .cmd = (uint32_t)request, .arg = arg };
 	struct mock_reply rep;
+	struct inline_arg ia;
 	int fds[MOCK_PROTO_MAX_NEWFD];
 	uint64_t ino = fdt_get(fd);
 	const char *name;
@@ -689,7 +852,15 @@ static int mock_ioctl_fd(int fd, unsigned long request, unsigned long arg, long 
 		req.flags = MOCK_REQ_PROBE;
 	}
 	req.ino = ino;
-	err = transact(&req, NULL, false, &rep, fds);
+	if (mock_ioctl_makes_fds(req.cmd)) {
+		req.flags |= MOCK_REQ_FD_ROOM;
+		req.fd_room = fd_room(fd);
+	}
+	inline_get(arg, ctl_get(false) >= 0 ? ctl.pid : 0, &ia);
+	req.inline_len = ia.len;
+	if (ia.writable)
+		req.flags |= MOCK_REQ_INLINE_RW;
+	err = transact(&req, ia.buf, ia.len, false, &rep, fds);
 	if (err) {
 		if (req.flags & MOCK_REQ_PROBE)
 			return 0;
@@ -735,7 +906,7 @@ static ssize_t mock_rw(enum mock_proto_op op, int fd, uint64_t ino, uint64_t ubu
 	struct mock_req req = { .op = op, .ino = ino, .arg = ubuf, .len = len, .off = off };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
-	int err = transact(&req, NULL, false, &rep, fds);
+	int err = transact(&req, NULL, 0, false, &rep, fds);
 
 	if (err)
 		return fail(err);
@@ -934,7 +1105,7 @@ static void map_release(uint64_t cookie, int hold_fd)
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
 
-	if (!transact(&req, NULL, false, &rep, fds))
+	if (!transact(&req, NULL, 0, false, &rep, fds))
 		finish(&rep, fds);
 	if (hold_fd >= 0)
 		sys_close(hold_fd);
@@ -1053,7 +1224,7 @@ static void *mock_mmap_fd(void *addr, size_t len, int prot, int flags, int fd, u
 		return map_fail(EINVAL);
 	req.off = (uint64_t)off;
 	req.len = (len + ps - 1) & ~(uint64_t)(ps - 1);
-	err = transact(&req, NULL, false, &rep, fds);
+	err = transact(&req, NULL, 0, false, &rep, fds);
 	if (err)
 		return map_fail(-err);
 	if (rep.ret < 0)
@@ -1152,7 +1323,7 @@ static void maps_child(void)
 		struct mock_reply rep;
 		int fds[MOCK_PROTO_MAX_NEWFD];
 
-		if (!transact(&req, NULL, false, &rep, fds))
+		if (!transact(&req, NULL, 0, false, &rep, fds))
 			finish(&rep, fds);
 	}
 }
@@ -1276,7 +1447,7 @@ static long simple_op(enum mock_proto_op op, uint64_t ino, bool may_start)
 	struct mock_req req = { .op = op, .ino = ino };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
-	int err = transact(&req, NULL, may_start, &rep, fds);
+	int err = transact(&req, NULL, 0, may_start, &rep, fds);
 
 	if (err)
 		return fail(err);
@@ -1343,6 +1514,21 @@ static void adopt_inherited_fds(void)
 			fdt_set((int)fd, ino);
 	}
 	closedir(dir);
+}
+
+/*
+ * At exit the thread calling exit() closes its control connection (other
+ * threads' go with their pthread key destructors): the program ends with no
+ * fd of ours open, as it would on a real kernel. A call made after this,
+ * from a later destructor, connects again.
+ */
+__attribute__((destructor)) static void shim_fini(void)
+{
+	int saved = errno;
+
+	if (ctl.fd >= 0)
+		ctl_forget(&ctl, ctl.pid == getpid());
+	errno = saved;
 }
 
 __attribute__((constructor)) static void shim_init(void)

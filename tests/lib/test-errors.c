@@ -165,6 +165,27 @@ static void test_opts_size_rules(void **state)
 		iommufd_ctx_close(ctx);
 }
 
+/*
+ * Every byte of an options struct past its last field is a named field:
+ * IOMMUFD_OPTS() builds the struct from a compound literal, whose padding
+ * C leaves unspecified (gcc -O0 copies stack garbage there), while the
+ * library refuses a nonzero byte past the fields it knows with E2BIG.
+ */
+#define NO_TAIL_PADDING(T, last)                                                           \
+	_Static_assert(sizeof(struct T) ==                                                  \
+			       offsetof(struct T, last) + sizeof(((struct T *)0)->last),    \
+		       #T " has tail padding")
+NO_TAIL_PADDING(iommufd_ctx_opts, path);
+NO_TAIL_PADDING(iommufd_device_bind_opts, reserved);
+NO_TAIL_PADDING(iommufd_hw_info_opts, data_type);
+NO_TAIL_PADDING(iommufd_event_loop_opts, reserved);
+NO_TAIL_PADDING(iommufd_fault_alloc_opts, reserved);
+NO_TAIL_PADDING(iommufd_hwpt_alloc_opts, fault_id);
+NO_TAIL_PADDING(iommufd_dirty_ranges_opts, chunk_pages);
+NO_TAIL_PADDING(iommufd_ioas_map_opts, reserved);
+NO_TAIL_PADDING(iommufd_veventq_alloc_opts, read_buffer);
+NO_TAIL_PADDING(iommufd_viommu_alloc_opts, reserved);
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

@@ -10,6 +10,7 @@
  * The machine comes from IOMMUFD_MOCK_DEVICES (see meson.build); argv[1]
  * names the group of tests that fits it: default, two, selftest, viommu or none.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -1001,16 +1002,17 @@ static void test_smmuv3_viommu(void **state)
 	edu_dma(&m, IOVA_A, EDU_BUF, PG, false);
 	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
 	assert_memory_equal(m.a, m.b, PG);
-	/* abort, and S1 translate (stage 1 not modelled): the DMA faults */
+	/* abort: the DMA faults */
 	pt = abort_pt;
 	assert_int_equal(attach_pt(m.dev, &pt), 0);
 	memset(m.b, 0x33, PG);
 	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
 	assert_int_equal(m.b[0], 0x33);
+	/* S1 translate with substreams on and S1DSS bypass: DMA without PASID skips stage 1 */
 	pt = s1;
 	assert_int_equal(attach_pt(m.dev, &pt), 0);
 	edu_dma(&m, EDU_BUF, IOVA_B, PG, true);
-	assert_int_equal(m.b[PG - 1], 0x33);
+	assert_memory_equal(m.a, m.b, PG);
 
 	/* invalidation: the whole array is read, entry_num counts what was taken */
 	num = 0;
@@ -1068,6 +1070,112 @@ static void test_smmuv3_viommu(void **state)
 	assert_int_equal(destroy(m.iommufd, vd.out_vdevice_id), 0);
 	assert_int_equal(destroy(m.iommufd, viommu), 0);
 	assert_int_equal(destroy(m.iommufd, parent), 0);
+	machine_down(&m);
+}
+
+/* SMMUv3 stage 1 as the guest builds it: a CD table and VMSAv8-64 tables at stage-2 IOVAs. */
+#define SMMU_CD0 ((16ULL << 0) | (1ULL << 30) | (1ULL << 31) | (5ULL << 32) | (1ULL << 41) | \
+		  (1ULL << 48))
+#define LPAE_TABLE 0x3ULL
+#define LPAE_PAGE (0x3ULL | (1ULL << 10))
+#define LPAE_RDONLY (1ULL << 7)
+
+static void smmu_build_tables(uint64_t *t, uint64_t s1, uint64_t s2, uint64_t attrs)
+{
+	uint64_t *l0 = t + 512, *l1 = t + 1024, *l2 = t + 1536, *l3 = t + 2048;
+
+	memset(t, 0, 5 * PG);
+	t[0] = SMMU_CD0;                 /* CD 0: 48-bit TTB0, 4 KiB granule, AArch64, V */
+	t[1] = IOVA_T + PG;              /* TTB0 */
+	l0[(s1 >> 39) & 511] = (IOVA_T + 2 * PG) | LPAE_TABLE;
+	l1[(s1 >> 30) & 511] = (IOVA_T + 3 * PG) | LPAE_TABLE;
+	l2[(s1 >> 21) & 511] = (IOVA_T + 4 * PG) | LPAE_TABLE;
+	l3[(s1 >> 12) & 511] = s2 | attrs;
+}
+
+/* Reads one ARM_SMMUV3 vEVENT; returns its four event dwords. */
+static void read_smmu_event(int qfd, uint64_t evt[4])
+{
+	struct {
+		struct iommufd_vevent_header hdr;
+		struct iommu_vevent_arm_smmuv3 ev;
+	} rec;
+
+	assert_int_equal(read(qfd, &rec, sizeof(rec)), (ssize_t)sizeof(rec));
+	assert_int_equal(rec.hdr.flags, 0);
+	for (int i = 0; i < 4; i++)
+		evt[i] = le64toh(rec.ev.evt[i]);
+}
+
+static void test_smmuv3_nested_dma(void **state)
+{
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 0x42 };
+	struct iommu_veventq_alloc vq = {
+		.size = sizeof(vq), .type = IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, .veventq_depth = 8,
+	};
+	const uint64_t s1_iova = 0x5000000ULL;
+	uint32_t parent, viommu, s1, pt;
+	uint64_t *tables, evt[4];
+	struct machine m;
+
+	(void)state;
+	machine_up(&m, 0);
+	tables = mmap(NULL, 5 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(tables != MAP_FAILED);
+	smmu_build_tables(tables, s1_iova, IOVA_B, LPAE_PAGE);
+	assert_int_equal(ioas_map(&m, tables, 5 * PG, IOVA_T, IOMMU_IOAS_MAP_READABLE), 0);
+	assert_int_equal(nest_alloc(m.iommufd, m.dev_id, m.ioas_id, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				    0, NULL, 0, &parent), 0);
+	assert_int_equal(viommu_alloc(m.iommufd, m.dev_id, parent, IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+				      &viommu), 0);
+	vd.viommu_id = viommu;
+	vd.dev_id = m.dev_id;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_VDEVICE_ALLOC, &vd), 0);
+	vq.viommu_id = viommu;
+	assert_int_equal(xioctl(m.iommufd, IOMMU_VEVENTQ_ALLOC, &vq), 0);
+	/* STE: V, Config S1 translate, S1ContextPtr = the CD table, one CD */
+	assert_int_equal(ste_alloc(m.iommufd, m.dev_id, viommu, 0x1 | (5 << 1) | IOVA_T, 0, &s1),
+			 0);
+	pt = s1;
+	assert_int_equal(attach_pt(m.dev, &pt), 0);
+
+	/* A -> edu through stage 2 only is not possible now: map A at stage 1 as well */
+	bus_master(&m, true);
+	fill(m.a, PG, 9);
+	memset(m.b, 0, PG);
+	tables[2048 + (((s1_iova + PG) >> 12) & 511)] = IOVA_A | LPAE_PAGE;
+	edu_dma(&m, s1_iova + PG, EDU_BUF, PG, false);
+	edu_dma(&m, EDU_BUF, s1_iova, PG, true);
+	assert_memory_equal(m.a, m.b, PG);
+
+	/* an unmapped stage-1 IOVA: F_TRANSLATION reaches the guest with its vSID */
+	memset(m.b, 0x33, PG);
+	edu_dma(&m, EDU_BUF, s1_iova + 2 * PG, 16, true);
+	read_smmu_event(vq.out_veventq_fd, evt);
+	assert_int_equal(evt[0] & 0xff, 0x10);
+	assert_int_equal(evt[0] >> 32, 0x42);
+	assert_int_equal(evt[2], s1_iova + 2 * PG);
+	assert_int_equal((evt[1] >> 35) & 1, 0); /* a write */
+	/* a read-only page: F_PERMISSION, nothing written */
+	tables[2048 + ((s1_iova >> 12) & 511)] = IOVA_B | LPAE_PAGE | LPAE_RDONLY;
+	edu_dma(&m, EDU_BUF, s1_iova, PG, true);
+	read_smmu_event(vq.out_veventq_fd, evt);
+	assert_int_equal(evt[0] & 0xff, 0x13);
+	assert_int_equal(m.b[0], 0x33);
+	/* the access flag clear (no hardware update in the CD): F_ACCESS */
+	tables[2048 + ((s1_iova >> 12) & 511)] = IOVA_B | LPAE_TABLE;
+	edu_dma(&m, EDU_BUF, s1_iova, 16, true);
+	read_smmu_event(vq.out_veventq_fd, evt);
+	assert_int_equal(evt[0] & 0xff, 0x12);
+	/* an invalid CD: C_BAD_CD */
+	tables[0] &= ~(1ULL << 31);
+	edu_dma(&m, EDU_BUF, s1_iova, 16, true);
+	read_smmu_event(vq.out_veventq_fd, evt);
+	assert_int_equal(evt[0] & 0xff, 0x0a);
+	assert_int_equal(m.b[0], 0x33);
+
+	close(vq.out_veventq_fd);
+	munmap(tables, 5 * PG);
 	machine_down(&m);
 }
 
@@ -1153,6 +1261,7 @@ int main(int argc, char **argv)
 	};
 	const struct CMUnitTest viommu_tests[] = {
 		cmocka_unit_test(test_smmuv3_viommu),
+		cmocka_unit_test(test_smmuv3_nested_dma),
 		cmocka_unit_test(test_amd_and_unsupported_viommu),
 	};
 	const struct CMUnitTest none_tests[] = {

@@ -225,7 +225,7 @@ static void test_two_readers(void **state)
 			usleep(200);
 		}
 	}
-	stop = true;
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	close(ctl[1]);

@@ -171,6 +171,66 @@ static void test_efault(void **state)
 	close(fd);
 }
 
+/*
+ * The shim sends an ioctl's argument along with the request (proto.h): the
+ * answers must be the kernel's wherever the argument lives and however long
+ * it claims to be.
+ */
+static void test_inline_arg(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct iommu_ioas_alloc *heap, *ro, *edge;
+	unsigned char big[320];
+	char *map;
+	uint32_t id = 0;
+	int fd;
+
+	(void)state;
+	fd = open_iommu();
+	/* Not on the stack: read through the kernel, the output written back. */
+	heap = calloc(1, sizeof(*heap));
+	assert_non_null(heap);
+	heap->size = sizeof(*heap);
+	assert_int_equal(ioctl(fd, IOMMU_IOAS_ALLOC, heap), 0);
+	assert_int_equal(destroy(fd, heap->out_ioas_id), 0);
+	free(heap);
+
+	/* Readable but not writable: the output cannot be stored, EFAULT. */
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(map != MAP_FAILED);
+	ro = (struct iommu_ioas_alloc *)map;
+	ro->size = sizeof(*ro);
+	assert_int_equal(mprotect(map, page, PROT_READ), 0);
+	assert_int_equal(ioctl(fd, IOMMU_IOAS_ALLOC, ro), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(ro->out_ioas_id, 0);
+
+	/* The size word readable, the rest of the struct not: EFAULT. */
+	assert_int_equal(mprotect(map, 2 * page, PROT_READ | PROT_WRITE), 0);
+	edge = (struct iommu_ioas_alloc *)(map + page - sizeof(uint32_t));
+	edge->size = sizeof(*edge);
+	assert_int_equal(mprotect(map + page, page, PROT_NONE), 0);
+	assert_int_equal(ioctl(fd, IOMMU_IOAS_ALLOC, edge), -1);
+	assert_int_equal(errno, EFAULT);
+	munmap(map, 2 * page);
+
+	/* Longer than what travels inline: a zero tail is accepted, a non-zero one E2BIG. */
+	memset(big, 0, sizeof(big));
+	((struct iommu_ioas_alloc *)big)->size = sizeof(big);
+	assert_int_equal(ioctl(fd, IOMMU_IOAS_ALLOC, big), 0);
+	memcpy(&id, big + offsetof(struct iommu_ioas_alloc, out_ioas_id), sizeof(id));
+	assert_int_equal(destroy(fd, id), 0);
+	assert_int_equal(big[sizeof(big) - 1], 0);
+	big[sizeof(big) - 1] = 1; /* past the inline bytes */
+	assert_int_equal(ioctl(fd, IOMMU_IOAS_ALLOC, big), -1);
+	assert_int_equal(errno, E2BIG);
+	big[sizeof(big) - 1] = 0;
+	big[100] = 1; /* among them */
+	assert_int_equal(ioctl(fd, IOMMU_IOAS_ALLOC, big), -1);
+	assert_int_equal(errno, E2BIG);
+	close(fd);
+}
+
 static void test_dup_fork(void **state)
 {
 	int fd, fd2, fd3, p[2];
@@ -506,6 +566,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_socket_passthrough),
 		cmocka_unit_test(test_open_mock),
 		cmocka_unit_test(test_efault),
+		cmocka_unit_test(test_inline_arg),
 		cmocka_unit_test(test_dup_fork),
 		cmocka_unit_test(test_last_close_releases),
 		cmocka_unit_test(test_new_fd),
