@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # shellcheck disable=SC2317 # build_* are called as "build_$kernel"
+# shellcheck disable=SC2034 # the T*_ENABLE/DISABLE lists are passed by name
 #
 # kernel-test.sh [OPTIONS] build KERNEL
 # kernel-test.sh [OPTIONS] run KERNEL [PROG...]
@@ -18,6 +19,9 @@
 #            scripts/linux-source.sh) with CONFIG_IOMMUFD_TEST=y: the real
 #            iommufd core plus the kernel's own mock devices, for the kernel
 #            selftests. --viommu adds VT-d + edu to the same boot.
+#   test612  the same for 6.12, from bookworm's linux-source-6.12 of the
+#            version real612 uses (6.12.117). Never with --viommu: 6.12's
+#            selftest mock devices fail to probe once VT-d is registered.
 #
 # build   downloads and builds KERNEL into CACHE/kernel/KERNEL unless an
 #         identical build is already there (flock-protected; run builds too).
@@ -41,6 +45,7 @@
 #   --viommu           test73: add -device intel-iommu and bind edu to vfio-pci
 #   --xfail FILE       test names (one per line, '#' comments) expected to fail
 #   --cflags FLAGS     extra compiler flags for .c programs
+#   --env VAR=VALUE    exported to the guest's programs (may be repeated)
 #   --timeout SECS     QEMU time limit (default 1800)
 #   --prog-timeout S   time limit of each program in the guest (default 900)
 #   --jobs N           make -j (default 2); builds run under nice -n 10
@@ -52,6 +57,13 @@
 #   --require          missing tools or downloads are errors, not a skip (77);
 #                      also implied by CI=true
 #   --quiet            do not echo the guest console (it is saved in the cache)
+#   --results DIR      also keep each program's results in DIR: NAME.out (its
+#                      output), NAME.results ("test<TAB>pass|fail|skip" per KTAP
+#                      line) and NAME.meta (exit status, time, key of the run)
+#   --reuse            with --results: when DIR already holds the results of
+#                      every PROG for the same kernel build, options and
+#                      program files (and libraries), report those instead of
+#                      booting again
 #
 # Exit: 0 all programs passed (or skipped), 1 a program failed or the guest did
 # not finish, 2 usage or build failure, 77 skipped (nothing could run).
@@ -79,10 +91,13 @@ keep_tree=0
 rebuild=0
 require=0
 quiet=0
+results_dir=
+reuse=0
+guest_env=()
 [[ ${CI:-} == true ]] && require=1
 
 usage() {
-	sed -n '5,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF" >&2
+	sed -n '6,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF" >&2
 	exit 2
 }
 # options may come anywhere before a "--"
@@ -94,6 +109,7 @@ while [[ $# -gt 0 ]]; do
 	--viommu) viommu=1; shift ;;
 	--xfail) xfail=${2:?}; shift 2 ;;
 	--cflags) extra_cflags=${2:-}; shift 2 ;;
+	--env) [[ ${2:-} == [A-Za-z_]*=* ]] || usage; guest_env+=("$2"); shift 2 ;;
 	--timeout) qemu_timeout=${2:?}; shift 2 ;;
 	--prog-timeout) prog_timeout=${2:?}; shift 2 ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
@@ -102,6 +118,8 @@ while [[ $# -gt 0 ]]; do
 	--rebuild) rebuild=1; shift ;;
 	--require) require=1; shift ;;
 	--quiet) quiet=1; shift ;;
+	--results) results_dir=${2:?}; shift 2 ;;
+	--reuse) reuse=1; shift ;;
 	-h | --help) usage ;;
 	--) shift; pos+=("$@"); break ;;
 	-*) echo "kernel-test.sh: unknown option $1" >&2; usage ;;
@@ -114,14 +132,25 @@ cmd=$1
 kernel=$2
 [[ $cmd == build || $cmd == run ]] || usage
 case $kernel in
-real612 | test73) ;;
-*) echo "kernel-test.sh: KERNEL must be real612 or test73, not '$kernel'" >&2; exit 2 ;;
+real612 | test73 | test612) ;;
+*) echo "kernel-test.sh: KERNEL must be real612, test73 or test612, not '$kernel'" >&2; exit 2 ;;
 esac
 shift 2
 [[ $kernel == real612 ]] && viommu=1
+if [[ $kernel == test612 && $viommu == 1 ]]; then
+	# 6.12 probes a device with the first IOMMU registered without a fwnode:
+	# with VT-d that is dmar0, and every IOMMU_TEST_OP_MOCK_DOMAIN fails.
+	echo "kernel-test.sh: test612 cannot have --viommu (6.12's mock devices need to be the only IOMMU)" >&2
+	exit 2
+fi
 name=${name:-$kernel}
 [[ -z $xfail || -f $xfail ]] || { echo "kernel-test.sh: no file $xfail" >&2; exit 2; }
 [[ -n $xfail ]] && xfail=$(realpath "$xfail")
+[[ $reuse == 0 || -n $results_dir ]] || { echo "kernel-test.sh: --reuse needs --results DIR" >&2; exit 2; }
+if [[ -n $results_dir ]]; then
+	mkdir -p "$results_dir"
+	results_dir=$(cd "$results_dir" && pwd)
+fi
 
 log() { printf '[kernel-test %s] %s\n' "$name" "$*" >&2; }
 die() { printf '[kernel-test %s] ERROR: %s\n' "$name" "$*" >&2; exit 2; }
@@ -153,17 +182,19 @@ need_pkgs() {
 	command -v qemu-system-x86_64 >/dev/null || p+=(qemu-system-x86)
 	[[ -x /bin/busybox ]] && dpkg -s busybox-static >/dev/null 2>&1 || p+=(busybox-static)
 	command -v cpio >/dev/null || p+=(cpio)
-	if [[ $kernel == test73 ]]; then
+	if [[ $kernel == test* ]]; then
 		command -v flex >/dev/null || p+=(flex)
 		command -v bison >/dev/null || p+=(bison)
 		command -v bc >/dev/null || p+=(bc)
 		command -v perl >/dev/null || p+=(perl)
 		[[ -e /usr/include/libelf.h ]] || p+=(libelf-dev)
 		[[ -e /usr/include/openssl/ssl.h ]] || p+=(libssl-dev)
-	else
+	fi
+	# real612 and test612 download bookworm's 6.12 packages with apt-get
+	[[ $kernel == test73 ]] || command -v apt-get >/dev/null || p+=(apt)
+	if [[ $kernel == real612 ]]; then
 		command -v pahole >/dev/null || p+=(pahole)
 		command -v modinfo >/dev/null || p+=(kmod)
-		command -v apt-get >/dev/null || p+=(apt)
 		dpkg -s libelf1 >/dev/null 2>&1 || p+=(libelf1)
 	fi
 	echo "${p[*]}"
@@ -194,10 +225,10 @@ lock_sh() { flock -s 9; }
 
 mk() { nice -n 10 make "$@"; }
 
-# ---------------------------------------------------------------- test73 --
-# Everything in T73_ENABLE must be =y after olddefconfig, everything in
-# T73_DISABLE must be off (both checked). tinyconfig is the base: it turns
-# off even basics (EXPERT=y), hence the long list.
+# ---------------------------------------------------- test73 and test612 --
+# Everything in T*_ENABLE must be =y after olddefconfig, everything in
+# T*_DISABLE must be off (both checked). tinyconfig is the base: it turns
+# off even basics (EXPERT=y), hence the long lists.
 T73_ENABLE=(
 	64BIT PRINTK PRINTK_TIME BUG EARLY_PRINTK KALLSYMS
 	MULTIUSER FUTEX EPOLL SIGNALFD TIMERFD EVENTFD SHMEM POSIX_TIMERS
@@ -231,16 +262,36 @@ T73_DISABLE=(
 	SERIAL_8250_EXAR SERIAL_8250_LPSS SERIAL_8250_MID SERIAL_8250_PERICOM
 )
 
-build_test73() {
-	local tarball stamp top src b args=() o bad=() t0
-	tarball=$(bash "$TOP/scripts/linux-source.sh" --tarball 7.3 "$cache_root") ||
-		unavailable "cannot fetch Debian linux-source-7.3 (network?)"
+# T612_ENABLE is T73_ENABLE without what 6.12 lacks (the generic page table,
+# the dma-buf test hooks, iommufd's no-IOMMU mode) and with two options that
+# 7.3 no longer prompts for. INTEL_IOMMU_SVM matters on 6.12 too: it selects
+# IOMMU_IOPF, without which iopf_queue_alloc() is a stub and the mock device
+# cannot take an IOPF-capable HWPT (two alloc_hwpt_nested tests fail).
+T612_ENABLE=()
+for o in "${T73_ENABLE[@]}"; do
+	case $o in
+	GENERIC_PT | IOMMU_PT | IOMMU_PT_AMDV1 | DMA_SHARED_BUFFER | VFIO_NOIOMMU | IOMMUFD_NOIOMMU) continue ;;
+	esac
+	T612_ENABLE+=("$o")
+	case $o in
+	SYSCTL) T612_ENABLE+=(PROC_SYSCTL) ;;
+	VFIO_PCI_CORE) T612_ENABLE+=(VFIO_PCI_MMAP) ;;
+	esac
+done
+T612_DISABLE=("${T73_DISABLE[@]}")
+
+# build_testkernel TARBALL ENABLE-ARRAY DISABLE-ARRAY: a tinyconfig kernel
+# with the listed options from TARBALL into $KC/bzImage, unless the cached
+# one was built from the same inputs.
+build_testkernel() {
+	local tarball=$1 stamp top src b args=() o bad=() t0
+	local -n en=$2 dis=$3
 	stamp=$(
 		{
 			echo "recipe $RECIPE"
 			echo "$(basename "$tarball") $(stat -c '%s %Y' "$tarball")"
-			echo "enable ${T73_ENABLE[*]}"
-			echo "disable ${T73_DISABLE[*]}"
+			echo "enable ${en[*]}"
+			echo "disable ${dis[*]}"
 			gcc --version | head -n 1
 			ld --version | head -n 1
 		} | sha256sum | cut -d' ' -f1
@@ -252,7 +303,7 @@ build_test73() {
 	t0=$(now)
 	rm -f "$KC/.stamp"
 	top=$(tar -tf "$tarball" 2>/dev/null | head -n 1 | cut -d/ -f1 || true)
-	top=${top:-linux-source-7.3}
+	top=${top:-linux-source}
 	src=$KC/$top
 	if [[ ! -f $src/.kt-extracted || $(cat "$src/.kt-extracted") != "$stamp" ]]; then
 		log "extracting $tarball (~1.6 GB)"
@@ -263,18 +314,18 @@ build_test73() {
 	fi
 	b=$KC/build
 	mkdir -p "$b"
-	log "configuring (tinyconfig + ${#T73_ENABLE[@]} options)"
+	log "configuring (tinyconfig + ${#en[@]} options)"
 	mk -s -C "$src" ARCH=x86_64 O="$KC/config-new" tinyconfig >"$KC/config.log" 2>&1 ||
 		{ tail -n 20 "$KC/config.log" >&2; die "make tinyconfig failed"; }
-	for o in "${T73_ENABLE[@]}"; do args+=(--enable "$o"); done
-	for o in "${T73_DISABLE[@]}"; do args+=(--disable "$o"); done
+	for o in "${en[@]}"; do args+=(--enable "$o"); done
+	for o in "${dis[@]}"; do args+=(--disable "$o"); done
 	"$src/scripts/config" --file "$KC/config-new/.config" "${args[@]}" --set-str LOCALVERSION -kt
 	mk -s -C "$src" ARCH=x86_64 O="$KC/config-new" olddefconfig >>"$KC/config.log" 2>&1 ||
 		{ tail -n 20 "$KC/config.log" >&2; die "make olddefconfig failed"; }
-	for o in "${T73_ENABLE[@]}"; do
+	for o in "${en[@]}"; do
 		grep -q "^CONFIG_$o=y\$" "$KC/config-new/.config" || bad+=("$o=y")
 	done
-	for o in "${T73_DISABLE[@]}"; do
+	for o in "${dis[@]}"; do
 		grep -q "^CONFIG_$o=[ym]\$" "$KC/config-new/.config" && bad+=("$o=n")
 	done
 	[[ ${#bad[@]} == 0 ]] || die "config options did not stick (dependencies?): ${bad[*]}"
@@ -306,23 +357,40 @@ build_test73() {
 	log "built $KC/bzImage ($(sed -n 's/^release=//p' "$KC/build-info.txt")) in $(since "$t0") s"
 }
 
+build_test73() {
+	local tarball
+	tarball=$(bash "$TOP/scripts/linux-source.sh" --tarball 7.3 "$cache_root") ||
+		unavailable "cannot fetch Debian linux-source-7.3 (network?)"
+	build_testkernel "$tarball" T73_ENABLE T73_DISABLE
+}
+
+build_test612() {
+	resolve_bookworm612
+	source_bookworm612
+	build_testkernel "$tarball612" T612_ENABLE T612_DISABLE
+}
+
 # --------------------------------------------------------------- real612 --
 REAL612_MODS="irqbypass iommufd vfio vfio-pci-core vfio-pci"
 
-build_real612() {
-	local cands pkgver abi kser root t0 stamp s m d f tarball dl
-	local apt_updated=0
-	apt_update() {
-		[[ $apt_updated == 1 || $(id -u) != 0 ]] && return 0
-		log "apt-get update"
-		apt-get -qq -o DPkg::Lock::Timeout=600 update >/dev/null || true
-		apt_updated=1
+# resolve_bookworm612: sets kver (e.g. 6.12.117+deb12-amd64), pkgver (its
+# Debian version), abi and kser from apt's lists: the newest
+# linux-image-6.12.*-amd64-unsigned unless --kver names one. real612 and
+# test612 take the same version, so the stock and the test kernel agree.
+apt_updated=0
+apt_update() {
+	[[ $apt_updated == 1 || $(id -u) != 0 ]] && return 0
+	log "apt-get update"
+	apt-get -qq -o DPkg::Lock::Timeout=600 update >/dev/null || true
+	apt_updated=1
+}
+resolve_bookworm612() {
+	local cands
+	lst() {
+		apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$' |
+			cut -d' ' -f1
 	}
 	if [[ -z $kver ]]; then
-		lst() {
-			apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$' |
-				cut -d' ' -f1
-		}
 		cands=$(lst || true)
 		[[ -n $cands ]] || { apt_update; cands=$(lst || true); }
 		[[ -n $cands ]] || unavailable "no linux-image-6.12.*-amd64-unsigned in apt's lists"
@@ -336,6 +404,36 @@ build_real612() {
 		pkgver=$(apt-cache show "linux-image-$kver-unsigned" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
 	fi
 	[[ -n $pkgver ]] || unavailable "package linux-image-$kver-unsigned not in apt's lists"
+}
+
+# source_bookworm612: sets tarball612 to linux-source-$kser=$pkgver's tarball,
+# downloaded once into CACHE/deb-bookworm-$kser/$pkgver/ and kept (150 MB):
+# scripts/linux-source.sh's 6.12 follows trixie, another version.
+source_bookworm612() {
+	local d=$cache_root/deb-bookworm-$kser/$pkgver t
+	mkdir -p "$d"
+	(
+		flock 8
+		t=$d/usr/src/linux-source-$kser.tar.xz
+		[[ -f $t ]] && exit 0
+		log "downloading linux-source-$kser=$pkgver (download only, never installed)"
+		rm -rf "$d/dl" && mkdir -p "$d/dl"
+		(cd "$d/dl" && apt-get download -q "linux-source-$kser=$pkgver" >"$d/download.log" 2>&1) ||
+			{ tail -n 5 "$d/download.log" >&2; exit 77; }
+		dpkg -x "$d"/dl/linux-source-*.deb "$d/dl/x" || exit 1
+		mkdir -p "$d/usr/src"
+		mv "$d/dl/x/usr/src/linux-source-$kser.tar.xz" "$t.tmp" && mv "$t.tmp" "$t"
+		rm -rf "$d/dl"
+	) 8>"$d/.lock" || {
+		[[ $? == 77 ]] && unavailable "apt-get download linux-source-$kser=$pkgver failed"
+		die "unpacking linux-source-$kser=$pkgver failed"
+	}
+	tarball612=$d/usr/src/linux-source-$kser.tar.xz
+}
+
+build_real612() {
+	local root t0 stamp s m d f tarball dl
+	resolve_bookworm612
 	stamp=$(
 		{
 			echo "recipe $RECIPE $kver $pkgver"
@@ -357,13 +455,9 @@ build_real612() {
 		"linux-image-$kver-unsigned=$pkgver" "linux-headers-$kver=$pkgver" \
 		"linux-headers-$abi-common=$pkgver" "linux-kbuild-$abi=$pkgver" >"$KC/download.log" 2>&1) ||
 		{ tail -n 5 "$KC/download.log" >&2; unavailable "apt-get download of the $kver packages failed"; }
-	# The module sources must be the very version of the image, so they come
-	# from bookworm's linux-source-6.12 of the same version, not from
-	# scripts/linux-source.sh (its 6.12 follows trixie, another version).
-	log "downloading linux-source-$kser=$pkgver"
-	(cd "$dl" && apt-get download -q "linux-source-$kser=$pkgver" >>"$KC/download.log" 2>&1) ||
-		{ tail -n 5 "$KC/download.log" >&2; unavailable "apt-get download linux-source-$kser=$pkgver failed"; }
-	tarball=$root/usr/src/linux-source-$kser.tar.xz
+	# The module sources must be the very version of the image
+	source_bookworm612
+	tarball=$tarball612
 	for d in "$dl"/*.deb; do dpkg -x "$d" "$root"; done
 	rm -rf "$dl"
 	# the headers' Makefile names the -common tree by its installed path
@@ -477,7 +571,7 @@ trap 'rm -rf "$WORK"' EXIT
 IR=$WORK/root
 mkdir -p "$IR"/{bin,dev,proc,sys,tmp,etc,tests,lib/modules,lib/kt}
 series=7.3
-[[ $kernel == real612 ]] && series=6.12
+[[ $kernel == real612 || $kernel == test612 ]] && series=6.12
 
 # copy_libs EXE: the shared libraries of a dynamic EXE go to /lib/kt (the
 # guest's LD_LIBRARY_PATH), its ELF interpreter to the path it names.
@@ -493,14 +587,26 @@ copy_libs() {
 	done < <(ldd "$1" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p')
 }
 
+# run_key EXE: what a program's results depend on: the kernel build, the
+# options that change the guest, the program and its shared libraries.
+run_key() {
+	{
+		echo "$kernel $(cat "$KC/.stamp") viommu=$viommu timeout=$prog_timeout"
+		printf 'env %s\n' "${guest_env[@]}"
+		sha256sum "$SELF" "$HERE/guest-init.sh" "$1" | cut -d' ' -f1
+		ldd "$1" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' | xargs -r sha256sum | cut -d' ' -f1
+	} | sha256sum | cut -d' ' -f1
+}
+
 declare -a pnames=()
+declare -A pkey=()
 i=0
 for p in "$@"; do
 	i=$((i + 1))
 	case $p in
 	kselftest:*)
 		sp=${p#kselftest:}
-		[[ $kernel == test73 ]] || die "$p: the selftest needs the test73 kernel (CONFIG_IOMMUFD_TEST)"
+		[[ $kernel == test* ]] || die "$p: the selftest needs a test kernel (CONFIG_IOMMUFD_TEST)"
 		log "building the $series selftest with tests/kselftest/kselftest.sh --build-only"
 		ks_rc=0
 		bash "$TOP/tests/kselftest/kselftest.sh" --cache "$cache_root" --build-only "$series" "$sp" >&2 || ks_rc=$?
@@ -528,6 +634,7 @@ for p in "$@"; do
 	cp -L "$src" "$IR/tests/$pn"
 	copy_libs "$src"
 	pnames+=("$pn")
+	[[ -n $results_dir ]] && pkey[$pn]=$(run_key "$IR/tests/$pn")
 done
 [[ ${#pnames[@]} -gt 0 ]] || log "no programs given: boot and setup only"
 
@@ -540,16 +647,49 @@ if [[ $kernel == real612 ]]; then
 	mods=$REAL612_MODS
 fi
 hugepages=0
-[[ $kernel == test73 ]] && hugepages=64 # the selftest's huge-page tests need 128 MiB
+[[ $kernel == test* ]] && hugepages=64 # the selftest's huge-page tests need 128 MiB
 {
 	printf 'KT_MODULES=%q\n' "$mods"
 	printf 'KT_HUGEPAGES=%q\n' "$hugepages"
 	printf 'KT_EDU=%q\n' "$viommu"
 	printf 'KT_PROG_TIMEOUT=%q\n' "$prog_timeout"
+	for e in "${guest_env[@]}"; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"; done
 } >"$IR/etc/kt.env"
 (cd "$IR" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$WORK/initramfs.gz")
 
+# ------------------------------------------------------------------ reuse --
+# --reuse: when DIR holds every program's results under the same key, they
+# are reported as they were and the VM is not booted a second time.
+mkdir -p "$WORK/out"
+declare -A prc=() psecs=() psplat=() pstart=()
+reused=0
+if [[ $reuse == 1 && ${#pnames[@]} -gt 0 ]]; then
+	reused=1
+	for pn in "${pnames[@]}"; do
+		m=$results_dir/${pn#[0-9][0-9]-}.meta
+		if [[ ! -f $m || $(sed -n 's/^key=//p' "$m") != "${pkey[$pn]}" ]]; then
+			reused=0
+			break
+		fi
+	done
+fi
+if [[ $reused == 1 ]]; then
+	for pn in "${pnames[@]}"; do
+		b=$results_dir/${pn#[0-9][0-9]-}
+		cp "$b.out" "$WORK/out/$pn"
+		prc[$pn]=$(sed -n 's/^rc=//p' "$b.meta")
+		psecs[$pn]=$(sed -n 's/^secs=//p' "$b.meta")
+		psplat[$pn]=$(sed -n 's/^splats=//p' "$b.meta")
+		taint=$(sed -n 's/^taint=//p' "$b.meta")
+	done
+	log "reusing the results of an identical run from $(sed -n 's/^date=//p' "$b.meta") in $results_dir (no boot)"
+	LOG=$(sed -n 's/^log=//p' "$b.meta")
+	done_line=reused qemu_rc=0 boot_secs=0
+	setup_fails=()
+fi
+
 # ------------------------------------------------------------------- boot --
+if [[ $reused == 0 ]]; then
 if [[ $kernel == real612 ]]; then
 	kimg=$KC/vmlinuz
 	mem=1G
@@ -570,11 +710,9 @@ qemu=(qemu-system-x86_64 -machine q35 -accel tcg -m "$mem" -smp 1 -nodefaults
 LOG=$KC/last-run-$name.log
 log "booting $(sed -n 's/^release=//p' "$KC/build-info.txt") (initramfs $(du -k "$WORK/initramfs.gz" | cut -f1) KiB): ${qemu[*]}"
 : >"$LOG"
-mkdir -p "$WORK/out"
 t_boot=$(now)
 cur='' done_line='' taint=''
 setup_fails=()
-declare -A prc=() psecs=() psplat=() pstart=()
 while IFS= read -r line; do
 	line=${line%$'\r'}
 	[[ $quiet == 1 ]] || printf '%s\n' "$line"
@@ -608,25 +746,21 @@ done < <(
 )
 boot_secs=$(since "$t_boot")
 qemu_rc=$(sed -n 's/^KT-QEMU-EXIT //p' "$LOG" | tail -n 1)
+fi
 
 # ---------------------------------------------------------------- results --
+# ktap_results FILE: "name<TAB>pass|fail|skip|xfail|xpass" per result line
+ktap_results() { awk -f "$HERE/ktap-results.awk" "$1"; }
 # ktap_summary FILE: "plan n pass fail skip failed-names..." of KTAP output
 ktap_summary() {
-	awk '
-		/^1\.\.[0-9]+$/ && !plan { plan = substr($0, 4) + 0; next }
-		/^(not )?ok [0-9]+ / {
-			nf = ($1 == "not")
-			t = $0; sub(/^(not )?ok [0-9]+ (- )?/, "", t)
-			d = ""
-			if (match(t, / # [A-Za-z]+/)) d = toupper(substr(t, RSTART + 3, RLENGTH - 3))
-			sub(/ #.*/, "", t)
-			n++
-			if (nf) { fail++; names = names " " t }
-			else if (d == "SKIP") skip++
-			else if (d == "XPASS") { fail++; names = names " " t }
-			else pass++
-		}
-		END { printf "%d %d %d %d %d%s\n", plan, n, pass, fail, skip, names }' "$1"
+	local plan
+	plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$1" | head -n 1)
+	ktap_results "$1" | awk -F'\t' -v plan="${plan:-0}" '
+		{ n++ }
+		$2 == "pass" || $2 == "xfail" { pass++ }
+		$2 == "skip" { skip++ }
+		$2 == "fail" || $2 == "xpass" { fail++; names = names " " $1 }
+		END { printf "%d %d %d %d %d%s\n", plan, n, pass, fail, skip, names }'
 }
 declare -A XF=()
 if [[ -n $xfail ]]; then
@@ -704,6 +838,25 @@ harness_fail=
 [[ $qemu_rc == 124 || $qemu_rc == 137 ]] && harness_fail="QEMU killed after ${qemu_timeout}s"
 [[ -z $done_line && -z $harness_fail ]] && harness_fail="guest did not finish (qemu exit ${qemu_rc:-?})"
 [[ ${#setup_fails[@]} -gt 0 ]] && harness_fail="guest setup failed: ${setup_fails[*]}"
+if [[ -n $results_dir && $reused == 0 && -z $harness_fail ]]; then
+	for pn in "${pnames[@]}"; do
+		b=$results_dir/${pn#[0-9][0-9]-}
+		[[ -n ${prc[$pn]:-} ]] || continue
+		cp "$WORK/out/$pn" "$b.out"
+		ktap_results "$WORK/out/$pn" >"$b.results"
+		{
+			echo "key=${pkey[$pn]}"
+			echo "rc=${prc[$pn]}"
+			echo "secs=${psecs[$pn]:-}"
+			echo "splats=${psplat[$pn]:-0}"
+			echo "taint=$taint"
+			echo "plan=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$WORK/out/$pn" | head -n 1)"
+			echo "kernel=$(sed -n 's/^release=//p' "$KC/build-info.txt")"
+			echo "date=$(date -u '+%F %T UTC')"
+			echo "log=$LOG"
+		} >"$b.meta"
+	done
+fi
 for l in "${ktap_lines[@]}"; do echo "$l"; done
 echo "kernel-$name: build/cache ${build_secs} s, boot+run ${boot_secs} s, total $(since "$t_start") s;" \
 	"taint ${taint:-?}; console log $LOG"

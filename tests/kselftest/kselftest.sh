@@ -24,6 +24,9 @@
 #                      failure, or a listed test that passes, fails the run
 #                      (may be given several times)
 #   --build-only       build (or check the cached build) and stop
+#   --mock-kernel REL  the Linux release the mock presents (IOMMUFD_MOCK_KERNEL)
+#   --results-dir DIR  write PROG.tap, PROG.results and PROG.log to DIR instead
+#                      of the cache (tests/kernel/kdiff.sh compares them)
 #   --no-hugepages     behave as if no huge pages can be had (tests the exclusion path)
 #
 # Cache layout, CACHE/kselftest-SERIES/:
@@ -57,6 +60,7 @@ expect=
 known_failures=()
 build_only=0
 no_hugepages=0
+results_dir=
 
 usage() {
 	sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF" >&2
@@ -74,6 +78,8 @@ while [[ $# -gt 0 ]]; do
 	--known-failures) known_failures+=("${2:?}"); shift 2 ;;
 	--build-only) build_only=1; shift ;;
 	--no-hugepages) no_hugepages=1; shift ;;
+	--results-dir) results_dir=${2:?}; shift 2 ;;
+	--mock-kernel) export IOMMUFD_MOCK_KERNEL=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) echo "kselftest.sh: unknown option $1" >&2; usage ;;
@@ -131,8 +137,10 @@ done
 # --- build ------------------------------------------------------------------
 out="$cache_root/kselftest-$series"
 mkdir -p "$out"
+# A shared lock to use a current build (runs keep it while they run), the
+# exclusive one only to rebuild.
 exec 8>"$out/.lock"
-flock 8
+flock -s 8
 
 cc_path=$(command -v "${cc[0]}") || die "compiler '${cc[0]}' not found"
 stamp=$(
@@ -146,8 +154,12 @@ stamp=$(
 		[[ -e /usr/include/sys/capability.h ]] && echo libcap
 	} | sha256sum | cut -d' ' -f1
 )
-if [[ -x $out/iommufd && -x $out/iommufd_fail_nth && -f $out/.stamp &&
-      $(cat "$out/.stamp") == "$stamp" ]]; then
+current() {
+	[[ -x $out/iommufd && -x $out/iommufd_fail_nth && -f $out/.stamp &&
+	   $(cat "$out/.stamp") == "$stamp" ]]
+}
+current || flock 8
+if current; then
 	log "using cached build in $out"
 else
 	log "building the $series selftest into $out"
@@ -301,7 +313,12 @@ if [[ ${#filter[@]} -gt 0 ]]; then
 fi
 
 # --- run --------------------------------------------------------------------
-tap="$out/$prog.tap"
+rout=$out
+if [[ -n $results_dir ]]; then
+	mkdir -p "$results_dir"
+	rout=$(cd "$results_dir" && pwd)
+fi
+tap="$rout/$prog.tap"
 cmd=("$bin" "${filter[@]}" "${extra_args[@]}")
 [[ -n $runner ]] && cmd=("$runner" "${cmd[@]}")
 log "running: $(printf '%q ' "${cmd[@]}")"
@@ -319,7 +336,7 @@ mv -f "$tap.tmp" "$tap"
 # KTAP from kselftest.h: "ok N name", "not ok N name[ #  reason]",
 # "ok N name # SKIP|XFAIL|XPASS reason", "not ok N name # error ...",
 # plan "1..N", footer "# Totals: pass:P fail:F xfail:X xpass:Y skip:S error:E".
-res="$out/$prog.results"
+res="$rout/$prog.results"
 parsed=$(awk -v res="$res.tmp" '
 	/^1\.\.[0-9]+$/ && !plan { plan = substr($0, 4) + 0; next }
 	/^(not )?ok [0-9]+ / {
@@ -402,9 +419,9 @@ summary="$tag: $passed passed, $failed failed, $skipped skipped"
 	[[ -n $hp_reason && ${#excluded[@]} -gt 0 ]] && echo "# excluded (${hp_reason}): ${#excluded[@]}"
 	awk -F'\t' '{ printf "%-8s %s\n", $2, $1 }' "$res"
 	echo "$summary"
-} >"$out/$prog.log"
+} >"$rout/$prog.log"
 
-log "per-test results: $out/$prog.log (machine-readable: $res, full output: $tap)"
+log "per-test results: $rout/$prog.log (machine-readable: $res, full output: $tap)"
 log "run time $run_time s"
 [[ ${#excluded[@]} -gt 0 ]] && echo "$tag: ${#excluded[@]} excluded (huge pages unavailable)"
 echo "$summary"
