@@ -91,11 +91,21 @@ int main(int argc, char **argv)
 	TRY(iommufd_ioas_create(ctx, &ioas));
 	iova = GUEST_RAM_GPA; /* guest physical addresses are stage 2's IOVAs */
 	TRY(iommufd_ioas_map(ioas, ram, GUEST_RAM_SIZE, &iova, &map_opts));
-	TRY(iommufd_hwpt_alloc_paging(dev, ioas, &parent_opts, &s2));
+	ret = iommufd_hwpt_alloc_paging(dev, ioas, &parent_opts, &s2);
+	if (ret == -EOPNOTSUPP) {
+		printf("this IOMMU cannot nest (no NEST_PARENT)\n");
+		return EXIT_SKIP;
+	}
+	TRY(ret);
 	/* tutorial: end stage2 */
 
 	/* tutorial: begin viommu */
-	TRY(iommufd_viommu_alloc(dev, IOMMUFD_VIOMMU_TYPE_SELFTEST, s2, NULL, &viommu));
+	ret = iommufd_viommu_alloc(dev, IOMMUFD_VIOMMU_TYPE_SELFTEST, s2, NULL, &viommu);
+	if (ret == -EOPNOTSUPP) {
+		printf("this IOMMU has no vIOMMU of the selftest type\n");
+		return EXIT_SKIP;
+	}
+	TRY(ret);
 	TRY(iommufd_vdevice_alloc(viommu, dev, VIRT_ID, &vdev));
 	TRY(iommufd_veventq_alloc(viommu, IOMMUFD_VEVENTQ_TYPE_SELFTEST, 16, NULL, &veventq));
 	printf("vIOMMU %" PRIu32 ", vDEVICE %" PRIu32 " (virt_id %#" PRIx64 "), vEVENTQ %" PRIu32
