@@ -279,7 +279,8 @@ out:
 #define PTE_AF (1ULL << 10)
 #define PTE_ADDR FIELD(47, 12)
 #define PTE_APTABLE_RDONLY (1ULL << 62)
-/* event record dword 1 */
+/* event record dwords 0 and 1 */
+#define EVT0_ID FIELD(7, 0)
 #define EVT1_RNW (1ULL << 35)
 #define EVT1_S2 (1ULL << 39)
 #define EVT1_CLASS_SHIFT 40
@@ -350,10 +351,8 @@ int arm_vsmmu_s1_translate(const struct iommu_hwpt_arm_smmuv3 *ste, uint64_t iov
 	if (!(cd[0] & CD0_V) || get_field(cd[0], CD0_T0SZ) < 16 || get_field(cd[0], CD0_T0SZ) > 39)
 		return s1_fault(evt, 0x0a /* C_BAD_CD */, EVT_CLASS_CD, false, iova, write, -ENOENT);
 	/* AArch32 tables and the 16/64 KiB granules are not modelled */
-	if (!(cd[0] & CD0_AA64) || get_field(cd[0], CD0_TG0) != 0) {
-		memset(evt, 0, 4 * sizeof(*evt));
+	if (!(cd[0] & CD0_AA64) || get_field(cd[0], CD0_TG0) != 0)
 		return -EOPNOTSUPP;
-	}
 
 	ia_bits = 64 - (unsigned int)get_field(cd[0], CD0_T0SZ);
 	oa_bits = ips_bits[get_field(cd[0], CD0_IPS)];
@@ -395,7 +394,7 @@ int arm_vsmmu_s1_translate(const struct iommu_hwpt_arm_smmuv3 *ste, uint64_t iov
 bool arm_vsmmu_event_forwarded(const uint64_t evt[4])
 {
 	/* what arm_smmu_handle_event() hands a vmaster: stage-1 events it knows */
-	switch (evt[0] & CMD_OP) {
+	switch (evt[0] & EVT0_ID) {
 	case 0x04: case 0x06: case 0x08: case 0x0a: case 0x10: case 0x11: case 0x12: case 0x13:
 		return !(evt[1] & EVT1_S2);
 	default:

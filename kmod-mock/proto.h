@@ -124,16 +124,6 @@ enum mock_proto_op {
  */
 #define MOCK_REQ_FD_ROOM (1u << 2)
 
-/*
- * The iommufd ioctls that may hand out new fds: IOMMU_FAULT_QUEUE_ALLOC,
- * IOMMU_VEVENTQ_ALLOC and IOMMU_TEST_CMD (access and dma-buf files). For them
- * the shim finds out how many fds the process can still open.
- */
-static inline int mock_ioctl_makes_fds(uint32_t cmd)
-{
-	return cmd == 0x3b8e || cmd == 0x3b93 || cmd == 0x3ba0;
-}
-
 /* Longest inline argument (proto.h header); the core's window (core.h) is as large. */
 #define MOCK_PROTO_INLINE_MAX 256
 

@@ -49,6 +49,7 @@
 
 #include "failnth.h" /* fail-nth */
 #include "iommufd-mock.h"
+#include "iommufd_test.h" /* the ioctl numbers of the calls that make fds */
 #include "memcheck.h"
 #include "procfs.h" /* /proc/<pid>/status */
 #include "proto.h"
@@ -811,6 +812,17 @@ __attribute__((noinline)) static void inline_get(unsigned long arg, pid_t self,
 	shim_mark_defined(ia->buf, ia->len);
 }
 
+/*
+ * The iommufd ioctls that may hand out new fds (fault queues, vEVENTQs, the
+ * selftest's access and dma-buf files): for them the shim tells the daemon
+ * how many fds the process can still open.
+ */
+static bool ioctl_makes_fds(unsigned long request)
+{
+	return request == IOMMU_FAULT_QUEUE_ALLOC || request == IOMMU_VEVENTQ_ALLOC ||
+	       request == IOMMU_TEST_CMD;
+}
+
 /* How many more fds (at most MOCK_PROTO_MAX_NEWFD) this process can open now. */
 static uint32_t fd_room(int fd)
 {
@@ -852,7 +864,7 @@ static int mock_ioctl_fd(int fd, unsigned long request, unsigned long arg, long 
 		req.flags = MOCK_REQ_PROBE;
 	}
 	req.ino = ino;
-	if (mock_ioctl_makes_fds(req.cmd)) {
+	if (ioctl_makes_fds(request)) {
 		req.flags |= MOCK_REQ_FD_ROOM;
 		req.fd_room = fd_room(fd);
 	}

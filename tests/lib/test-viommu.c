@@ -189,7 +189,10 @@ static void test_viommu_data_mmap(void **state)
 
 	/* Mapped, the vIOMMU stays. */
 	assert_errno(EBUSY, iommufd_viommu_destroy(viommu));
+	/* only the whole mapping, once: never a piece of it or memory it no longer has */
+	assert_errno(EINVAL, iommufd_viommu_munmap(viommu, p, data.out_mmap_length + page));
 	assert_int_equal(0, iommufd_viommu_munmap(viommu, p, data.out_mmap_length));
+	assert_errno(EINVAL, iommufd_viommu_munmap(viommu, p, data.out_mmap_length));
 	assert_int_equal(0, iommufd_viommu_destroy(viommu));
 	assert_int_equal(0, iommufd_viommu_destroy(v.viommu));
 }
