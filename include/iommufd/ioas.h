@@ -254,17 +254,21 @@ LIBIOMMUFD_API int iommufd_ioas_get_iova_ranges_alloc(struct iommufd_ioas *ioas,
 						      uint32_t *num, uint64_t *alignment);
 
 /**
- * Restricts automatic and fixed IOVA to the given ranges
+ * Sets the IOVA ranges that automatic IOVA allocation may choose from
  * (IOMMU_IOAS_ALLOW_IOVAS), replacing the previous list; an empty list
- * allows everything again. Existing mappings must lie inside the new list.
+ * allows everything again. The list only steers automatic allocation
+ * (iommufd_ioas_map() without IOMMUFD_IOAS_MAP_FIXED_IOVA, and the like):
+ * existing mappings and mappings at a fixed IOVA are not checked against it.
+ * While a range is allowed, nothing may reserve IOVA inside it: a device
+ * whose reserved regions (e.g. an MSI window) overlap it cannot be attached.
  *
  * @param ioas   the IOAS
  * @param ranges the ranges; may be NULL if @p num is 0
  * @param num    number of ranges
  * @return 0, or a negative errno: -EINVAL (NULL arguments, a range with
  *         start > last; the kernel also rejects empty and overlapping
- *         ranges with -EINVAL), -EADDRINUSE (a range overlaps a reserved range, or a
- *         mapping lies outside the list)
+ *         ranges with -EINVAL), -EADDRINUSE (a range overlaps a range the
+ *         IOAS has reserved, e.g. for an attached device)
  */
 LIBIOMMUFD_API int iommufd_ioas_allow_iovas(struct iommufd_ioas *ioas,
 					    const struct iommufd_iova_range *ranges,
@@ -287,8 +291,10 @@ LIBIOMMUFD_API int iommufd_ioas_get_huge_pages(struct iommufd_ioas *ioas, bool *
  *
  * @param ioas the IOAS
  * @param enabled the new setting
- * @return 0, or a negative errno: -EINVAL (NULL @p ioas), -EADDRINUSE (an
- *         existing mapping is not PAGE_SIZE aligned)
+ * @return 0, or a negative errno: -EINVAL (NULL @p ioas; or, turning huge
+ *         pages off, the IOAS has mappings while a device or HWPT domain is
+ *         attached: the kernel will not remap them), -EADDRINUSE (an existing
+ *         mapping is not aligned to the new IOVA alignment)
  */
 LIBIOMMUFD_API int iommufd_ioas_set_huge_pages(struct iommufd_ioas *ioas, bool enabled);
 

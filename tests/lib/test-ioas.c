@@ -474,6 +474,51 @@ static void test_huge_pages(void **state)
 	assert_errno(EADDRINUSE, iommufd_ioas_set_huge_pages(f->ioas, false));
 }
 
+/*
+ * The allowed list steers automatic IOVA only: a fixed IOVA outside it maps,
+ * and a mapping outside it does not stop the list from being set (the
+ * kernel's iopt_set_allow_iova() checks reserved ranges, nothing else).
+ */
+static void test_allow_iovas_steers_only(void **state)
+{
+	struct fixture *f = *state;
+	struct iommufd_iova_range allowed = {
+		.start = 200 * f->page_size,
+		.last = 600 * f->page_size - 1,
+	};
+	uint64_t iova = FIXED_IOVA, auto_iova;
+
+	assert_true(FIXED_IOVA > allowed.last);
+	assert_int_equal(0, iommufd_ioas_map(f->ioas, f->buffer, f->page_size, &iova,
+					     fixed_opts()));
+	assert_int_equal(0, iommufd_ioas_allow_iovas(f->ioas, &allowed, 1));
+	iova = FIXED_IOVA + f->page_size;
+	assert_int_equal(0, iommufd_ioas_map(f->ioas, f->buffer, f->page_size, &iova,
+					     fixed_opts()));
+	assert_int_equal(FIXED_IOVA + f->page_size, iova);
+	assert_int_equal(0, iommufd_ioas_map(f->ioas, f->buffer, f->page_size, &auto_iova,
+					     NULL));
+	assert_true(auto_iova >= allowed.start && auto_iova + f->page_size - 1 <= allowed.last);
+	assert_int_equal(0, iommufd_ioas_unmap_all(f->ioas, NULL));
+}
+
+/* Huge pages cannot be turned off under an attached domain that has mappings. */
+static void test_huge_pages_domain(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t iova;
+
+	require_selftest(f->ctx);
+	assert_int_equal(0, mock_domain(f->ctx, iommufd_ioas_get_id(f->ioas), NULL, NULL, NULL));
+	/* No mappings yet: allowed. */
+	assert_int_equal(0, iommufd_ioas_set_huge_pages(f->ioas, false));
+	assert_int_equal(0, iommufd_ioas_set_huge_pages(f->ioas, true));
+	assert_int_equal(0, iommufd_ioas_map(f->ioas, f->buffer, f->page_size, &iova, NULL));
+	assert_errno(EINVAL, iommufd_ioas_set_huge_pages(f->ioas, false));
+	assert_int_equal(0, iommufd_ioas_unmap_all(f->ioas, NULL));
+	assert_int_equal(0, iommufd_ioas_set_huge_pages(f->ioas, false));
+}
+
 static void test_map_file(void **state)
 {
 	struct fixture *f = *state;
@@ -630,6 +675,8 @@ int main(void)
 		T(test_iova_ranges),
 		T(test_iova_ranges_domain),
 		T(test_allow_iovas),
+		T(test_allow_iovas_steers_only),
+		T(test_huge_pages_domain),
 		T(test_huge_pages),
 		T(test_map_file),
 		T(test_threads),
