@@ -243,7 +243,7 @@ static void print_vevent(const struct iommufd_vevent *ev)
 {
 	struct iommufd_vevent_selftest st;
 
-	if (iommufd_vevent_selftest(ev, &st)) {
+	if (iommufd_vevent_decode_selftest(ev, &st)) {
 		printf("    vEVENT seq %" PRIu32 ", lost before it %" PRIu32 ", type %#" PRIx32
 		       ", %" PRIu32 " bytes\n", ev->sequence, ev->lost_before, ev->type,
 		       ev->data_len);
@@ -278,7 +278,7 @@ static int read_vevents(struct setup *s, unsigned int want, uint64_t want_lost)
 			struct iommufd_vevent_selftest st;
 
 			print_vevent(&ev[i]);
-			if (iommufd_vevent_selftest(&ev[i], &st) || st.virt_id != VIRT_ID) {
+			if (iommufd_vevent_decode_selftest(&ev[i], &st) || st.virt_id != VIRT_ID) {
 				fprintf(stderr, PROG ": FAIL: the event does not name virt_id %#x\n",
 					VIRT_ID);
 				return -EIO;

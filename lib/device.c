@@ -251,13 +251,13 @@ LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, uint32_t p
 	return device_attach(dev, false, 0, pt_id, attached_id);
 }
 
-LIBIOMMUFD_API int iommufd_device_pasid_attach(struct iommufd_device *dev, uint32_t pasid,
+LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint32_t pasid,
 					       uint32_t pt_id, uint32_t *attached_id)
 {
 	return device_attach(dev, true, pasid, pt_id, attached_id);
 }
 
-LIBIOMMUFD_API int iommufd_device_pasid_replace(struct iommufd_device *dev, uint32_t pasid,
+LIBIOMMUFD_API int iommufd_device_replace_pasid(struct iommufd_device *dev, uint32_t pasid,
 						uint32_t pt_id, uint32_t *attached_id)
 {
 	return device_attach(dev, true, pasid, pt_id, attached_id);
@@ -286,7 +286,7 @@ LIBIOMMUFD_API int iommufd_device_detach(struct iommufd_device *dev)
 	return device_detach(dev, false, 0);
 }
 
-LIBIOMMUFD_API int iommufd_device_pasid_detach(struct iommufd_device *dev, uint32_t pasid)
+LIBIOMMUFD_API int iommufd_device_detach_pasid(struct iommufd_device *dev, uint32_t pasid)
 {
 	return device_detach(dev, true, pasid);
 }
@@ -343,7 +343,7 @@ static int hw_info_load(const struct iommufd_hw_info *info, const void *data, ui
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const void *data,
+LIBIOMMUFD_API int iommufd_hw_info_decode_vtd(const struct iommufd_hw_info *info, const void *data,
 				       uint32_t data_len, struct iommufd_hw_info_vtd *out)
 {
 	struct iommu_hw_info_vtd k;
@@ -359,7 +359,7 @@ LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info,
+LIBIOMMUFD_API int iommufd_hw_info_decode_arm_smmuv3(const struct iommufd_hw_info *info,
 					      const void *data, uint32_t data_len,
 					      struct iommufd_hw_info_arm_smmuv3 *out)
 {
@@ -380,7 +380,7 @@ LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *info,
+LIBIOMMUFD_API int iommufd_hw_info_decode_tegra241_cmdqv(const struct iommufd_hw_info *info,
 						  const void *data, uint32_t data_len,
 						  struct iommufd_hw_info_tegra241_cmdqv *out)
 {
@@ -399,7 +399,7 @@ LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hw_info_amd(const struct iommufd_hw_info *info, const void *data,
+LIBIOMMUFD_API int iommufd_hw_info_decode_amd(const struct iommufd_hw_info *info, const void *data,
 				       uint32_t data_len, struct iommufd_hw_info_amd *out)
 {
 	struct iommu_hw_info_amd k;

@@ -390,7 +390,7 @@ struct dirty_walk {
 	uint64_t page_size;
 	uint64_t start;
 	uint64_t pages; /* 0: no run pending */
-	iommufd_dirty_range_fn fn;
+	iommufd_hwpt_walk_dirty_fn fn;
 	void *priv;
 };
 
@@ -451,12 +451,12 @@ static int walk_bitmap(struct dirty_walk *w, const uint64_t *bitmap, uint64_t fi
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hwpt_dirty_ranges(struct iommufd_hwpt *hwpt, uint64_t iova,
-					     uint64_t length, uint64_t page_size,
-					     const struct iommufd_dirty_ranges_opts *uopts,
-					     iommufd_dirty_range_fn fn, void *priv)
+LIBIOMMUFD_API int iommufd_hwpt_walk_dirty(struct iommufd_hwpt *hwpt, uint64_t iova,
+					   uint64_t length, uint64_t page_size,
+					   const struct iommufd_hwpt_walk_dirty_opts *uopts,
+					   iommufd_hwpt_walk_dirty_fn fn, void *priv)
 {
-	struct iommufd_dirty_ranges_opts opts;
+	struct iommufd_hwpt_walk_dirty_opts opts;
 	struct dirty_walk w = {
 		.iova = iova,
 		.page_size = page_size,

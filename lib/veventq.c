@@ -287,7 +287,7 @@ static const void *vevent_payload(const struct iommufd_vevent *event, uint32_t t
 	return event->data;
 }
 
-LIBIOMMUFD_API int iommufd_vevent_arm_smmuv3(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_arm_smmuv3(const struct iommufd_vevent *event,
 					     struct iommufd_vevent_arm_smmuv3 *out)
 {
 	const void *data = vevent_payload(event, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,
@@ -303,7 +303,7 @@ LIBIOMMUFD_API int iommufd_vevent_arm_smmuv3(const struct iommufd_vevent *event,
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_vevent_tegra241_cmdqv(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_tegra241_cmdqv(const struct iommufd_vevent *event,
 						 struct iommufd_vevent_tegra241_cmdqv *out)
 {
 	const void *data = vevent_payload(event, IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV,
@@ -319,7 +319,7 @@ LIBIOMMUFD_API int iommufd_vevent_tegra241_cmdqv(const struct iommufd_vevent *ev
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_vevent_selftest(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_selftest(const struct iommufd_vevent *event,
 					   struct iommufd_vevent_selftest *out)
 {
 	const void *data = vevent_payload(event, IOMMUFD_VEVENTQ_TYPE_SELFTEST,

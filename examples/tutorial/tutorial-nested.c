@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 	n = iommufd_veventq_read(veventq, events, 8, &lost);
 	TRY(n);
 	EXPECT(n == 1 && lost == 0);
-	TRY(iommufd_vevent_selftest(&events[0], &st));
+	TRY(iommufd_vevent_decode_selftest(&events[0], &st));
 	printf("vEVENT %" PRIu32 ": a fault of the device the guest calls %#" PRIx32 "\n",
 	       events[0].sequence, st.virt_id);
 	EXPECT(st.virt_id == VIRT_ID);

@@ -233,20 +233,20 @@ LIBIOMMUFD_API int iommufd_device_detach(struct iommufd_device *dev);
  *         its driver does not do PASID, -EINVAL for a PASID out of the
  *         device's range
  */
-LIBIOMMUFD_API int iommufd_device_pasid_attach(struct iommufd_device *dev, uint32_t pasid,
+LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint32_t pasid,
 					       uint32_t pt_id, uint32_t *attached_id);
 
 /**
  * Replaces the page table of an attached PASID; see
- * iommufd_device_pasid_attach().
+ * iommufd_device_attach_pasid().
  *
  * @param dev   the device
  * @param pasid the PASID
  * @param pt_id the new IOAS or HWPT id
  * @param[out] attached_id as for iommufd_device_attach()
- * @return as iommufd_device_pasid_attach()
+ * @return as iommufd_device_attach_pasid()
  */
-LIBIOMMUFD_API int iommufd_device_pasid_replace(struct iommufd_device *dev, uint32_t pasid,
+LIBIOMMUFD_API int iommufd_device_replace_pasid(struct iommufd_device *dev, uint32_t pasid,
 						uint32_t pt_id, uint32_t *attached_id);
 
 /**
@@ -258,7 +258,7 @@ LIBIOMMUFD_API int iommufd_device_pasid_replace(struct iommufd_device *dev, uint
  * @return 0, or a negative errno: -EINVAL (NULL @p dev), -EOPNOTSUPP (no
  *         VFIO fd, or no PASID support)
  */
-LIBIOMMUFD_API int iommufd_device_pasid_detach(struct iommufd_device *dev, uint32_t pasid);
+LIBIOMMUFD_API int iommufd_device_detach_pasid(struct iommufd_device *dev, uint32_t pasid);
 
 /** Type of the IOMMU-specific data of iommufd_device_get_hw_info() (the kernel's values). */
 enum iommufd_hw_info_type {
@@ -335,7 +335,7 @@ struct iommufd_hw_info {
 /**
  * Reads what the IOMMU behind a device can do (IOMMU_GET_HW_INFO, Linux 6.6):
  * the generic part into @p info, the IOMMU-specific registers into @p data
- * (decode them with iommufd_hw_info_vtd() and its siblings).
+ * (decode them with iommufd_hw_info_decode_vtd() and its siblings).
  *
  * @param dev  the device (a bound or an adopted one)
  * @param opts NULL (the driver's default data type) or options
@@ -407,12 +407,12 @@ struct iommufd_hw_info_amd {
  * @param[out] out the registers
  * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
  */
-LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const void *data,
+LIBIOMMUFD_API int iommufd_hw_info_decode_vtd(const struct iommufd_hw_info *info, const void *data,
 				       uint32_t data_len, struct iommufd_hw_info_vtd *out);
 
 /**
  * Decodes the data of iommufd_device_get_hw_info() as ARM SMMUv3 registers;
- * as iommufd_hw_info_vtd().
+ * as iommufd_hw_info_decode_vtd().
  *
  * @param info the description returned with @p data
  * @param data the data buffer passed to iommufd_device_get_hw_info()
@@ -420,13 +420,13 @@ LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const
  * @param[out] out the registers
  * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
  */
-LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info,
+LIBIOMMUFD_API int iommufd_hw_info_decode_arm_smmuv3(const struct iommufd_hw_info *info,
 					      const void *data, uint32_t data_len,
 					      struct iommufd_hw_info_arm_smmuv3 *out);
 
 /**
  * Decodes the data of iommufd_device_get_hw_info() as a Tegra241 CMDQV
- * description; as iommufd_hw_info_vtd().
+ * description; as iommufd_hw_info_decode_vtd().
  *
  * @param info the description returned with @p data
  * @param data the data buffer passed to iommufd_device_get_hw_info()
@@ -434,13 +434,13 @@ LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info
  * @param[out] out the description
  * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
  */
-LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *info,
+LIBIOMMUFD_API int iommufd_hw_info_decode_tegra241_cmdqv(const struct iommufd_hw_info *info,
 						  const void *data, uint32_t data_len,
 						  struct iommufd_hw_info_tegra241_cmdqv *out);
 
 /**
  * Decodes the data of iommufd_device_get_hw_info() as AMD IOMMU registers;
- * as iommufd_hw_info_vtd().
+ * as iommufd_hw_info_decode_vtd().
  *
  * @param info the description returned with @p data
  * @param data the data buffer passed to iommufd_device_get_hw_info()
@@ -448,7 +448,7 @@ LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *
  * @param[out] out the registers
  * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
  */
-LIBIOMMUFD_API int iommufd_hw_info_amd(const struct iommufd_hw_info *info, const void *data,
+LIBIOMMUFD_API int iommufd_hw_info_decode_amd(const struct iommufd_hw_info *info, const void *data,
 				       uint32_t data_len, struct iommufd_hw_info_amd *out);
 
 /** Bits of iommufd_device_info::flags (the kernel's VFIO_DEVICE_FLAGS_* values). */

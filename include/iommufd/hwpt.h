@@ -304,7 +304,7 @@ LIBIOMMUFD_API int iommufd_hwpt_invalidate(struct iommufd_hwpt *hwpt, uint32_t d
  */
 LIBIOMMUFD_API int iommufd_hwpt_set_dirty_tracking(struct iommufd_hwpt *hwpt, bool enable);
 
-/** Flags of iommufd_hwpt_get_dirty_bitmap() and iommufd_dirty_ranges_opts::flags. */
+/** Flags of iommufd_hwpt_get_dirty_bitmap() and iommufd_hwpt_walk_dirty_opts::flags. */
 enum iommufd_dirty_flags {
 	/** Read the dirty state without clearing it (IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR). */
 	IOMMUFD_DIRTY_NO_CLEAR = 1 << 0,
@@ -339,7 +339,7 @@ LIBIOMMUFD_API int iommufd_hwpt_get_dirty_bitmap(struct iommufd_hwpt *hwpt, uint
 						 uint64_t *bitmap, uint32_t flags);
 
 /**
- * Called by iommufd_hwpt_dirty_ranges() once per run of contiguous dirty
+ * Called by iommufd_hwpt_walk_dirty() once per run of contiguous dirty
  * pages.
  *
  * @param iova   start of the run
@@ -347,11 +347,11 @@ LIBIOMMUFD_API int iommufd_hwpt_get_dirty_bitmap(struct iommufd_hwpt *hwpt, uint
  * @param priv   the caller's pointer
  * @return 0 to go on; anything else stops the walk, which returns it
  */
-typedef int (*iommufd_dirty_range_fn)(uint64_t iova, uint64_t length, void *priv);
+typedef int (*iommufd_hwpt_walk_dirty_fn)(uint64_t iova, uint64_t length, void *priv);
 
-/** Options of iommufd_hwpt_dirty_ranges(); declare with @ref IOMMUFD_OPTS. */
-struct iommufd_dirty_ranges_opts {
-	/** Size of this struct as the caller knows it: sizeof(struct iommufd_dirty_ranges_opts). */
+/** Options of iommufd_hwpt_walk_dirty(); declare with @ref IOMMUFD_OPTS. */
+struct iommufd_hwpt_walk_dirty_opts {
+	/** Size of this struct as the caller knows it: sizeof(struct iommufd_hwpt_walk_dirty_opts). */
 	size_t sz;
 	/** 0 or IOMMUFD_DIRTY_NO_CLEAR. */
 	uint32_t flags;
@@ -396,10 +396,10 @@ struct iommufd_dirty_ranges_opts {
  *         iommufd_hwpt_get_dirty_bitmap(), -EINVAL also for a NULL @p fn,
  *         -E2BIG (unknown options), -ENOMEM
  */
-LIBIOMMUFD_API int iommufd_hwpt_dirty_ranges(struct iommufd_hwpt *hwpt, uint64_t iova,
-					     uint64_t length, uint64_t page_size,
-					     const struct iommufd_dirty_ranges_opts *opts,
-					     iommufd_dirty_range_fn fn, void *priv);
+LIBIOMMUFD_API int iommufd_hwpt_walk_dirty(struct iommufd_hwpt *hwpt, uint64_t iova,
+					   uint64_t length, uint64_t page_size,
+					   const struct iommufd_hwpt_walk_dirty_opts *opts,
+					   iommufd_hwpt_walk_dirty_fn fn, void *priv);
 
 /** @} */
 

@@ -128,9 +128,9 @@ static void test_null_handle(void **state)
 	assert_errno(EINVAL, iommufd_device_attach_ioas(NULL, NULL, &id));
 	assert_errno(EINVAL, iommufd_device_replace(NULL, 1, &id));
 	assert_errno(EINVAL, iommufd_device_detach(NULL));
-	assert_errno(EINVAL, iommufd_device_pasid_attach(NULL, 1, 1, &id));
-	assert_errno(EINVAL, iommufd_device_pasid_replace(NULL, 1, 1, &id));
-	assert_errno(EINVAL, iommufd_device_pasid_detach(NULL, 1));
+	assert_errno(EINVAL, iommufd_device_attach_pasid(NULL, 1, 1, &id));
+	assert_errno(EINVAL, iommufd_device_replace_pasid(NULL, 1, 1, &id));
+	assert_errno(EINVAL, iommufd_device_detach_pasid(NULL, 1));
 	assert_errno(EINVAL, iommufd_device_get_hw_info(NULL, NULL, &info, NULL, 0));
 	assert_errno(EINVAL, iommufd_device_get_info(NULL, &dinfo));
 	assert_errno(EINVAL, iommufd_device_get_region_info(NULL, 0, &rinfo));
@@ -174,9 +174,9 @@ static void test_adopted_no_vfio_calls(void **state)
 	assert_errno(EOPNOTSUPP, iommufd_device_attach_ioas(dev, f->ioas, &id));
 	assert_errno(EOPNOTSUPP, iommufd_device_replace(dev, ioas_id, &id));
 	assert_errno(EOPNOTSUPP, iommufd_device_detach(dev));
-	assert_errno(EOPNOTSUPP, iommufd_device_pasid_attach(dev, 1, ioas_id, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_pasid_replace(dev, 1, ioas_id, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_pasid_detach(dev, 1));
+	assert_errno(EOPNOTSUPP, iommufd_device_attach_pasid(dev, 1, ioas_id, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_replace_pasid(dev, 1, ioas_id, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_detach_pasid(dev, 1));
 	assert_errno(EOPNOTSUPP, iommufd_device_get_info(dev, &dinfo));
 	assert_errno(EOPNOTSUPP, iommufd_device_get_region_info(dev, 0, &rinfo));
 	assert_errno(EOPNOTSUPP, iommufd_device_reset(dev));
@@ -340,7 +340,7 @@ static void test_decode_vtd(void **state)
 
 	(void)state;
 	memset(&out, 0xff, sizeof(out));
-	assert_int_equal(0, iommufd_hw_info_vtd(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_vtd(&info, &k, sizeof(k), &out));
 	assert_int_equal(1, out.flags);
 	assert_true(out.cap_reg == k.cap_reg);
 	assert_true(out.ecap_reg == k.ecap_reg);
@@ -356,7 +356,7 @@ static void test_decode_arm_smmuv3(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(0, iommufd_hw_info_arm_smmuv3(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_arm_smmuv3(&info, &k, sizeof(k), &out));
 	assert_int_equal(1, out.flags);
 	for (i = 0; i < 6; i++)
 		assert_int_equal(10 + i, out.idr[i]);
@@ -373,7 +373,7 @@ static void test_decode_tegra241_cmdqv(void **state)
 	struct iommufd_hw_info_tegra241_cmdqv out;
 
 	(void)state;
-	assert_int_equal(0, iommufd_hw_info_tegra241_cmdqv(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_tegra241_cmdqv(&info, &k, sizeof(k), &out));
 	assert_int_equal(3, out.version);
 	assert_int_equal(7, out.log2vcmdqs);
 	assert_int_equal(5, out.log2vsids);
@@ -387,7 +387,7 @@ static void test_decode_amd(void **state)
 	struct iommufd_hw_info_amd out;
 
 	(void)state;
-	assert_int_equal(0, iommufd_hw_info_amd(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_amd(&info, &k, sizeof(k), &out));
 	assert_true(out.efr == k.efr);
 	assert_int_equal(42, out.efr2);
 }
@@ -400,12 +400,12 @@ static void test_decode_short_data(void **state)
 
 	(void)state;
 	/* An older kernel's shorter data: what it lacks reads as 0. */
-	assert_int_equal(0, iommufd_hw_info_amd(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_amd(&info, &k, sizeof(k), &out));
 	assert_int_equal(7, out.efr);
 	assert_int_equal(0, out.efr2);
 	/* A buffer shorter than the kernel's data: only what was filled is read. */
 	info.data_len = sizeof(k);
-	assert_int_equal(0, iommufd_hw_info_amd(&info, &k, 8, &out));
+	assert_int_equal(0, iommufd_hw_info_decode_amd(&info, &k, 8, &out));
 	assert_int_equal(7, out.efr);
 	assert_int_equal(0, out.efr2);
 }
@@ -422,12 +422,12 @@ static void test_decode_args(void **state)
 
 	(void)state;
 	/* Data of another type is not decoded. */
-	assert_errno(EINVAL, iommufd_hw_info_vtd(&info, &k, sizeof(k), &vtd));
-	assert_errno(EINVAL, iommufd_hw_info_arm_smmuv3(&info, &k, sizeof(k), &smmu));
-	assert_errno(EINVAL, iommufd_hw_info_tegra241_cmdqv(&info, &k, sizeof(k), &cmdqv));
-	assert_errno(EINVAL, iommufd_hw_info_amd(NULL, &k, sizeof(k), &amd));
-	assert_errno(EINVAL, iommufd_hw_info_amd(&info, NULL, sizeof(k), &amd));
-	assert_errno(EINVAL, iommufd_hw_info_amd(&info, &k, sizeof(k), NULL));
+	assert_errno(EINVAL, iommufd_hw_info_decode_vtd(&info, &k, sizeof(k), &vtd));
+	assert_errno(EINVAL, iommufd_hw_info_decode_arm_smmuv3(&info, &k, sizeof(k), &smmu));
+	assert_errno(EINVAL, iommufd_hw_info_decode_tegra241_cmdqv(&info, &k, sizeof(k), &cmdqv));
+	assert_errno(EINVAL, iommufd_hw_info_decode_amd(NULL, &k, sizeof(k), &amd));
+	assert_errno(EINVAL, iommufd_hw_info_decode_amd(&info, NULL, sizeof(k), &amd));
+	assert_errno(EINVAL, iommufd_hw_info_decode_amd(&info, &k, sizeof(k), NULL));
 }
 
 static void test_cdev_bind_attach(void **state)

@@ -181,7 +181,7 @@ NO_TAIL_PADDING(iommufd_hw_info_opts, data_type);
 NO_TAIL_PADDING(iommufd_event_loop_opts, reserved);
 NO_TAIL_PADDING(iommufd_fault_alloc_opts, reserved);
 NO_TAIL_PADDING(iommufd_hwpt_alloc_opts, fault_id);
-NO_TAIL_PADDING(iommufd_dirty_ranges_opts, chunk_pages);
+NO_TAIL_PADDING(iommufd_hwpt_walk_dirty_opts, chunk_pages);
 NO_TAIL_PADDING(iommufd_ioas_map_opts, reserved);
 NO_TAIL_PADDING(iommufd_veventq_alloc_opts, read_buffer);
 NO_TAIL_PADDING(iommufd_viommu_alloc_opts, reserved);

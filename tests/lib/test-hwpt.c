@@ -227,7 +227,7 @@ static void test_null_handle(void **state)
 	assert_errno(EINVAL, iommufd_hwpt_invalidate(NULL, 0, NULL, 0, &num));
 	assert_errno(EINVAL, iommufd_hwpt_set_dirty_tracking(NULL, true));
 	assert_errno(EINVAL, iommufd_hwpt_get_dirty_bitmap(NULL, 0, 4096, 4096, bitmap, 0));
-	assert_errno(EINVAL, iommufd_hwpt_dirty_ranges(NULL, 0, 4096, 4096, NULL, NULL, NULL));
+	assert_errno(EINVAL, iommufd_hwpt_walk_dirty(NULL, 0, 4096, 4096, NULL, NULL, NULL));
 }
 
 static void test_adopt_args(void **state)
@@ -644,7 +644,7 @@ static int collect(uint64_t iova, uint64_t length, void *priv)
 
 static void dirty_ranges_with_chunk(void **state, uint64_t chunk_pages)
 {
-	IOMMUFD_OPTS(iommufd_dirty_ranges_opts, opts, .chunk_pages = chunk_pages);
+	IOMMUFD_OPTS(iommufd_hwpt_walk_dirty_opts, opts, .chunk_pages = chunk_pages);
 	struct fixture *f = *state;
 	struct iommufd_hwpt *hwpt;
 	/* Page 0; pages 60..70 (across the word boundary); pages 100..127 (to the end). */
@@ -655,7 +655,7 @@ static void dirty_ranges_with_chunk(void **state, uint64_t chunk_pages)
 
 	hwpt = dirty_setup(f, &buf, &len);
 	mark_dirty(f->ctx, iommufd_hwpt_get_id(hwpt), DIRTY_IOVA, len, f->page_size, mark);
-	assert_int_equal(0, iommufd_hwpt_dirty_ranges(hwpt, DIRTY_IOVA, len, f->page_size,
+	assert_int_equal(0, iommufd_hwpt_walk_dirty(hwpt, DIRTY_IOVA, len, f->page_size,
 						      &opts, collect, &r));
 	assert_int_equal(3, r.n);
 	assert_true(r.iova[0] == DIRTY_IOVA && r.length[0] == f->page_size);
@@ -665,7 +665,7 @@ static void dirty_ranges_with_chunk(void **state, uint64_t chunk_pages)
 	assert_true(r.length[2] == 28 * f->page_size);
 	/* Cleared as read. */
 	r.n = 0;
-	assert_int_equal(0, iommufd_hwpt_dirty_ranges(hwpt, DIRTY_IOVA, len, f->page_size,
+	assert_int_equal(0, iommufd_hwpt_walk_dirty(hwpt, DIRTY_IOVA, len, f->page_size,
 						      &opts, collect, &r));
 	assert_int_equal(0, r.n);
 	munmap(buf, len);
@@ -695,7 +695,7 @@ static void test_dirty_ranges_stop(void **state)
 	mark_dirty(f->ctx, iommufd_hwpt_get_id(hwpt), DIRTY_IOVA, len, f->page_size, mark);
 	errno = 1234;
 	/* A non-zero callback result stops the walk and is returned; errno untouched. */
-	assert_int_equal(42, iommufd_hwpt_dirty_ranges(hwpt, DIRTY_IOVA, len, f->page_size,
+	assert_int_equal(42, iommufd_hwpt_walk_dirty(hwpt, DIRTY_IOVA, len, f->page_size,
 						       NULL, collect, &r));
 	assert_int_equal(1234, errno);
 	assert_int_equal(2, r.n);
@@ -709,26 +709,26 @@ static void test_dirty_ranges_args(void **state)
 	struct ranges r = { .n = 0 };
 	uint32_t hwpt_id;
 	struct {
-		struct iommufd_dirty_ranges_opts base;
+		struct iommufd_hwpt_walk_dirty_opts base;
 		uint64_t future;
 	} big;
 
 	mock_device(f, &hwpt_id);
 	assert_int_equal(0, iommufd_hwpt_adopt(f->ctx, hwpt_id, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_dirty_ranges(hwpt, 0, 4096, 4096, NULL, NULL, &r));
-	assert_errno(EINVAL, iommufd_hwpt_dirty_ranges(hwpt, 0, 0, 4096, NULL, collect, &r));
-	assert_errno(EINVAL, iommufd_hwpt_dirty_ranges(hwpt, 0, 4096, 6000, NULL, collect, &r));
-	assert_errno(EOVERFLOW, iommufd_hwpt_dirty_ranges(hwpt, UINT64_MAX - 4095, 8192, 4096,
+	assert_errno(EINVAL, iommufd_hwpt_walk_dirty(hwpt, 0, 4096, 4096, NULL, NULL, &r));
+	assert_errno(EINVAL, iommufd_hwpt_walk_dirty(hwpt, 0, 0, 4096, NULL, collect, &r));
+	assert_errno(EINVAL, iommufd_hwpt_walk_dirty(hwpt, 0, 4096, 6000, NULL, collect, &r));
+	assert_errno(EOVERFLOW, iommufd_hwpt_walk_dirty(hwpt, UINT64_MAX - 4095, 8192, 4096,
 							  NULL, collect, &r));
 	{
-		IOMMUFD_OPTS(iommufd_dirty_ranges_opts, opts, .flags = 1u << 3);
-		assert_errno(EOPNOTSUPP, iommufd_hwpt_dirty_ranges(hwpt, 0, 4096, 4096, &opts,
+		IOMMUFD_OPTS(iommufd_hwpt_walk_dirty_opts, opts, .flags = 1u << 3);
+		assert_errno(EOPNOTSUPP, iommufd_hwpt_walk_dirty(hwpt, 0, 4096, 4096, &opts,
 								   collect, &r));
 	}
 	memset(&big, 0, sizeof(big));
 	big.base.sz = sizeof(big);
 	big.future = 1;
-	assert_errno(E2BIG, iommufd_hwpt_dirty_ranges(hwpt, 0, 4096, 4096, &big.base, collect,
+	assert_errno(E2BIG, iommufd_hwpt_walk_dirty(hwpt, 0, 4096, 4096, &big.base, collect,
 						      &r));
 	assert_int_equal(0, r.n);
 }

@@ -286,7 +286,7 @@ static void test_veventq_overflow(void **state)
 	assert_int_equal(1, lost);
 	assert_int_equal(0, ev[0].sequence);
 	assert_int_equal(1, ev[1].sequence);
-	assert_int_equal(0, iommufd_vevent_selftest(&ev[0], &st));
+	assert_int_equal(0, iommufd_vevent_decode_selftest(&ev[0], &st));
 	assert_int_equal(0x99, st.virt_id);
 
 	trigger_vevents(f, &v, 1);
