@@ -204,7 +204,7 @@ static int run(struct iommufd_ctx *ctx, struct iommufd_device *dev, uint8_t *gue
 		edu_fail(PROG, "allocating a HWPT with dirty tracking", ret);
 		goto out;
 	}
-	ret = iommufd_device_attach(dev, iommufd_hwpt_get_id(hwpt), NULL);
+	ret = iommufd_device_attach(dev, iommufd_hwpt_as_pt(hwpt), NULL);
 	if (ret) {
 		edu_fail(PROG, "attaching the device to the HWPT", ret);
 		goto out;

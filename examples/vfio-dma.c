@@ -199,7 +199,7 @@ static int run(struct iommufd_ctx *ctx, struct iommufd_device *dev, uint8_t *a, 
 		edu_fail(PROG, "creating an IOAS", ret);
 		return 1;
 	}
-	ret = iommufd_device_attach_ioas(dev, ioas, &hwpt_id);
+	ret = iommufd_device_attach(dev, iommufd_ioas_as_pt(ioas), &hwpt_id);
 	if (ret) {
 		edu_fail(PROG, "attaching the device to the IOAS", ret);
 		goto out_ioas;

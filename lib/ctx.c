@@ -77,11 +77,12 @@ static void list_init(struct iommufd_list *head)
 	head->next = head;
 }
 
-void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t id,
-		     void (*release)(struct iommufd_obj *obj))
+void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t kind,
+		     uint32_t id, void (*release)(struct iommufd_obj *obj))
 {
 	obj->ctx = ctx;
 	obj->id = id;
+	obj->kind = kind;
 	obj->release = release;
 	pthread_mutex_lock(&ctx->lock);
 	obj->node.prev = ctx->objects.prev;
@@ -89,6 +90,18 @@ void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t 
 	ctx->objects.prev->next = &obj->node;
 	ctx->objects.prev = &obj->node;
 	pthread_mutex_unlock(&ctx->lock);
+}
+
+int iommufd_pt_id(const struct iommufd_pt *pt, uint32_t kinds, const struct iommufd_ctx *ctx,
+		  uint32_t *id)
+{
+	/* A view is the address of the handle's struct iommufd_obj (iommufd_obj_pt()). */
+	const struct iommufd_obj *obj = (const struct iommufd_obj *)(const void *)pt;
+
+	if (!obj || !(obj->kind & kinds) || obj->ctx != ctx)
+		return -EINVAL;
+	*id = obj->id;
+	return 0;
 }
 
 void iommufd_obj_del(struct iommufd_obj *obj)

@@ -47,7 +47,7 @@ static int device_new(struct iommufd_ctx *ctx, uint32_t id, int fd, bool owns_fd
 		return -ENOMEM;
 	dev->fd = fd;
 	dev->owns_fd = owns_fd;
-	iommufd_obj_add(ctx, &dev->obj, id, device_release);
+	iommufd_obj_add(ctx, &dev->obj, IOMMUFD_OBJ_DEVICE, id, device_release);
 	*out = dev;
 	return 0;
 }
@@ -204,19 +204,22 @@ LIBIOMMUFD_API int iommufd_device_get_fd(const struct iommufd_device *dev)
  * is given, so kernels before PASID support (6.15) accept it.
  */
 static int device_attach(struct iommufd_device *dev, bool with_pasid, uint32_t pasid,
-			 uint32_t pt_id, uint32_t *attached_id)
+			 const struct iommufd_pt *pt, uint32_t *attached_id)
 {
 	struct vfio_device_attach_iommufd_pt cmd = {
 		.argsz = offsetofend(struct vfio_device_attach_iommufd_pt, pt_id),
-		.pt_id = pt_id,
 	};
 	int ret;
 
+	if (!dev)
+		return iommufd_ret(-EINVAL);
+	/* The page table is checked first: a wrong one is refused before any VFIO call. */
+	ret = iommufd_pt_id(pt, IOMMUFD_OBJ_IOAS | IOMMUFD_OBJ_HWPT, dev->obj.ctx, &cmd.pt_id);
+	if (ret)
+		return iommufd_ret(ret);
 	ret = check_vfio(dev);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!pt_id)
-		return iommufd_ret(-EINVAL);
 	if (with_pasid) {
 		cmd.argsz = sizeof(cmd);
 		cmd.flags = VFIO_DEVICE_ATTACH_PASID;
@@ -231,36 +234,28 @@ static int device_attach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, struct iommufd_pt *pt,
 					 uint32_t *attached_id)
 {
-	return device_attach(dev, false, 0, pt_id, attached_id);
+	return device_attach(dev, false, 0, pt, attached_id);
 }
 
-LIBIOMMUFD_API int iommufd_device_attach_ioas(struct iommufd_device *dev,
-					      struct iommufd_ioas *ioas, uint32_t *hwpt_id)
-{
-	if (!dev || !ioas || iommufd_ioas_get_ctx(ioas) != dev->obj.ctx)
-		return iommufd_ret(-EINVAL);
-	return device_attach(dev, false, 0, iommufd_ioas_get_id(ioas), hwpt_id);
-}
-
-LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, struct iommufd_pt *pt,
 					  uint32_t *attached_id)
 {
-	return device_attach(dev, false, 0, pt_id, attached_id);
+	return device_attach(dev, false, 0, pt, attached_id);
 }
 
 LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint32_t pasid,
-					       uint32_t pt_id, uint32_t *attached_id)
+					       struct iommufd_pt *pt, uint32_t *attached_id)
 {
-	return device_attach(dev, true, pasid, pt_id, attached_id);
+	return device_attach(dev, true, pasid, pt, attached_id);
 }
 
 LIBIOMMUFD_API int iommufd_device_replace_pasid(struct iommufd_device *dev, uint32_t pasid,
-						uint32_t pt_id, uint32_t *attached_id)
+						struct iommufd_pt *pt, uint32_t *attached_id)
 {
-	return device_attach(dev, true, pasid, pt_id, attached_id);
+	return device_attach(dev, true, pasid, pt, attached_id);
 }
 
 static int device_detach(struct iommufd_device *dev, bool with_pasid, uint32_t pasid)

@@ -56,7 +56,7 @@ int iommufd_fault_new(struct iommufd_ctx *ctx, uint32_t id, int fd, struct iommu
 	if (!fault)
 		return -ENOMEM;
 	fault->fd = fd;
-	iommufd_obj_add(ctx, &fault->obj, id, fault_release);
+	iommufd_obj_add(ctx, &fault->obj, IOMMUFD_OBJ_FAULT, id, fault_release);
 	*out = fault;
 	return 0;
 }

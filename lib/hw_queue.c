@@ -44,7 +44,8 @@ LIBIOMMUFD_API int iommufd_hw_queue_alloc(struct iommufd_viommu *viommu, uint32_
 		free(queue);
 		return iommufd_ret(ret);
 	}
-	iommufd_obj_add(viommu->obj.ctx, &queue->obj, cmd.out_hw_queue_id, hw_queue_release);
+	iommufd_obj_add(viommu->obj.ctx, &queue->obj, IOMMUFD_OBJ_HW_QUEUE, cmd.out_hw_queue_id,
+			hw_queue_release);
 	*out = queue;
 	return 0;
 }

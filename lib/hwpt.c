@@ -20,7 +20,6 @@ SAME_VALUE(IOMMUFD_HWPT_DATA_VTD_S1, IOMMU_HWPT_DATA_VTD_S1);
 SAME_VALUE(IOMMUFD_HWPT_DATA_ARM_SMMUV3, IOMMU_HWPT_DATA_ARM_SMMUV3);
 SAME_VALUE(IOMMUFD_HWPT_DATA_AMD_GUEST, IOMMU_HWPT_DATA_AMD_GUEST);
 SAME_VALUE(IOMMUFD_HWPT_INVALIDATE_DATA_VTD_S1, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1);
-SAME_VALUE(IOMMUFD_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3);
 SAME_VALUE(IOMMUFD_DIRTY_NO_CLEAR, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
 
 /* Pages per bitmap read of the dirty walk when the caller does not say (32 KiB of bitmap). */
@@ -37,7 +36,7 @@ static int hwpt_new(struct iommufd_ctx *ctx, uint32_t id, struct iommufd_hwpt **
 
 	if (!hwpt)
 		return -ENOMEM;
-	iommufd_obj_add(ctx, &hwpt->obj, id, hwpt_release);
+	iommufd_obj_add(ctx, &hwpt->obj, IOMMUFD_OBJ_HWPT, id, hwpt_release);
 	*out = hwpt;
 	return 0;
 }
@@ -47,7 +46,7 @@ static int load_alloc_opts(struct iommufd_hwpt_alloc_opts *opts,
 {
 	const uint32_t known = IOMMUFD_HWPT_ALLOC_NEST_PARENT | IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING |
 			       IOMMUFD_HWPT_ALLOC_FAULT_ID | IOMMUFD_HWPT_ALLOC_PASID;
-	int ret = IOMMUFD_OPTS_LOAD(opts, uopts, fault_id);
+	int ret = IOMMUFD_OPTS_LOAD(opts, uopts, fault);
 
 	if (ret)
 		return ret;
@@ -60,28 +59,42 @@ static int load_alloc_opts(struct iommufd_hwpt_alloc_opts *opts,
 		return -EINVAL;
 	if (opts->data_type == IOMMUFD_HWPT_DATA_NONE && opts->data)
 		return -EINVAL;
-	if ((opts->flags & IOMMUFD_HWPT_ALLOC_FAULT_ID) && !opts->fault_id)
+	if (!(opts->flags & IOMMUFD_HWPT_ALLOC_FAULT_ID) != !opts->fault || opts->reserved)
 		return -EINVAL;
 	return 0;
 }
 
-/* IOMMU_HWPT_ALLOC with checked options; returns a negative errno, not through iommufd_ret. */
-static int hwpt_alloc(struct iommufd_device *dev, uint32_t pt_id,
+/* Page-table kinds each allocation accepts as parent. */
+#define PT_ANY (IOMMUFD_OBJ_IOAS | IOMMUFD_OBJ_HWPT | IOMMUFD_OBJ_VIOMMU)
+#define PT_NESTED (IOMMUFD_OBJ_HWPT | IOMMUFD_OBJ_VIOMMU)
+
+/*
+ * IOMMU_HWPT_ALLOC with checked options on a parent of @kinds; returns a
+ * negative errno, not through iommufd_ret.
+ */
+static int hwpt_alloc(struct iommufd_device *dev, const struct iommufd_pt *pt, uint32_t kinds,
 		      const struct iommufd_hwpt_alloc_opts *opts, struct iommufd_hwpt **out)
 {
 	struct iommu_hwpt_alloc cmd = {
 		.size = sizeof(cmd),
 		.flags = opts->flags,
-		.dev_id = dev->obj.id,
-		.pt_id = pt_id,
 		.data_type = opts->data_type,
 		.data_len = opts->data_len,
 		.data_uptr = (uintptr_t)opts->data,
 	};
 	int ret;
 
-	if (opts->flags & IOMMUFD_HWPT_ALLOC_FAULT_ID)
-		cmd.fault_id = opts->fault_id;
+	if (!dev || !out)
+		return -EINVAL;
+	cmd.dev_id = dev->obj.id;
+	ret = iommufd_pt_id(pt, kinds, dev->obj.ctx, &cmd.pt_id);
+	if (ret)
+		return ret;
+	if (opts->fault) {
+		if (opts->fault->obj.ctx != dev->obj.ctx)
+			return -EINVAL;
+		cmd.fault_id = opts->fault->obj.id;
+	}
 	ret = (int)iommufd_ioctl(dev->obj.ctx, IOMMU_HWPT_ALLOC, &cmd);
 	if (ret)
 		return ret;
@@ -91,7 +104,7 @@ static int hwpt_alloc(struct iommufd_device *dev, uint32_t pt_id,
 	return ret;
 }
 
-LIBIOMMUFD_API int iommufd_hwpt_alloc(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_hwpt_alloc(struct iommufd_device *dev, struct iommufd_pt *pt,
 				      const struct iommufd_hwpt_alloc_opts *uopts,
 				      struct iommufd_hwpt **out)
 {
@@ -101,9 +114,7 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc(struct iommufd_device *dev, uint32_t pt_id
 	ret = load_alloc_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!dev || !pt_id || !out)
-		return iommufd_ret(-EINVAL);
-	return iommufd_ret(hwpt_alloc(dev, pt_id, &opts, out));
+	return iommufd_ret(hwpt_alloc(dev, pt, PT_ANY, &opts, out));
 }
 
 LIBIOMMUFD_API int iommufd_hwpt_alloc_paging(struct iommufd_device *dev,
@@ -117,13 +128,13 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_paging(struct iommufd_device *dev,
 	ret = load_alloc_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!dev || !ioas || !out || iommufd_ioas_get_ctx(ioas) != dev->obj.ctx)
+	if (!ioas)
 		return iommufd_ret(-EINVAL);
-	return iommufd_ret(hwpt_alloc(dev, iommufd_ioas_get_id(ioas), &opts, out));
+	return iommufd_ret(hwpt_alloc(dev, iommufd_obj_pt(&ioas->obj), IOMMUFD_OBJ_IOAS, &opts,
+				      out));
 }
 
-LIBIOMMUFD_API int iommufd_hwpt_alloc_nested(struct iommufd_device *dev,
-					     struct iommufd_hwpt *parent,
+LIBIOMMUFD_API int iommufd_hwpt_alloc_nested(struct iommufd_device *dev, struct iommufd_pt *pt,
 					     const struct iommufd_hwpt_alloc_opts *uopts,
 					     struct iommufd_hwpt **out)
 {
@@ -133,13 +144,13 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested(struct iommufd_device *dev,
 	ret = load_alloc_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!dev || !parent || !out || !uopts || !opts.data || parent->obj.ctx != dev->obj.ctx)
+	if (!uopts || !opts.data)
 		return iommufd_ret(-EINVAL);
-	return iommufd_ret(hwpt_alloc(dev, parent->obj.id, &opts, out));
+	return iommufd_ret(hwpt_alloc(dev, pt, PT_NESTED, &opts, out));
 }
 
 /* A typed nested allocation: caller options without data, plus the library's encoding. */
-static int hwpt_alloc_typed(struct iommufd_device *dev, uint32_t pt_id,
+static int hwpt_alloc_typed(struct iommufd_device *dev, const struct iommufd_pt *pt,
 			    const struct iommufd_hwpt_alloc_opts *uopts, uint32_t type,
 			    const void *data, uint32_t len, struct iommufd_hwpt **out)
 {
@@ -149,15 +160,16 @@ static int hwpt_alloc_typed(struct iommufd_device *dev, uint32_t pt_id,
 	ret = load_alloc_opts(&opts, uopts);
 	if (ret)
 		return ret;
-	if (!dev || !pt_id || !out || opts.data || opts.data_type)
+	if (opts.data || opts.data_type)
 		return -EINVAL;
 	opts.data_type = type;
 	opts.data = data;
 	opts.data_len = len;
-	return hwpt_alloc(dev, pt_id, &opts, out);
+	return hwpt_alloc(dev, pt, PT_NESTED, &opts, out);
 }
 
-LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_vtd_s1(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_vtd_s1(struct iommufd_device *dev,
+						    struct iommufd_pt *pt,
 						    const struct iommufd_hwpt_vtd_s1 *s1,
 						    const struct iommufd_hwpt_alloc_opts *opts,
 						    struct iommufd_hwpt **out)
@@ -169,12 +181,12 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_vtd_s1(struct iommufd_device *dev, 
 	k.flags = s1->flags;
 	k.pgtbl_addr = s1->pgtbl_addr;
 	k.addr_width = s1->addr_width;
-	return iommufd_ret(hwpt_alloc_typed(dev, pt_id, opts, IOMMU_HWPT_DATA_VTD_S1, &k,
+	return iommufd_ret(hwpt_alloc_typed(dev, pt, opts, IOMMU_HWPT_DATA_VTD_S1, &k,
 					    sizeof(k), out));
 }
 
 LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_arm_smmuv3(struct iommufd_device *dev,
-							uint32_t pt_id,
+							struct iommufd_pt *pt,
 							const struct iommufd_hwpt_arm_smmuv3 *ste,
 							const struct iommufd_hwpt_alloc_opts *opts,
 							struct iommufd_hwpt **out)
@@ -186,12 +198,12 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_arm_smmuv3(struct iommufd_device *d
 		return iommufd_ret(-EINVAL);
 	for (i = 0; i < ARRAY_SIZE(k.ste); i++)
 		k.ste[i] = htole64(ste->ste[i]);
-	return iommufd_ret(hwpt_alloc_typed(dev, pt_id, opts, IOMMU_HWPT_DATA_ARM_SMMUV3, &k,
+	return iommufd_ret(hwpt_alloc_typed(dev, pt, opts, IOMMU_HWPT_DATA_ARM_SMMUV3, &k,
 					    sizeof(k), out));
 }
 
 LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_amd_guest(struct iommufd_device *dev,
-						       uint32_t pt_id,
+						       struct iommufd_pt *pt,
 						       const struct iommufd_hwpt_amd_guest *dte,
 						       const struct iommufd_hwpt_alloc_opts *opts,
 						       struct iommufd_hwpt **out)
@@ -203,7 +215,7 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_amd_guest(struct iommufd_device *de
 		return iommufd_ret(-EINVAL);
 	for (i = 0; i < ARRAY_SIZE(k.dte); i++)
 		k.dte[i] = dte->dte[i];
-	return iommufd_ret(hwpt_alloc_typed(dev, pt_id, opts, IOMMU_HWPT_DATA_AMD_GUEST, &k,
+	return iommufd_ret(hwpt_alloc_typed(dev, pt, opts, IOMMU_HWPT_DATA_AMD_GUEST, &k,
 					    sizeof(k), out));
 }
 
@@ -264,32 +276,36 @@ LIBIOMMUFD_API uint32_t iommufd_hwpt_get_id(const struct iommufd_hwpt *hwpt)
 	return hwpt ? hwpt->obj.id : 0;
 }
 
+LIBIOMMUFD_API struct iommufd_pt *iommufd_hwpt_as_pt(struct iommufd_hwpt *hwpt)
+{
+	return hwpt ? iommufd_obj_pt(&hwpt->obj) : NULL;
+}
+
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_hwpt_get_ctx(const struct iommufd_hwpt *hwpt)
 {
 	return hwpt ? hwpt->obj.ctx : NULL;
 }
 
-LIBIOMMUFD_API int iommufd_hwpt_invalidate(struct iommufd_hwpt *hwpt, uint32_t data_type,
-					   const void *entries, uint32_t entry_len,
-					   uint32_t *entry_num)
+int iommufd_invalidate(const struct iommufd_obj *obj, uint32_t data_type, const void *entries,
+		       uint32_t entry_len, uint32_t *entry_num)
 {
 	struct iommu_hwpt_invalidate cmd = {
 		.size = sizeof(cmd),
 	};
 	int ret;
 
-	if (!hwpt || !entry_num)
-		return iommufd_ret(-EINVAL);
-	if (*entry_num && (!entries || !entry_len)) {
+	if (!entry_num)
+		return -EINVAL;
+	if (!obj || (*entry_num && (!entries || !entry_len))) {
 		*entry_num = 0;
-		return iommufd_ret(-EINVAL);
+		return -EINVAL;
 	}
-	cmd.hwpt_id = hwpt->obj.id;
+	cmd.hwpt_id = obj->id;
 	cmd.data_uptr = (uintptr_t)entries;
 	cmd.data_type = data_type;
 	cmd.entry_len = entry_len;
 	cmd.entry_num = *entry_num;
-	ret = (int)iommufd_ioctl(hwpt->obj.ctx, IOMMU_HWPT_INVALIDATE, &cmd);
+	ret = (int)iommufd_ioctl(obj->ctx, IOMMU_HWPT_INVALIDATE, &cmd);
 	/*
 	 * The kernel reports the entries it handled in success and failure
 	 * alike. A failure with the count unchanged means the kernel never
@@ -299,7 +315,15 @@ LIBIOMMUFD_API int iommufd_hwpt_invalidate(struct iommufd_hwpt *hwpt, uint32_t d
 	if (ret && cmd.entry_num >= *entry_num)
 		cmd.entry_num = 0;
 	*entry_num = cmd.entry_num;
-	return iommufd_ret(ret);
+	return ret;
+}
+
+LIBIOMMUFD_API int iommufd_hwpt_invalidate(struct iommufd_hwpt *hwpt, uint32_t data_type,
+					   const void *entries, uint32_t entry_len,
+					   uint32_t *entry_num)
+{
+	return iommufd_ret(iommufd_invalidate(hwpt ? &hwpt->obj : NULL, data_type, entries,
+					      entry_len, entry_num));
 }
 
 LIBIOMMUFD_API int iommufd_hwpt_set_dirty_tracking(struct iommufd_hwpt *hwpt, bool enable)

@@ -39,10 +39,23 @@ struct iommufd_list {
  * The context keeps all of them on its list so iommufd_ctx_close() can free
  * what the caller did not.
  */
+/* What a handle is: page-table views (struct iommufd_pt) are checked against it. */
+enum iommufd_obj_kind {
+	IOMMUFD_OBJ_IOAS = 1 << 0,
+	IOMMUFD_OBJ_DEVICE = 1 << 1,
+	IOMMUFD_OBJ_HWPT = 1 << 2,
+	IOMMUFD_OBJ_FAULT = 1 << 3,
+	IOMMUFD_OBJ_VIOMMU = 1 << 4,
+	IOMMUFD_OBJ_VDEVICE = 1 << 5,
+	IOMMUFD_OBJ_HW_QUEUE = 1 << 6,
+	IOMMUFD_OBJ_VEVENTQ = 1 << 7,
+};
+
 struct iommufd_obj {
 	struct iommufd_list node;
 	struct iommufd_ctx *ctx;
 	uint32_t id;
+	uint32_t kind; /* enum iommufd_obj_kind */
 	/* Frees the handle's memory (and any fd it owns); never touches the kernel object. */
 	void (*release)(struct iommufd_obj *obj);
 };
@@ -189,8 +202,21 @@ static inline int iommufd_opts_load(void *dst, size_t dst_sz, const void *opts, 
 			  offsetofend(__typeof__(*(dst)), last_field))
 
 /* Handle bookkeeping of the context (ctx.c). */
-void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t id,
-		     void (*release)(struct iommufd_obj *obj));
+void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t kind,
+		     uint32_t id, void (*release)(struct iommufd_obj *obj));
+
+/*
+ * The id behind a page-table view, if @pt is a handle of one of @kinds (a
+ * mask of enum iommufd_obj_kind) on @ctx; -EINVAL otherwise (ctx.c).
+ */
+int iommufd_pt_id(const struct iommufd_pt *pt, uint32_t kinds, const struct iommufd_ctx *ctx,
+		  uint32_t *id);
+
+/* The view of a handle as a page table (NULL for NULL). */
+static inline struct iommufd_pt *iommufd_obj_pt(struct iommufd_obj *obj)
+{
+	return (struct iommufd_pt *)(void *)obj;
+}
 void iommufd_obj_del(struct iommufd_obj *obj);
 
 /* IOMMU_DESTROY of a raw id (ctx.c). */
@@ -222,6 +248,13 @@ void iommufd_vevent_seq_init(struct iommufd_vevent_seq *seq);
 int iommufd_vevent_parse(struct iommufd_vevent_seq *seq, uint32_t type, uint32_t event_size,
 			 const void *buf, size_t len, struct iommufd_vevent *events, size_t max,
 			 uint64_t *lost);
+
+/*
+ * IOMMU_HWPT_INVALIDATE on a nested HWPT or a vIOMMU (hwpt.c); *@entry_num
+ * in and out (0 when the kernel did not say).
+ */
+int iommufd_invalidate(const struct iommufd_obj *obj, uint32_t data_type, const void *entries,
+		       uint32_t entry_len, uint32_t *entry_num);
 
 /* IOMMU_OPTION on @object_id (0: the context); @val in and out (ctx.c). */
 int iommufd_option(const struct iommufd_ctx *ctx, uint32_t option_id, uint16_t op,

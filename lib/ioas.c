@@ -29,7 +29,7 @@ static int ioas_new(struct iommufd_ctx *ctx, uint32_t id, struct iommufd_ioas **
 
 	if (!ioas)
 		return -ENOMEM;
-	iommufd_obj_add(ctx, &ioas->obj, id, ioas_release);
+	iommufd_obj_add(ctx, &ioas->obj, IOMMUFD_OBJ_IOAS, id, ioas_release);
 	*out = ioas;
 	return 0;
 }
@@ -94,6 +94,11 @@ LIBIOMMUFD_API void iommufd_ioas_free(struct iommufd_ioas *ioas)
 LIBIOMMUFD_API uint32_t iommufd_ioas_get_id(const struct iommufd_ioas *ioas)
 {
 	return ioas ? ioas->obj.id : 0;
+}
+
+LIBIOMMUFD_API struct iommufd_pt *iommufd_ioas_as_pt(struct iommufd_ioas *ioas)
+{
+	return ioas ? iommufd_obj_pt(&ioas->obj) : NULL;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_ioas_get_ctx(const struct iommufd_ioas *ioas)

@@ -137,7 +137,7 @@ int iommufd_veventq_new(struct iommufd_ctx *ctx, uint32_t id, int fd, uint32_t t
 	veventq->event_size = event_size;
 	veventq->buf_size = buf_size;
 	iommufd_vevent_seq_init(&veventq->seq);
-	iommufd_obj_add(ctx, &veventq->obj, id, veventq_release);
+	iommufd_obj_add(ctx, &veventq->obj, IOMMUFD_OBJ_VEVENTQ, id, veventq_release);
 	*out = veventq;
 	return 0;
 }

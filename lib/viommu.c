@@ -13,6 +13,7 @@
 #define SAME_VALUE(lib, kernel) _Static_assert((int)(lib) == (int)(kernel), #lib)
 SAME_VALUE(IOMMUFD_VIOMMU_TYPE_ARM_SMMUV3, IOMMU_VIOMMU_TYPE_ARM_SMMUV3);
 SAME_VALUE(IOMMUFD_VIOMMU_TYPE_TEGRA241_CMDQV, IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV);
+SAME_VALUE(IOMMUFD_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3);
 
 static void viommu_release(struct iommufd_obj *obj)
 {
@@ -45,7 +46,8 @@ static int viommu_alloc(struct iommufd_device *dev, uint32_t type, struct iommuf
 		free(viommu);
 		return ret;
 	}
-	iommufd_obj_add(ctx, &viommu->obj, cmd.out_viommu_id, viommu_release);
+	iommufd_obj_add(ctx, &viommu->obj, IOMMUFD_OBJ_VIOMMU, cmd.out_viommu_id,
+			viommu_release);
 	*out = viommu;
 	return 0;
 }
@@ -130,9 +132,22 @@ LIBIOMMUFD_API uint32_t iommufd_viommu_get_id(const struct iommufd_viommu *viomm
 	return viommu ? viommu->obj.id : 0;
 }
 
+LIBIOMMUFD_API struct iommufd_pt *iommufd_viommu_as_pt(struct iommufd_viommu *viommu)
+{
+	return viommu ? iommufd_obj_pt(&viommu->obj) : NULL;
+}
+
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_viommu_get_ctx(const struct iommufd_viommu *viommu)
 {
 	return viommu ? viommu->obj.ctx : NULL;
+}
+
+LIBIOMMUFD_API int iommufd_viommu_invalidate(struct iommufd_viommu *viommu, uint32_t data_type,
+					     const void *entries, uint32_t entry_len,
+					     uint32_t *entry_num)
+{
+	return iommufd_ret(iommufd_invalidate(viommu ? &viommu->obj : NULL, data_type, entries,
+					      entry_len, entry_num));
 }
 
 static uint64_t page_mask(void)
@@ -227,7 +242,8 @@ LIBIOMMUFD_API int iommufd_vdevice_alloc(struct iommufd_viommu *viommu,
 		return iommufd_ret(ret);
 	}
 	vdev->virt_id = virt_id;
-	iommufd_obj_add(viommu->obj.ctx, &vdev->obj, cmd.out_vdevice_id, vdevice_release);
+	iommufd_obj_add(viommu->obj.ctx, &vdev->obj, IOMMUFD_OBJ_VDEVICE, cmd.out_vdevice_id,
+			vdevice_release);
 	*out = vdev;
 	return 0;
 }

@@ -355,7 +355,8 @@ static void probe_device(struct report *r, struct iommufd_ctx *ctx, struct iommu
 	}
 
 	if (ioas) {
-		d->attach_err = iommufd_device_attach_ioas(d->handle, ioas, &d->hwpt_id);
+		d->attach_err = iommufd_device_attach(d->handle, iommufd_ioas_as_pt(ioas),
+						       &d->hwpt_id);
 		if (!d->attach_err)
 			r->attached++;
 	} else {

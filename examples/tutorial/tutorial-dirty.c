@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	}
 	TRY(iommufd_ioas_create(ctx, &ioas));
 	TRY(iommufd_hwpt_alloc_paging(dev, ioas, &hwpt_opts, &hwpt));
-	TRY(iommufd_device_attach(dev, iommufd_hwpt_get_id(hwpt), NULL));
+	TRY(iommufd_device_attach(dev, iommufd_hwpt_as_pt(hwpt), NULL));
 
 	IOMMUFD_OPTS(iommufd_ioas_map_opts, map_opts, .flags = IOMMUFD_MAP_FIXED_IOVA);
 	iova = GUEST_RAM_GPA;

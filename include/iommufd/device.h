@@ -165,47 +165,42 @@ LIBIOMMUFD_API struct iommufd_ctx *iommufd_device_get_ctx(const struct iommufd_d
 LIBIOMMUFD_API int iommufd_device_get_fd(const struct iommufd_device *dev);
 
 /**
- * Attaches the device to an IOAS or a hardware page table by id
+ * Attaches the device to an IOAS or a hardware page table
  * (VFIO_DEVICE_ATTACH_IOMMUFD_PT). Attaching a device that is already
  * attached replaces its page table without a window of blocked DMA (see
  * iommufd_device_replace()).
  *
- * @param dev   the device
- * @param pt_id an IOAS id or a HWPT id (paging or nested)
- * @param[out] attached_id if not NULL, the id actually attached: for an
- *             IOAS the HWPT the kernel found or created for it (it may be
- *             shared with other devices), otherwise @p pt_id
- * @return 0, or a negative errno: -EINVAL (NULL @p dev, @p pt_id 0; from the
- *         kernel: the page table cannot serve this device), -EOPNOTSUPP (no
- *         VFIO fd), -ENOENT (no IOAS or HWPT with that id), -EBUSY,
- *         -ENOMEM
- */
-LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, uint32_t pt_id,
-					 uint32_t *attached_id);
-
-/**
- * Attaches the device to an IOAS, as iommufd_device_attach().
+ * @code
+ * iommufd_device_attach(dev, iommufd_ioas_as_pt(ioas), &hwpt_id);
+ * iommufd_device_attach(dev, iommufd_hwpt_as_pt(nested), NULL);
+ * @endcode
  *
- * @param dev  the device
- * @param ioas the IOAS, of the same context as @p dev
- * @param[out] hwpt_id if not NULL, the id of the HWPT the kernel attached
- * @return as iommufd_device_attach(); -EINVAL also for a NULL @p ioas or an
- *         IOAS of another context
+ * @param dev the device
+ * @param pt  the page table: iommufd_ioas_as_pt() or iommufd_hwpt_as_pt()
+ *            (paging or nested) of the device's context
+ * @param[out] attached_id if not NULL, the id of the HWPT attached: for an
+ *             IOAS the one the kernel found or created for it (it may be
+ *             shared with other devices; iommufd_hwpt_adopt() gives a handle),
+ *             otherwise the HWPT's own id
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev or @p pt, a vIOMMU or
+ *         another context's page table; from the kernel: the page table
+ *         cannot serve this device), -EOPNOTSUPP (no VFIO fd), -ENOENT (the
+ *         object is gone), -EBUSY, -ENOMEM
  */
-LIBIOMMUFD_API int iommufd_device_attach_ioas(struct iommufd_device *dev,
-					      struct iommufd_ioas *ioas, uint32_t *hwpt_id);
+LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, struct iommufd_pt *pt,
+					 uint32_t *attached_id);
 
 /**
  * Replaces the page table of an attached device (the same ioctl as an
  * attach; this name says so at the call site). Devices replace atomically:
  * DMA goes through the old page table until the new one is in place.
  *
- * @param dev   the device
- * @param pt_id the new IOAS or HWPT id
+ * @param dev the device
+ * @param pt  the new page table (IOAS or HWPT), as for iommufd_device_attach()
  * @param[out] attached_id as for iommufd_device_attach()
  * @return as iommufd_device_attach()
  */
-LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, struct iommufd_pt *pt,
 					  uint32_t *attached_id);
 
 /**
@@ -227,14 +222,14 @@ LIBIOMMUFD_API int iommufd_device_detach(struct iommufd_device *dev);
  *
  * @param dev   the device
  * @param pasid the PASID
- * @param pt_id an IOAS id or a HWPT id
+ * @param pt    the page table (IOAS or HWPT), as for iommufd_device_attach()
  * @param[out] attached_id as for iommufd_device_attach()
  * @return as iommufd_device_attach(); -EOPNOTSUPP also when the device or
  *         its driver does not do PASID, -EINVAL for a PASID out of the
  *         device's range
  */
 LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint32_t pasid,
-					       uint32_t pt_id, uint32_t *attached_id);
+					       struct iommufd_pt *pt, uint32_t *attached_id);
 
 /**
  * Replaces the page table of an attached PASID; see
@@ -242,12 +237,12 @@ LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint3
  *
  * @param dev   the device
  * @param pasid the PASID
- * @param pt_id the new IOAS or HWPT id
+ * @param pt    the new page table (IOAS or HWPT)
  * @param[out] attached_id as for iommufd_device_attach()
  * @return as iommufd_device_attach_pasid()
  */
 LIBIOMMUFD_API int iommufd_device_replace_pasid(struct iommufd_device *dev, uint32_t pasid,
-						uint32_t pt_id, uint32_t *attached_id);
+						struct iommufd_pt *pt, uint32_t *attached_id);
 
 /**
  * Detaches one PASID of the device (VFIO_DEVICE_DETACH_IOMMUFD_PT with

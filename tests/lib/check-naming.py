@@ -12,6 +12,9 @@
 #    (longest prefix), the verb allowed for that object by the verbs table;
 #    or be one of the library-wide functions the section names;
 #  - not be the name of a struct, union, enum or typedef of the headers.
+# Object ids go in only through _adopt() and iommufd_ctx_destroy_id(): no
+# other function has a uint32_t parameter named id or *_id, no options struct
+# a uint32_t *_id field (handles everywhere else).
 # Every object with an acquiring verb exports its releasing verb, every
 # "kernel object" its _get_id() and _get_ctx(), and the verbs the project
 # promised stay: iommufd_ioas_create/map, iommufd_hwpt_alloc,
@@ -56,17 +59,29 @@ def main():
     library_wide = set(re.findall(r"`(iommufd_\w+)\(\)`", m.group(1))) if m else set()
 
     exports = set(re.findall(r"^\s+(iommufd_\w+);", open(mapfile).read(), re.M))
-    declared, types = {}, set()
+    declared, types, id_fields = {}, set(), []
     for h in headers:
         src = open(h).read()
         for d in re.finditer(r"LIBIOMMUFD_API\s+([^;{]*?)\b(iommufd_\w+)\s*\(([^;{]*)\)\s*;",
                              src, re.S):
             declared[d.group(2)] = (h, " ".join(d.group(3).split()))
         types |= set(re.findall(r"\b(?:struct|union|enum)\s+(iommufd_\w+)\s*\{", src))
+        for st in re.finditer(r"\bstruct\s+(iommufd_\w+_opts)\s*\{(.*?)\};", src, re.S):
+            body = re.sub(r"/\*.*?\*/", "", st.group(2), flags=re.S)
+            for field in re.findall(r"\buint32_t\s+(\w*_id|id)\s*;", body):
+                id_fields.append("struct %s::%s: an object id in options (take a handle)"
+                                 % (st.group(1), field))
         types |= set(re.findall(r"typedef[^;]*?\(\s*\*\s*(iommufd_\w+)\s*\)", src))
         types |= set(re.findall(r"typedef[^;(]*?\b(iommufd_\w+)\s*;", src))
 
-    errors = []
+    errors = list(id_fields)
+    for name, (h, params) in sorted(declared.items()):
+        if name.endswith("_adopt") or name == "iommufd_ctx_destroy_id":
+            continue
+        for p in params.split(","):
+            m = re.match(r"^\s*(?:const\s+)?uint32_t\s+(\w+)\s*$", p)
+            if m and (m.group(1) == "id" or m.group(1).endswith("_id")):
+                errors.append("%s: takes an object id (%s): take a handle" % (name, m.group(1)))
     for name in sorted(exports - set(declared)):
         errors.append("%s: in the version script, declared in no public header" % name)
     for name in sorted(set(declared) - exports):

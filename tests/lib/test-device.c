@@ -124,12 +124,11 @@ static void test_null_handle(void **state)
 	assert_int_equal(0, iommufd_device_get_id(NULL));
 	assert_null(iommufd_device_get_ctx(NULL));
 	assert_errno(EINVAL, iommufd_device_get_fd(NULL));
-	assert_errno(EINVAL, iommufd_device_attach(NULL, 1, &id));
-	assert_errno(EINVAL, iommufd_device_attach_ioas(NULL, NULL, &id));
-	assert_errno(EINVAL, iommufd_device_replace(NULL, 1, &id));
+	assert_errno(EINVAL, iommufd_device_attach(NULL, NULL, &id));
+	assert_errno(EINVAL, iommufd_device_replace(NULL, NULL, &id));
 	assert_errno(EINVAL, iommufd_device_detach(NULL));
-	assert_errno(EINVAL, iommufd_device_attach_pasid(NULL, 1, 1, &id));
-	assert_errno(EINVAL, iommufd_device_replace_pasid(NULL, 1, 1, &id));
+	assert_errno(EINVAL, iommufd_device_attach_pasid(NULL, 1, NULL, &id));
+	assert_errno(EINVAL, iommufd_device_replace_pasid(NULL, 1, NULL, &id));
 	assert_errno(EINVAL, iommufd_device_detach_pasid(NULL, 1));
 	assert_errno(EINVAL, iommufd_device_get_hw_info(NULL, NULL, &info, NULL, 0));
 	assert_errno(EINVAL, iommufd_device_get_info(NULL, &dinfo));
@@ -168,14 +167,14 @@ static void test_adopted_no_vfio_calls(void **state)
 	struct iommufd_device *dev = mock_device(f);
 	struct iommufd_device_info dinfo;
 	struct iommufd_region_info rinfo;
-	uint32_t ioas_id = iommufd_ioas_get_id(f->ioas), id;
+	struct iommufd_pt *pt = iommufd_ioas_as_pt(f->ioas);
+	uint32_t id;
 
-	assert_errno(EOPNOTSUPP, iommufd_device_attach(dev, ioas_id, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_attach_ioas(dev, f->ioas, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_replace(dev, ioas_id, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_attach(dev, pt, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_replace(dev, pt, &id));
 	assert_errno(EOPNOTSUPP, iommufd_device_detach(dev));
-	assert_errno(EOPNOTSUPP, iommufd_device_attach_pasid(dev, 1, ioas_id, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_replace_pasid(dev, 1, ioas_id, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_attach_pasid(dev, 1, pt, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_replace_pasid(dev, 1, pt, &id));
 	assert_errno(EOPNOTSUPP, iommufd_device_detach_pasid(dev, 1));
 	assert_errno(EOPNOTSUPP, iommufd_device_get_info(dev, &dinfo));
 	assert_errno(EOPNOTSUPP, iommufd_device_get_region_info(dev, 0, &rinfo));
@@ -200,11 +199,14 @@ static void test_attach_args(void **state)
 	struct iommufd_ioas *ioas2;
 	uint32_t id;
 
-	assert_errno(EINVAL, iommufd_device_attach_ioas(dev, NULL, &id));
+	assert_errno(EINVAL, iommufd_device_attach(dev, iommufd_ioas_as_pt(NULL), &id));
 	/* An IOAS of another context is refused before any VFIO call. */
 	assert_int_equal(0, iommufd_ctx_open(NULL, &ctx2));
 	assert_int_equal(0, iommufd_ioas_create(ctx2, &ioas2));
-	assert_errno(EINVAL, iommufd_device_attach_ioas(dev, ioas2, &id));
+	assert_errno(EINVAL, iommufd_device_attach(dev, iommufd_ioas_as_pt(ioas2), &id));
+	assert_errno(EINVAL, iommufd_device_replace(dev, iommufd_ioas_as_pt(ioas2), &id));
+	assert_errno(EINVAL, iommufd_device_attach_pasid(dev, 1, iommufd_ioas_as_pt(ioas2), &id));
+	assert_errno(EINVAL, iommufd_device_replace_pasid(dev, 1, iommufd_ioas_as_pt(ioas2), &id));
 	iommufd_ctx_close(ctx2);
 }
 
@@ -434,6 +436,7 @@ static void test_cdev_bind_attach(void **state)
 {
 	struct fixture *f = *state;
 	struct iommufd_device *dev;
+	struct iommufd_hwpt *auto_hwpt;
 	uint32_t hwpt_id = 0, again = 0;
 	int fd = open_cdev_or_skip();
 
@@ -441,11 +444,14 @@ static void test_cdev_bind_attach(void **state)
 	assert_int_not_equal(0, iommufd_device_get_id(dev));
 	assert_int_equal(fd, iommufd_device_get_fd(dev));
 	/* Attaching to an IOAS gives the HWPT the kernel made for it. */
-	assert_int_equal(0, iommufd_device_attach_ioas(dev, f->ioas, &hwpt_id));
+	assert_int_equal(0, iommufd_device_attach(dev, iommufd_ioas_as_pt(f->ioas), &hwpt_id));
 	assert_int_not_equal(0, hwpt_id);
 	assert_int_not_equal(iommufd_ioas_get_id(f->ioas), hwpt_id);
-	assert_int_equal(0, iommufd_device_replace(dev, hwpt_id, &again));
+	/* The kernel's HWPT, adopted: a handle like any other. */
+	assert_int_equal(0, iommufd_hwpt_adopt(f->ctx, hwpt_id, &auto_hwpt));
+	assert_int_equal(0, iommufd_device_replace(dev, iommufd_hwpt_as_pt(auto_hwpt), &again));
 	assert_int_equal(hwpt_id, again);
+	iommufd_hwpt_free(auto_hwpt);
 	assert_int_equal(0, iommufd_device_detach(dev));
 	iommufd_device_unbind(dev);
 	/* A borrowed fd stays open. */

@@ -180,7 +180,7 @@ NO_TAIL_PADDING(iommufd_device_bind_opts, reserved);
 NO_TAIL_PADDING(iommufd_hw_info_opts, data_type);
 NO_TAIL_PADDING(iommufd_event_loop_opts, reserved);
 NO_TAIL_PADDING(iommufd_fault_alloc_opts, reserved);
-NO_TAIL_PADDING(iommufd_hwpt_alloc_opts, fault_id);
+NO_TAIL_PADDING(iommufd_hwpt_alloc_opts, fault);
 NO_TAIL_PADDING(iommufd_hwpt_walk_dirty_opts, chunk_pages);
 NO_TAIL_PADDING(iommufd_ioas_map_opts, reserved);
 NO_TAIL_PADDING(iommufd_veventq_alloc_opts, read_buffer);

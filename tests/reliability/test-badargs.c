@@ -264,14 +264,17 @@ static void test_device(void **state)
 	ERR(EINVAL, iommufd_device_get_fd(NULL));
 	ERR(EOPNOTSUPP, iommufd_device_get_fd(A.dev)); /* adopted by id: no fd */
 
-	ERR(EINVAL, iommufd_device_attach(NULL, 1, &id));
-	ERR(EINVAL, iommufd_device_replace(NULL, 1, &id));
+	ERR(EINVAL, iommufd_device_attach(NULL, NULL, &id));
+	ERR(EINVAL, iommufd_device_replace(NULL, NULL, &id));
+	ERR(EINVAL, iommufd_device_replace(A.dev, iommufd_hwpt_as_pt(B.hwpt), &id));
 	ERR(EINVAL, iommufd_device_detach(NULL));
-	ERR(EINVAL, iommufd_device_attach_ioas(NULL, A.ioas, &id));
-	ERR(EINVAL, iommufd_device_attach_ioas(A.dev, NULL, &id));
-	ERR(EINVAL, iommufd_device_attach_ioas(A.dev, B.ioas, &id));
-	ERR(EINVAL, iommufd_device_attach_pasid(NULL, 1, 1, &id));
-	ERR(EINVAL, iommufd_device_replace_pasid(NULL, 1, 1, &id));
+	ERR(EINVAL, iommufd_device_attach(NULL, iommufd_ioas_as_pt(A.ioas), &id));
+	ERR(EINVAL, iommufd_device_attach(A.dev, iommufd_ioas_as_pt(NULL), &id));
+	ERR(EINVAL, iommufd_device_attach(A.dev, iommufd_ioas_as_pt(B.ioas), &id));
+	ERR(EINVAL, iommufd_device_attach_pasid(NULL, 1, iommufd_ioas_as_pt(A.ioas), &id));
+	ERR(EINVAL, iommufd_device_attach_pasid(A.dev, 1, NULL, &id));
+	ERR(EINVAL, iommufd_device_replace_pasid(NULL, 1, iommufd_ioas_as_pt(A.ioas), &id));
+	ERR(EINVAL, iommufd_device_replace_pasid(A.dev, 1, iommufd_ioas_as_pt(B.ioas), &id));
 	ERR(EINVAL, iommufd_device_detach_pasid(NULL, 1));
 
 	ERR(EINVAL, iommufd_device_get_hw_info(NULL, NULL, &info, data, sizeof(data)));
@@ -301,19 +304,22 @@ static void test_hwpt(void **state)
 	struct iommufd_hwpt_amd_guest dte = { 0 };
 	struct iommufd_hwpt *hwpt;
 	uint64_t bitmap[2];
-	uint32_t num = 1, pt = iommufd_ioas_get_id(A.ioas);
+	struct iommufd_pt *pt = iommufd_hwpt_as_pt(A.hwpt);
+	uint32_t num = 1;
 	unsigned int bad = bad_rows;
 
 	(void)state;
 	ERR(EINVAL, iommufd_hwpt_alloc(NULL, pt, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc(A.dev, pt, NULL, NULL));
+	ERR(EINVAL, iommufd_hwpt_alloc(A.dev, NULL, NULL, &hwpt));
+	ERR(EINVAL, iommufd_hwpt_alloc(A.dev, iommufd_ioas_as_pt(B.ioas), NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_paging(NULL, A.ioas, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_paging(A.dev, NULL, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_paging(A.dev, A.ioas, NULL, NULL));
 	ERR(EINVAL, iommufd_hwpt_alloc_paging(A.dev, B.ioas, NULL, &hwpt));
-	ERR(EINVAL, iommufd_hwpt_alloc_nested(NULL, A.hwpt, NULL, &hwpt));
+	ERR(EINVAL, iommufd_hwpt_alloc_nested(NULL, pt, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_nested(A.dev, NULL, NULL, &hwpt));
-	ERR(EINVAL, iommufd_hwpt_alloc_nested(A.dev, B.hwpt, NULL, &hwpt));
+	ERR(EINVAL, iommufd_hwpt_alloc_nested(A.dev, iommufd_hwpt_as_pt(B.hwpt), NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(NULL, pt, &s1, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(A.dev, pt, NULL, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_nested_arm_smmuv3(NULL, pt, &ste, NULL, &hwpt));
@@ -415,6 +421,20 @@ static void test_viommu(void **state)
 	ERR(EINVAL, iommufd_viommu_destroy(NULL));
 	VAL(0, iommufd_viommu_get_id(NULL));
 	VAL(NULL, iommufd_viommu_get_ctx(NULL));
+	VAL(NULL, iommufd_viommu_as_pt(NULL));
+	VAL(NULL, iommufd_ioas_as_pt(NULL));
+	VAL(NULL, iommufd_hwpt_as_pt(NULL));
+	{
+		uint32_t entry[4] = { 0 }, num = 1;
+
+		ERR(EINVAL, iommufd_viommu_invalidate(NULL, 0, entry, sizeof(entry), &num));
+		VAL(0u, num);
+		ERR(EINVAL, iommufd_viommu_invalidate(A.viommu, 0, entry, sizeof(entry), NULL));
+		num = 1;
+		ERR(EINVAL, iommufd_viommu_invalidate(A.viommu, 0, NULL, sizeof(entry), &num));
+		num = 1;
+		ERR(EINVAL, iommufd_viommu_invalidate(A.viommu, 0, entry, 0, &num));
+	}
 	ERR(EINVAL, iommufd_viommu_mmap(NULL, 0, PAGE, PROT_READ, &addr));
 	ERR(EINVAL, iommufd_viommu_mmap(A.viommu, 0, 0, PROT_READ, &addr));
 	ERR(EINVAL, iommufd_viommu_mmap(A.viommu, 0, PAGE, PROT_READ, NULL));
