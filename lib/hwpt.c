@@ -495,7 +495,7 @@ LIBIOMMUFD_API int iommufd_hwpt_walk_dirty(struct iommufd_hwpt *hwpt, uint64_t i
 	ret = IOMMUFD_OPTS_LOAD(&opts, uopts, chunk_pages);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!hwpt || !fn)
+	if (!hwpt || !fn || opts.reserved)
 		return iommufd_ret(-EINVAL);
 	if (opts.flags & ~(uint32_t)IOMMUFD_DIRTY_NO_CLEAR)
 		return iommufd_ret(-EOPNOTSUPP);

@@ -55,7 +55,7 @@ static int viommu_alloc(struct iommufd_device *dev, uint32_t type, struct iommuf
 static int load_viommu_opts(struct iommufd_viommu_alloc_opts *opts,
 			    const struct iommufd_viommu_alloc_opts *uopts)
 {
-	int ret = IOMMUFD_OPTS_LOAD(opts, uopts, data_len);
+	int ret = IOMMUFD_OPTS_LOAD(opts, uopts, data);
 
 	if (ret)
 		return ret;

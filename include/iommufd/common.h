@@ -8,7 +8,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <iommufd/version.h>
 
@@ -49,21 +48,44 @@
 #endif
 
 /**
- * Declares and initialises an options struct of type `struct TYPE` named
- * @p NAME. Every byte is zeroed (padding included, which the library checks),
- * `sz` is set to the size this program was compiled with, and the designated
- * initialisers given after the name are applied. For C; C++ callers
- * value-initialise the struct and set `sz` themselves.
+ * Declares an options struct of type `struct TYPE` named @p NAME and
+ * initialises it: `sz` is the size this program was compiled with, the
+ * designated initialisers given after the name are applied, every other
+ * field is zero. A plain declaration with designated initialisers (no
+ * statement expression), so it is ISO C11 (`-std=c11 -pedantic` is clean)
+ * and compiles as C++ where designated initialisers do (C++20, and g++ and
+ * clang++ in C++11 to C++17 modes without `-pedantic`); C++ initialisers
+ * must come in the order of the struct's fields. Every options struct names
+ * all its bytes (no padding), so the whole struct is defined, as the library
+ * requires.
  *
  * @code
  * IOMMUFD_OPTS(iommufd_ioas_map_opts, opts, .flags = IOMMUFD_MAP_FIXED_IOVA);
+ * IOMMUFD_OPTS(iommufd_ioas_map_opts, defaults);
  * @endcode
  */
-#define IOMMUFD_OPTS(TYPE, NAME, ...)                                                       \
-	struct TYPE NAME = ({                                                               \
-		memset(&NAME, 0, sizeof(struct TYPE));                                      \
-		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };                    \
-	})
+#define IOMMUFD_OPTS(TYPE, ...) IOMMUFD_OPTS_DECLARE_(TYPE, __VA_ARGS__, )
+
+/** @cond INTERNAL */
+/*
+ * The name and the initialisers as one variadic argument list, padded with an
+ * empty argument above, so that IOMMUFD_OPTS(TYPE, NAME) passes at least one
+ * argument for the "..." (ISO C99/C11 require one). g++ and clang++ warn
+ * about the fields a designated initialiser leaves out (-Wextra), which C
+ * compilers do not: in C++ the declaration is wrapped in pragmas that turn
+ * that one warning off (the caller's ';' is then an empty statement).
+ */
+#ifdef __cplusplus
+#define IOMMUFD_OPTS_DECLARE_(TYPE, NAME, ...)                                              \
+	_Pragma("GCC diagnostic push")                                                      \
+	_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")                  \
+	struct TYPE NAME = { .sz = sizeof(struct TYPE), __VA_ARGS__ };                      \
+	_Pragma("GCC diagnostic pop")
+#else
+#define IOMMUFD_OPTS_DECLARE_(TYPE, NAME, ...)                                              \
+	struct TYPE NAME = { .sz = sizeof(struct TYPE), __VA_ARGS__ }
+#endif
+/** @endcond */
 
 #ifdef __cplusplus
 extern "C" {

@@ -354,6 +354,8 @@ LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
 struct iommufd_hw_info_vtd {
 	/** Errata flags: bit 0 is SPR17 erratum 772415 (no stage-2 dirty tracking when nested). */
 	uint32_t flags;
+	/** Zero (names the padding, so that every byte is defined). */
+	uint32_t reserved;
 	/** The Capability Register. */
 	uint64_t cap_reg;
 	/** The Extended Capability Register. */
@@ -382,6 +384,8 @@ struct iommufd_hw_info_tegra241_cmdqv {
 	uint8_t log2vcmdqs;
 	/** log2 of the number of stream-id mappings per VINTF. */
 	uint8_t log2vsids;
+	/** Zero (names the padding, so that every byte is defined). */
+	uint8_t reserved;
 };
 
 /** AMD IOMMU extended feature registers (IOMMUFD_HW_INFO_TYPE_AMD). */

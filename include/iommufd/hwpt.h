@@ -92,6 +92,8 @@ struct iommufd_hwpt_vtd_s1 {
 	uint64_t pgtbl_addr;
 	/** Input address width of the stage-1 table. */
 	uint32_t addr_width;
+	/** Reserved (names the padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 };
 
 /**
@@ -370,6 +372,8 @@ struct iommufd_hwpt_walk_dirty_opts {
 	size_t sz;
 	/** 0 or IOMMUFD_DIRTY_NO_CLEAR. */
 	uint32_t flags;
+	/** Reserved (names the padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 	/**
 	 * Number of pages read per ioctl, which bounds the bitmap the library
 	 * allocates (chunk_pages / 8 bytes); 0 means 262144 pages (a 32 KiB

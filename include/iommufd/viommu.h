@@ -57,16 +57,14 @@ struct iommufd_viommu_alloc_opts {
 	size_t sz;
 	/** Flags for the kernel; none are defined, must be 0. */
 	uint32_t flags;
+	/** Length of the data in bytes; 0 for none (Linux 6.17 is needed for any). */
+	uint32_t data_len;
 	/**
 	 * The driver data of the type, in the kernel's layout, in and out: the
 	 * driver reads its input fields and writes its output fields (e.g. the
 	 * mmap offset and length) back into this buffer. NULL for none.
 	 */
 	void *data;
-	/** Length of the data in bytes; 0 for none (Linux 6.17 is needed for any). */
-	uint32_t data_len;
-	/** Reserved (names the tail padding, so that every byte is defined); must be 0. */
-	uint32_t reserved;
 };
 
 /**

@@ -184,7 +184,7 @@ NO_TAIL_PADDING(iommufd_hwpt_alloc_opts, fault);
 NO_TAIL_PADDING(iommufd_hwpt_walk_dirty_opts, chunk_pages);
 NO_TAIL_PADDING(iommufd_ioas_map_opts, reserved);
 NO_TAIL_PADDING(iommufd_veventq_alloc_opts, read_buffer);
-NO_TAIL_PADDING(iommufd_viommu_alloc_opts, reserved);
+NO_TAIL_PADDING(iommufd_viommu_alloc_opts, data);
 
 int main(void)
 {
