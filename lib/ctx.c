@@ -44,17 +44,6 @@ CHECK_CMD_NR(IOAS_NOIOMMU_GET_PA);
 /* The selftest command sits outside the regular table (IOMMUFD_CMD_BASE + 32). */
 #define IOMMUFD_TEST_CMD_NR (IOMMUFD_CMD_BASE + 32)
 
-long iommufd_ioctl_errno(void)
-{
-	return errno > 0 ? -errno : -EIO;
-}
-
-int iommufd_ret_errno(int ret)
-{
-	errno = -ret;
-	return ret;
-}
-
 int iommufd_opts_copy(void *dst, const void *opts, size_t known)
 {
 	const unsigned char *bytes = opts;
@@ -62,10 +51,10 @@ int iommufd_opts_copy(void *dst, const void *opts, size_t known)
 
 	memcpy(&sz, opts, sizeof(sz));
 	if (sz < sizeof(size_t))
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "opts->sz < sizeof(size_t)");
 	for (i = known; i < sz; i++) {
 		if (bytes[i])
-			return -E2BIG;
+			return iommufd_arg_error(-E2BIG, "opts: non-zero bytes past known fields");
 	}
 	memcpy(dst, opts, sz < known ? sz : known);
 	return 0;
@@ -98,8 +87,12 @@ int iommufd_pt_id(const struct iommufd_pt *pt, uint32_t kinds, const struct iomm
 	/* A view is the address of the handle's struct iommufd_obj (iommufd_obj_pt()). */
 	const struct iommufd_obj *obj = (const struct iommufd_obj *)(const void *)pt;
 
-	if (!obj || !(obj->kind & kinds) || obj->ctx != ctx)
-		return -EINVAL;
+	if (!obj)
+		return iommufd_arg_error(-EINVAL, "!pt");
+	if (!(obj->kind & kinds))
+		return iommufd_arg_error(-EINVAL, "pt is of a kind this call does not take");
+	if (obj->ctx != ctx)
+		return iommufd_arg_error(-EINVAL, "pt is of another context");
 	*id = obj->id;
 	return 0;
 }
@@ -189,6 +182,8 @@ static void ctx_probe_locked(struct iommufd_ctx *ctx)
 	if (iommufd_ioctl(ctx, VFIO_GET_API_VERSION, NULL) == VFIO_API_VERSION)
 		ctx->features |= 1u << IOMMUFD_FEATURE_VFIO_COMPAT;
 	ctx->probed = true;
+	/* The probes fail on purpose: no later error is theirs. */
+	iommufd_error_forget();
 }
 
 LIBIOMMUFD_API bool iommufd_ctx_has_cmd(struct iommufd_ctx *ctx, enum iommufd_cmd cmd)
@@ -230,11 +225,12 @@ static int check_iommufd(int fd)
 
 	switch (iommufd_fd_ioctl(fd, IOMMU_DESTROY, &size)) {
 	case -EINVAL:
+		iommufd_error_forget();
 		return 0;
 	case -EBADF:
-		return -EBADF;
+		return iommufd_arg_error(-EBADF, "the fd is not open");
 	default:
-		return -ENOTTY;
+		return iommufd_arg_error(-ENOTTY, "the file is no iommufd");
 	}
 }
 
@@ -250,13 +246,15 @@ LIBIOMMUFD_API int iommufd_ctx_open(const struct iommufd_ctx_opts *uopts,
 	if (ret)
 		return iommufd_ret(ret);
 	if (!out)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	if (opts.flags & ~fd_flags)
 		return iommufd_ret(-EOPNOTSUPP);
 	if ((opts.flags & fd_flags) == fd_flags)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "(opts.flags & fd_flags) == fd_flags"));
 	if ((opts.flags & fd_flags) && opts.path)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "(opts.flags & fd_flags) && opts.path"));
 
 	if (opts.flags & fd_flags) {
 		if (opts.fd < 0)
@@ -317,7 +315,7 @@ LIBIOMMUFD_API void iommufd_ctx_close(struct iommufd_ctx *ctx)
 LIBIOMMUFD_API int iommufd_ctx_get_fd(const struct iommufd_ctx *ctx)
 {
 	if (!ctx)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
 	return ctx->fd;
 }
 
@@ -333,8 +331,10 @@ int iommufd_destroy_id(const struct iommufd_ctx *ctx, uint32_t id)
 
 LIBIOMMUFD_API int iommufd_ctx_destroy_id(struct iommufd_ctx *ctx, uint32_t id)
 {
-	if (!ctx || !id)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!id)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!id"));
 	return iommufd_ret(iommufd_destroy_id(ctx, id));
 }
 
@@ -362,8 +362,10 @@ LIBIOMMUFD_API int iommufd_ctx_get_rlimit_mode(struct iommufd_ctx *ctx,
 	uint64_t val = 0;
 	int ret;
 
-	if (!ctx || !mode)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!mode)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!mode"));
 	ret = iommufd_option(ctx, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0, &val);
 	if (ret)
 		return iommufd_ret(ret);
@@ -377,7 +379,7 @@ LIBIOMMUFD_API int iommufd_ctx_set_rlimit_mode(struct iommufd_ctx *ctx,
 	uint64_t val;
 
 	if (!ctx)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
 	switch (mode) {
 	case IOMMUFD_RLIMIT_MODE_USER:
 		val = 0;
@@ -386,7 +388,7 @@ LIBIOMMUFD_API int iommufd_ctx_set_rlimit_mode(struct iommufd_ctx *ctx,
 		val = 1;
 		break;
 	default:
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "mode is no iommufd_rlimit_mode"));
 	}
 	return iommufd_ret(iommufd_option(ctx, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET,
 					  0, &val));
@@ -399,6 +401,6 @@ LIBIOMMUFD_API int iommufd_ctx_change_process(struct iommufd_ctx *ctx)
 	};
 
 	if (!ctx)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
 	return iommufd_ret((int)iommufd_ioctl(ctx, IOMMU_IOAS_CHANGE_PROCESS, &cmd));
 }

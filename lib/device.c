@@ -105,8 +105,10 @@ LIBIOMMUFD_API int iommufd_device_bind(struct iommufd_ctx *ctx, int fd,
 	ret = load_bind_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!ctx || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	if (fd < 0)
 		return iommufd_ret(-EBADF);
 	return iommufd_ret(device_bind(ctx, fd, &opts, opts.flags & IOMMUFD_DEVICE_BIND_ADOPT_FD,
@@ -123,8 +125,14 @@ LIBIOMMUFD_API int iommufd_device_bind_path(struct iommufd_ctx *ctx, const char 
 	ret = load_bind_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!ctx || !path || !out || (opts.flags & IOMMUFD_DEVICE_BIND_ADOPT_FD))
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!path)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!path"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
+	if (opts.flags & IOMMUFD_DEVICE_BIND_ADOPT_FD)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "opts.flags & ADOPT_FD (no fd)"));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return iommufd_ret(-errno);
@@ -148,8 +156,12 @@ LIBIOMMUFD_API int iommufd_device_adopt(struct iommufd_ctx *ctx, uint32_t id,
 	struct iommu_hw_info cmd = { 0 };
 	int ret;
 
-	if (!ctx || !id || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!id)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!id"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	/*
 	 * Only a device answers a hw info query. Kernels without the ioctl
 	 * (before 6.6) cannot be asked, and a device without an IOMMU driver
@@ -158,6 +170,7 @@ LIBIOMMUFD_API int iommufd_device_adopt(struct iommufd_ctx *ctx, uint32_t id,
 	ret = hw_info(ctx, id, &cmd);
 	if (ret && ret != -ENOTTY && ret != -EOPNOTSUPP)
 		return iommufd_ret(ret);
+	iommufd_error_forget();
 	return iommufd_ret(device_new(ctx, id, -1, false, out));
 }
 
@@ -186,7 +199,7 @@ LIBIOMMUFD_API struct iommufd_ctx *iommufd_device_get_ctx(const struct iommufd_d
 static int check_vfio(const struct iommufd_device *dev)
 {
 	if (!dev)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!dev");
 	return dev->fd < 0 ? -EOPNOTSUPP : 0;
 }
 
@@ -212,14 +225,14 @@ static int device_attach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 	int ret;
 
 	if (!dev)
-		return iommufd_ret(-EINVAL);
+		return iommufd_arg_error(-EINVAL, "!dev");
 	/* The page table is checked first: a wrong one is refused before any VFIO call. */
 	ret = iommufd_pt_id(pt, IOMMUFD_OBJ_IOAS | IOMMUFD_OBJ_HWPT, dev->obj.ctx, &cmd.pt_id);
 	if (ret)
-		return iommufd_ret(ret);
+		return ret;
 	ret = check_vfio(dev);
 	if (ret)
-		return iommufd_ret(ret);
+		return ret;
 	if (with_pasid) {
 		cmd.argsz = sizeof(cmd);
 		cmd.flags = VFIO_DEVICE_ATTACH_PASID;
@@ -227,7 +240,7 @@ static int device_attach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 	}
 	ret = (int)iommufd_fd_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd);
 	if (ret)
-		return iommufd_ret(ret);
+		return ret;
 	/* The kernel writes back the HWPT it attached (for an IOAS, its own). */
 	if (attached_id)
 		*attached_id = cmd.pt_id;
@@ -237,25 +250,25 @@ static int device_attach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, struct iommufd_pt *pt,
 					 uint32_t *attached_id)
 {
-	return device_attach(dev, false, 0, pt, attached_id);
+	return iommufd_ret(device_attach(dev, false, 0, pt, attached_id));
 }
 
 LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, struct iommufd_pt *pt,
 					  uint32_t *attached_id)
 {
-	return device_attach(dev, false, 0, pt, attached_id);
+	return iommufd_ret(device_attach(dev, false, 0, pt, attached_id));
 }
 
 LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint32_t pasid,
 					       struct iommufd_pt *pt, uint32_t *attached_id)
 {
-	return device_attach(dev, true, pasid, pt, attached_id);
+	return iommufd_ret(device_attach(dev, true, pasid, pt, attached_id));
 }
 
 LIBIOMMUFD_API int iommufd_device_replace_pasid(struct iommufd_device *dev, uint32_t pasid,
 						struct iommufd_pt *pt, uint32_t *attached_id)
 {
-	return device_attach(dev, true, pasid, pt, attached_id);
+	return iommufd_ret(device_attach(dev, true, pasid, pt, attached_id));
 }
 
 static int device_detach(struct iommufd_device *dev, bool with_pasid, uint32_t pasid)
@@ -267,23 +280,23 @@ static int device_detach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 
 	ret = check_vfio(dev);
 	if (ret)
-		return iommufd_ret(ret);
+		return ret;
 	if (with_pasid) {
 		cmd.argsz = sizeof(cmd);
 		cmd.flags = VFIO_DEVICE_DETACH_PASID;
 		cmd.pasid = pasid;
 	}
-	return iommufd_ret((int)iommufd_fd_ioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd));
+	return (int)iommufd_fd_ioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd);
 }
 
 LIBIOMMUFD_API int iommufd_device_detach(struct iommufd_device *dev)
 {
-	return device_detach(dev, false, 0);
+	return iommufd_ret(device_detach(dev, false, 0));
 }
 
 LIBIOMMUFD_API int iommufd_device_detach_pasid(struct iommufd_device *dev, uint32_t pasid)
 {
-	return device_detach(dev, true, pasid);
+	return iommufd_ret(device_detach(dev, true, pasid));
 }
 
 LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
@@ -298,8 +311,12 @@ LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
 	ret = IOMMUFD_OPTS_LOAD(&opts, uopts, data_type);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!dev || !info || (data_len && !data))
-		return iommufd_ret(-EINVAL);
+	if (!dev)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!dev"));
+	if (!info)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!info"));
+	if ((data_len && !data))
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "(data_len && !data)"));
 	if (opts.flags & ~(uint32_t)IOMMUFD_HW_INFO_INPUT_TYPE)
 		return iommufd_ret(-EOPNOTSUPP);
 	if (opts.flags & IOMMUFD_HW_INFO_INPUT_TYPE) {
@@ -328,8 +345,14 @@ static int hw_info_load(const struct iommufd_hw_info *info, const void *data, ui
 {
 	size_t len;
 
-	if (!info || !data || !out || info->data_type != type)
-		return -EINVAL;
+	if (!info)
+		return iommufd_arg_error(-EINVAL, "!info");
+	if (!data)
+		return iommufd_arg_error(-EINVAL, "!data");
+	if (!out)
+		return iommufd_arg_error(-EINVAL, "!out");
+	if (info->data_type != type)
+		return iommufd_arg_error(-EINVAL, "info->data_type != type");
 	len = data_len < info->data_len ? data_len : info->data_len;
 	if (len > ksize)
 		len = ksize;
@@ -418,7 +441,7 @@ LIBIOMMUFD_API int iommufd_device_get_info(struct iommufd_device *dev,
 	int ret;
 
 	if (!info)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!info"));
 	ret = check_vfio(dev);
 	if (ret)
 		return iommufd_ret(ret);
@@ -442,7 +465,7 @@ LIBIOMMUFD_API int iommufd_device_get_region_info(struct iommufd_device *dev, ui
 	int ret;
 
 	if (!info)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!info"));
 	ret = check_vfio(dev);
 	if (ret)
 		return iommufd_ret(ret);

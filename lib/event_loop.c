@@ -54,7 +54,7 @@ LIBIOMMUFD_API int iommufd_event_loop_create(const struct iommufd_event_loop_opt
 	if (ret)
 		return iommufd_ret(ret);
 	if (!out)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	loop = calloc(1, sizeof(*loop));
 	if (!loop)
 		return iommufd_ret(-ENOMEM);
@@ -149,8 +149,12 @@ LIBIOMMUFD_API int iommufd_event_loop_add_fault(struct iommufd_event_loop *loop,
 		.priv = priv,
 	};
 
-	if (!loop || !fault || !fn)
-		return iommufd_ret(-EINVAL);
+	if (!loop)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
+	if (!fault)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
+	if (!fn)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fn"));
 	if (fault->fd < 0)
 		return iommufd_ret(-EBADF);
 	return iommufd_ret(add_source(loop, &src));
@@ -167,8 +171,12 @@ LIBIOMMUFD_API int iommufd_event_loop_add_veventq(struct iommufd_event_loop *loo
 		.priv = priv,
 	};
 
-	if (!loop || !veventq || !fn)
-		return iommufd_ret(-EINVAL);
+	if (!loop)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
+	if (!veventq)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
+	if (!fn)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fn"));
 	if (veventq->fd < 0)
 		return iommufd_ret(-EBADF);
 	return iommufd_ret(add_source(loop, &src));
@@ -178,8 +186,10 @@ static int remove_source(struct iommufd_event_loop *loop, const void *queue)
 {
 	struct source *src;
 
-	if (!loop || !queue)
-		return -EINVAL;
+	if (!loop)
+		return iommufd_arg_error(-EINVAL, "!loop");
+	if (!queue)
+		return iommufd_arg_error(-EINVAL, "!queue");
 	src = find_source(loop, queue);
 	if (!src)
 		return -ENOENT;
@@ -299,7 +309,7 @@ static int wait_round(struct iommufd_event_loop *loop, int timeout_ms)
 LIBIOMMUFD_API int iommufd_event_loop_wait(struct iommufd_event_loop *loop, int timeout_ms)
 {
 	if (!loop)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	return iommufd_ret(wait_round(loop, timeout_ms));
 }
 
@@ -308,7 +318,7 @@ LIBIOMMUFD_API int iommufd_event_loop_wakeup(struct iommufd_event_loop *loop)
 	uint64_t one = 1;
 
 	if (!loop)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	/* EAGAIN: the counter is saturated, so a wakeup is pending anyway. */
 	if (write(loop->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return iommufd_ret(-errno);
@@ -318,7 +328,7 @@ LIBIOMMUFD_API int iommufd_event_loop_wakeup(struct iommufd_event_loop *loop)
 LIBIOMMUFD_API int iommufd_event_loop_stop(struct iommufd_event_loop *loop)
 {
 	if (!loop)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	atomic_store(&loop->stop, 1);
 	return iommufd_event_loop_wakeup(loop);
 }
@@ -328,7 +338,7 @@ LIBIOMMUFD_API int iommufd_event_loop_run(struct iommufd_event_loop *loop)
 	int ret;
 
 	if (!loop)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	for (;;) {
 		if (atomic_exchange(&loop->stop, 0))
 			return 0;

@@ -74,8 +74,10 @@ LIBIOMMUFD_API int iommufd_fault_alloc(struct iommufd_ctx *ctx,
 	ret = IOMMUFD_OPTS_LOAD(&opts, uopts, flags);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!ctx || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	if (opts.flags)
 		return iommufd_ret(-EOPNOTSUPP);
 	ret = (int)iommufd_ioctl(ctx, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
@@ -94,7 +96,7 @@ LIBIOMMUFD_API int iommufd_fault_destroy(struct iommufd_fault *fault)
 	int ret;
 
 	if (!fault)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
 	/* The open file holds the object: the kernel refuses the destroy until it is closed. */
 	if (fault->fd >= 0) {
 		close(fault->fd);
@@ -121,7 +123,7 @@ LIBIOMMUFD_API struct iommufd_ctx *iommufd_fault_get_ctx(const struct iommufd_fa
 LIBIOMMUFD_API int iommufd_fault_get_fd(const struct iommufd_fault *fault)
 {
 	if (!fault)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
 	if (fault->fd < 0)
 		return iommufd_ret(-EBADF);
 	return fault->fd;
@@ -133,8 +135,12 @@ LIBIOMMUFD_API int iommufd_fault_read(struct iommufd_fault *fault,
 	const size_t rec = sizeof(*records);
 	ssize_t n;
 
-	if (!fault || !records || !max)
-		return iommufd_ret(-EINVAL);
+	if (!fault)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
+	if (!records)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!records"));
+	if (!max)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!max"));
 	if (fault->fd < 0)
 		return iommufd_ret(-EBADF);
 	/* The count is returned as an int; asking for fewer records is always allowed. */
@@ -162,7 +168,7 @@ LIBIOMMUFD_API int iommufd_fault_respond(struct iommufd_fault *fault, uint32_t c
 	ssize_t n;
 
 	if (!fault)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
 	switch (code) {
 	case IOMMUFD_FAULT_RESPONSE_SUCCESS:
 		resp.code = IOMMUFD_PAGE_RESP_SUCCESS;
@@ -171,7 +177,7 @@ LIBIOMMUFD_API int iommufd_fault_respond(struct iommufd_fault *fault, uint32_t c
 		resp.code = IOMMUFD_PAGE_RESP_INVALID;
 		break;
 	default:
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "code is no iommufd_fault_response"));
 	}
 	if (fault->fd < 0)
 		return iommufd_ret(-EBADF);

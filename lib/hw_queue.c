@@ -31,8 +31,12 @@ LIBIOMMUFD_API int iommufd_hw_queue_alloc(struct iommufd_viommu *viommu, uint32_
 	uint64_t last;
 	int ret;
 
-	if (!viommu || !out || !length)
-		return iommufd_ret(-EINVAL);
+	if (!viommu)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!viommu"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
+	if (!length)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!length"));
 	if (__builtin_add_overflow(nesting_parent_iova, length - 1, &last))
 		return iommufd_ret(-EOVERFLOW);
 	cmd.viommu_id = viommu->obj.id;
@@ -55,7 +59,7 @@ LIBIOMMUFD_API int iommufd_hw_queue_destroy(struct iommufd_hw_queue *queue)
 	int ret;
 
 	if (!queue)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!queue"));
 	ret = iommufd_destroy_id(queue->obj.ctx, queue->obj.id);
 	if (ret)
 		return iommufd_ret(ret);

@@ -54,13 +54,15 @@ static int load_alloc_opts(struct iommufd_hwpt_alloc_opts *opts,
 		return -EOPNOTSUPP;
 	/* Data comes as type, pointer and length together, or not at all. */
 	if (!opts->data != !opts->data_len)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!opts->data != !opts->data_len");
 	if (opts->data_type != IOMMUFD_HWPT_DATA_NONE && !opts->data)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "opts->data_type && !opts->data");
 	if (opts->data_type == IOMMUFD_HWPT_DATA_NONE && opts->data)
-		return -EINVAL;
-	if (!(opts->flags & IOMMUFD_HWPT_ALLOC_FAULT_ID) != !opts->fault || opts->reserved)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!opts->data_type && opts->data");
+	if (!(opts->flags & IOMMUFD_HWPT_ALLOC_FAULT_ID) != !opts->fault)
+		return iommufd_arg_error(-EINVAL, "opts->flags & FAULT_ID and !opts->fault differ");
+	if (opts->reserved)
+		return iommufd_arg_error(-EINVAL, "opts->reserved");
 	return 0;
 }
 
@@ -84,15 +86,18 @@ static int hwpt_alloc(struct iommufd_device *dev, const struct iommufd_pt *pt, u
 	};
 	int ret;
 
-	if (!dev || !out)
-		return -EINVAL;
+	if (!dev)
+		return iommufd_arg_error(-EINVAL, "!dev");
+	if (!out)
+		return iommufd_arg_error(-EINVAL, "!out");
 	cmd.dev_id = dev->obj.id;
 	ret = iommufd_pt_id(pt, kinds, dev->obj.ctx, &cmd.pt_id);
 	if (ret)
 		return ret;
 	if (opts->fault) {
 		if (opts->fault->obj.ctx != dev->obj.ctx)
-			return -EINVAL;
+			return iommufd_arg_error(-EINVAL,
+						 "opts->fault is of another context than dev");
 		cmd.fault_id = opts->fault->obj.id;
 	}
 	ret = (int)iommufd_ioctl(dev->obj.ctx, IOMMU_HWPT_ALLOC, &cmd);
@@ -129,7 +134,7 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_paging(struct iommufd_device *dev,
 	if (ret)
 		return iommufd_ret(ret);
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	return iommufd_ret(hwpt_alloc(dev, iommufd_obj_pt(&ioas->obj), IOMMUFD_OBJ_IOAS, &opts,
 				      out));
 }
@@ -144,8 +149,10 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested(struct iommufd_device *dev, struct 
 	ret = load_alloc_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!uopts || !opts.data)
-		return iommufd_ret(-EINVAL);
+	if (!uopts)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!opts"));
+	if (!opts.data)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!opts.data"));
 	return iommufd_ret(hwpt_alloc(dev, pt, PT_NESTED, &opts, out));
 }
 
@@ -160,8 +167,10 @@ static int hwpt_alloc_typed(struct iommufd_device *dev, const struct iommufd_pt 
 	ret = load_alloc_opts(&opts, uopts);
 	if (ret)
 		return ret;
-	if (opts.data || opts.data_type)
-		return -EINVAL;
+	if (opts.data)
+		return iommufd_arg_error(-EINVAL, "opts.data");
+	if (opts.data_type)
+		return iommufd_arg_error(-EINVAL, "opts.data_type");
 	opts.data_type = type;
 	opts.data = data;
 	opts.data_len = len;
@@ -177,7 +186,7 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_vtd_s1(struct iommufd_device *dev,
 	struct iommu_hwpt_vtd_s1 k = { 0 };
 
 	if (!s1)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!s1"));
 	k.flags = s1->flags;
 	k.pgtbl_addr = s1->pgtbl_addr;
 	k.addr_width = s1->addr_width;
@@ -195,7 +204,7 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_arm_smmuv3(struct iommufd_device *d
 	size_t i;
 
 	if (!ste)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ste"));
 	for (i = 0; i < ARRAY_SIZE(k.ste); i++)
 		k.ste[i] = htole64(ste->ste[i]);
 	return iommufd_ret(hwpt_alloc_typed(dev, pt, opts, IOMMU_HWPT_DATA_ARM_SMMUV3, &k,
@@ -212,7 +221,7 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_amd_guest(struct iommufd_device *de
 	size_t i;
 
 	if (!dte)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!dte"));
 	for (i = 0; i < ARRAY_SIZE(k.dte); i++)
 		k.dte[i] = dte->dte[i];
 	return iommufd_ret(hwpt_alloc_typed(dev, pt, opts, IOMMU_HWPT_DATA_AMD_GUEST, &k,
@@ -232,8 +241,12 @@ LIBIOMMUFD_API int iommufd_hwpt_adopt(struct iommufd_ctx *ctx, uint32_t id,
 	};
 	int ret;
 
-	if (!ctx || !id || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!id)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!id"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	/*
 	 * Neither probe changes anything: a zero-length bitmap read fails with
 	 * EINVAL on a paging HWPT (ENOENT on anything else), and an empty
@@ -245,8 +258,9 @@ LIBIOMMUFD_API int iommufd_hwpt_adopt(struct iommufd_ctx *ctx, uint32_t id,
 		/* Without IOMMU_HWPT_INVALIDATE (6.7) no nested HWPT can exist. */
 		ret = (int)iommufd_ioctl(ctx, IOMMU_HWPT_INVALIDATE, &inv);
 		if (ret == -ENOENT || ret == -ENOTTY)
-			return iommufd_ret(-ENOENT);
+			return iommufd_ret(iommufd_arg_error(-ENOENT, "id names no HWPT"));
 	}
+	iommufd_error_forget();
 	return iommufd_ret(hwpt_new(ctx, id, out));
 }
 
@@ -255,7 +269,7 @@ LIBIOMMUFD_API int iommufd_hwpt_destroy(struct iommufd_hwpt *hwpt)
 	int ret;
 
 	if (!hwpt)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!hwpt"));
 	ret = iommufd_destroy_id(hwpt->obj.ctx, hwpt->obj.id);
 	if (ret)
 		return iommufd_ret(ret);
@@ -295,7 +309,7 @@ int iommufd_invalidate(const struct iommufd_obj *obj, uint32_t data_type, const 
 	int ret;
 
 	if (!entry_num)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!entry_num");
 	if (!obj || (*entry_num && (!entries || !entry_len))) {
 		*entry_num = 0;
 		return -EINVAL;
@@ -333,7 +347,7 @@ LIBIOMMUFD_API int iommufd_hwpt_set_dirty_tracking(struct iommufd_hwpt *hwpt, bo
 	};
 
 	if (!hwpt)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!hwpt"));
 	cmd.hwpt_id = hwpt->obj.id;
 	cmd.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0;
 	return iommufd_ret((int)iommufd_ioctl(hwpt->obj.ctx, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd));
@@ -348,12 +362,16 @@ static int dirty_range_pages(uint64_t iova, uint64_t length, uint64_t page_size,
 {
 	uint64_t last;
 
-	if (!length || !page_size || (page_size & (page_size - 1)))
-		return -EINVAL;
+	if (!length)
+		return iommufd_arg_error(-EINVAL, "!length");
+	if (!page_size)
+		return iommufd_arg_error(-EINVAL, "!page_size");
+	if ((page_size & (page_size - 1)))
+		return iommufd_arg_error(-EINVAL, "(page_size & (page_size - 1))");
 	if (__builtin_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
 	if ((iova | length) & (page_size - 1))
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "(iova | length) & (page_size - 1)");
 	*pages = length / page_size;
 	return 0;
 }
@@ -395,8 +413,10 @@ LIBIOMMUFD_API int iommufd_hwpt_get_dirty_bitmap(struct iommufd_hwpt *hwpt, uint
 	size_t bytes;
 	int ret;
 
-	if (!hwpt || !bitmap)
-		return iommufd_ret(-EINVAL);
+	if (!hwpt)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!hwpt"));
+	if (!bitmap)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!bitmap"));
 	if (flags & ~(uint32_t)IOMMUFD_DIRTY_NO_CLEAR)
 		return iommufd_ret(-EOPNOTSUPP);
 	ret = dirty_range_pages(iova, length, page_size, &pages);
@@ -495,8 +515,12 @@ LIBIOMMUFD_API int iommufd_hwpt_walk_dirty(struct iommufd_hwpt *hwpt, uint64_t i
 	ret = IOMMUFD_OPTS_LOAD(&opts, uopts, chunk_pages);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!hwpt || !fn || opts.reserved)
-		return iommufd_ret(-EINVAL);
+	if (!hwpt)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!hwpt"));
+	if (!fn)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fn"));
+	if (opts.reserved)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "opts.reserved"));
 	if (opts.flags & ~(uint32_t)IOMMUFD_DIRTY_NO_CLEAR)
 		return iommufd_ret(-EOPNOTSUPP);
 	ret = dirty_range_pages(iova, length, page_size, &pages);

@@ -137,10 +137,23 @@ struct iommufd_veventq {
 
 /*
  * The failed half of iommufd_fd_ioctl(): errno as a negative value (-EIO if
- * the ioctl left none). Out of line and cold so the inlined helper stays a
- * call and a test at each of its sites (ctx.c).
+ * the ioctl left none), noted with @cmd for iommufd_last_error(). Out of line
+ * and cold so the inlined helper stays a call and a test at each of its
+ * sites (errors.c).
  */
-long iommufd_ioctl_errno(void) __attribute__((cold));
+long iommufd_ioctl_errno(unsigned long cmd) __attribute__((cold));
+
+/*
+ * A library-side refusal: notes @what (the check that failed, as C text, a
+ * static string) for iommufd_last_error() and returns @err (negative).
+ */
+int iommufd_arg_error(int err, const char *what) __attribute__((cold));
+
+/*
+ * Drops what iommufd_ioctl_errno() noted, after a failure the library
+ * handled itself (a probe), so that no later error is blamed on it.
+ */
+void iommufd_error_forget(void);
 
 /*
  * The single place that issues an ioctl and translates the answer: the
@@ -153,7 +166,7 @@ static inline long iommufd_fd_ioctl(int fd, unsigned long cmd, void *arg)
 	int ret = ioctl(fd, cmd, arg);
 
 	if (unlikely(ret < 0))
-		return iommufd_ioctl_errno();
+		return iommufd_ioctl_errno(cmd);
 	return ret;
 }
 
@@ -163,21 +176,43 @@ static inline long iommufd_ioctl(const struct iommufd_ctx *ctx, unsigned long cm
 	return iommufd_fd_ioctl(ctx->fd, cmd, arg);
 }
 
-/* The failed half of iommufd_ret(): sets errno to -@ret, returns @ret (ctx.c). */
-int iommufd_ret_errno(int ret) __attribute__((cold));
+/*
+ * The failed half of iommufd_ret(): sets errno to -@ret, records the error
+ * of @func for iommufd_last_error(), returns @ret (errors.c).
+ */
+int iommufd_ret_errno(const char *func, int ret) __attribute__((cold));
 
 /*
  * Every public function returns through this: a negative result is also
- * left in errno as a positive value (libbpf 1.0 convention); success leaves
- * errno alone. The errno store is out of line: a call the compiler can make
- * a tail call keeps the success paths from saving registers for it.
+ * left in errno as a positive value (libbpf 1.0 convention) and recorded,
+ * with the name of the public function, for iommufd_last_error(); success
+ * leaves both alone. The store is out of line: a call the compiler can make
+ * a tail call keeps the success paths from saving registers for it. Only
+ * exported functions return through it (their __func__ is the name the
+ * caller knows); internal helpers return plain negative errnos.
  */
-static inline int iommufd_ret(int ret)
+static inline int iommufd_ret_at(const char *func, int ret)
 {
 	if (unlikely(ret < 0))
-		return iommufd_ret_errno(ret);
+		return iommufd_ret_errno(func, ret);
 	return ret;
 }
+
+#if defined(__OPTIMIZE__) && defined(__GNUC__) && !defined(__clang__)
+/*
+ * Optimised gcc builds enforce "only exported functions": the name test is
+ * folded at compile time, and a call left in a function not named iommufd_*
+ * is a compile error.
+ */
+extern void iommufd_ret_outside_api(void)
+	__attribute__((error("iommufd_ret() in a function that is not exported: return a "
+			     "plain negative errno, or use iommufd_ret_at()")));
+#define iommufd_ret(ret)                                                                    \
+	((__builtin_strncmp(__func__, "iommufd_", 8) ? iommufd_ret_outside_api() : (void)0), \
+	 iommufd_ret_at(__func__, (ret)))
+#else
+#define iommufd_ret(ret) iommufd_ret_at(__func__, (ret))
+#endif
 
 /* The non-NULL half of iommufd_opts_load(), @dst already zeroed (ctx.c). */
 int iommufd_opts_copy(void *dst, const void *opts, size_t known);

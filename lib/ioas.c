@@ -41,8 +41,10 @@ LIBIOMMUFD_API int iommufd_ioas_create(struct iommufd_ctx *ctx, struct iommufd_i
 	};
 	int ret;
 
-	if (!ctx || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	ret = (int)iommufd_ioctl(ctx, IOMMU_IOAS_ALLOC, &cmd);
 	if (ret)
 		return iommufd_ret(ret);
@@ -61,12 +63,17 @@ LIBIOMMUFD_API int iommufd_ioas_adopt(struct iommufd_ctx *ctx, uint32_t id,
 	};
 	int ret;
 
-	if (!ctx || !id || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!id)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!id"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	/* Only an IOAS answers a ranges query; with room for none it says EMSGSIZE or 0. */
 	ret = (int)iommufd_ioctl(ctx, IOMMU_IOAS_IOVA_RANGES, &cmd);
 	if (ret && ret != -EMSGSIZE)
 		return iommufd_ret(ret);
+	iommufd_error_forget();
 	return iommufd_ret(ioas_new(ctx, id, out));
 }
 
@@ -75,7 +82,7 @@ LIBIOMMUFD_API int iommufd_ioas_destroy(struct iommufd_ioas *ioas)
 	int ret;
 
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	ret = iommufd_destroy_id(ioas->obj.ctx, ioas->obj.id);
 	if (ret)
 		return iommufd_ret(ret);
@@ -112,7 +119,7 @@ static inline int check_range(uint64_t start, uint64_t length)
 	uint64_t last;
 
 	if (unlikely(!length))
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!length");
 	if (unlikely(__builtin_add_overflow(start, length - 1, &last)))
 		return -EOVERFLOW;
 	return 0;
@@ -131,7 +138,7 @@ static int map_flags_opts(const struct iommufd_ioas_map_opts *uopts, const uint6
 	if (ret)
 		return ret;
 	if (!iova)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!iova");
 	if (opts.flags & ~known)
 		return -EOPNOTSUPP;
 	*flags = 0;
@@ -160,7 +167,7 @@ static inline int map_flags(const struct iommufd_ioas_map_opts *uopts, const uin
 {
 	if (likely(!uopts)) {
 		if (unlikely(!iova))
-			return -EINVAL;
+			return iommufd_arg_error(-EINVAL, "!iova");
 		*flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
 		return 0;
 	}
@@ -169,7 +176,7 @@ static inline int map_flags(const struct iommufd_ioas_map_opts *uopts, const uin
 
 /* IOMMU_IOAS_MAP of checked arguments; *@iova is read only with FIXED_IOVA. */
 static inline int ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
-			   uint64_t *iova, uint32_t flags)
+			   uint64_t *iova, uint32_t flags, const char *func)
 {
 	struct iommu_ioas_map cmd = {
 		.size = sizeof(cmd),
@@ -187,29 +194,33 @@ static inline int ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length
 		*iova = cmd.iova;
 		return 0;
 	}
-	return iommufd_ret(ret);
+	return iommufd_ret_at(func, ret);
 }
 
 /*
  * Every check of iommufd_ioas_map(), in the order that decides which errno
  * a call with several bad arguments gets. Out of line: options and errors.
+ * Its errors are iommufd_ioas_map()'s (the only caller).
  */
 static __attribute__((noinline)) int ioas_map_checked(struct iommufd_ioas *ioas, void *buf,
 						       uint64_t length, uint64_t *iova,
 						       const struct iommufd_ioas_map_opts *opts)
 {
+	static const char func[] = "iommufd_ioas_map";
 	uint32_t flags;
 	int ret;
 
-	if (!ioas || !buf)
-		return iommufd_ret(-EINVAL);
+	if (!ioas)
+		return iommufd_ret_at(func, iommufd_arg_error(-EINVAL, "!ioas"));
+	if (!buf)
+		return iommufd_ret_at(func, iommufd_arg_error(-EINVAL, "!buf"));
 	ret = check_range((uintptr_t)buf, length);
 	if (ret)
-		return iommufd_ret(ret);
+		return iommufd_ret_at(func, ret);
 	ret = map_flags(opts, iova, length, &flags);
 	if (ret)
-		return iommufd_ret(ret);
-	return ioas_map(ioas, buf, length, iova, flags);
+		return iommufd_ret_at(func, ret);
+	return ioas_map(ioas, buf, length, iova, flags, func);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
@@ -224,7 +235,7 @@ LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64
 	if (likely(ioas && buf && length && iova && !opts &&
 		   !__builtin_add_overflow((uintptr_t)buf, length - 1, &last)))
 		return ioas_map(ioas, buf, length, iova,
-				IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE);
+				IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE, __func__);
 	return ioas_map_checked(ioas, buf, length, iova, opts);
 }
 
@@ -238,7 +249,7 @@ LIBIOMMUFD_API int iommufd_ioas_map_file(struct iommufd_ioas *ioas, int fd, uint
 	int ret;
 
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	if (fd < 0)
 		return iommufd_ret(-EBADF);
 	ret = check_range(start, length);
@@ -268,8 +279,13 @@ LIBIOMMUFD_API int iommufd_ioas_copy(struct iommufd_ioas *dst, struct iommufd_io
 	};
 	int ret;
 
-	if (!dst || !src || dst->obj.ctx != src->obj.ctx)
-		return iommufd_ret(-EINVAL);
+	if (!dst)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!dst"));
+	if (!src)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!src"));
+	if (dst->obj.ctx != src->obj.ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "dst and src are of different contexts"));
 	ret = check_range(src_iova, length);
 	if (ret)
 		return iommufd_ret(ret);
@@ -289,7 +305,7 @@ LIBIOMMUFD_API int iommufd_ioas_copy(struct iommufd_ioas *dst, struct iommufd_io
 }
 
 static inline int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t length,
-			     uint64_t *unmapped)
+			     uint64_t *unmapped, const char *func)
 {
 	struct iommu_ioas_unmap cmd = {
 		.size = sizeof(cmd),
@@ -305,7 +321,7 @@ static inline int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t 
 			*unmapped = cmd.length;
 		return 0;
 	}
-	return iommufd_ret(ret);
+	return iommufd_ret_at(func, ret);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova,
@@ -314,19 +330,19 @@ LIBIOMMUFD_API int iommufd_ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova,
 	int ret;
 
 	if (unlikely(!ioas))
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	ret = check_range(iova, length);
 	if (unlikely(ret))
 		return iommufd_ret(ret);
-	return ioas_unmap(ioas, iova, length, unmapped);
+	return ioas_unmap(ioas, iova, length, unmapped, __func__);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_unmap_all(struct iommufd_ioas *ioas, uint64_t *unmapped)
 {
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	/* The kernel reads iova 0 with length UINT64_MAX as "everything". */
-	return ioas_unmap(ioas, 0, UINT64_MAX, unmapped);
+	return ioas_unmap(ioas, 0, UINT64_MAX, unmapped, __func__);
 }
 
 static int iova_ranges(struct iommufd_ioas *ioas, struct iommufd_iova_range *ranges,
@@ -354,8 +370,12 @@ LIBIOMMUFD_API int iommufd_ioas_get_iova_ranges(struct iommufd_ioas *ioas,
 						struct iommufd_iova_range *ranges,
 						uint32_t *num, uint64_t *alignment)
 {
-	if (!ioas || !num || (!ranges && *num))
-		return iommufd_ret(-EINVAL);
+	if (!ioas)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
+	if (!num)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!num"));
+	if ((!ranges && *num))
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "(!ranges && *num)"));
 	return iommufd_ret(iova_ranges(ioas, ranges, num, alignment));
 }
 
@@ -367,8 +387,12 @@ LIBIOMMUFD_API int iommufd_ioas_get_iova_ranges_alloc(struct iommufd_ioas *ioas,
 	uint32_t count = 0;
 	int tries, ret;
 
-	if (!ioas || !ranges || !num)
-		return iommufd_ret(-EINVAL);
+	if (!ioas)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
+	if (!ranges)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ranges"));
+	if (!num)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!num"));
 	/* The ranges may change between asking for the count and reading them. */
 	for (tries = 0; tries < IOVA_RANGES_TRIES; tries++) {
 		uint32_t cap = count;
@@ -408,11 +432,14 @@ LIBIOMMUFD_API int iommufd_ioas_allow_iovas(struct iommufd_ioas *ioas,
 	};
 	uint32_t i;
 
-	if (!ioas || (num && !ranges))
-		return iommufd_ret(-EINVAL);
+	if (!ioas)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
+	if ((num && !ranges))
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "(num && !ranges)"));
 	for (i = 0; i < num; i++) {
 		if (ranges[i].start > ranges[i].last)
-			return iommufd_ret(-EINVAL);
+			return iommufd_ret(iommufd_arg_error(-EINVAL,
+							     "ranges[i].start > ranges[i].last"));
 	}
 	cmd.ioas_id = ioas->obj.id;
 	cmd.num_iovas = num;
@@ -425,8 +452,10 @@ LIBIOMMUFD_API int iommufd_ioas_get_huge_pages(struct iommufd_ioas *ioas, bool *
 	uint64_t val = 0;
 	int ret;
 
-	if (!ioas || !enabled)
-		return iommufd_ret(-EINVAL);
+	if (!ioas)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
+	if (!enabled)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!enabled"));
 	ret = iommufd_option(ioas->obj.ctx, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET,
 			     ioas->obj.id, &val);
 	if (ret)
@@ -440,7 +469,7 @@ LIBIOMMUFD_API int iommufd_ioas_set_huge_pages(struct iommufd_ioas *ioas, bool e
 	uint64_t val = enabled;
 
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	return iommufd_ret(iommufd_option(ioas->obj.ctx, IOMMU_OPTION_HUGE_PAGES,
 					  IOMMU_OPTION_OP_SET, ioas->obj.id, &val));
 }

@@ -160,20 +160,28 @@ LIBIOMMUFD_API int iommufd_veventq_alloc(struct iommufd_viommu *viommu, uint32_t
 	ret = IOMMUFD_OPTS_LOAD(&opts, uopts, read_buffer);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!viommu || !out || !depth)
-		return iommufd_ret(-EINVAL);
+	if (!viommu)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!viommu"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
+	if (!depth)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!depth"));
 	/* The kernel has no default vEVENTQ type. */
 	if (opts.flags || type == IOMMU_VEVENTQ_TYPE_DEFAULT)
 		return iommufd_ret(-EOPNOTSUPP);
 	event_size = opts.event_size ? opts.event_size : iommufd_vevent_type_size(type);
-	if (!event_size || event_size > IOMMUFD_VEVENT_DATA_MAX)
-		return iommufd_ret(-EINVAL);
+	if (!event_size)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!event_size"));
+	if (event_size > IOMMUFD_VEVENT_DATA_MAX)
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "event_size > IOMMUFD_VEVENT_DATA_MAX"));
 	rec = sizeof(struct iommufd_vevent_header) + event_size;
 	if (opts.read_buffer && !opts.read_buffer_size)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "opts.read_buffer && !opts.read_buffer_size"));
 	buf_size = opts.read_buffer_size ? opts.read_buffer_size : READ_BUFFER_EVENTS * rec;
 	if (buf_size < rec)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "buf_size < rec"));
 
 	cmd.viommu_id = viommu->obj.id;
 	ret = (int)iommufd_ioctl(viommu->obj.ctx, IOMMU_VEVENTQ_ALLOC, &cmd);
@@ -193,7 +201,7 @@ LIBIOMMUFD_API int iommufd_veventq_destroy(struct iommufd_veventq *veventq)
 	int ret;
 
 	if (!veventq)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
 	/* The file holds a reference on the object: close it first. */
 	if (veventq->fd >= 0) {
 		close(veventq->fd);
@@ -220,7 +228,7 @@ LIBIOMMUFD_API struct iommufd_ctx *iommufd_veventq_get_ctx(const struct iommufd_
 LIBIOMMUFD_API int iommufd_veventq_get_fd(const struct iommufd_veventq *veventq)
 {
 	if (!veventq)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
 	if (veventq->fd < 0)
 		return iommufd_ret(-EBADF);
 	return veventq->fd;
@@ -236,8 +244,12 @@ LIBIOMMUFD_API int iommufd_veventq_read(struct iommufd_veventq *veventq,
 
 	if (lost)
 		*lost = 0;
-	if (!veventq || !events || !max)
-		return iommufd_ret(-EINVAL);
+	if (!veventq)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
+	if (!events)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!events"));
+	if (!max)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!max"));
 	if (max > INT_MAX)
 		max = INT_MAX;
 	/*
@@ -295,8 +307,10 @@ LIBIOMMUFD_API int iommufd_vevent_decode_arm_smmuv3(const struct iommufd_vevent 
 	struct iommu_vevent_arm_smmuv3 k;
 	size_t i;
 
-	if (!data || !out)
-		return iommufd_ret(-EINVAL);
+	if (!data)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!data"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	memcpy(&k, data, sizeof(k));
 	for (i = 0; i < ARRAY_SIZE(k.evt); i++)
 		out->evt[i] = le64toh(k.evt[i]);
@@ -311,8 +325,10 @@ LIBIOMMUFD_API int iommufd_vevent_decode_tegra241_cmdqv(const struct iommufd_vev
 	struct iommu_vevent_tegra241_cmdqv k;
 	size_t i;
 
-	if (!data || !out)
-		return iommufd_ret(-EINVAL);
+	if (!data)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!data"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	memcpy(&k, data, sizeof(k));
 	for (i = 0; i < ARRAY_SIZE(k.lvcmdq_err_map); i++)
 		out->lvcmdq_err_map[i] = le64toh(k.lvcmdq_err_map[i]);
@@ -325,8 +341,10 @@ LIBIOMMUFD_API int iommufd_vevent_decode_selftest(const struct iommufd_vevent *e
 	const void *data = vevent_payload(event, IOMMUFD_VEVENTQ_TYPE_SELFTEST,
 					  sizeof(struct iommufd_vevent_selftest));
 
-	if (!data || !out)
-		return iommufd_ret(-EINVAL);
+	if (!data)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!data"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	memcpy(out, data, sizeof(*out));
 	return 0;
 }

@@ -62,9 +62,11 @@ static int load_viommu_opts(struct iommufd_viommu_alloc_opts *opts,
 	if (opts->flags)
 		return -EOPNOTSUPP;
 	if (!opts->data != !opts->data_len)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!opts->data != !opts->data_len");
 	return 0;
 }
+
+#define VIOMMU_ARGS_CHECK "a NULL dev, parent or out, or parent of another context"
 
 static bool viommu_args_ok(const struct iommufd_device *dev, const struct iommufd_hwpt *parent,
 			   struct iommufd_viommu **out)
@@ -84,7 +86,7 @@ LIBIOMMUFD_API int iommufd_viommu_alloc(struct iommufd_device *dev, uint32_t typ
 	if (ret)
 		return iommufd_ret(ret);
 	if (!viommu_args_ok(dev, parent, out))
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, VIOMMU_ARGS_CHECK));
 	return iommufd_ret(viommu_alloc(dev, type, parent, &opts, out));
 }
 
@@ -101,8 +103,12 @@ iommufd_viommu_alloc_tegra241_cmdqv(struct iommufd_device *dev, struct iommufd_h
 	ret = load_viommu_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!viommu_args_ok(dev, parent, out) || !info || opts.data)
-		return iommufd_ret(-EINVAL);
+	if (!viommu_args_ok(dev, parent, out))
+		return iommufd_ret(iommufd_arg_error(-EINVAL, VIOMMU_ARGS_CHECK));
+	if (!info)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!info"));
+	if (opts.data)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "opts.data"));
 	opts.data = &data;
 	opts.data_len = sizeof(data);
 	ret = viommu_alloc(dev, IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV, parent, &opts, out);
@@ -118,7 +124,7 @@ LIBIOMMUFD_API int iommufd_viommu_destroy(struct iommufd_viommu *viommu)
 	int ret;
 
 	if (!viommu)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!viommu"));
 	ret = iommufd_destroy_id(viommu->obj.ctx, viommu->obj.id);
 	if (ret)
 		return iommufd_ret(ret);
@@ -163,11 +169,17 @@ LIBIOMMUFD_API int iommufd_viommu_mmap(struct iommufd_viommu *viommu, uint64_t o
 	struct iommufd_viommu_map *maps;
 	void *p;
 
-	if (!viommu || !addr || !length || ((offset | length) & page_mask()))
-		return iommufd_ret(-EINVAL);
+	if (!viommu)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!viommu"));
+	if (!addr)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!addr"));
+	if (!length)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!length"));
+	if (((offset | length) & page_mask()))
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "((offset | length) & page_mask())"));
 	/* Shared and never executable: the kernel refuses anything else. */
 	if (prot & ~(PROT_READ | PROT_WRITE))
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "prot & ~(PROT_READ | PROT_WRITE)"));
 	if (offset > (uint64_t)INT64_MAX || length > SIZE_MAX)
 		return iommufd_ret(-EOVERFLOW);
 	p = mmap(NULL, (size_t)length, prot, MAP_SHARED, viommu->obj.ctx->fd, (off_t)offset);
@@ -195,8 +207,12 @@ LIBIOMMUFD_API int iommufd_viommu_munmap(struct iommufd_viommu *viommu, void *ad
 	size_t i;
 	int ret = -EINVAL;
 
-	if (!viommu || !addr || !length)
-		return iommufd_ret(-EINVAL);
+	if (!viommu)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!viommu"));
+	if (!addr)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!addr"));
+	if (!length)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!length"));
 	if (length > SIZE_MAX)
 		return iommufd_ret(-EOVERFLOW);
 	/* only a whole mapping this vIOMMU made: never someone else's memory */
@@ -229,8 +245,15 @@ LIBIOMMUFD_API int iommufd_vdevice_alloc(struct iommufd_viommu *viommu,
 	struct iommufd_vdevice *vdev;
 	int ret;
 
-	if (!viommu || !dev || !out || viommu->obj.ctx != dev->obj.ctx)
-		return iommufd_ret(-EINVAL);
+	if (!viommu)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!viommu"));
+	if (!dev)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!dev"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
+	if (viommu->obj.ctx != dev->obj.ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "viommu and dev are of different contexts"));
 	cmd.viommu_id = viommu->obj.id;
 	cmd.dev_id = dev->obj.id;
 	vdev = calloc(1, sizeof(*vdev));
@@ -253,7 +276,7 @@ LIBIOMMUFD_API int iommufd_vdevice_destroy(struct iommufd_vdevice *vdev)
 	int ret;
 
 	if (!vdev)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!vdev"));
 	ret = iommufd_destroy_id(vdev->obj.ctx, vdev->obj.id);
 	if (ret)
 		return iommufd_ret(ret);

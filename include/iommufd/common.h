@@ -16,9 +16,13 @@
  *
  * Conventions of the whole API.
  *
- * - Objects are opaque handles created by `iommufd_<object>_create()` (or
- *   adopted from an existing kernel object id) and released by
- *   `iommufd_<object>_destroy()` / `iommufd_ctx_close()`.
+ * - Functions are named `iommufd_<object>_<verb>()` after the naming table
+ *   of doc/design.md: objects are opaque handles made by `_create()` (the
+ *   IOAS and the event loop, which the program fills), `_alloc()` (kernel
+ *   objects built from driver data), `_bind()` (devices) or `_adopt()` (an
+ *   id made elsewhere), and released by `_destroy()`, `_unbind()` or
+ *   iommufd_ctx_close(). Calls take handles; a parameter that accepts an
+ *   IOAS or a HWPT takes a `struct iommufd_pt` view of either.
  * - Every function that can fail returns 0 (or a non-negative value) on
  *   success and a **negative errno** on failure. It also leaves the positive
  *   value in `errno`, so both `if (ret < 0) ... -ret` and
@@ -28,7 +32,9 @@
  *   handles or pointers, zero lengths, handles of different contexts),
  *   -EOVERFLOW for address ranges that wrap around, -EOPNOTSUPP for unknown
  *   flags and -E2BIG for options structs carrying non-zero fields this
- *   version does not know.
+ *   version does not know. iommufd_last_error() says, per thread, which
+ *   call failed and why: which argument check of the library, or which
+ *   ioctl of the kernel with its meaning there.
  * - The library never prints, never exits and never raises signals.
  * - Extensible arguments are passed in options structs whose first field is
  *   `size_t sz`, the size of the struct the caller was compiled with (see
@@ -100,6 +106,47 @@ extern "C" {
  * @return a static, NUL-terminated string; never NULL, never to be freed
  */
 LIBIOMMUFD_API const char *iommufd_strerror(int err);
+
+/** Where the last failure of a thread came from (iommufd_last_error_origin()). */
+enum iommufd_error_origin {
+	/** No libiommufd call of this thread has failed yet. */
+	IOMMUFD_ERROR_NONE = 0,
+	/**
+	 * The library: one of its argument checks refused the call before any
+	 * ioctl (a NULL handle, a zero length, a handle of another context, an
+	 * unknown flag), or its own work failed (memory, a system call).
+	 */
+	IOMMUFD_ERROR_LIBRARY = 1,
+	/** The kernel: an iommufd or VFIO ioctl failed with this errno. */
+	IOMMUFD_ERROR_KERNEL = 2,
+};
+
+/**
+ * Says what the last failing libiommufd call of the calling thread did
+ * wrong: the function, whether the library's own checks or the kernel
+ * refused, and which check or which ioctl, in words. For example
+ *
+ * - `iommufd_ioas_map: EINVAL from the library's argument check (the kernel
+ *   was not asked): buf is NULL or 0`
+ * - `iommufd_ioas_map: the kernel failed IOMMU_IOAS_MAP with EEXIST: the
+ *   fixed IOVA range is already mapped`
+ *
+ * Every function that returns a negative errno records its failure; calls
+ * that succeed leave the record alone (like errno). Each thread has its own.
+ *
+ * @return a NUL-terminated string, valid until this thread's next failing
+ *         libiommufd call; "" if no call of this thread has failed
+ */
+LIBIOMMUFD_API const char *iommufd_last_error(void);
+
+/**
+ * Where the last failure of the calling thread came from: the library's
+ * checks or the kernel (see iommufd_last_error()), so that a program can
+ * tell the library's -EINVAL from the kernel's.
+ *
+ * @return enum iommufd_error_origin; IOMMUFD_ERROR_NONE before any failure
+ */
+LIBIOMMUFD_API enum iommufd_error_origin iommufd_last_error_origin(void);
 
 /** @} */
 

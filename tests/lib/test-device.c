@@ -443,6 +443,18 @@ static void test_cdev_bind_attach(void **state)
 	assert_int_equal(0, iommufd_device_bind(f->ctx, fd, NULL, &dev));
 	assert_int_not_equal(0, iommufd_device_get_id(dev));
 	assert_int_equal(fd, iommufd_device_get_fd(dev));
+	/* A second bind of the same fd: the kernel's EINVAL, said in VFIO's terms. */
+	{
+		struct iommufd_device *again_dev = NULL;
+
+		assert_errno(EINVAL, iommufd_device_bind(f->ctx, fd, NULL, &again_dev));
+		assert_null(again_dev);
+		assert_int_equal(IOMMUFD_ERROR_KERNEL, iommufd_last_error_origin());
+		assert_string_equal(iommufd_last_error(),
+				    "iommufd_device_bind: the kernel failed VFIO_DEVICE_BIND_IOMMUFD "
+				    "with EINVAL: the device is already bound to an iommufd, or "
+				    "the file is no iommufd");
+	}
 	/* Attaching to an IOAS gives the HWPT the kernel made for it. */
 	assert_int_equal(0, iommufd_device_attach(dev, iommufd_ioas_as_pt(f->ioas), &hwpt_id));
 	assert_int_not_equal(0, hwpt_id);
