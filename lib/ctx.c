@@ -72,6 +72,7 @@ void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t 
 	obj->ctx = ctx;
 	obj->id = id;
 	obj->kind = kind;
+	obj->magic = IOMMUFD_OBJ_MAGIC;
 	obj->release = release;
 	pthread_mutex_lock(&ctx->lock);
 	obj->node.prev = ctx->objects.prev;
@@ -188,6 +189,7 @@ static void ctx_probe_locked(struct iommufd_ctx *ctx)
 
 LIBIOMMUFD_API bool iommufd_ctx_has_cmd(struct iommufd_ctx *ctx, enum iommufd_cmd cmd)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	bool ret;
 
 	if (!ctx || (unsigned int)cmd < IOMMUFD_IOCTL_DESTROY ||
@@ -203,6 +205,7 @@ LIBIOMMUFD_API bool iommufd_ctx_has_cmd(struct iommufd_ctx *ctx, enum iommufd_cm
 LIBIOMMUFD_API bool iommufd_ctx_has_feature(struct iommufd_ctx *ctx,
 					    enum iommufd_feature feature)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	bool ret;
 
 	if (!ctx || (unsigned int)feature > IOMMUFD_FEATURE_VIOMMU_DATA)
@@ -280,6 +283,7 @@ LIBIOMMUFD_API int iommufd_ctx_open(const struct iommufd_ctx_opts *uopts,
 		free(ctx);
 		goto err_close;
 	}
+	ctx->magic = IOMMUFD_CTX_MAGIC;
 	ctx->fd = fd;
 	ctx->owns_fd = !(opts.flags & IOMMUFD_CTX_BORROW_FD);
 	list_init(&ctx->objects);
@@ -295,6 +299,7 @@ err_close:
 
 LIBIOMMUFD_API void iommufd_ctx_close(struct iommufd_ctx *ctx)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	int saved_errno = errno;
 
 	if (!ctx)
@@ -303,17 +308,20 @@ LIBIOMMUFD_API void iommufd_ctx_close(struct iommufd_ctx *ctx)
 		struct iommufd_obj *obj = (struct iommufd_obj *)ctx->objects.next;
 
 		ctx->objects.next = obj->node.next;
+		obj->released_by = "iommufd_ctx_close";
 		obj->release(obj);
 	}
 	if (ctx->owns_fd)
 		close(ctx->fd);
 	pthread_mutex_destroy(&ctx->lock);
-	free(ctx);
+	ctx->released_by = "iommufd_ctx_close";
+	iommufd_handle_free(ctx, &ctx->magic);
 	errno = saved_errno;
 }
 
 LIBIOMMUFD_API int iommufd_ctx_get_fd(const struct iommufd_ctx *ctx)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	if (!ctx)
 		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
 	return ctx->fd;
@@ -331,6 +339,7 @@ int iommufd_destroy_id(const struct iommufd_ctx *ctx, uint32_t id)
 
 LIBIOMMUFD_API int iommufd_ctx_destroy_id(struct iommufd_ctx *ctx, uint32_t id)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	if (!ctx)
 		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
 	if (!id)
@@ -359,6 +368,7 @@ int iommufd_option(const struct iommufd_ctx *ctx, uint32_t option_id, uint16_t o
 LIBIOMMUFD_API int iommufd_ctx_get_rlimit_mode(struct iommufd_ctx *ctx,
 					       enum iommufd_rlimit_mode *mode)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	uint64_t val = 0;
 	int ret;
 
@@ -376,6 +386,7 @@ LIBIOMMUFD_API int iommufd_ctx_get_rlimit_mode(struct iommufd_ctx *ctx,
 LIBIOMMUFD_API int iommufd_ctx_set_rlimit_mode(struct iommufd_ctx *ctx,
 					       enum iommufd_rlimit_mode mode)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	uint64_t val;
 
 	if (!ctx)
@@ -396,6 +407,7 @@ LIBIOMMUFD_API int iommufd_ctx_set_rlimit_mode(struct iommufd_ctx *ctx,
 
 LIBIOMMUFD_API int iommufd_ctx_change_process(struct iommufd_ctx *ctx)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_ioas_change_process cmd = {
 		.size = sizeof(cmd),
 	};

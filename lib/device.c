@@ -35,7 +35,7 @@ static void device_release(struct iommufd_obj *obj)
 
 	if (dev->owns_fd)
 		close(dev->fd);
-	free(dev);
+	iommufd_obj_free(&dev->obj);
 }
 
 static int device_new(struct iommufd_ctx *ctx, uint32_t id, int fd, bool owns_fd,
@@ -99,6 +99,7 @@ LIBIOMMUFD_API int iommufd_device_bind(struct iommufd_ctx *ctx, int fd,
 				       const struct iommufd_device_bind_opts *uopts,
 				       struct iommufd_device **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommufd_device_bind_opts opts;
 	int ret;
 
@@ -119,6 +120,7 @@ LIBIOMMUFD_API int iommufd_device_bind_path(struct iommufd_ctx *ctx, const char 
 					    const struct iommufd_device_bind_opts *uopts,
 					    struct iommufd_device **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommufd_device_bind_opts opts;
 	int fd, ret;
 
@@ -153,6 +155,7 @@ static int hw_info(const struct iommufd_ctx *ctx, uint32_t dev_id, struct iommu_
 LIBIOMMUFD_API int iommufd_device_adopt(struct iommufd_ctx *ctx, uint32_t id,
 					struct iommufd_device **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_hw_info cmd = { 0 };
 	int ret;
 
@@ -176,6 +179,7 @@ LIBIOMMUFD_API int iommufd_device_adopt(struct iommufd_ctx *ctx, uint32_t id,
 
 LIBIOMMUFD_API void iommufd_device_unbind(struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	int saved_errno = errno;
 
 	if (!dev)
@@ -187,11 +191,13 @@ LIBIOMMUFD_API void iommufd_device_unbind(struct iommufd_device *dev)
 
 LIBIOMMUFD_API uint32_t iommufd_device_get_id(const struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	return dev ? dev->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_device_get_ctx(const struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	return dev ? dev->obj.ctx : NULL;
 }
 
@@ -205,6 +211,7 @@ static int check_vfio(const struct iommufd_device *dev)
 
 LIBIOMMUFD_API int iommufd_device_get_fd(const struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	int ret = check_vfio(dev);
 
 	if (ret)
@@ -250,24 +257,32 @@ static int device_attach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, struct iommufd_pt *pt,
 					 uint32_t *attached_id)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	return iommufd_ret(device_attach(dev, false, 0, pt, attached_id));
 }
 
 LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, struct iommufd_pt *pt,
 					  uint32_t *attached_id)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	return iommufd_ret(device_attach(dev, false, 0, pt, attached_id));
 }
 
 LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint32_t pasid,
 					       struct iommufd_pt *pt, uint32_t *attached_id)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	return iommufd_ret(device_attach(dev, true, pasid, pt, attached_id));
 }
 
 LIBIOMMUFD_API int iommufd_device_replace_pasid(struct iommufd_device *dev, uint32_t pasid,
 						struct iommufd_pt *pt, uint32_t *attached_id)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	return iommufd_ret(device_attach(dev, true, pasid, pt, attached_id));
 }
 
@@ -291,11 +306,13 @@ static int device_detach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 
 LIBIOMMUFD_API int iommufd_device_detach(struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	return iommufd_ret(device_detach(dev, false, 0));
 }
 
 LIBIOMMUFD_API int iommufd_device_detach_pasid(struct iommufd_device *dev, uint32_t pasid)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	return iommufd_ret(device_detach(dev, true, pasid));
 }
 
@@ -304,6 +321,7 @@ LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
 					      struct iommufd_hw_info *info, void *data,
 					      uint32_t data_len)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	struct iommufd_hw_info_opts opts;
 	struct iommu_hw_info cmd = { 0 };
 	int ret;
@@ -435,6 +453,7 @@ LIBIOMMUFD_API int iommufd_hw_info_decode_amd(const struct iommufd_hw_info *info
 LIBIOMMUFD_API int iommufd_device_get_info(struct iommufd_device *dev,
 					   struct iommufd_device_info *info)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	struct vfio_device_info cmd = {
 		.argsz = sizeof(cmd),
 	};
@@ -458,6 +477,7 @@ LIBIOMMUFD_API int iommufd_device_get_info(struct iommufd_device *dev,
 LIBIOMMUFD_API int iommufd_device_get_region_info(struct iommufd_device *dev, uint32_t index,
 						  struct iommufd_region_info *info)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	struct vfio_region_info cmd = {
 		.argsz = sizeof(cmd),
 		.index = index,
@@ -482,6 +502,7 @@ LIBIOMMUFD_API int iommufd_device_get_region_info(struct iommufd_device *dev, ui
 
 LIBIOMMUFD_API int iommufd_device_reset(struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	int ret = check_vfio(dev);
 
 	if (ret)

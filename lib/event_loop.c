@@ -142,6 +142,7 @@ LIBIOMMUFD_API int iommufd_event_loop_add_fault(struct iommufd_event_loop *loop,
 						struct iommufd_fault *fault, iommufd_fault_fn fn,
 						void *priv)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	struct source src = {
 		.kind = SOURCE_FAULT,
 		.queue = fault,
@@ -164,6 +165,7 @@ LIBIOMMUFD_API int iommufd_event_loop_add_veventq(struct iommufd_event_loop *loo
 						  struct iommufd_veventq *veventq,
 						  iommufd_veventq_fn fn, void *priv)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	struct source src = {
 		.kind = SOURCE_VEVENTQ,
 		.queue = veventq,
@@ -201,12 +203,14 @@ static int remove_source(struct iommufd_event_loop *loop, const void *queue)
 LIBIOMMUFD_API int iommufd_event_loop_remove_fault(struct iommufd_event_loop *loop,
 						   struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	return iommufd_ret(remove_source(loop, fault));
 }
 
 LIBIOMMUFD_API int iommufd_event_loop_remove_veventq(struct iommufd_event_loop *loop,
 						     struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	return iommufd_ret(remove_source(loop, veventq));
 }
 

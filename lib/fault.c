@@ -46,7 +46,7 @@ static void fault_release(struct iommufd_obj *obj)
 
 	if (fault->fd >= 0)
 		close(fault->fd);
-	free(fault);
+	iommufd_obj_free(&fault->obj);
 }
 
 int iommufd_fault_new(struct iommufd_ctx *ctx, uint32_t id, int fd, struct iommufd_fault **out)
@@ -65,6 +65,7 @@ LIBIOMMUFD_API int iommufd_fault_alloc(struct iommufd_ctx *ctx,
 				       const struct iommufd_fault_alloc_opts *uopts,
 				       struct iommufd_fault **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommufd_fault_alloc_opts opts;
 	struct iommu_fault_alloc cmd = {
 		.size = sizeof(cmd),
@@ -93,6 +94,7 @@ LIBIOMMUFD_API int iommufd_fault_alloc(struct iommufd_ctx *ctx,
 
 LIBIOMMUFD_API int iommufd_fault_destroy(struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	int ret;
 
 	if (!fault)
@@ -112,16 +114,19 @@ LIBIOMMUFD_API int iommufd_fault_destroy(struct iommufd_fault *fault)
 
 LIBIOMMUFD_API uint32_t iommufd_fault_get_id(const struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	return fault ? fault->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_fault_get_ctx(const struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	return fault ? fault->obj.ctx : NULL;
 }
 
 LIBIOMMUFD_API int iommufd_fault_get_fd(const struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	if (!fault)
 		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
 	if (fault->fd < 0)
@@ -132,6 +137,7 @@ LIBIOMMUFD_API int iommufd_fault_get_fd(const struct iommufd_fault *fault)
 LIBIOMMUFD_API int iommufd_fault_read(struct iommufd_fault *fault,
 				      struct iommufd_fault_record *records, size_t max)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	const size_t rec = sizeof(*records);
 	ssize_t n;
 
@@ -162,6 +168,7 @@ LIBIOMMUFD_API int iommufd_fault_read(struct iommufd_fault *fault,
 LIBIOMMUFD_API int iommufd_fault_respond(struct iommufd_fault *fault, uint32_t cookie,
 					 enum iommufd_fault_response code)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	struct iommu_hwpt_page_response resp = {
 		.cookie = cookie,
 	};

@@ -13,13 +13,14 @@ _Static_assert((int)IOMMUFD_HW_QUEUE_TYPE_TEGRA241_CMDQV ==
 
 static void hw_queue_release(struct iommufd_obj *obj)
 {
-	free((struct iommufd_hw_queue *)obj);
+	iommufd_obj_free(obj);
 }
 
 LIBIOMMUFD_API int iommufd_hw_queue_alloc(struct iommufd_viommu *viommu, uint32_t type,
 					  uint32_t index, uint64_t nesting_parent_iova,
 					  uint64_t length, struct iommufd_hw_queue **out)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	struct iommu_hw_queue_alloc cmd = {
 		.size = sizeof(cmd),
 		.type = type,
@@ -56,6 +57,7 @@ LIBIOMMUFD_API int iommufd_hw_queue_alloc(struct iommufd_viommu *viommu, uint32_
 
 LIBIOMMUFD_API int iommufd_hw_queue_destroy(struct iommufd_hw_queue *queue)
 {
+	IOMMUFD_CHECK(queue, IOMMUFD_OBJ_HW_QUEUE);
 	int ret;
 
 	if (!queue)
@@ -70,10 +72,12 @@ LIBIOMMUFD_API int iommufd_hw_queue_destroy(struct iommufd_hw_queue *queue)
 
 LIBIOMMUFD_API uint32_t iommufd_hw_queue_get_id(const struct iommufd_hw_queue *queue)
 {
+	IOMMUFD_CHECK(queue, IOMMUFD_OBJ_HW_QUEUE);
 	return queue ? queue->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_hw_queue_get_ctx(const struct iommufd_hw_queue *queue)
 {
+	IOMMUFD_CHECK(queue, IOMMUFD_OBJ_HW_QUEUE);
 	return queue ? queue->obj.ctx : NULL;
 }

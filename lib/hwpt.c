@@ -27,7 +27,7 @@ SAME_VALUE(IOMMUFD_DIRTY_NO_CLEAR, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
 
 static void hwpt_release(struct iommufd_obj *obj)
 {
-	free((struct iommufd_hwpt *)obj);
+	iommufd_obj_free(obj);
 }
 
 static int hwpt_new(struct iommufd_ctx *ctx, uint32_t id, struct iommufd_hwpt **out)
@@ -113,6 +113,8 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc(struct iommufd_device *dev, struct iommufd
 				      const struct iommufd_hwpt_alloc_opts *uopts,
 				      struct iommufd_hwpt **out)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	struct iommufd_hwpt_alloc_opts opts;
 	int ret;
 
@@ -127,6 +129,8 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_paging(struct iommufd_device *dev,
 					     const struct iommufd_hwpt_alloc_opts *uopts,
 					     struct iommufd_hwpt **out)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	struct iommufd_hwpt_alloc_opts opts;
 	int ret;
 
@@ -143,6 +147,8 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested(struct iommufd_device *dev, struct 
 					     const struct iommufd_hwpt_alloc_opts *uopts,
 					     struct iommufd_hwpt **out)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	struct iommufd_hwpt_alloc_opts opts;
 	int ret;
 
@@ -183,6 +189,8 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_vtd_s1(struct iommufd_device *dev,
 						    const struct iommufd_hwpt_alloc_opts *opts,
 						    struct iommufd_hwpt **out)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	struct iommu_hwpt_vtd_s1 k = { 0 };
 
 	if (!s1)
@@ -200,6 +208,8 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_arm_smmuv3(struct iommufd_device *d
 							const struct iommufd_hwpt_alloc_opts *opts,
 							struct iommufd_hwpt **out)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	struct iommu_hwpt_arm_smmuv3 k = { 0 };
 	size_t i;
 
@@ -217,6 +227,8 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_amd_guest(struct iommufd_device *de
 						       const struct iommufd_hwpt_alloc_opts *opts,
 						       struct iommufd_hwpt **out)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
 	struct iommu_hwpt_amd_guest k = { 0 };
 	size_t i;
 
@@ -231,6 +243,7 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_amd_guest(struct iommufd_device *de
 LIBIOMMUFD_API int iommufd_hwpt_adopt(struct iommufd_ctx *ctx, uint32_t id,
 				      struct iommufd_hwpt **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_hwpt_get_dirty_bitmap bitmap = {
 		.size = sizeof(bitmap),
 		.hwpt_id = id,
@@ -266,6 +279,7 @@ LIBIOMMUFD_API int iommufd_hwpt_adopt(struct iommufd_ctx *ctx, uint32_t id,
 
 LIBIOMMUFD_API int iommufd_hwpt_destroy(struct iommufd_hwpt *hwpt)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	int ret;
 
 	if (!hwpt)
@@ -273,12 +287,14 @@ LIBIOMMUFD_API int iommufd_hwpt_destroy(struct iommufd_hwpt *hwpt)
 	ret = iommufd_destroy_id(hwpt->obj.ctx, hwpt->obj.id);
 	if (ret)
 		return iommufd_ret(ret);
-	iommufd_hwpt_free(hwpt);
+	iommufd_obj_del(&hwpt->obj);
+	hwpt_release(&hwpt->obj);
 	return 0;
 }
 
 LIBIOMMUFD_API void iommufd_hwpt_free(struct iommufd_hwpt *hwpt)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	if (!hwpt)
 		return;
 	iommufd_obj_del(&hwpt->obj);
@@ -287,16 +303,19 @@ LIBIOMMUFD_API void iommufd_hwpt_free(struct iommufd_hwpt *hwpt)
 
 LIBIOMMUFD_API uint32_t iommufd_hwpt_get_id(const struct iommufd_hwpt *hwpt)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	return hwpt ? hwpt->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_pt *iommufd_hwpt_as_pt(struct iommufd_hwpt *hwpt)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	return hwpt ? iommufd_obj_pt(&hwpt->obj) : NULL;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_hwpt_get_ctx(const struct iommufd_hwpt *hwpt)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	return hwpt ? hwpt->obj.ctx : NULL;
 }
 
@@ -336,12 +355,14 @@ LIBIOMMUFD_API int iommufd_hwpt_invalidate(struct iommufd_hwpt *hwpt, uint32_t d
 					   const void *entries, uint32_t entry_len,
 					   uint32_t *entry_num)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	return iommufd_ret(iommufd_invalidate(hwpt ? &hwpt->obj : NULL, data_type, entries,
 					      entry_len, entry_num));
 }
 
 LIBIOMMUFD_API int iommufd_hwpt_set_dirty_tracking(struct iommufd_hwpt *hwpt, bool enable)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	struct iommu_hwpt_set_dirty_tracking cmd = {
 		.size = sizeof(cmd),
 	};
@@ -409,6 +430,7 @@ LIBIOMMUFD_API int iommufd_hwpt_get_dirty_bitmap(struct iommufd_hwpt *hwpt, uint
 						 uint64_t length, uint64_t page_size,
 						 uint64_t *bitmap, uint32_t flags)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	uint64_t pages;
 	size_t bytes;
 	int ret;
@@ -500,6 +522,7 @@ LIBIOMMUFD_API int iommufd_hwpt_walk_dirty(struct iommufd_hwpt *hwpt, uint64_t i
 					   const struct iommufd_hwpt_walk_dirty_opts *uopts,
 					   iommufd_hwpt_walk_dirty_fn fn, void *priv)
 {
+	IOMMUFD_CHECK(hwpt, IOMMUFD_OBJ_HWPT);
 	struct iommufd_hwpt_walk_dirty_opts opts;
 	struct dirty_walk w = {
 		.iova = iova,

@@ -51,16 +51,29 @@ enum iommufd_obj_kind {
 	IOMMUFD_OBJ_VEVENTQ = 1 << 7,
 };
 
+/*
+ * Magic words at the start of handles (the opt-in handle check, debug.c):
+ * live object handles, live contexts, and anything freed.
+ */
+#define IOMMUFD_OBJ_MAGIC 0x6a626f69u   /* "iobj" */
+#define IOMMUFD_CTX_MAGIC 0x78746369u   /* "ictx" */
+#define IOMMUFD_FREED_MAGIC 0xdeadf4eeu
+
 struct iommufd_obj {
 	struct iommufd_list node;
 	struct iommufd_ctx *ctx;
 	uint32_t id;
 	uint32_t kind; /* enum iommufd_obj_kind */
+	uint32_t magic;
+	/* the public function that released the handle, for the handle check */
+	const char *released_by;
 	/* Frees the handle's memory (and any fd it owns); never touches the kernel object. */
 	void (*release)(struct iommufd_obj *obj);
 };
 
 struct iommufd_ctx {
+	uint32_t magic;
+	const char *released_by;
 	int fd;
 	bool owns_fd;
 	/* Protects objects and the probe results. */
@@ -235,6 +248,42 @@ static inline int iommufd_opts_load(void *dst, size_t dst_sz, const void *opts, 
 #define IOMMUFD_OPTS_LOAD(dst, opts, last_field)                                            \
 	iommufd_opts_load(dst, sizeof(*(dst)), opts,                                        \
 			  offsetofend(__typeof__(*(dst)), last_field))
+
+/*
+ * The opt-in handle check (debug.c): IOMMUFD_DEBUG=handles in the
+ * environment at load time. Every exported function checks its handle
+ * arguments with IOMMUFD_CHECK(); a freed handle (use after destroy, a
+ * double destroy or close, a handle of a closed context) or a pointer that is
+ * no handle aborts with a message naming the call, the argument and who
+ * freed it. Freed handles then stay in a quarantine instead of going back to
+ * malloc, so that their poisoned magic word can be read.
+ */
+extern bool iommufd_debug_handles;
+
+/* Pseudo-kind of the context for IOMMUFD_CHECK(). */
+#define IOMMUFD_OBJ_CTX (1u << 30)
+/* Page-table views: any object passes (the calls themselves refuse a wrong kind). */
+#define IOMMUFD_OBJ_ANY 0xffu
+
+void iommufd_check_handle(const void *handle, uint32_t kinds, const char *func, const char *arg);
+
+#define IOMMUFD_CHECK(handle, kinds)                                                        \
+	do {                                                                                \
+		if (unlikely(iommufd_debug_handles))                                        \
+			iommufd_check_handle((const void *)(handle), (kinds), __func__, #handle); \
+	} while (0)
+
+/*
+ * Frees the memory of a handle whose release is done: poisons its magic word,
+ * and keeps it in the quarantine when the handle check is on.
+ */
+void iommufd_handle_free(void *handle, uint32_t *magic);
+
+static inline void iommufd_obj_free(struct iommufd_obj *obj)
+{
+	/* obj is the first member of every handle: its address is the handle's */
+	iommufd_handle_free(obj, &obj->magic);
+}
 
 /* Handle bookkeeping of the context (ctx.c). */
 void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t kind,

@@ -20,7 +20,7 @@ _Static_assert(offsetof(struct iommufd_iova_range, last) ==
 
 static void ioas_release(struct iommufd_obj *obj)
 {
-	free((struct iommufd_ioas *)obj);
+	iommufd_obj_free(obj);
 }
 
 static int ioas_new(struct iommufd_ctx *ctx, uint32_t id, struct iommufd_ioas **out)
@@ -36,6 +36,7 @@ static int ioas_new(struct iommufd_ctx *ctx, uint32_t id, struct iommufd_ioas **
 
 LIBIOMMUFD_API int iommufd_ioas_create(struct iommufd_ctx *ctx, struct iommufd_ioas **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_ioas_alloc cmd = {
 		.size = sizeof(cmd),
 	};
@@ -57,6 +58,7 @@ LIBIOMMUFD_API int iommufd_ioas_create(struct iommufd_ctx *ctx, struct iommufd_i
 LIBIOMMUFD_API int iommufd_ioas_adopt(struct iommufd_ctx *ctx, uint32_t id,
 				      struct iommufd_ioas **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_ioas_iova_ranges cmd = {
 		.size = sizeof(cmd),
 		.ioas_id = id,
@@ -79,6 +81,7 @@ LIBIOMMUFD_API int iommufd_ioas_adopt(struct iommufd_ctx *ctx, uint32_t id,
 
 LIBIOMMUFD_API int iommufd_ioas_destroy(struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	int ret;
 
 	if (!ioas)
@@ -86,12 +89,14 @@ LIBIOMMUFD_API int iommufd_ioas_destroy(struct iommufd_ioas *ioas)
 	ret = iommufd_destroy_id(ioas->obj.ctx, ioas->obj.id);
 	if (ret)
 		return iommufd_ret(ret);
-	iommufd_ioas_free(ioas);
+	iommufd_obj_del(&ioas->obj);
+	ioas_release(&ioas->obj);
 	return 0;
 }
 
 LIBIOMMUFD_API void iommufd_ioas_free(struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	if (!ioas)
 		return;
 	iommufd_obj_del(&ioas->obj);
@@ -100,16 +105,19 @@ LIBIOMMUFD_API void iommufd_ioas_free(struct iommufd_ioas *ioas)
 
 LIBIOMMUFD_API uint32_t iommufd_ioas_get_id(const struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	return ioas ? ioas->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_pt *iommufd_ioas_as_pt(struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	return ioas ? iommufd_obj_pt(&ioas->obj) : NULL;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_ioas_get_ctx(const struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	return ioas ? ioas->obj.ctx : NULL;
 }
 
@@ -226,6 +234,7 @@ static __attribute__((noinline)) int ioas_map_checked(struct iommufd_ioas *ioas,
 LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
 				    uint64_t *iova, const struct iommufd_ioas_map_opts *opts)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	uint64_t last;
 
 	/*
@@ -243,6 +252,7 @@ LIBIOMMUFD_API int iommufd_ioas_map_file(struct iommufd_ioas *ioas, int fd, uint
 					 uint64_t length, uint64_t *iova,
 					 const struct iommufd_ioas_map_opts *opts)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	struct iommu_ioas_map_file cmd = {
 		.size = sizeof(cmd),
 	};
@@ -274,6 +284,8 @@ LIBIOMMUFD_API int iommufd_ioas_copy(struct iommufd_ioas *dst, struct iommufd_io
 				     uint64_t src_iova, uint64_t length, uint64_t *dst_iova,
 				     const struct iommufd_ioas_map_opts *opts)
 {
+	IOMMUFD_CHECK(dst, IOMMUFD_OBJ_IOAS);
+	IOMMUFD_CHECK(src, IOMMUFD_OBJ_IOAS);
 	struct iommu_ioas_copy cmd = {
 		.size = sizeof(cmd),
 	};
@@ -327,6 +339,7 @@ static inline int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t 
 LIBIOMMUFD_API int iommufd_ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova,
 				      uint64_t length, uint64_t *unmapped)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	int ret;
 
 	if (unlikely(!ioas))
@@ -339,6 +352,7 @@ LIBIOMMUFD_API int iommufd_ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova,
 
 LIBIOMMUFD_API int iommufd_ioas_unmap_all(struct iommufd_ioas *ioas, uint64_t *unmapped)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	if (!ioas)
 		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	/* The kernel reads iova 0 with length UINT64_MAX as "everything". */
@@ -370,6 +384,7 @@ LIBIOMMUFD_API int iommufd_ioas_get_iova_ranges(struct iommufd_ioas *ioas,
 						struct iommufd_iova_range *ranges,
 						uint32_t *num, uint64_t *alignment)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	if (!ioas)
 		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	if (!num)
@@ -383,6 +398,7 @@ LIBIOMMUFD_API int iommufd_ioas_get_iova_ranges_alloc(struct iommufd_ioas *ioas,
 						      struct iommufd_iova_range **ranges,
 						      uint32_t *num, uint64_t *alignment)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	struct iommufd_iova_range *buf = NULL;
 	uint32_t count = 0;
 	int tries, ret;
@@ -427,6 +443,7 @@ LIBIOMMUFD_API int iommufd_ioas_allow_iovas(struct iommufd_ioas *ioas,
 					    const struct iommufd_iova_range *ranges,
 					    uint32_t num)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	struct iommu_ioas_allow_iovas cmd = {
 		.size = sizeof(cmd),
 	};
@@ -449,6 +466,7 @@ LIBIOMMUFD_API int iommufd_ioas_allow_iovas(struct iommufd_ioas *ioas,
 
 LIBIOMMUFD_API int iommufd_ioas_get_huge_pages(struct iommufd_ioas *ioas, bool *enabled)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	uint64_t val = 0;
 	int ret;
 
@@ -466,6 +484,7 @@ LIBIOMMUFD_API int iommufd_ioas_get_huge_pages(struct iommufd_ioas *ioas, bool *
 
 LIBIOMMUFD_API int iommufd_ioas_set_huge_pages(struct iommufd_ioas *ioas, bool enabled)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	uint64_t val = enabled;
 
 	if (!ioas)

@@ -113,7 +113,7 @@ static void veventq_release(struct iommufd_obj *obj)
 	pthread_mutex_destroy(&veventq->lock);
 	if (veventq->owns_buf)
 		free(veventq->buf);
-	free(veventq);
+	iommufd_obj_free(&veventq->obj);
 }
 
 int iommufd_veventq_new(struct iommufd_ctx *ctx, uint32_t id, int fd, uint32_t type,
@@ -147,6 +147,7 @@ LIBIOMMUFD_API int iommufd_veventq_alloc(struct iommufd_viommu *viommu, uint32_t
 					 const struct iommufd_veventq_alloc_opts *uopts,
 					 struct iommufd_veventq **out)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	struct iommufd_veventq_alloc_opts opts;
 	struct iommu_veventq_alloc cmd = {
 		.size = sizeof(cmd),
@@ -198,6 +199,7 @@ LIBIOMMUFD_API int iommufd_veventq_alloc(struct iommufd_viommu *viommu, uint32_t
 
 LIBIOMMUFD_API int iommufd_veventq_destroy(struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	int ret;
 
 	if (!veventq)
@@ -217,16 +219,19 @@ LIBIOMMUFD_API int iommufd_veventq_destroy(struct iommufd_veventq *veventq)
 
 LIBIOMMUFD_API uint32_t iommufd_veventq_get_id(const struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	return veventq ? veventq->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_veventq_get_ctx(const struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	return veventq ? veventq->obj.ctx : NULL;
 }
 
 LIBIOMMUFD_API int iommufd_veventq_get_fd(const struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	if (!veventq)
 		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
 	if (veventq->fd < 0)
@@ -238,6 +243,7 @@ LIBIOMMUFD_API int iommufd_veventq_read(struct iommufd_veventq *veventq,
 					struct iommufd_vevent *events, size_t max,
 					uint64_t *lost)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	size_t rec, fit;
 	ssize_t n;
 	int ret;
@@ -280,6 +286,7 @@ LIBIOMMUFD_API int iommufd_veventq_read(struct iommufd_veventq *veventq,
 
 LIBIOMMUFD_API uint64_t iommufd_veventq_get_lost(struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	uint64_t lost;
 
 	if (!veventq)

@@ -20,7 +20,7 @@ static void viommu_release(struct iommufd_obj *obj)
 	struct iommufd_viommu *viommu = (struct iommufd_viommu *)obj;
 
 	free(viommu->maps);
-	free(viommu);
+	iommufd_obj_free(&viommu->obj);
 }
 
 static int viommu_alloc(struct iommufd_device *dev, uint32_t type, struct iommufd_hwpt *parent,
@@ -79,6 +79,8 @@ LIBIOMMUFD_API int iommufd_viommu_alloc(struct iommufd_device *dev, uint32_t typ
 					const struct iommufd_viommu_alloc_opts *uopts,
 					struct iommufd_viommu **out)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(parent, IOMMUFD_OBJ_HWPT);
 	struct iommufd_viommu_alloc_opts opts;
 	int ret;
 
@@ -96,6 +98,8 @@ iommufd_viommu_alloc_tegra241_cmdqv(struct iommufd_device *dev, struct iommufd_h
 				    struct iommufd_viommu_tegra241_cmdqv *info,
 				    struct iommufd_viommu **out)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(parent, IOMMUFD_OBJ_HWPT);
 	struct iommu_viommu_tegra241_cmdqv data = { 0 };
 	struct iommufd_viommu_alloc_opts opts;
 	int ret;
@@ -121,6 +125,7 @@ iommufd_viommu_alloc_tegra241_cmdqv(struct iommufd_device *dev, struct iommufd_h
 
 LIBIOMMUFD_API int iommufd_viommu_destroy(struct iommufd_viommu *viommu)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	int ret;
 
 	if (!viommu)
@@ -135,16 +140,19 @@ LIBIOMMUFD_API int iommufd_viommu_destroy(struct iommufd_viommu *viommu)
 
 LIBIOMMUFD_API uint32_t iommufd_viommu_get_id(const struct iommufd_viommu *viommu)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	return viommu ? viommu->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_pt *iommufd_viommu_as_pt(struct iommufd_viommu *viommu)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	return viommu ? iommufd_obj_pt(&viommu->obj) : NULL;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_viommu_get_ctx(const struct iommufd_viommu *viommu)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	return viommu ? viommu->obj.ctx : NULL;
 }
 
@@ -152,6 +160,7 @@ LIBIOMMUFD_API int iommufd_viommu_invalidate(struct iommufd_viommu *viommu, uint
 					     const void *entries, uint32_t entry_len,
 					     uint32_t *entry_num)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	return iommufd_ret(iommufd_invalidate(viommu ? &viommu->obj : NULL, data_type, entries,
 					      entry_len, entry_num));
 }
@@ -166,6 +175,7 @@ static uint64_t page_mask(void)
 LIBIOMMUFD_API int iommufd_viommu_mmap(struct iommufd_viommu *viommu, uint64_t offset,
 				       uint64_t length, int prot, void **addr)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	struct iommufd_viommu_map *maps;
 	void *p;
 
@@ -204,6 +214,7 @@ LIBIOMMUFD_API int iommufd_viommu_mmap(struct iommufd_viommu *viommu, uint64_t o
 LIBIOMMUFD_API int iommufd_viommu_munmap(struct iommufd_viommu *viommu, void *addr,
 					 uint64_t length)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	size_t i;
 	int ret = -EINVAL;
 
@@ -231,13 +242,15 @@ LIBIOMMUFD_API int iommufd_viommu_munmap(struct iommufd_viommu *viommu, void *ad
 
 static void vdevice_release(struct iommufd_obj *obj)
 {
-	free((struct iommufd_vdevice *)obj);
+	iommufd_obj_free(obj);
 }
 
 LIBIOMMUFD_API int iommufd_vdevice_alloc(struct iommufd_viommu *viommu,
 					 struct iommufd_device *dev, uint64_t virt_id,
 					 struct iommufd_vdevice **out)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	struct iommu_vdevice_alloc cmd = {
 		.size = sizeof(cmd),
 		.virt_id = virt_id,
@@ -273,6 +286,7 @@ LIBIOMMUFD_API int iommufd_vdevice_alloc(struct iommufd_viommu *viommu,
 
 LIBIOMMUFD_API int iommufd_vdevice_destroy(struct iommufd_vdevice *vdev)
 {
+	IOMMUFD_CHECK(vdev, IOMMUFD_OBJ_VDEVICE);
 	int ret;
 
 	if (!vdev)
@@ -287,15 +301,18 @@ LIBIOMMUFD_API int iommufd_vdevice_destroy(struct iommufd_vdevice *vdev)
 
 LIBIOMMUFD_API uint32_t iommufd_vdevice_get_id(const struct iommufd_vdevice *vdev)
 {
+	IOMMUFD_CHECK(vdev, IOMMUFD_OBJ_VDEVICE);
 	return vdev ? vdev->obj.id : 0;
 }
 
 LIBIOMMUFD_API uint64_t iommufd_vdevice_get_virt_id(const struct iommufd_vdevice *vdev)
 {
+	IOMMUFD_CHECK(vdev, IOMMUFD_OBJ_VDEVICE);
 	return vdev ? vdev->virt_id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_vdevice_get_ctx(const struct iommufd_vdevice *vdev)
 {
+	IOMMUFD_CHECK(vdev, IOMMUFD_OBJ_VDEVICE);
 	return vdev ? vdev->obj.ctx : NULL;
 }

@@ -35,7 +35,15 @@
  *   version does not know. iommufd_last_error() says, per thread, which
  *   call failed and why: which argument check of the library, or which
  *   ioctl of the kernel with its meaning there.
- * - The library never prints, never exits and never raises signals.
+ * - The library never prints, never exits and never raises signals, except
+ *   in the opt-in handle check: with `IOMMUFD_DEBUG=handles` in the
+ *   environment when the library is loaded, every call checks the handles
+ *   it is given and aborts with a message on stderr that names the call, the
+ *   argument and the mistake (use after destroy or close, double destroy,
+ *   close or unbind, a pointer that is no handle). Released handles are then
+ *   kept in a quarantine (the last 16384) instead of being freed, so the
+ *   check can read their poisoned magic word. Off, it costs one test of a
+ *   global flag per call.
  * - Extensible arguments are passed in options structs whose first field is
  *   `size_t sz`, the size of the struct the caller was compiled with (see
  *   @ref IOMMUFD_OPTS). A NULL options pointer means "all defaults".
