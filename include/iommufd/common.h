@@ -171,7 +171,7 @@ LIBIOMMUFD_API enum iommufd_error_origin iommufd_last_error_origin(void);
 /**
  * The version of the loaded library.
  *
- * @return a static string such as "0.1.0", never NULL
+ * @return a static string such as "1.0.0", never NULL
  */
 LIBIOMMUFD_API const char *iommufd_version(void);
 
