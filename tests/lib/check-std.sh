@@ -13,7 +13,6 @@ root=${1:?usage: check-std.sh SOURCE-ROOT BUILD-INCLUDE-DIR}
 binc=${2:?usage: check-std.sh SOURCE-ROOT BUILD-INCLUDE-DIR}
 pass=0 fail=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 for h in "$root"/include/iommufd/*.h "$binc"/iommufd/version.h; do
 	n=$(basename "$h" .h)
 	printf '#include <iommufd/%s.h>\nint header_%s_alone(void);\n' "$n" "$n" >"$tmp/header-$n.c"
@@ -45,5 +44,6 @@ check gcc -std=c11 -pedantic
 check clang -std=c11 -pedantic
 check g++ -x c++ -std=c++17
 check clang++ -x c++ -std=c++17
+rm -rf "$tmp"
 echo "check-std: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
