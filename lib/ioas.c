@@ -218,6 +218,8 @@ static __attribute__((noinline)) int ioas_map_checked(struct iommufd_ioas *ioas,
 	uint32_t flags;
 	int ret;
 
+	if (unlikely(iommufd_debug_handles))
+		iommufd_check_handle(ioas, IOMMUFD_OBJ_IOAS, func, "ioas");
 	if (!ioas)
 		return iommufd_ret_at(func, iommufd_arg_error(-EINVAL, "!ioas"));
 	if (!buf)
@@ -234,14 +236,15 @@ static __attribute__((noinline)) int ioas_map_checked(struct iommufd_ioas *ioas,
 LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
 				    uint64_t *iova, const struct iommufd_ioas_map_opts *opts)
 {
-	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	uint64_t last;
 
 	/*
 	 * The per-I/O call: no options and valid arguments, checked here in
-	 * one pass (what ioas_map_checked() would find acceptable).
+	 * one pass (what ioas_map_checked() would find acceptable). The handle
+	 * check, when on, is done there too: a call here would make the fast
+	 * path keep its arguments in saved registers.
 	 */
-	if (likely(ioas && buf && length && iova && !opts &&
+	if (likely(!iommufd_debug_handles && ioas && buf && length && iova && !opts &&
 		   !__builtin_add_overflow((uintptr_t)buf, length - 1, &last)))
 		return ioas_map(ioas, buf, length, iova,
 				IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE, __func__);
@@ -336,18 +339,32 @@ static inline int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t 
 	return iommufd_ret_at(func, ret);
 }
 
+/* Every check of iommufd_ioas_unmap(), out of line as for map. */
+static __attribute__((noinline)) int ioas_unmap_checked(struct iommufd_ioas *ioas, uint64_t iova,
+							 uint64_t length, uint64_t *unmapped)
+{
+	static const char func[] = "iommufd_ioas_unmap";
+	int ret;
+
+	if (unlikely(iommufd_debug_handles))
+		iommufd_check_handle(ioas, IOMMUFD_OBJ_IOAS, func, "ioas");
+	if (!ioas)
+		return iommufd_ret_at(func, iommufd_arg_error(-EINVAL, "!ioas"));
+	ret = check_range(iova, length);
+	if (ret)
+		return iommufd_ret_at(func, ret);
+	return ioas_unmap(ioas, iova, length, unmapped, func);
+}
+
 LIBIOMMUFD_API int iommufd_ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova,
 				      uint64_t length, uint64_t *unmapped)
 {
-	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
-	int ret;
+	uint64_t last;
 
-	if (unlikely(!ioas))
-		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
-	ret = check_range(iova, length);
-	if (unlikely(ret))
-		return iommufd_ret(ret);
-	return ioas_unmap(ioas, iova, length, unmapped, __func__);
+	if (likely(!iommufd_debug_handles && ioas && length &&
+		   !__builtin_add_overflow(iova, length - 1, &last)))
+		return ioas_unmap(ioas, iova, length, unmapped, __func__);
+	return ioas_unmap_checked(ioas, iova, length, unmapped);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_unmap_all(struct iommufd_ioas *ioas, uint64_t *unmapped)
