@@ -283,7 +283,7 @@ LIBIOMMUFD_API int iommufd_ctx_open(const struct iommufd_ctx_opts *uopts,
 		free(ctx);
 		goto err_close;
 	}
-	ctx->magic = IOMMUFD_CTX_MAGIC;
+	ctx->hdr.magic = IOMMUFD_CTX_MAGIC;
 	ctx->fd = fd;
 	ctx->owns_fd = !(opts.flags & IOMMUFD_CTX_BORROW_FD);
 	list_init(&ctx->objects);
@@ -314,8 +314,8 @@ LIBIOMMUFD_API void iommufd_ctx_close(struct iommufd_ctx *ctx)
 	if (ctx->owns_fd)
 		close(ctx->fd);
 	pthread_mutex_destroy(&ctx->lock);
-	ctx->released_by = "iommufd_ctx_close";
-	iommufd_handle_free(ctx, &ctx->magic);
+	ctx->hdr.released_by = "iommufd_ctx_close";
+	iommufd_handle_free(ctx, &ctx->hdr.magic);
 	errno = saved_errno;
 }
 

@@ -107,17 +107,21 @@ void iommufd_check_handle(const void *handle, uint32_t kinds, const char *func, 
 
 	if (!handle)
 		return;
-	/* Both kinds of handle are allocated whole; the magic word is read as such. */
-	if (kinds & IOMMUFD_OBJ_CTX) {
-		const struct iommufd_ctx *ctx = handle;
+	if (kinds & (IOMMUFD_OBJ_CTX | IOMMUFD_OBJ_LOOP)) {
+		/* the context and the event loop start with a struct iommufd_handle_hdr */
+		struct iommufd_handle_hdr *hdr = (struct iommufd_handle_hdr *)handle;
+		uint32_t want = (kinds & IOMMUFD_OBJ_CTX) ? IOMMUFD_CTX_MAGIC : IOMMUFD_LOOP_MAGIC;
 
-		magic = ctx->magic;
-		released_by = ctx->released_by;
-		if (magic == IOMMUFD_CTX_MAGIC) {
+		magic = hdr->magic;
+		released_by = hdr->released_by;
+		if (magic == want) {
 			if (verb)
-				((struct iommufd_ctx *)ctx)->released_by = func;
+				hdr->released_by = func;
 			return;
 		}
+		if (magic == IOMMUFD_CTX_MAGIC || magic == IOMMUFD_LOOP_MAGIC)
+			die("libiommufd: %s(): %s (%p) is a handle of another kind "
+			    "[IOMMUFD_DEBUG=handles]\n", func, arg, handle);
 	} else {
 		const struct iommufd_obj *obj = handle;
 

@@ -30,6 +30,7 @@ struct source {
 };
 
 struct iommufd_event_loop {
+	struct iommufd_handle_hdr hdr; /* first: the handle check reads it */
 	int efd;
 	uint32_t batch;
 	struct source *sources;
@@ -71,6 +72,7 @@ LIBIOMMUFD_API int iommufd_event_loop_create(const struct iommufd_event_loop_opt
 		goto err_free;
 	}
 	atomic_init(&loop->stop, 0);
+	loop->hdr.magic = IOMMUFD_LOOP_MAGIC;
 	*out = loop;
 	return 0;
 
@@ -83,6 +85,7 @@ err_free:
 
 LIBIOMMUFD_API void iommufd_event_loop_destroy(struct iommufd_event_loop *loop)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	int saved_errno = errno;
 
 	if (!loop)
@@ -92,7 +95,8 @@ LIBIOMMUFD_API void iommufd_event_loop_destroy(struct iommufd_event_loop *loop)
 	free(loop->pfds);
 	free(loop->records);
 	free(loop->events);
-	free(loop);
+	loop->hdr.released_by = "iommufd_event_loop_destroy";
+	iommufd_handle_free(loop, &loop->hdr.magic);
 	errno = saved_errno;
 }
 
@@ -142,6 +146,7 @@ LIBIOMMUFD_API int iommufd_event_loop_add_fault(struct iommufd_event_loop *loop,
 						struct iommufd_fault *fault, iommufd_fault_fn fn,
 						void *priv)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	struct source src = {
 		.kind = SOURCE_FAULT,
@@ -165,6 +170,7 @@ LIBIOMMUFD_API int iommufd_event_loop_add_veventq(struct iommufd_event_loop *loo
 						  struct iommufd_veventq *veventq,
 						  iommufd_veventq_fn fn, void *priv)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	struct source src = {
 		.kind = SOURCE_VEVENTQ,
@@ -203,6 +209,7 @@ static int remove_source(struct iommufd_event_loop *loop, const void *queue)
 LIBIOMMUFD_API int iommufd_event_loop_remove_fault(struct iommufd_event_loop *loop,
 						   struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	return iommufd_ret(remove_source(loop, fault));
 }
@@ -210,6 +217,7 @@ LIBIOMMUFD_API int iommufd_event_loop_remove_fault(struct iommufd_event_loop *lo
 LIBIOMMUFD_API int iommufd_event_loop_remove_veventq(struct iommufd_event_loop *loop,
 						     struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	return iommufd_ret(remove_source(loop, veventq));
 }
@@ -312,6 +320,7 @@ static int wait_round(struct iommufd_event_loop *loop, int timeout_ms)
 
 LIBIOMMUFD_API int iommufd_event_loop_wait(struct iommufd_event_loop *loop, int timeout_ms)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	if (!loop)
 		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	return iommufd_ret(wait_round(loop, timeout_ms));
@@ -319,6 +328,7 @@ LIBIOMMUFD_API int iommufd_event_loop_wait(struct iommufd_event_loop *loop, int 
 
 LIBIOMMUFD_API int iommufd_event_loop_wakeup(struct iommufd_event_loop *loop)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	uint64_t one = 1;
 
 	if (!loop)
@@ -331,6 +341,7 @@ LIBIOMMUFD_API int iommufd_event_loop_wakeup(struct iommufd_event_loop *loop)
 
 LIBIOMMUFD_API int iommufd_event_loop_stop(struct iommufd_event_loop *loop)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	if (!loop)
 		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	atomic_store(&loop->stop, 1);
@@ -339,6 +350,7 @@ LIBIOMMUFD_API int iommufd_event_loop_stop(struct iommufd_event_loop *loop)
 
 LIBIOMMUFD_API int iommufd_event_loop_run(struct iommufd_event_loop *loop)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	int ret;
 
 	if (!loop)

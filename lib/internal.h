@@ -57,6 +57,7 @@ enum iommufd_obj_kind {
  */
 #define IOMMUFD_OBJ_MAGIC 0x6a626f69u   /* "iobj" */
 #define IOMMUFD_CTX_MAGIC 0x78746369u   /* "ictx" */
+#define IOMMUFD_LOOP_MAGIC 0x706f6c69u  /* "ilop" */
 #define IOMMUFD_FREED_MAGIC 0xdeadf4eeu
 
 struct iommufd_obj {
@@ -71,9 +72,17 @@ struct iommufd_obj {
 	void (*release)(struct iommufd_obj *obj);
 };
 
-struct iommufd_ctx {
+/*
+ * The start of the handles that are no kernel object (the context, the event
+ * loop): the magic word and who released the handle, for the handle check.
+ */
+struct iommufd_handle_hdr {
 	uint32_t magic;
 	const char *released_by;
+};
+
+struct iommufd_ctx {
+	struct iommufd_handle_hdr hdr;
 	int fd;
 	bool owns_fd;
 	/* Protects objects and the probe results. */
@@ -260,8 +269,9 @@ static inline int iommufd_opts_load(void *dst, size_t dst_sz, const void *opts, 
  */
 extern bool iommufd_debug_handles;
 
-/* Pseudo-kind of the context for IOMMUFD_CHECK(). */
+/* Pseudo-kinds of the context and the event loop for IOMMUFD_CHECK(). */
 #define IOMMUFD_OBJ_CTX (1u << 30)
+#define IOMMUFD_OBJ_LOOP (1u << 29)
 /* Page-table views: any object passes (the calls themselves refuse a wrong kind). */
 #define IOMMUFD_OBJ_ANY 0xffu
 

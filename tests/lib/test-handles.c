@@ -161,6 +161,35 @@ static void test_after_ctx_close(void **state)
 	expect_abort(view_ioas, ioas, want);
 }
 
+static void destroy_loop(void *arg)
+{
+	iommufd_event_loop_destroy(arg);
+}
+
+static void wait_loop(void *arg)
+{
+	iommufd_event_loop_wait(arg, 0);
+}
+
+/* The event loop, a handle of the library alone, is checked the same way. */
+static void test_event_loop(void **state)
+{
+	struct iommufd_event_loop *loop;
+	char want[200];
+
+	(void)state;
+	assert_int_equal(0, iommufd_event_loop_create(NULL, &loop));
+	iommufd_event_loop_destroy(loop);
+	snprintf(want, sizeof(want),
+		 "libiommufd: iommufd_event_loop_destroy(): loop (%p) was already released by "
+		 "iommufd_event_loop_destroy(): double destroy", (void *)loop);
+	expect_abort(destroy_loop, loop, want);
+	snprintf(want, sizeof(want),
+		 "libiommufd: iommufd_event_loop_wait(): loop (%p) was released by "
+		 "iommufd_event_loop_destroy(): use after destroy", (void *)loop);
+	expect_abort(wait_loop, loop, want);
+}
+
 static void test_not_a_handle(void **state)
 {
 	static uint64_t zeros[16];
@@ -190,6 +219,7 @@ int main(void)
 		T(test_failed_destroy_keeps_handle),
 		cmocka_unit_test(test_double_close),
 		cmocka_unit_test(test_after_ctx_close),
+		cmocka_unit_test(test_event_loop),
 		cmocka_unit_test(test_not_a_handle),
 		cmocka_unit_test(test_null_passes),
 	};
