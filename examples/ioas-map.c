@@ -33,8 +33,8 @@ struct mapping {
 
 static int fail(const char *what, int ret)
 {
-	fprintf(stderr, "ioas-map: %s failed: %s (%s)\n", what, iommufd_strerror(ret),
-		strerror(-ret));
+	fprintf(stderr, "ioas-map: %s failed: %s (%s)\n  %s\n", what, iommufd_strerror(ret),
+		strerror(-ret), iommufd_last_error());
 	return ret;
 }
 
