@@ -19,8 +19,9 @@
 #   man3/NAME.3                 ".so" link to its group page, for every enum,
 #                               enumerator, constant and typedef of the API
 #   man3/NAME.3type             the page of each struct (section 3type, as
-#                               man-pages has it: a struct may share its name
-#                               with a function, e.g. iommufd_hw_info_vtd).
+#                               man-pages has it). No name is in two sections:
+#                               a struct named like a function or a constant
+#                               fails (doc/design.md, "Naming").
 #                               In man3, as man-db finds extended sections
 #                               (like Perl's .3pm): `man 3type NAME`; Debian's
 #                               lintian does not know a man3type directory
@@ -347,6 +348,9 @@ def main():
             if md.get("kind") == "function" or (md.get("kind") == "define"
                                                 and md.find("param") is not None):
                 own[name] = (g, md)
+    both = sorted((set(own) | set(member_group)) & set(structs))
+    if both:
+        sys.exit("man-pages.py: names in two sections (3 and 3type): " + ", ".join(both))
     for name, (g, md) in sorted(own.items()):
         header = md.find("location").get("declfile") or md.find("location").get("file")
         write(os.path.join(man3, name + ".3"),

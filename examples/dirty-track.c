@@ -3,7 +3,7 @@
  * dirty-track.c - the dirty-page loop of a live migration with libiommufd: a
  * paging HWPT with dirty tracking holds the "guest memory", QEMU's edu device
  * writes into a few of its pages by DMA, and each round reads and clears the
- * IOMMU's dirty bitmap with iommufd_hwpt_dirty_ranges(), prints the dirty
+ * IOMMU's dirty bitmap with iommufd_hwpt_walk_dirty(), prints the dirty
  * ranges (what a VMM would copy to the destination again) and checks them
  * against the pages the device really wrote. Writes by the CPU must not show
  * up: the IOMMU only sees the device's writes.
@@ -67,7 +67,7 @@ struct walk {
 	bool bad;
 };
 
-/* iommufd_dirty_range_fn: one run of contiguous dirty pages. */
+/* iommufd_hwpt_walk_dirty_fn: one run of contiguous dirty pages. */
 static int on_range(uint64_t iova, uint64_t length, void *priv)
 {
 	struct walk *w = priv;
@@ -110,7 +110,7 @@ static bool page_set(const struct round *r, unsigned int page)
 static int do_round(struct edu *e, struct iommufd_hwpt *hwpt, uint8_t *guest, const uint8_t *src,
 		    unsigned int no, const struct round *r)
 {
-	IOMMUFD_OPTS(iommufd_dirty_ranges_opts, opts, .chunk_pages = CHUNK_PAGES);
+	IOMMUFD_OPTS(iommufd_hwpt_walk_dirty_opts, opts, .chunk_pages = CHUNK_PAGES);
 	struct walk w = { .nr_ranges = 0 };
 	unsigned int i, bad = 0;
 	int ret;
@@ -132,7 +132,7 @@ static int do_round(struct edu *e, struct iommufd_hwpt *hwpt, uint8_t *guest, co
 		}
 	}
 
-	ret = iommufd_hwpt_dirty_ranges(hwpt, GUEST_IOVA, GUEST_SIZE, PAGE, &opts, on_range, &w);
+	ret = iommufd_hwpt_walk_dirty(hwpt, GUEST_IOVA, GUEST_SIZE, PAGE, &opts, on_range, &w);
 	if (ret)
 		return edu_fail(PROG, "reading the dirty ranges", ret);
 	if (!w.nr_ranges)
@@ -204,7 +204,7 @@ static int run(struct iommufd_ctx *ctx, struct iommufd_device *dev, uint8_t *gue
 		edu_fail(PROG, "allocating a HWPT with dirty tracking", ret);
 		goto out;
 	}
-	ret = iommufd_device_attach(dev, iommufd_hwpt_get_id(hwpt), NULL);
+	ret = iommufd_device_attach(dev, iommufd_hwpt_as_pt(hwpt), NULL);
 	if (ret) {
 		edu_fail(PROG, "attaching the device to the HWPT", ret);
 		goto out;

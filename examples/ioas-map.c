@@ -7,6 +7,10 @@
  *
  * Usage: ioas-map [DEVICE]   (DEVICE defaults to /dev/iommu)
  */
+/* MAP_ANONYMOUS is no ISO C: ask for it also under -std=c11 (tests/lib/check-std.sh). */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,8 +33,8 @@ struct mapping {
 
 static int fail(const char *what, int ret)
 {
-	fprintf(stderr, "ioas-map: %s failed: %s (%s)\n", what, iommufd_strerror(ret),
-		strerror(-ret));
+	fprintf(stderr, "ioas-map: %s failed: %s (%s)\n  %s\n", what, iommufd_strerror(ret),
+		strerror(-ret), iommufd_last_error());
 	return ret;
 }
 

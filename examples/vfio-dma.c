@@ -102,14 +102,14 @@ static int print_hw_info(struct iommufd_device *dev)
 	       info.capabilities & IOMMUFD_HW_CAP_PCI_PASID_EXEC ? " pasid-exec" : "",
 	       info.capabilities & IOMMUFD_HW_CAP_PCI_PASID_PRIV ? " pasid-priv" : "",
 	       info.capabilities & IOMMUFD_HW_CAP_PCI_ATS_NOT_SUPPORTED ? " no-ats" : "");
-	if (!iommufd_hw_info_vtd(&info, data, sizeof(data), &u.vtd)) {
+	if (!iommufd_hw_info_decode_vtd(&info, data, sizeof(data), &u.vtd)) {
 		print_vtd(&u.vtd);
-	} else if (!iommufd_hw_info_arm_smmuv3(&info, data, sizeof(data), &u.smmu)) {
+	} else if (!iommufd_hw_info_decode_arm_smmuv3(&info, data, sizeof(data), &u.smmu)) {
 		printf("  ARM SMMUv3: IDR0 %#" PRIx32 " IDR1 %#" PRIx32 " IDR3 %#" PRIx32
 		       " IDR5 %#" PRIx32 " IIDR %#" PRIx32 " AIDR %#" PRIx32 "\n",
 		       u.smmu.idr[0], u.smmu.idr[1], u.smmu.idr[3], u.smmu.idr[5], u.smmu.iidr,
 		       u.smmu.aidr);
-	} else if (!iommufd_hw_info_amd(&info, data, sizeof(data), &u.amd)) {
+	} else if (!iommufd_hw_info_decode_amd(&info, data, sizeof(data), &u.amd)) {
 		printf("  AMD: EFR %#" PRIx64 ", EFR2 %#" PRIx64 "\n", u.amd.efr, u.amd.efr2);
 	}
 	return 0;
@@ -199,7 +199,7 @@ static int run(struct iommufd_ctx *ctx, struct iommufd_device *dev, uint8_t *a, 
 		edu_fail(PROG, "creating an IOAS", ret);
 		return 1;
 	}
-	ret = iommufd_device_attach_ioas(dev, ioas, &hwpt_id);
+	ret = iommufd_device_attach(dev, iommufd_ioas_as_pt(ioas), &hwpt_id);
 	if (ret) {
 		edu_fail(PROG, "attaching the device to the IOAS", ret);
 		goto out_ioas;

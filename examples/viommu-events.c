@@ -150,12 +150,12 @@ static int build(struct setup *s)
 	       iommufd_veventq_get_id(s->veventq), VEVENTQ_DEPTH, iommufd_fault_get_id(s->fault));
 
 	/* the guest's stage 1, twice: with and without I/O page faults */
-	ret = iommufd_hwpt_alloc(s->dev, iommufd_viommu_get_id(s->viommu), &s1_opts, &s->s1);
+	ret = iommufd_hwpt_alloc(s->dev, iommufd_viommu_as_pt(s->viommu), &s1_opts, &s->s1);
 	if (ret)
 		return step_fail("allocating a nested HWPT on the vIOMMU", ret);
 	s1_opts.flags = IOMMUFD_HWPT_ALLOC_FAULT_ID;
-	s1_opts.fault_id = iommufd_fault_get_id(s->fault);
-	ret = iommufd_hwpt_alloc(s->dev, iommufd_viommu_get_id(s->viommu), &s1_opts,
+	s1_opts.fault = s->fault;
+	ret = iommufd_hwpt_alloc(s->dev, iommufd_viommu_as_pt(s->viommu), &s1_opts,
 				 &s->s1_iopf);
 	if (ret)
 		return step_fail("allocating a nested HWPT with FAULT_ID on the vIOMMU", ret);
@@ -163,7 +163,7 @@ static int build(struct setup *s)
 	       " (faults -> fault queue %" PRIu32 ")\n", iommufd_hwpt_get_id(s->s1),
 	       iommufd_hwpt_get_id(s->s1_iopf), iommufd_fault_get_id(s->fault));
 
-	ret = iommufd_device_attach(s->dev, iommufd_hwpt_get_id(s->s1), &id);
+	ret = iommufd_device_attach(s->dev, iommufd_hwpt_as_pt(s->s1), &id);
 	if (ret)
 		return step_fail("attaching the device to the nested HWPT", ret);
 	printf("device %" PRIu32 " attached to nested HWPT %" PRIu32 "\n",
@@ -243,7 +243,7 @@ static void print_vevent(const struct iommufd_vevent *ev)
 {
 	struct iommufd_vevent_selftest st;
 
-	if (iommufd_vevent_selftest(ev, &st)) {
+	if (iommufd_vevent_decode_selftest(ev, &st)) {
 		printf("    vEVENT seq %" PRIu32 ", lost before it %" PRIu32 ", type %#" PRIx32
 		       ", %" PRIu32 " bytes\n", ev->sequence, ev->lost_before, ev->type,
 		       ev->data_len);
@@ -278,7 +278,7 @@ static int read_vevents(struct setup *s, unsigned int want, uint64_t want_lost)
 			struct iommufd_vevent_selftest st;
 
 			print_vevent(&ev[i]);
-			if (iommufd_vevent_selftest(&ev[i], &st) || st.virt_id != VIRT_ID) {
+			if (iommufd_vevent_decode_selftest(&ev[i], &st) || st.virt_id != VIRT_ID) {
 				fprintf(stderr, PROG ": FAIL: the event does not name virt_id %#x\n",
 					VIRT_ID);
 				return -EIO;
@@ -427,7 +427,7 @@ static int page_requests(struct setup *s)
 	uint32_t id;
 	int n, ret;
 
-	ret = iommufd_device_replace(s->dev, iommufd_hwpt_get_id(s->s1_iopf), &id);
+	ret = iommufd_device_replace(s->dev, iommufd_hwpt_as_pt(s->s1_iopf), &id);
 	if (ret)
 		return edu_fail(PROG, "replacing the nested HWPT", ret);
 	printf("device replaced onto nested HWPT %" PRIu32 " (fault queue %" PRIu32 ")\n", id,

@@ -51,9 +51,9 @@ static void decode_all(const struct iommufd_vevent *ev, int n)
 
 		if (ev[i].data_len > IOMMUFD_VEVENT_DATA_MAX || ev[i].sequence > 0x7fffffffu)
 			abort();
-		iommufd_vevent_arm_smmuv3(&ev[i], &a);
-		iommufd_vevent_tegra241_cmdqv(&ev[i], &t);
-		iommufd_vevent_selftest(&ev[i], &s);
+		iommufd_vevent_decode_arm_smmuv3(&ev[i], &a);
+		iommufd_vevent_decode_tegra241_cmdqv(&ev[i], &t);
+		iommufd_vevent_decode_selftest(&ev[i], &s);
 	}
 }
 
@@ -116,10 +116,10 @@ static void fuzz_hw_info(struct cursor *c)
 	if (!heap)
 		return;
 	memcpy(heap, data, data_len);
-	iommufd_hw_info_vtd(&info, heap, data_len, &vtd);
-	iommufd_hw_info_arm_smmuv3(&info, heap, data_len, &smmu);
-	iommufd_hw_info_tegra241_cmdqv(&info, heap, data_len, &tegra);
-	iommufd_hw_info_amd(&info, heap, data_len, &amd);
+	iommufd_hw_info_decode_vtd(&info, heap, data_len, &vtd);
+	iommufd_hw_info_decode_arm_smmuv3(&info, heap, data_len, &smmu);
+	iommufd_hw_info_decode_tegra241_cmdqv(&info, heap, data_len, &tegra);
+	iommufd_hw_info_decode_amd(&info, heap, data_len, &amd);
 	free(heap);
 }
 

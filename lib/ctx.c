@@ -44,17 +44,6 @@ CHECK_CMD_NR(IOAS_NOIOMMU_GET_PA);
 /* The selftest command sits outside the regular table (IOMMUFD_CMD_BASE + 32). */
 #define IOMMUFD_TEST_CMD_NR (IOMMUFD_CMD_BASE + 32)
 
-long iommufd_ioctl_errno(void)
-{
-	return errno > 0 ? -errno : -EIO;
-}
-
-int iommufd_ret_errno(int ret)
-{
-	errno = -ret;
-	return ret;
-}
-
 int iommufd_opts_copy(void *dst, const void *opts, size_t known)
 {
 	const unsigned char *bytes = opts;
@@ -62,10 +51,10 @@ int iommufd_opts_copy(void *dst, const void *opts, size_t known)
 
 	memcpy(&sz, opts, sizeof(sz));
 	if (sz < sizeof(size_t))
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "opts->sz < sizeof(size_t)");
 	for (i = known; i < sz; i++) {
 		if (bytes[i])
-			return -E2BIG;
+			return iommufd_arg_error(-E2BIG, "opts: non-zero bytes past known fields");
 	}
 	memcpy(dst, opts, sz < known ? sz : known);
 	return 0;
@@ -77,11 +66,13 @@ static void list_init(struct iommufd_list *head)
 	head->next = head;
 }
 
-void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t id,
-		     void (*release)(struct iommufd_obj *obj))
+void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t kind,
+		     uint32_t id, void (*release)(struct iommufd_obj *obj))
 {
 	obj->ctx = ctx;
 	obj->id = id;
+	obj->kind = kind;
+	obj->magic = IOMMUFD_OBJ_MAGIC;
 	obj->release = release;
 	pthread_mutex_lock(&ctx->lock);
 	obj->node.prev = ctx->objects.prev;
@@ -89,6 +80,22 @@ void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t 
 	ctx->objects.prev->next = &obj->node;
 	ctx->objects.prev = &obj->node;
 	pthread_mutex_unlock(&ctx->lock);
+}
+
+int iommufd_pt_id(const struct iommufd_pt *pt, uint32_t kinds, const struct iommufd_ctx *ctx,
+		  uint32_t *id)
+{
+	/* A view is the address of the handle's struct iommufd_obj (iommufd_obj_pt()). */
+	const struct iommufd_obj *obj = (const struct iommufd_obj *)(const void *)pt;
+
+	if (!obj)
+		return iommufd_arg_error(-EINVAL, "!pt");
+	if (!(obj->kind & kinds))
+		return iommufd_arg_error(-EINVAL, "pt is of a kind this call does not take");
+	if (obj->ctx != ctx)
+		return iommufd_arg_error(-EINVAL, "pt is of another context");
+	*id = obj->id;
+	return 0;
 }
 
 void iommufd_obj_del(struct iommufd_obj *obj)
@@ -176,10 +183,13 @@ static void ctx_probe_locked(struct iommufd_ctx *ctx)
 	if (iommufd_ioctl(ctx, VFIO_GET_API_VERSION, NULL) == VFIO_API_VERSION)
 		ctx->features |= 1u << IOMMUFD_FEATURE_VFIO_COMPAT;
 	ctx->probed = true;
+	/* The probes fail on purpose: no later error is theirs. */
+	iommufd_error_forget();
 }
 
 LIBIOMMUFD_API bool iommufd_ctx_has_cmd(struct iommufd_ctx *ctx, enum iommufd_cmd cmd)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	bool ret;
 
 	if (!ctx || (unsigned int)cmd < IOMMUFD_IOCTL_DESTROY ||
@@ -195,6 +205,7 @@ LIBIOMMUFD_API bool iommufd_ctx_has_cmd(struct iommufd_ctx *ctx, enum iommufd_cm
 LIBIOMMUFD_API bool iommufd_ctx_has_feature(struct iommufd_ctx *ctx,
 					    enum iommufd_feature feature)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	bool ret;
 
 	if (!ctx || (unsigned int)feature > IOMMUFD_FEATURE_VIOMMU_DATA)
@@ -217,11 +228,12 @@ static int check_iommufd(int fd)
 
 	switch (iommufd_fd_ioctl(fd, IOMMU_DESTROY, &size)) {
 	case -EINVAL:
+		iommufd_error_forget();
 		return 0;
 	case -EBADF:
-		return -EBADF;
+		return iommufd_arg_error(-EBADF, "the fd is not open");
 	default:
-		return -ENOTTY;
+		return iommufd_arg_error(-ENOTTY, "the file is no iommufd");
 	}
 }
 
@@ -237,13 +249,15 @@ LIBIOMMUFD_API int iommufd_ctx_open(const struct iommufd_ctx_opts *uopts,
 	if (ret)
 		return iommufd_ret(ret);
 	if (!out)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	if (opts.flags & ~fd_flags)
 		return iommufd_ret(-EOPNOTSUPP);
 	if ((opts.flags & fd_flags) == fd_flags)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "(opts.flags & fd_flags) == fd_flags"));
 	if ((opts.flags & fd_flags) && opts.path)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "(opts.flags & fd_flags) && opts.path"));
 
 	if (opts.flags & fd_flags) {
 		if (opts.fd < 0)
@@ -269,6 +283,7 @@ LIBIOMMUFD_API int iommufd_ctx_open(const struct iommufd_ctx_opts *uopts,
 		free(ctx);
 		goto err_close;
 	}
+	ctx->hdr.magic = IOMMUFD_CTX_MAGIC;
 	ctx->fd = fd;
 	ctx->owns_fd = !(opts.flags & IOMMUFD_CTX_BORROW_FD);
 	list_init(&ctx->objects);
@@ -284,6 +299,7 @@ err_close:
 
 LIBIOMMUFD_API void iommufd_ctx_close(struct iommufd_ctx *ctx)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	int saved_errno = errno;
 
 	if (!ctx)
@@ -292,19 +308,22 @@ LIBIOMMUFD_API void iommufd_ctx_close(struct iommufd_ctx *ctx)
 		struct iommufd_obj *obj = (struct iommufd_obj *)ctx->objects.next;
 
 		ctx->objects.next = obj->node.next;
+		obj->released_by = "iommufd_ctx_close";
 		obj->release(obj);
 	}
 	if (ctx->owns_fd)
 		close(ctx->fd);
 	pthread_mutex_destroy(&ctx->lock);
-	free(ctx);
+	ctx->hdr.released_by = "iommufd_ctx_close";
+	iommufd_handle_free(ctx, &ctx->hdr.magic);
 	errno = saved_errno;
 }
 
 LIBIOMMUFD_API int iommufd_ctx_get_fd(const struct iommufd_ctx *ctx)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	if (!ctx)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
 	return ctx->fd;
 }
 
@@ -320,8 +339,11 @@ int iommufd_destroy_id(const struct iommufd_ctx *ctx, uint32_t id)
 
 LIBIOMMUFD_API int iommufd_ctx_destroy_id(struct iommufd_ctx *ctx, uint32_t id)
 {
-	if (!ctx || !id)
-		return iommufd_ret(-EINVAL);
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!id)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!id"));
 	return iommufd_ret(iommufd_destroy_id(ctx, id));
 }
 
@@ -346,11 +368,14 @@ int iommufd_option(const struct iommufd_ctx *ctx, uint32_t option_id, uint16_t o
 LIBIOMMUFD_API int iommufd_ctx_get_rlimit_mode(struct iommufd_ctx *ctx,
 					       enum iommufd_rlimit_mode *mode)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	uint64_t val = 0;
 	int ret;
 
-	if (!ctx || !mode)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!mode)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!mode"));
 	ret = iommufd_option(ctx, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0, &val);
 	if (ret)
 		return iommufd_ret(ret);
@@ -361,10 +386,11 @@ LIBIOMMUFD_API int iommufd_ctx_get_rlimit_mode(struct iommufd_ctx *ctx,
 LIBIOMMUFD_API int iommufd_ctx_set_rlimit_mode(struct iommufd_ctx *ctx,
 					       enum iommufd_rlimit_mode mode)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	uint64_t val;
 
 	if (!ctx)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
 	switch (mode) {
 	case IOMMUFD_RLIMIT_MODE_USER:
 		val = 0;
@@ -373,7 +399,7 @@ LIBIOMMUFD_API int iommufd_ctx_set_rlimit_mode(struct iommufd_ctx *ctx,
 		val = 1;
 		break;
 	default:
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "mode is no iommufd_rlimit_mode"));
 	}
 	return iommufd_ret(iommufd_option(ctx, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET,
 					  0, &val));
@@ -381,11 +407,12 @@ LIBIOMMUFD_API int iommufd_ctx_set_rlimit_mode(struct iommufd_ctx *ctx,
 
 LIBIOMMUFD_API int iommufd_ctx_change_process(struct iommufd_ctx *ctx)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_ioas_change_process cmd = {
 		.size = sizeof(cmd),
 	};
 
 	if (!ctx)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
 	return iommufd_ret((int)iommufd_ioctl(ctx, IOMMU_IOAS_CHANGE_PROCESS, &cmd));
 }

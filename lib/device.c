@@ -35,7 +35,7 @@ static void device_release(struct iommufd_obj *obj)
 
 	if (dev->owns_fd)
 		close(dev->fd);
-	free(dev);
+	iommufd_obj_free(&dev->obj);
 }
 
 static int device_new(struct iommufd_ctx *ctx, uint32_t id, int fd, bool owns_fd,
@@ -47,7 +47,7 @@ static int device_new(struct iommufd_ctx *ctx, uint32_t id, int fd, bool owns_fd
 		return -ENOMEM;
 	dev->fd = fd;
 	dev->owns_fd = owns_fd;
-	iommufd_obj_add(ctx, &dev->obj, id, device_release);
+	iommufd_obj_add(ctx, &dev->obj, IOMMUFD_OBJ_DEVICE, id, device_release);
 	*out = dev;
 	return 0;
 }
@@ -99,14 +99,17 @@ LIBIOMMUFD_API int iommufd_device_bind(struct iommufd_ctx *ctx, int fd,
 				       const struct iommufd_device_bind_opts *uopts,
 				       struct iommufd_device **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommufd_device_bind_opts opts;
 	int ret;
 
 	ret = load_bind_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!ctx || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	if (fd < 0)
 		return iommufd_ret(-EBADF);
 	return iommufd_ret(device_bind(ctx, fd, &opts, opts.flags & IOMMUFD_DEVICE_BIND_ADOPT_FD,
@@ -117,14 +120,21 @@ LIBIOMMUFD_API int iommufd_device_bind_path(struct iommufd_ctx *ctx, const char 
 					    const struct iommufd_device_bind_opts *uopts,
 					    struct iommufd_device **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommufd_device_bind_opts opts;
 	int fd, ret;
 
 	ret = load_bind_opts(&opts, uopts);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!ctx || !path || !out || (opts.flags & IOMMUFD_DEVICE_BIND_ADOPT_FD))
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!path)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!path"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
+	if (opts.flags & IOMMUFD_DEVICE_BIND_ADOPT_FD)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "opts.flags & ADOPT_FD (no fd)"));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return iommufd_ret(-errno);
@@ -145,11 +155,16 @@ static int hw_info(const struct iommufd_ctx *ctx, uint32_t dev_id, struct iommu_
 LIBIOMMUFD_API int iommufd_device_adopt(struct iommufd_ctx *ctx, uint32_t id,
 					struct iommufd_device **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_hw_info cmd = { 0 };
 	int ret;
 
-	if (!ctx || !id || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!id)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!id"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	/*
 	 * Only a device answers a hw info query. Kernels without the ioctl
 	 * (before 6.6) cannot be asked, and a device without an IOMMU driver
@@ -158,11 +173,13 @@ LIBIOMMUFD_API int iommufd_device_adopt(struct iommufd_ctx *ctx, uint32_t id,
 	ret = hw_info(ctx, id, &cmd);
 	if (ret && ret != -ENOTTY && ret != -EOPNOTSUPP)
 		return iommufd_ret(ret);
+	iommufd_error_forget();
 	return iommufd_ret(device_new(ctx, id, -1, false, out));
 }
 
 LIBIOMMUFD_API void iommufd_device_unbind(struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	int saved_errno = errno;
 
 	if (!dev)
@@ -174,11 +191,13 @@ LIBIOMMUFD_API void iommufd_device_unbind(struct iommufd_device *dev)
 
 LIBIOMMUFD_API uint32_t iommufd_device_get_id(const struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	return dev ? dev->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_device_get_ctx(const struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	return dev ? dev->obj.ctx : NULL;
 }
 
@@ -186,12 +205,13 @@ LIBIOMMUFD_API struct iommufd_ctx *iommufd_device_get_ctx(const struct iommufd_d
 static int check_vfio(const struct iommufd_device *dev)
 {
 	if (!dev)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!dev");
 	return dev->fd < 0 ? -EOPNOTSUPP : 0;
 }
 
 LIBIOMMUFD_API int iommufd_device_get_fd(const struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	int ret = check_vfio(dev);
 
 	if (ret)
@@ -204,19 +224,22 @@ LIBIOMMUFD_API int iommufd_device_get_fd(const struct iommufd_device *dev)
  * is given, so kernels before PASID support (6.15) accept it.
  */
 static int device_attach(struct iommufd_device *dev, bool with_pasid, uint32_t pasid,
-			 uint32_t pt_id, uint32_t *attached_id)
+			 const struct iommufd_pt *pt, uint32_t *attached_id)
 {
 	struct vfio_device_attach_iommufd_pt cmd = {
 		.argsz = offsetofend(struct vfio_device_attach_iommufd_pt, pt_id),
-		.pt_id = pt_id,
 	};
 	int ret;
 
+	if (!dev)
+		return iommufd_arg_error(-EINVAL, "!dev");
+	/* The page table is checked first: a wrong one is refused before any VFIO call. */
+	ret = iommufd_pt_id(pt, IOMMUFD_OBJ_IOAS | IOMMUFD_OBJ_HWPT, dev->obj.ctx, &cmd.pt_id);
+	if (ret)
+		return ret;
 	ret = check_vfio(dev);
 	if (ret)
-		return iommufd_ret(ret);
-	if (!pt_id)
-		return iommufd_ret(-EINVAL);
+		return ret;
 	if (with_pasid) {
 		cmd.argsz = sizeof(cmd);
 		cmd.flags = VFIO_DEVICE_ATTACH_PASID;
@@ -224,43 +247,43 @@ static int device_attach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 	}
 	ret = (int)iommufd_fd_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd);
 	if (ret)
-		return iommufd_ret(ret);
+		return ret;
 	/* The kernel writes back the HWPT it attached (for an IOAS, its own). */
 	if (attached_id)
 		*attached_id = cmd.pt_id;
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, struct iommufd_pt *pt,
 					 uint32_t *attached_id)
 {
-	return device_attach(dev, false, 0, pt_id, attached_id);
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
+	return iommufd_ret(device_attach(dev, false, 0, pt, attached_id));
 }
 
-LIBIOMMUFD_API int iommufd_device_attach_ioas(struct iommufd_device *dev,
-					      struct iommufd_ioas *ioas, uint32_t *hwpt_id)
-{
-	if (!dev || !ioas || iommufd_ioas_get_ctx(ioas) != dev->obj.ctx)
-		return iommufd_ret(-EINVAL);
-	return device_attach(dev, false, 0, iommufd_ioas_get_id(ioas), hwpt_id);
-}
-
-LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, struct iommufd_pt *pt,
 					  uint32_t *attached_id)
 {
-	return device_attach(dev, false, 0, pt_id, attached_id);
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
+	return iommufd_ret(device_attach(dev, false, 0, pt, attached_id));
 }
 
-LIBIOMMUFD_API int iommufd_device_pasid_attach(struct iommufd_device *dev, uint32_t pasid,
-					       uint32_t pt_id, uint32_t *attached_id)
+LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint32_t pasid,
+					       struct iommufd_pt *pt, uint32_t *attached_id)
 {
-	return device_attach(dev, true, pasid, pt_id, attached_id);
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
+	return iommufd_ret(device_attach(dev, true, pasid, pt, attached_id));
 }
 
-LIBIOMMUFD_API int iommufd_device_pasid_replace(struct iommufd_device *dev, uint32_t pasid,
-						uint32_t pt_id, uint32_t *attached_id)
+LIBIOMMUFD_API int iommufd_device_replace_pasid(struct iommufd_device *dev, uint32_t pasid,
+						struct iommufd_pt *pt, uint32_t *attached_id)
 {
-	return device_attach(dev, true, pasid, pt_id, attached_id);
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	IOMMUFD_CHECK(pt, IOMMUFD_OBJ_ANY);
+	return iommufd_ret(device_attach(dev, true, pasid, pt, attached_id));
 }
 
 static int device_detach(struct iommufd_device *dev, bool with_pasid, uint32_t pasid)
@@ -272,23 +295,25 @@ static int device_detach(struct iommufd_device *dev, bool with_pasid, uint32_t p
 
 	ret = check_vfio(dev);
 	if (ret)
-		return iommufd_ret(ret);
+		return ret;
 	if (with_pasid) {
 		cmd.argsz = sizeof(cmd);
 		cmd.flags = VFIO_DEVICE_DETACH_PASID;
 		cmd.pasid = pasid;
 	}
-	return iommufd_ret((int)iommufd_fd_ioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd));
+	return (int)iommufd_fd_ioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd);
 }
 
 LIBIOMMUFD_API int iommufd_device_detach(struct iommufd_device *dev)
 {
-	return device_detach(dev, false, 0);
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	return iommufd_ret(device_detach(dev, false, 0));
 }
 
-LIBIOMMUFD_API int iommufd_device_pasid_detach(struct iommufd_device *dev, uint32_t pasid)
+LIBIOMMUFD_API int iommufd_device_detach_pasid(struct iommufd_device *dev, uint32_t pasid)
 {
-	return device_detach(dev, true, pasid);
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
+	return iommufd_ret(device_detach(dev, true, pasid));
 }
 
 LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
@@ -296,6 +321,7 @@ LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
 					      struct iommufd_hw_info *info, void *data,
 					      uint32_t data_len)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	struct iommufd_hw_info_opts opts;
 	struct iommu_hw_info cmd = { 0 };
 	int ret;
@@ -303,8 +329,12 @@ LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
 	ret = IOMMUFD_OPTS_LOAD(&opts, uopts, data_type);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!dev || !info || (data_len && !data))
-		return iommufd_ret(-EINVAL);
+	if (!dev)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!dev"));
+	if (!info)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!info"));
+	if ((data_len && !data))
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "(data_len && !data)"));
 	if (opts.flags & ~(uint32_t)IOMMUFD_HW_INFO_INPUT_TYPE)
 		return iommufd_ret(-EOPNOTSUPP);
 	if (opts.flags & IOMMUFD_HW_INFO_INPUT_TYPE) {
@@ -333,8 +363,14 @@ static int hw_info_load(const struct iommufd_hw_info *info, const void *data, ui
 {
 	size_t len;
 
-	if (!info || !data || !out || info->data_type != type)
-		return -EINVAL;
+	if (!info)
+		return iommufd_arg_error(-EINVAL, "!info");
+	if (!data)
+		return iommufd_arg_error(-EINVAL, "!data");
+	if (!out)
+		return iommufd_arg_error(-EINVAL, "!out");
+	if (info->data_type != type)
+		return iommufd_arg_error(-EINVAL, "info->data_type != type");
 	len = data_len < info->data_len ? data_len : info->data_len;
 	if (len > ksize)
 		len = ksize;
@@ -343,7 +379,7 @@ static int hw_info_load(const struct iommufd_hw_info *info, const void *data, ui
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const void *data,
+LIBIOMMUFD_API int iommufd_hw_info_decode_vtd(const struct iommufd_hw_info *info, const void *data,
 				       uint32_t data_len, struct iommufd_hw_info_vtd *out)
 {
 	struct iommu_hw_info_vtd k;
@@ -359,7 +395,7 @@ LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info,
+LIBIOMMUFD_API int iommufd_hw_info_decode_arm_smmuv3(const struct iommufd_hw_info *info,
 					      const void *data, uint32_t data_len,
 					      struct iommufd_hw_info_arm_smmuv3 *out)
 {
@@ -380,7 +416,7 @@ LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *info,
+LIBIOMMUFD_API int iommufd_hw_info_decode_tegra241_cmdqv(const struct iommufd_hw_info *info,
 						  const void *data, uint32_t data_len,
 						  struct iommufd_hw_info_tegra241_cmdqv *out)
 {
@@ -399,7 +435,7 @@ LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_hw_info_amd(const struct iommufd_hw_info *info, const void *data,
+LIBIOMMUFD_API int iommufd_hw_info_decode_amd(const struct iommufd_hw_info *info, const void *data,
 				       uint32_t data_len, struct iommufd_hw_info_amd *out)
 {
 	struct iommu_hw_info_amd k;
@@ -417,13 +453,14 @@ LIBIOMMUFD_API int iommufd_hw_info_amd(const struct iommufd_hw_info *info, const
 LIBIOMMUFD_API int iommufd_device_get_info(struct iommufd_device *dev,
 					   struct iommufd_device_info *info)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	struct vfio_device_info cmd = {
 		.argsz = sizeof(cmd),
 	};
 	int ret;
 
 	if (!info)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!info"));
 	ret = check_vfio(dev);
 	if (ret)
 		return iommufd_ret(ret);
@@ -440,6 +477,7 @@ LIBIOMMUFD_API int iommufd_device_get_info(struct iommufd_device *dev,
 LIBIOMMUFD_API int iommufd_device_get_region_info(struct iommufd_device *dev, uint32_t index,
 						  struct iommufd_region_info *info)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	struct vfio_region_info cmd = {
 		.argsz = sizeof(cmd),
 		.index = index,
@@ -447,7 +485,7 @@ LIBIOMMUFD_API int iommufd_device_get_region_info(struct iommufd_device *dev, ui
 	int ret;
 
 	if (!info)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!info"));
 	ret = check_vfio(dev);
 	if (ret)
 		return iommufd_ret(ret);
@@ -464,6 +502,7 @@ LIBIOMMUFD_API int iommufd_device_get_region_info(struct iommufd_device *dev, ui
 
 LIBIOMMUFD_API int iommufd_device_reset(struct iommufd_device *dev)
 {
+	IOMMUFD_CHECK(dev, IOMMUFD_OBJ_DEVICE);
 	int ret = check_vfio(dev);
 
 	if (ret)

@@ -30,6 +30,7 @@ struct source {
 };
 
 struct iommufd_event_loop {
+	struct iommufd_handle_hdr hdr; /* first: the handle check reads it */
 	int efd;
 	uint32_t batch;
 	struct source *sources;
@@ -54,7 +55,7 @@ LIBIOMMUFD_API int iommufd_event_loop_create(const struct iommufd_event_loop_opt
 	if (ret)
 		return iommufd_ret(ret);
 	if (!out)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	loop = calloc(1, sizeof(*loop));
 	if (!loop)
 		return iommufd_ret(-ENOMEM);
@@ -71,6 +72,7 @@ LIBIOMMUFD_API int iommufd_event_loop_create(const struct iommufd_event_loop_opt
 		goto err_free;
 	}
 	atomic_init(&loop->stop, 0);
+	loop->hdr.magic = IOMMUFD_LOOP_MAGIC;
 	*out = loop;
 	return 0;
 
@@ -83,6 +85,7 @@ err_free:
 
 LIBIOMMUFD_API void iommufd_event_loop_destroy(struct iommufd_event_loop *loop)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	int saved_errno = errno;
 
 	if (!loop)
@@ -92,7 +95,8 @@ LIBIOMMUFD_API void iommufd_event_loop_destroy(struct iommufd_event_loop *loop)
 	free(loop->pfds);
 	free(loop->records);
 	free(loop->events);
-	free(loop);
+	loop->hdr.released_by = "iommufd_event_loop_destroy";
+	iommufd_handle_free(loop, &loop->hdr.magic);
 	errno = saved_errno;
 }
 
@@ -142,6 +146,8 @@ LIBIOMMUFD_API int iommufd_event_loop_add_fault(struct iommufd_event_loop *loop,
 						struct iommufd_fault *fault, iommufd_fault_fn fn,
 						void *priv)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	struct source src = {
 		.kind = SOURCE_FAULT,
 		.queue = fault,
@@ -149,8 +155,12 @@ LIBIOMMUFD_API int iommufd_event_loop_add_fault(struct iommufd_event_loop *loop,
 		.priv = priv,
 	};
 
-	if (!loop || !fault || !fn)
-		return iommufd_ret(-EINVAL);
+	if (!loop)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
+	if (!fault)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
+	if (!fn)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fn"));
 	if (fault->fd < 0)
 		return iommufd_ret(-EBADF);
 	return iommufd_ret(add_source(loop, &src));
@@ -160,6 +170,8 @@ LIBIOMMUFD_API int iommufd_event_loop_add_veventq(struct iommufd_event_loop *loo
 						  struct iommufd_veventq *veventq,
 						  iommufd_veventq_fn fn, void *priv)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	struct source src = {
 		.kind = SOURCE_VEVENTQ,
 		.queue = veventq,
@@ -167,8 +179,12 @@ LIBIOMMUFD_API int iommufd_event_loop_add_veventq(struct iommufd_event_loop *loo
 		.priv = priv,
 	};
 
-	if (!loop || !veventq || !fn)
-		return iommufd_ret(-EINVAL);
+	if (!loop)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
+	if (!veventq)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
+	if (!fn)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fn"));
 	if (veventq->fd < 0)
 		return iommufd_ret(-EBADF);
 	return iommufd_ret(add_source(loop, &src));
@@ -178,8 +194,10 @@ static int remove_source(struct iommufd_event_loop *loop, const void *queue)
 {
 	struct source *src;
 
-	if (!loop || !queue)
-		return -EINVAL;
+	if (!loop)
+		return iommufd_arg_error(-EINVAL, "!loop");
+	if (!queue)
+		return iommufd_arg_error(-EINVAL, "!queue");
 	src = find_source(loop, queue);
 	if (!src)
 		return -ENOENT;
@@ -191,12 +209,16 @@ static int remove_source(struct iommufd_event_loop *loop, const void *queue)
 LIBIOMMUFD_API int iommufd_event_loop_remove_fault(struct iommufd_event_loop *loop,
 						   struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	return iommufd_ret(remove_source(loop, fault));
 }
 
 LIBIOMMUFD_API int iommufd_event_loop_remove_veventq(struct iommufd_event_loop *loop,
 						     struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	return iommufd_ret(remove_source(loop, veventq));
 }
 
@@ -298,17 +320,19 @@ static int wait_round(struct iommufd_event_loop *loop, int timeout_ms)
 
 LIBIOMMUFD_API int iommufd_event_loop_wait(struct iommufd_event_loop *loop, int timeout_ms)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	if (!loop)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	return iommufd_ret(wait_round(loop, timeout_ms));
 }
 
 LIBIOMMUFD_API int iommufd_event_loop_wakeup(struct iommufd_event_loop *loop)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	uint64_t one = 1;
 
 	if (!loop)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	/* EAGAIN: the counter is saturated, so a wakeup is pending anyway. */
 	if (write(loop->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return iommufd_ret(-errno);
@@ -317,18 +341,20 @@ LIBIOMMUFD_API int iommufd_event_loop_wakeup(struct iommufd_event_loop *loop)
 
 LIBIOMMUFD_API int iommufd_event_loop_stop(struct iommufd_event_loop *loop)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	if (!loop)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	atomic_store(&loop->stop, 1);
 	return iommufd_event_loop_wakeup(loop);
 }
 
 LIBIOMMUFD_API int iommufd_event_loop_run(struct iommufd_event_loop *loop)
 {
+	IOMMUFD_CHECK(loop, IOMMUFD_OBJ_LOOP);
 	int ret;
 
 	if (!loop)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!loop"));
 	for (;;) {
 		if (atomic_exchange(&loop->stop, 0))
 			return 0;

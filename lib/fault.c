@@ -46,7 +46,7 @@ static void fault_release(struct iommufd_obj *obj)
 
 	if (fault->fd >= 0)
 		close(fault->fd);
-	free(fault);
+	iommufd_obj_free(&fault->obj);
 }
 
 int iommufd_fault_new(struct iommufd_ctx *ctx, uint32_t id, int fd, struct iommufd_fault **out)
@@ -56,7 +56,7 @@ int iommufd_fault_new(struct iommufd_ctx *ctx, uint32_t id, int fd, struct iommu
 	if (!fault)
 		return -ENOMEM;
 	fault->fd = fd;
-	iommufd_obj_add(ctx, &fault->obj, id, fault_release);
+	iommufd_obj_add(ctx, &fault->obj, IOMMUFD_OBJ_FAULT, id, fault_release);
 	*out = fault;
 	return 0;
 }
@@ -65,6 +65,7 @@ LIBIOMMUFD_API int iommufd_fault_alloc(struct iommufd_ctx *ctx,
 				       const struct iommufd_fault_alloc_opts *uopts,
 				       struct iommufd_fault **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommufd_fault_alloc_opts opts;
 	struct iommu_fault_alloc cmd = {
 		.size = sizeof(cmd),
@@ -74,8 +75,10 @@ LIBIOMMUFD_API int iommufd_fault_alloc(struct iommufd_ctx *ctx,
 	ret = IOMMUFD_OPTS_LOAD(&opts, uopts, flags);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!ctx || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	if (opts.flags)
 		return iommufd_ret(-EOPNOTSUPP);
 	ret = (int)iommufd_ioctl(ctx, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
@@ -91,10 +94,11 @@ LIBIOMMUFD_API int iommufd_fault_alloc(struct iommufd_ctx *ctx,
 
 LIBIOMMUFD_API int iommufd_fault_destroy(struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	int ret;
 
 	if (!fault)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
 	/* The open file holds the object: the kernel refuses the destroy until it is closed. */
 	if (fault->fd >= 0) {
 		close(fault->fd);
@@ -110,18 +114,21 @@ LIBIOMMUFD_API int iommufd_fault_destroy(struct iommufd_fault *fault)
 
 LIBIOMMUFD_API uint32_t iommufd_fault_get_id(const struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	return fault ? fault->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_fault_get_ctx(const struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	return fault ? fault->obj.ctx : NULL;
 }
 
 LIBIOMMUFD_API int iommufd_fault_get_fd(const struct iommufd_fault *fault)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	if (!fault)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
 	if (fault->fd < 0)
 		return iommufd_ret(-EBADF);
 	return fault->fd;
@@ -130,11 +137,16 @@ LIBIOMMUFD_API int iommufd_fault_get_fd(const struct iommufd_fault *fault)
 LIBIOMMUFD_API int iommufd_fault_read(struct iommufd_fault *fault,
 				      struct iommufd_fault_record *records, size_t max)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	const size_t rec = sizeof(*records);
 	ssize_t n;
 
-	if (!fault || !records || !max)
-		return iommufd_ret(-EINVAL);
+	if (!fault)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
+	if (!records)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!records"));
+	if (!max)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!max"));
 	if (fault->fd < 0)
 		return iommufd_ret(-EBADF);
 	/* The count is returned as an int; asking for fewer records is always allowed. */
@@ -156,13 +168,14 @@ LIBIOMMUFD_API int iommufd_fault_read(struct iommufd_fault *fault,
 LIBIOMMUFD_API int iommufd_fault_respond(struct iommufd_fault *fault, uint32_t cookie,
 					 enum iommufd_fault_response code)
 {
+	IOMMUFD_CHECK(fault, IOMMUFD_OBJ_FAULT);
 	struct iommu_hwpt_page_response resp = {
 		.cookie = cookie,
 	};
 	ssize_t n;
 
 	if (!fault)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!fault"));
 	switch (code) {
 	case IOMMUFD_FAULT_RESPONSE_SUCCESS:
 		resp.code = IOMMUFD_PAGE_RESP_SUCCESS;
@@ -171,7 +184,7 @@ LIBIOMMUFD_API int iommufd_fault_respond(struct iommufd_fault *fault, uint32_t c
 		resp.code = IOMMUFD_PAGE_RESP_INVALID;
 		break;
 	default:
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "code is no iommufd_fault_response"));
 	}
 	if (fault->fd < 0)
 		return iommufd_ret(-EBADF);

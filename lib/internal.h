@@ -39,15 +39,50 @@ struct iommufd_list {
  * The context keeps all of them on its list so iommufd_ctx_close() can free
  * what the caller did not.
  */
+/* What a handle is: page-table views (struct iommufd_pt) are checked against it. */
+enum iommufd_obj_kind {
+	IOMMUFD_OBJ_IOAS = 1 << 0,
+	IOMMUFD_OBJ_DEVICE = 1 << 1,
+	IOMMUFD_OBJ_HWPT = 1 << 2,
+	IOMMUFD_OBJ_FAULT = 1 << 3,
+	IOMMUFD_OBJ_VIOMMU = 1 << 4,
+	IOMMUFD_OBJ_VDEVICE = 1 << 5,
+	IOMMUFD_OBJ_HW_QUEUE = 1 << 6,
+	IOMMUFD_OBJ_VEVENTQ = 1 << 7,
+};
+
+/*
+ * Magic words at the start of handles (the opt-in handle check, debug.c):
+ * live object handles, live contexts, and anything freed.
+ */
+#define IOMMUFD_OBJ_MAGIC 0x6a626f69u   /* "iobj" */
+#define IOMMUFD_CTX_MAGIC 0x78746369u   /* "ictx" */
+#define IOMMUFD_LOOP_MAGIC 0x706f6c69u  /* "ilop" */
+#define IOMMUFD_FREED_MAGIC 0xdeadf4eeu
+
 struct iommufd_obj {
 	struct iommufd_list node;
 	struct iommufd_ctx *ctx;
 	uint32_t id;
+	uint32_t kind; /* enum iommufd_obj_kind */
+	uint32_t magic;
+	/* the public function that released the handle, for the handle check */
+	const char *released_by;
 	/* Frees the handle's memory (and any fd it owns); never touches the kernel object. */
 	void (*release)(struct iommufd_obj *obj);
 };
 
+/*
+ * The start of the handles that are no kernel object (the context, the event
+ * loop): the magic word and who released the handle, for the handle check.
+ */
+struct iommufd_handle_hdr {
+	uint32_t magic;
+	const char *released_by;
+};
+
 struct iommufd_ctx {
+	struct iommufd_handle_hdr hdr;
 	int fd;
 	bool owns_fd;
 	/* Protects objects and the probe results. */
@@ -124,10 +159,23 @@ struct iommufd_veventq {
 
 /*
  * The failed half of iommufd_fd_ioctl(): errno as a negative value (-EIO if
- * the ioctl left none). Out of line and cold so the inlined helper stays a
- * call and a test at each of its sites (ctx.c).
+ * the ioctl left none), noted with @cmd for iommufd_last_error(). Out of line
+ * and cold so the inlined helper stays a call and a test at each of its
+ * sites (errors.c).
  */
-long iommufd_ioctl_errno(void) __attribute__((cold));
+long iommufd_ioctl_errno(unsigned long cmd) __attribute__((cold));
+
+/*
+ * A library-side refusal: notes @what (the check that failed, as C text, a
+ * static string) for iommufd_last_error() and returns @err (negative).
+ */
+int iommufd_arg_error(int err, const char *what) __attribute__((cold));
+
+/*
+ * Drops what iommufd_ioctl_errno() noted, after a failure the library
+ * handled itself (a probe), so that no later error is blamed on it.
+ */
+void iommufd_error_forget(void);
 
 /*
  * The single place that issues an ioctl and translates the answer: the
@@ -140,7 +188,7 @@ static inline long iommufd_fd_ioctl(int fd, unsigned long cmd, void *arg)
 	int ret = ioctl(fd, cmd, arg);
 
 	if (unlikely(ret < 0))
-		return iommufd_ioctl_errno();
+		return iommufd_ioctl_errno(cmd);
 	return ret;
 }
 
@@ -150,21 +198,43 @@ static inline long iommufd_ioctl(const struct iommufd_ctx *ctx, unsigned long cm
 	return iommufd_fd_ioctl(ctx->fd, cmd, arg);
 }
 
-/* The failed half of iommufd_ret(): sets errno to -@ret, returns @ret (ctx.c). */
-int iommufd_ret_errno(int ret) __attribute__((cold));
+/*
+ * The failed half of iommufd_ret(): sets errno to -@ret, records the error
+ * of @func for iommufd_last_error(), returns @ret (errors.c).
+ */
+int iommufd_ret_errno(const char *func, int ret) __attribute__((cold));
 
 /*
  * Every public function returns through this: a negative result is also
- * left in errno as a positive value (libbpf 1.0 convention); success leaves
- * errno alone. The errno store is out of line: a call the compiler can make
- * a tail call keeps the success paths from saving registers for it.
+ * left in errno as a positive value (libbpf 1.0 convention) and recorded,
+ * with the name of the public function, for iommufd_last_error(); success
+ * leaves both alone. The store is out of line: a call the compiler can make
+ * a tail call keeps the success paths from saving registers for it. Only
+ * exported functions return through it (their __func__ is the name the
+ * caller knows); internal helpers return plain negative errnos.
  */
-static inline int iommufd_ret(int ret)
+static inline int iommufd_ret_at(const char *func, int ret)
 {
 	if (unlikely(ret < 0))
-		return iommufd_ret_errno(ret);
+		return iommufd_ret_errno(func, ret);
 	return ret;
 }
+
+#if defined(__OPTIMIZE__) && defined(__GNUC__) && !defined(__clang__)
+/*
+ * Optimised gcc builds enforce "only exported functions": the name test is
+ * folded at compile time, and a call left in a function not named iommufd_*
+ * is a compile error.
+ */
+extern void iommufd_ret_outside_api(void)
+	__attribute__((error("iommufd_ret() in a function that is not exported: return a "
+			     "plain negative errno, or use iommufd_ret_at()")));
+#define iommufd_ret(ret)                                                                    \
+	((__builtin_strncmp(__func__, "iommufd_", 8) ? iommufd_ret_outside_api() : (void)0), \
+	 iommufd_ret_at(__func__, (ret)))
+#else
+#define iommufd_ret(ret) iommufd_ret_at(__func__, (ret))
+#endif
 
 /* The non-NULL half of iommufd_opts_load(), @dst already zeroed (ctx.c). */
 int iommufd_opts_copy(void *dst, const void *opts, size_t known);
@@ -188,9 +258,59 @@ static inline int iommufd_opts_load(void *dst, size_t dst_sz, const void *opts, 
 	iommufd_opts_load(dst, sizeof(*(dst)), opts,                                        \
 			  offsetofend(__typeof__(*(dst)), last_field))
 
+/*
+ * The opt-in handle check (debug.c): IOMMUFD_DEBUG=handles in the
+ * environment at load time. Every exported function checks its handle
+ * arguments with IOMMUFD_CHECK(); a freed handle (use after destroy, a
+ * double destroy or close, a handle of a closed context) or a pointer that is
+ * no handle aborts with a message naming the call, the argument and who
+ * freed it. Freed handles then stay in a quarantine instead of going back to
+ * malloc, so that their poisoned magic word can be read.
+ */
+extern bool iommufd_debug_handles;
+
+/* Pseudo-kinds of the context and the event loop for IOMMUFD_CHECK(). */
+#define IOMMUFD_OBJ_CTX (1u << 30)
+#define IOMMUFD_OBJ_LOOP (1u << 29)
+/* Page-table views: any object passes (the calls themselves refuse a wrong kind). */
+#define IOMMUFD_OBJ_ANY 0xffu
+
+void iommufd_check_handle(const void *handle, uint32_t kinds, const char *func, const char *arg);
+
+#define IOMMUFD_CHECK(handle, kinds)                                                        \
+	do {                                                                                \
+		if (unlikely(iommufd_debug_handles))                                        \
+			iommufd_check_handle((const void *)(handle), (kinds), __func__, #handle); \
+	} while (0)
+
+/*
+ * Frees the memory of a handle whose release is done: poisons its magic word,
+ * and keeps it in the quarantine when the handle check is on.
+ */
+void iommufd_handle_free(void *handle, uint32_t *magic);
+
+static inline void iommufd_obj_free(struct iommufd_obj *obj)
+{
+	/* obj is the first member of every handle: its address is the handle's */
+	iommufd_handle_free(obj, &obj->magic);
+}
+
 /* Handle bookkeeping of the context (ctx.c). */
-void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t id,
-		     void (*release)(struct iommufd_obj *obj));
+void iommufd_obj_add(struct iommufd_ctx *ctx, struct iommufd_obj *obj, uint32_t kind,
+		     uint32_t id, void (*release)(struct iommufd_obj *obj));
+
+/*
+ * The id behind a page-table view, if @pt is a handle of one of @kinds (a
+ * mask of enum iommufd_obj_kind) on @ctx; -EINVAL otherwise (ctx.c).
+ */
+int iommufd_pt_id(const struct iommufd_pt *pt, uint32_t kinds, const struct iommufd_ctx *ctx,
+		  uint32_t *id);
+
+/* The view of a handle as a page table (NULL for NULL). */
+static inline struct iommufd_pt *iommufd_obj_pt(struct iommufd_obj *obj)
+{
+	return (struct iommufd_pt *)(void *)obj;
+}
 void iommufd_obj_del(struct iommufd_obj *obj);
 
 /* IOMMU_DESTROY of a raw id (ctx.c). */
@@ -222,6 +342,13 @@ void iommufd_vevent_seq_init(struct iommufd_vevent_seq *seq);
 int iommufd_vevent_parse(struct iommufd_vevent_seq *seq, uint32_t type, uint32_t event_size,
 			 const void *buf, size_t len, struct iommufd_vevent *events, size_t max,
 			 uint64_t *lost);
+
+/*
+ * IOMMU_HWPT_INVALIDATE on a nested HWPT or a vIOMMU (hwpt.c); *@entry_num
+ * in and out (0 when the kernel did not say).
+ */
+int iommufd_invalidate(const struct iommufd_obj *obj, uint32_t data_type, const void *entries,
+		       uint32_t entry_len, uint32_t *entry_num);
 
 /* IOMMU_OPTION on @object_id (0: the context); @val in and out (ctx.c). */
 int iommufd_option(const struct iommufd_ctx *ctx, uint32_t option_id, uint16_t op,

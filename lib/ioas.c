@@ -20,7 +20,7 @@ _Static_assert(offsetof(struct iommufd_iova_range, last) ==
 
 static void ioas_release(struct iommufd_obj *obj)
 {
-	free((struct iommufd_ioas *)obj);
+	iommufd_obj_free(obj);
 }
 
 static int ioas_new(struct iommufd_ctx *ctx, uint32_t id, struct iommufd_ioas **out)
@@ -29,20 +29,23 @@ static int ioas_new(struct iommufd_ctx *ctx, uint32_t id, struct iommufd_ioas **
 
 	if (!ioas)
 		return -ENOMEM;
-	iommufd_obj_add(ctx, &ioas->obj, id, ioas_release);
+	iommufd_obj_add(ctx, &ioas->obj, IOMMUFD_OBJ_IOAS, id, ioas_release);
 	*out = ioas;
 	return 0;
 }
 
 LIBIOMMUFD_API int iommufd_ioas_create(struct iommufd_ctx *ctx, struct iommufd_ioas **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_ioas_alloc cmd = {
 		.size = sizeof(cmd),
 	};
 	int ret;
 
-	if (!ctx || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	ret = (int)iommufd_ioctl(ctx, IOMMU_IOAS_ALLOC, &cmd);
 	if (ret)
 		return iommufd_ret(ret);
@@ -55,36 +58,45 @@ LIBIOMMUFD_API int iommufd_ioas_create(struct iommufd_ctx *ctx, struct iommufd_i
 LIBIOMMUFD_API int iommufd_ioas_adopt(struct iommufd_ctx *ctx, uint32_t id,
 				      struct iommufd_ioas **out)
 {
+	IOMMUFD_CHECK(ctx, IOMMUFD_OBJ_CTX);
 	struct iommu_ioas_iova_ranges cmd = {
 		.size = sizeof(cmd),
 		.ioas_id = id,
 	};
 	int ret;
 
-	if (!ctx || !id || !out)
-		return iommufd_ret(-EINVAL);
+	if (!ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ctx"));
+	if (!id)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!id"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	/* Only an IOAS answers a ranges query; with room for none it says EMSGSIZE or 0. */
 	ret = (int)iommufd_ioctl(ctx, IOMMU_IOAS_IOVA_RANGES, &cmd);
 	if (ret && ret != -EMSGSIZE)
 		return iommufd_ret(ret);
+	iommufd_error_forget();
 	return iommufd_ret(ioas_new(ctx, id, out));
 }
 
 LIBIOMMUFD_API int iommufd_ioas_destroy(struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	int ret;
 
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	ret = iommufd_destroy_id(ioas->obj.ctx, ioas->obj.id);
 	if (ret)
 		return iommufd_ret(ret);
-	iommufd_ioas_free(ioas);
+	iommufd_obj_del(&ioas->obj);
+	ioas_release(&ioas->obj);
 	return 0;
 }
 
 LIBIOMMUFD_API void iommufd_ioas_free(struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	if (!ioas)
 		return;
 	iommufd_obj_del(&ioas->obj);
@@ -93,11 +105,19 @@ LIBIOMMUFD_API void iommufd_ioas_free(struct iommufd_ioas *ioas)
 
 LIBIOMMUFD_API uint32_t iommufd_ioas_get_id(const struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	return ioas ? ioas->obj.id : 0;
+}
+
+LIBIOMMUFD_API struct iommufd_pt *iommufd_ioas_as_pt(struct iommufd_ioas *ioas)
+{
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
+	return ioas ? iommufd_obj_pt(&ioas->obj) : NULL;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_ioas_get_ctx(const struct iommufd_ioas *ioas)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	return ioas ? ioas->obj.ctx : NULL;
 }
 
@@ -107,7 +127,7 @@ static inline int check_range(uint64_t start, uint64_t length)
 	uint64_t last;
 
 	if (unlikely(!length))
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!length");
 	if (unlikely(__builtin_add_overflow(start, length - 1, &last)))
 		return -EOVERFLOW;
 	return 0;
@@ -126,7 +146,7 @@ static int map_flags_opts(const struct iommufd_ioas_map_opts *uopts, const uint6
 	if (ret)
 		return ret;
 	if (!iova)
-		return -EINVAL;
+		return iommufd_arg_error(-EINVAL, "!iova");
 	if (opts.flags & ~known)
 		return -EOPNOTSUPP;
 	*flags = 0;
@@ -155,7 +175,7 @@ static inline int map_flags(const struct iommufd_ioas_map_opts *uopts, const uin
 {
 	if (likely(!uopts)) {
 		if (unlikely(!iova))
-			return -EINVAL;
+			return iommufd_arg_error(-EINVAL, "!iova");
 		*flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
 		return 0;
 	}
@@ -164,7 +184,7 @@ static inline int map_flags(const struct iommufd_ioas_map_opts *uopts, const uin
 
 /* IOMMU_IOAS_MAP of checked arguments; *@iova is read only with FIXED_IOVA. */
 static inline int ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
-			   uint64_t *iova, uint32_t flags)
+			   uint64_t *iova, uint32_t flags, const char *func)
 {
 	struct iommu_ioas_map cmd = {
 		.size = sizeof(cmd),
@@ -182,29 +202,35 @@ static inline int ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length
 		*iova = cmd.iova;
 		return 0;
 	}
-	return iommufd_ret(ret);
+	return iommufd_ret_at(func, ret);
 }
 
 /*
  * Every check of iommufd_ioas_map(), in the order that decides which errno
  * a call with several bad arguments gets. Out of line: options and errors.
+ * Its errors are iommufd_ioas_map()'s (the only caller).
  */
 static __attribute__((noinline)) int ioas_map_checked(struct iommufd_ioas *ioas, void *buf,
 						       uint64_t length, uint64_t *iova,
 						       const struct iommufd_ioas_map_opts *opts)
 {
+	static const char func[] = "iommufd_ioas_map";
 	uint32_t flags;
 	int ret;
 
-	if (!ioas || !buf)
-		return iommufd_ret(-EINVAL);
+	if (unlikely(iommufd_debug_handles))
+		iommufd_check_handle(ioas, IOMMUFD_OBJ_IOAS, func, "ioas");
+	if (!ioas)
+		return iommufd_ret_at(func, iommufd_arg_error(-EINVAL, "!ioas"));
+	if (!buf)
+		return iommufd_ret_at(func, iommufd_arg_error(-EINVAL, "!buf"));
 	ret = check_range((uintptr_t)buf, length);
 	if (ret)
-		return iommufd_ret(ret);
+		return iommufd_ret_at(func, ret);
 	ret = map_flags(opts, iova, length, &flags);
 	if (ret)
-		return iommufd_ret(ret);
-	return ioas_map(ioas, buf, length, iova, flags);
+		return iommufd_ret_at(func, ret);
+	return ioas_map(ioas, buf, length, iova, flags, func);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64_t length,
@@ -214,12 +240,14 @@ LIBIOMMUFD_API int iommufd_ioas_map(struct iommufd_ioas *ioas, void *buf, uint64
 
 	/*
 	 * The per-I/O call: no options and valid arguments, checked here in
-	 * one pass (what ioas_map_checked() would find acceptable).
+	 * one pass (what ioas_map_checked() would find acceptable). The handle
+	 * check, when on, is done there too: a call here would make the fast
+	 * path keep its arguments in saved registers.
 	 */
-	if (likely(ioas && buf && length && iova && !opts &&
+	if (likely(!iommufd_debug_handles && ioas && buf && length && iova && !opts &&
 		   !__builtin_add_overflow((uintptr_t)buf, length - 1, &last)))
 		return ioas_map(ioas, buf, length, iova,
-				IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE);
+				IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE, __func__);
 	return ioas_map_checked(ioas, buf, length, iova, opts);
 }
 
@@ -227,13 +255,14 @@ LIBIOMMUFD_API int iommufd_ioas_map_file(struct iommufd_ioas *ioas, int fd, uint
 					 uint64_t length, uint64_t *iova,
 					 const struct iommufd_ioas_map_opts *opts)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	struct iommu_ioas_map_file cmd = {
 		.size = sizeof(cmd),
 	};
 	int ret;
 
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	if (fd < 0)
 		return iommufd_ret(-EBADF);
 	ret = check_range(start, length);
@@ -258,13 +287,20 @@ LIBIOMMUFD_API int iommufd_ioas_copy(struct iommufd_ioas *dst, struct iommufd_io
 				     uint64_t src_iova, uint64_t length, uint64_t *dst_iova,
 				     const struct iommufd_ioas_map_opts *opts)
 {
+	IOMMUFD_CHECK(dst, IOMMUFD_OBJ_IOAS);
+	IOMMUFD_CHECK(src, IOMMUFD_OBJ_IOAS);
 	struct iommu_ioas_copy cmd = {
 		.size = sizeof(cmd),
 	};
 	int ret;
 
-	if (!dst || !src || dst->obj.ctx != src->obj.ctx)
-		return iommufd_ret(-EINVAL);
+	if (!dst)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!dst"));
+	if (!src)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!src"));
+	if (dst->obj.ctx != src->obj.ctx)
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "dst and src are of different contexts"));
 	ret = check_range(src_iova, length);
 	if (ret)
 		return iommufd_ret(ret);
@@ -284,7 +320,7 @@ LIBIOMMUFD_API int iommufd_ioas_copy(struct iommufd_ioas *dst, struct iommufd_io
 }
 
 static inline int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t length,
-			     uint64_t *unmapped)
+			     uint64_t *unmapped, const char *func)
 {
 	struct iommu_ioas_unmap cmd = {
 		.size = sizeof(cmd),
@@ -300,28 +336,44 @@ static inline int ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova, uint64_t 
 			*unmapped = cmd.length;
 		return 0;
 	}
-	return iommufd_ret(ret);
+	return iommufd_ret_at(func, ret);
+}
+
+/* Every check of iommufd_ioas_unmap(), out of line as for map. */
+static __attribute__((noinline)) int ioas_unmap_checked(struct iommufd_ioas *ioas, uint64_t iova,
+							 uint64_t length, uint64_t *unmapped)
+{
+	static const char func[] = "iommufd_ioas_unmap";
+	int ret;
+
+	if (unlikely(iommufd_debug_handles))
+		iommufd_check_handle(ioas, IOMMUFD_OBJ_IOAS, func, "ioas");
+	if (!ioas)
+		return iommufd_ret_at(func, iommufd_arg_error(-EINVAL, "!ioas"));
+	ret = check_range(iova, length);
+	if (ret)
+		return iommufd_ret_at(func, ret);
+	return ioas_unmap(ioas, iova, length, unmapped, func);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_unmap(struct iommufd_ioas *ioas, uint64_t iova,
 				      uint64_t length, uint64_t *unmapped)
 {
-	int ret;
+	uint64_t last;
 
-	if (unlikely(!ioas))
-		return iommufd_ret(-EINVAL);
-	ret = check_range(iova, length);
-	if (unlikely(ret))
-		return iommufd_ret(ret);
-	return ioas_unmap(ioas, iova, length, unmapped);
+	if (likely(!iommufd_debug_handles && ioas && length &&
+		   !__builtin_add_overflow(iova, length - 1, &last)))
+		return ioas_unmap(ioas, iova, length, unmapped, __func__);
+	return ioas_unmap_checked(ioas, iova, length, unmapped);
 }
 
 LIBIOMMUFD_API int iommufd_ioas_unmap_all(struct iommufd_ioas *ioas, uint64_t *unmapped)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	/* The kernel reads iova 0 with length UINT64_MAX as "everything". */
-	return ioas_unmap(ioas, 0, UINT64_MAX, unmapped);
+	return ioas_unmap(ioas, 0, UINT64_MAX, unmapped, __func__);
 }
 
 static int iova_ranges(struct iommufd_ioas *ioas, struct iommufd_iova_range *ranges,
@@ -349,8 +401,13 @@ LIBIOMMUFD_API int iommufd_ioas_get_iova_ranges(struct iommufd_ioas *ioas,
 						struct iommufd_iova_range *ranges,
 						uint32_t *num, uint64_t *alignment)
 {
-	if (!ioas || !num || (!ranges && *num))
-		return iommufd_ret(-EINVAL);
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
+	if (!ioas)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
+	if (!num)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!num"));
+	if ((!ranges && *num))
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "(!ranges && *num)"));
 	return iommufd_ret(iova_ranges(ioas, ranges, num, alignment));
 }
 
@@ -358,12 +415,17 @@ LIBIOMMUFD_API int iommufd_ioas_get_iova_ranges_alloc(struct iommufd_ioas *ioas,
 						      struct iommufd_iova_range **ranges,
 						      uint32_t *num, uint64_t *alignment)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	struct iommufd_iova_range *buf = NULL;
 	uint32_t count = 0;
 	int tries, ret;
 
-	if (!ioas || !ranges || !num)
-		return iommufd_ret(-EINVAL);
+	if (!ioas)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
+	if (!ranges)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ranges"));
+	if (!num)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!num"));
 	/* The ranges may change between asking for the count and reading them. */
 	for (tries = 0; tries < IOVA_RANGES_TRIES; tries++) {
 		uint32_t cap = count;
@@ -398,16 +460,20 @@ LIBIOMMUFD_API int iommufd_ioas_allow_iovas(struct iommufd_ioas *ioas,
 					    const struct iommufd_iova_range *ranges,
 					    uint32_t num)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	struct iommu_ioas_allow_iovas cmd = {
 		.size = sizeof(cmd),
 	};
 	uint32_t i;
 
-	if (!ioas || (num && !ranges))
-		return iommufd_ret(-EINVAL);
+	if (!ioas)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
+	if ((num && !ranges))
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "(num && !ranges)"));
 	for (i = 0; i < num; i++) {
 		if (ranges[i].start > ranges[i].last)
-			return iommufd_ret(-EINVAL);
+			return iommufd_ret(iommufd_arg_error(-EINVAL,
+							     "ranges[i].start > ranges[i].last"));
 	}
 	cmd.ioas_id = ioas->obj.id;
 	cmd.num_iovas = num;
@@ -417,11 +483,14 @@ LIBIOMMUFD_API int iommufd_ioas_allow_iovas(struct iommufd_ioas *ioas,
 
 LIBIOMMUFD_API int iommufd_ioas_get_huge_pages(struct iommufd_ioas *ioas, bool *enabled)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	uint64_t val = 0;
 	int ret;
 
-	if (!ioas || !enabled)
-		return iommufd_ret(-EINVAL);
+	if (!ioas)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
+	if (!enabled)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!enabled"));
 	ret = iommufd_option(ioas->obj.ctx, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET,
 			     ioas->obj.id, &val);
 	if (ret)
@@ -432,10 +501,11 @@ LIBIOMMUFD_API int iommufd_ioas_get_huge_pages(struct iommufd_ioas *ioas, bool *
 
 LIBIOMMUFD_API int iommufd_ioas_set_huge_pages(struct iommufd_ioas *ioas, bool enabled)
 {
+	IOMMUFD_CHECK(ioas, IOMMUFD_OBJ_IOAS);
 	uint64_t val = enabled;
 
 	if (!ioas)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!ioas"));
 	return iommufd_ret(iommufd_option(ioas->obj.ctx, IOMMU_OPTION_HUGE_PAGES,
 					  IOMMU_OPTION_OP_SET, ioas->obj.id, &val));
 }

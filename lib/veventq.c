@@ -113,7 +113,7 @@ static void veventq_release(struct iommufd_obj *obj)
 	pthread_mutex_destroy(&veventq->lock);
 	if (veventq->owns_buf)
 		free(veventq->buf);
-	free(veventq);
+	iommufd_obj_free(&veventq->obj);
 }
 
 int iommufd_veventq_new(struct iommufd_ctx *ctx, uint32_t id, int fd, uint32_t type,
@@ -137,7 +137,7 @@ int iommufd_veventq_new(struct iommufd_ctx *ctx, uint32_t id, int fd, uint32_t t
 	veventq->event_size = event_size;
 	veventq->buf_size = buf_size;
 	iommufd_vevent_seq_init(&veventq->seq);
-	iommufd_obj_add(ctx, &veventq->obj, id, veventq_release);
+	iommufd_obj_add(ctx, &veventq->obj, IOMMUFD_OBJ_VEVENTQ, id, veventq_release);
 	*out = veventq;
 	return 0;
 }
@@ -147,6 +147,7 @@ LIBIOMMUFD_API int iommufd_veventq_alloc(struct iommufd_viommu *viommu, uint32_t
 					 const struct iommufd_veventq_alloc_opts *uopts,
 					 struct iommufd_veventq **out)
 {
+	IOMMUFD_CHECK(viommu, IOMMUFD_OBJ_VIOMMU);
 	struct iommufd_veventq_alloc_opts opts;
 	struct iommu_veventq_alloc cmd = {
 		.size = sizeof(cmd),
@@ -160,20 +161,28 @@ LIBIOMMUFD_API int iommufd_veventq_alloc(struct iommufd_viommu *viommu, uint32_t
 	ret = IOMMUFD_OPTS_LOAD(&opts, uopts, read_buffer);
 	if (ret)
 		return iommufd_ret(ret);
-	if (!viommu || !out || !depth)
-		return iommufd_ret(-EINVAL);
+	if (!viommu)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!viommu"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
+	if (!depth)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!depth"));
 	/* The kernel has no default vEVENTQ type. */
 	if (opts.flags || type == IOMMU_VEVENTQ_TYPE_DEFAULT)
 		return iommufd_ret(-EOPNOTSUPP);
 	event_size = opts.event_size ? opts.event_size : iommufd_vevent_type_size(type);
-	if (!event_size || event_size > IOMMUFD_VEVENT_DATA_MAX)
-		return iommufd_ret(-EINVAL);
+	if (!event_size)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!event_size"));
+	if (event_size > IOMMUFD_VEVENT_DATA_MAX)
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "event_size > IOMMUFD_VEVENT_DATA_MAX"));
 	rec = sizeof(struct iommufd_vevent_header) + event_size;
 	if (opts.read_buffer && !opts.read_buffer_size)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL,
+						     "opts.read_buffer && !opts.read_buffer_size"));
 	buf_size = opts.read_buffer_size ? opts.read_buffer_size : READ_BUFFER_EVENTS * rec;
 	if (buf_size < rec)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "buf_size < rec"));
 
 	cmd.viommu_id = viommu->obj.id;
 	ret = (int)iommufd_ioctl(viommu->obj.ctx, IOMMU_VEVENTQ_ALLOC, &cmd);
@@ -190,10 +199,11 @@ LIBIOMMUFD_API int iommufd_veventq_alloc(struct iommufd_viommu *viommu, uint32_t
 
 LIBIOMMUFD_API int iommufd_veventq_destroy(struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	int ret;
 
 	if (!veventq)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
 	/* The file holds a reference on the object: close it first. */
 	if (veventq->fd >= 0) {
 		close(veventq->fd);
@@ -209,18 +219,21 @@ LIBIOMMUFD_API int iommufd_veventq_destroy(struct iommufd_veventq *veventq)
 
 LIBIOMMUFD_API uint32_t iommufd_veventq_get_id(const struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	return veventq ? veventq->obj.id : 0;
 }
 
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_veventq_get_ctx(const struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	return veventq ? veventq->obj.ctx : NULL;
 }
 
 LIBIOMMUFD_API int iommufd_veventq_get_fd(const struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	if (!veventq)
-		return iommufd_ret(-EINVAL);
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
 	if (veventq->fd < 0)
 		return iommufd_ret(-EBADF);
 	return veventq->fd;
@@ -230,14 +243,19 @@ LIBIOMMUFD_API int iommufd_veventq_read(struct iommufd_veventq *veventq,
 					struct iommufd_vevent *events, size_t max,
 					uint64_t *lost)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	size_t rec, fit;
 	ssize_t n;
 	int ret;
 
 	if (lost)
 		*lost = 0;
-	if (!veventq || !events || !max)
-		return iommufd_ret(-EINVAL);
+	if (!veventq)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!veventq"));
+	if (!events)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!events"));
+	if (!max)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!max"));
 	if (max > INT_MAX)
 		max = INT_MAX;
 	/*
@@ -268,6 +286,7 @@ LIBIOMMUFD_API int iommufd_veventq_read(struct iommufd_veventq *veventq,
 
 LIBIOMMUFD_API uint64_t iommufd_veventq_get_lost(struct iommufd_veventq *veventq)
 {
+	IOMMUFD_CHECK(veventq, IOMMUFD_OBJ_VEVENTQ);
 	uint64_t lost;
 
 	if (!veventq)
@@ -287,7 +306,7 @@ static const void *vevent_payload(const struct iommufd_vevent *event, uint32_t t
 	return event->data;
 }
 
-LIBIOMMUFD_API int iommufd_vevent_arm_smmuv3(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_arm_smmuv3(const struct iommufd_vevent *event,
 					     struct iommufd_vevent_arm_smmuv3 *out)
 {
 	const void *data = vevent_payload(event, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,
@@ -295,15 +314,17 @@ LIBIOMMUFD_API int iommufd_vevent_arm_smmuv3(const struct iommufd_vevent *event,
 	struct iommu_vevent_arm_smmuv3 k;
 	size_t i;
 
-	if (!data || !out)
-		return iommufd_ret(-EINVAL);
+	if (!data)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!data"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	memcpy(&k, data, sizeof(k));
 	for (i = 0; i < ARRAY_SIZE(k.evt); i++)
 		out->evt[i] = le64toh(k.evt[i]);
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_vevent_tegra241_cmdqv(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_tegra241_cmdqv(const struct iommufd_vevent *event,
 						 struct iommufd_vevent_tegra241_cmdqv *out)
 {
 	const void *data = vevent_payload(event, IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV,
@@ -311,22 +332,26 @@ LIBIOMMUFD_API int iommufd_vevent_tegra241_cmdqv(const struct iommufd_vevent *ev
 	struct iommu_vevent_tegra241_cmdqv k;
 	size_t i;
 
-	if (!data || !out)
-		return iommufd_ret(-EINVAL);
+	if (!data)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!data"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	memcpy(&k, data, sizeof(k));
 	for (i = 0; i < ARRAY_SIZE(k.lvcmdq_err_map); i++)
 		out->lvcmdq_err_map[i] = le64toh(k.lvcmdq_err_map[i]);
 	return 0;
 }
 
-LIBIOMMUFD_API int iommufd_vevent_selftest(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_selftest(const struct iommufd_vevent *event,
 					   struct iommufd_vevent_selftest *out)
 {
 	const void *data = vevent_payload(event, IOMMUFD_VEVENTQ_TYPE_SELFTEST,
 					  sizeof(struct iommufd_vevent_selftest));
 
-	if (!data || !out)
-		return iommufd_ret(-EINVAL);
+	if (!data)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!data"));
+	if (!out)
+		return iommufd_ret(iommufd_arg_error(-EINVAL, "!out"));
 	memcpy(out, data, sizeof(*out));
 	return 0;
 }

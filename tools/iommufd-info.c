@@ -355,7 +355,8 @@ static void probe_device(struct report *r, struct iommufd_ctx *ctx, struct iommu
 	}
 
 	if (ioas) {
-		d->attach_err = iommufd_device_attach_ioas(d->handle, ioas, &d->hwpt_id);
+		d->attach_err = iommufd_device_attach(d->handle, iommufd_ioas_as_pt(ioas),
+						       &d->hwpt_id);
 		if (!d->attach_err)
 			r->attached++;
 	} else {
@@ -582,7 +583,7 @@ static void j_hw_decoded(struct json *j, const struct dev_report *d)
 	case IOMMUFD_HW_INFO_TYPE_INTEL_VTD: {
 		struct iommufd_hw_info_vtd v;
 
-		if (iommufd_hw_info_vtd(&d->hw, d->hw_data, len, &v))
+		if (iommufd_hw_info_decode_vtd(&d->hw, d->hw_data, len, &v))
 			break;
 		j_open(j, "intel_vtd", '{');
 		j_hex(j, "flags", v.flags);
@@ -594,7 +595,7 @@ static void j_hw_decoded(struct json *j, const struct dev_report *d)
 	case IOMMUFD_HW_INFO_TYPE_ARM_SMMUV3: {
 		struct iommufd_hw_info_arm_smmuv3 v;
 
-		if (iommufd_hw_info_arm_smmuv3(&d->hw, d->hw_data, len, &v))
+		if (iommufd_hw_info_decode_arm_smmuv3(&d->hw, d->hw_data, len, &v))
 			break;
 		j_open(j, "arm_smmuv3", '{');
 		j_hex(j, "flags", v.flags);
@@ -610,7 +611,7 @@ static void j_hw_decoded(struct json *j, const struct dev_report *d)
 	case IOMMUFD_HW_INFO_TYPE_TEGRA241_CMDQV: {
 		struct iommufd_hw_info_tegra241_cmdqv v;
 
-		if (iommufd_hw_info_tegra241_cmdqv(&d->hw, d->hw_data, len, &v))
+		if (iommufd_hw_info_decode_tegra241_cmdqv(&d->hw, d->hw_data, len, &v))
 			break;
 		j_open(j, "tegra241_cmdqv", '{');
 		j_hex(j, "flags", v.flags);
@@ -623,7 +624,7 @@ static void j_hw_decoded(struct json *j, const struct dev_report *d)
 	case IOMMUFD_HW_INFO_TYPE_AMD: {
 		struct iommufd_hw_info_amd v;
 
-		if (iommufd_hw_info_amd(&d->hw, d->hw_data, len, &v))
+		if (iommufd_hw_info_decode_amd(&d->hw, d->hw_data, len, &v))
 			break;
 		j_open(j, "amd", '{');
 		j_hex(j, "efr", v.efr);
@@ -802,7 +803,7 @@ static void h_hw_decoded(const struct dev_report *d)
 	case IOMMUFD_HW_INFO_TYPE_INTEL_VTD: {
 		struct iommufd_hw_info_vtd v;
 
-		if (!iommufd_hw_info_vtd(&d->hw, d->hw_data, len, &v))
+		if (!iommufd_hw_info_decode_vtd(&d->hw, d->hw_data, len, &v))
 			printf("      VT-d flags 0x%" PRIx32 "  cap_reg 0x%" PRIx64 "  ecap_reg 0x%" PRIx64
 			       "\n", v.flags, v.cap_reg, v.ecap_reg);
 		return;
@@ -810,7 +811,7 @@ static void h_hw_decoded(const struct dev_report *d)
 	case IOMMUFD_HW_INFO_TYPE_ARM_SMMUV3: {
 		struct iommufd_hw_info_arm_smmuv3 v;
 
-		if (iommufd_hw_info_arm_smmuv3(&d->hw, d->hw_data, len, &v))
+		if (iommufd_hw_info_decode_arm_smmuv3(&d->hw, d->hw_data, len, &v))
 			return;
 		printf("      SMMUv3 flags 0x%" PRIx32 "  iidr 0x%" PRIx32 "  aidr 0x%" PRIx32 "\n",
 		       v.flags, v.iidr, v.aidr);
@@ -822,7 +823,7 @@ static void h_hw_decoded(const struct dev_report *d)
 	case IOMMUFD_HW_INFO_TYPE_TEGRA241_CMDQV: {
 		struct iommufd_hw_info_tegra241_cmdqv v;
 
-		if (!iommufd_hw_info_tegra241_cmdqv(&d->hw, d->hw_data, len, &v))
+		if (!iommufd_hw_info_decode_tegra241_cmdqv(&d->hw, d->hw_data, len, &v))
 			printf("      CMDQV flags 0x%" PRIx32 "  version %u  log2vcmdqs %u  log2vsids %u\n",
 			       v.flags, v.version, v.log2vcmdqs, v.log2vsids);
 		return;
@@ -830,7 +831,7 @@ static void h_hw_decoded(const struct dev_report *d)
 	case IOMMUFD_HW_INFO_TYPE_AMD: {
 		struct iommufd_hw_info_amd v;
 
-		if (!iommufd_hw_info_amd(&d->hw, d->hw_data, len, &v))
+		if (!iommufd_hw_info_decode_amd(&d->hw, d->hw_data, len, &v))
 			printf("      AMD efr 0x%" PRIx64 "  efr2 0x%" PRIx64 "\n", v.efr, v.efr2);
 		return;
 	}

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	}
 	TRY(iommufd_ioas_create(ctx, &ioas));
 	TRY(iommufd_hwpt_alloc_paging(dev, ioas, &hwpt_opts, &hwpt));
-	TRY(iommufd_device_attach(dev, iommufd_hwpt_get_id(hwpt), NULL));
+	TRY(iommufd_device_attach(dev, iommufd_hwpt_as_pt(hwpt), NULL));
 
 	IOMMUFD_OPTS(iommufd_ioas_map_opts, map_opts, .flags = IOMMUFD_MAP_FIXED_IOVA);
 	iova = GUEST_RAM_GPA;
@@ -109,13 +109,13 @@ int main(int argc, char **argv)
 
 	device_writes(&edu, 9, 3072); /* one write across pages 9 and 10 */
 	device_writes(&edu, 2, 0);
-	TRY(iommufd_hwpt_dirty_ranges(hwpt, GUEST_RAM_GPA, GUEST_RAM_SIZE, PAGE_SIZE, NULL,
+	TRY(iommufd_hwpt_walk_dirty(hwpt, GUEST_RAM_GPA, GUEST_RAM_SIZE, PAGE_SIZE, NULL,
 				      on_dirty_range, &todo));
 	EXPECT(todo.ranges == 2 && todo.pages == 3);
 
 	/* read and cleared: a second walk finds nothing */
 	todo = (struct copy_list){ 0 };
-	TRY(iommufd_hwpt_dirty_ranges(hwpt, GUEST_RAM_GPA, GUEST_RAM_SIZE, PAGE_SIZE, NULL,
+	TRY(iommufd_hwpt_walk_dirty(hwpt, GUEST_RAM_GPA, GUEST_RAM_SIZE, PAGE_SIZE, NULL,
 				      on_dirty_range, &todo));
 	EXPECT(todo.ranges == 0);
 	/* tutorial: end ranges */

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 
 	/* tutorial: begin attach */
 	TRY(iommufd_ioas_create(ctx, &ioas));
-	TRY(iommufd_device_attach_ioas(dev, ioas, &hwpt_id));
+	TRY(iommufd_device_attach(dev, iommufd_ioas_as_pt(ioas), &hwpt_id));
 	printf("device attached to IOAS %" PRIu32 " through HWPT %" PRIu32 "\n",
 	       iommufd_ioas_get_id(ioas), hwpt_id);
 	/* tutorial: end attach */

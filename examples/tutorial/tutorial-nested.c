@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	struct iommufd_viommu *viommu;
 	struct iommufd_vdevice *vdev;
 	struct iommufd_veventq *veventq;
-	struct iommufd_hwpt *s2, *s1, *viommu_inv;
+	struct iommufd_hwpt *s2, *s1;
 	struct iommufd_device *dev;
 	struct iommufd_ioas *ioas;
 	struct iommufd_ctx *ctx;
@@ -118,8 +118,8 @@ int main(int argc, char **argv)
 	IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, s1_opts, .data_type = HWPT_DATA_SELFTEST,
 		     .data = &s1_data, .data_len = sizeof(s1_data));
 
-	TRY(iommufd_hwpt_alloc(dev, iommufd_viommu_get_id(viommu), &s1_opts, &s1));
-	TRY(iommufd_device_attach(dev, iommufd_hwpt_get_id(s1), NULL));
+	TRY(iommufd_hwpt_alloc(dev, iommufd_viommu_as_pt(viommu), &s1_opts, &s1));
+	TRY(iommufd_device_attach(dev, iommufd_hwpt_as_pt(s1), NULL));
 	/* tutorial: end stage1 */
 
 	if (edu_open(&edu, dev, "tutorial-nested") == -ENODEV)
@@ -141,17 +141,15 @@ int main(int argc, char **argv)
 		{ .vdev_id = VIRT_ID, .cache_id = 7 }, /* no such slot */
 	};
 
-	TRY(iommufd_hwpt_adopt(ctx, iommufd_viommu_get_id(viommu), &viommu_inv));
 	num = 2;
-	TRY(iommufd_hwpt_invalidate(viommu_inv, VIOMMU_INVALIDATE_DATA_SELFTEST, inv,
-				    sizeof(inv[0]), &num));
+	TRY(iommufd_viommu_invalidate(viommu, VIOMMU_INVALIDATE_DATA_SELFTEST, inv, sizeof(inv[0]),
+				      &num));
 	printf("invalidated %" PRIu32 " cache entries\n", num);
 
 	num = 3;
-	ret = iommufd_hwpt_invalidate(viommu_inv, VIOMMU_INVALIDATE_DATA_SELFTEST, inv,
-				      sizeof(inv[0]), &num);
+	ret = iommufd_viommu_invalidate(viommu, VIOMMU_INVALIDATE_DATA_SELFTEST, inv, sizeof(inv[0]),
+					&num);
 	EXPECT(ret == -EINVAL && num == 2); /* entries 0 and 1 were done, 2 failed */
-	iommufd_hwpt_free(viommu_inv); /* the handle only: the vIOMMU stays */
 	/* tutorial: end invalidate */
 
 	/* tutorial: begin vevent */
@@ -167,7 +165,7 @@ int main(int argc, char **argv)
 	n = iommufd_veventq_read(veventq, events, 8, &lost);
 	TRY(n);
 	EXPECT(n == 1 && lost == 0);
-	TRY(iommufd_vevent_selftest(&events[0], &st));
+	TRY(iommufd_vevent_decode_selftest(&events[0], &st));
 	printf("vEVENT %" PRIu32 ": a fault of the device the guest calls %#" PRIx32 "\n",
 	       events[0].sequence, st.virt_id);
 	EXPECT(st.virt_id == VIRT_ID);

@@ -22,14 +22,17 @@
 
 /*
  * Every libiommufd call returns 0 (or a count) or a negative errno; the
- * tutorial's programs treat any failure as fatal, with the call's text.
+ * tutorial's programs treat any failure as fatal, with the call's text and
+ * what the library says went wrong (iommufd_last_error(): the library's check
+ * or the kernel's ioctl that failed).
  */
 #define TRY(call)                                                                        \
 	do {                                                                             \
 		int try_ret_ = (call);                                                   \
 		if (try_ret_ < 0) {                                                      \
-			fprintf(stderr, "%s:%d: %s: %s (%s)\n", __FILE__, __LINE__, #call, \
-				iommufd_strerror(try_ret_), strerror(-try_ret_));        \
+			fprintf(stderr, "%s:%d: %s: %s (%s)\n  %s\n", __FILE__, __LINE__,  \
+				#call, iommufd_strerror(try_ret_), strerror(-try_ret_),   \
+				iommufd_last_error());                                    \
 			exit(EXIT_FAILURE);                                              \
 		}                                                                        \
 	} while (0)

@@ -39,6 +39,15 @@ extern "C" {
 /** An open iommufd file and the handles created through it (opaque). */
 struct iommufd_ctx;
 
+/**
+ * A page table, as the calls that accept more than one kind of it take it:
+ * a view of an IOAS, a HWPT or a vIOMMU handle, from iommufd_ioas_as_pt(),
+ * iommufd_hwpt_as_pt() or iommufd_viommu_as_pt(). Not an object of its own:
+ * it is valid as long as the handle it was taken from, and is never freed.
+ * Each call says which kinds it accepts (-EINVAL for another).
+ */
+struct iommufd_pt;
+
 /** Flags of iommufd_ctx_opts::flags, selecting where the file comes from. */
 enum iommufd_ctx_flags {
 	/**

@@ -165,47 +165,42 @@ LIBIOMMUFD_API struct iommufd_ctx *iommufd_device_get_ctx(const struct iommufd_d
 LIBIOMMUFD_API int iommufd_device_get_fd(const struct iommufd_device *dev);
 
 /**
- * Attaches the device to an IOAS or a hardware page table by id
+ * Attaches the device to an IOAS or a hardware page table
  * (VFIO_DEVICE_ATTACH_IOMMUFD_PT). Attaching a device that is already
  * attached replaces its page table without a window of blocked DMA (see
  * iommufd_device_replace()).
  *
- * @param dev   the device
- * @param pt_id an IOAS id or a HWPT id (paging or nested)
- * @param[out] attached_id if not NULL, the id actually attached: for an
- *             IOAS the HWPT the kernel found or created for it (it may be
- *             shared with other devices), otherwise @p pt_id
- * @return 0, or a negative errno: -EINVAL (NULL @p dev, @p pt_id 0; from the
- *         kernel: the page table cannot serve this device), -EOPNOTSUPP (no
- *         VFIO fd), -ENOENT (no IOAS or HWPT with that id), -EBUSY,
- *         -ENOMEM
- */
-LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, uint32_t pt_id,
-					 uint32_t *attached_id);
-
-/**
- * Attaches the device to an IOAS, as iommufd_device_attach().
+ * @code
+ * iommufd_device_attach(dev, iommufd_ioas_as_pt(ioas), &hwpt_id);
+ * iommufd_device_attach(dev, iommufd_hwpt_as_pt(nested), NULL);
+ * @endcode
  *
- * @param dev  the device
- * @param ioas the IOAS, of the same context as @p dev
- * @param[out] hwpt_id if not NULL, the id of the HWPT the kernel attached
- * @return as iommufd_device_attach(); -EINVAL also for a NULL @p ioas or an
- *         IOAS of another context
+ * @param dev the device
+ * @param pt  the page table: iommufd_ioas_as_pt() or iommufd_hwpt_as_pt()
+ *            (paging or nested) of the device's context
+ * @param[out] attached_id if not NULL, the id of the HWPT attached: for an
+ *             IOAS the one the kernel found or created for it (it may be
+ *             shared with other devices; iommufd_hwpt_adopt() gives a handle),
+ *             otherwise the HWPT's own id
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev or @p pt, a vIOMMU or
+ *         another context's page table; from the kernel: the page table
+ *         cannot serve this device), -EOPNOTSUPP (no VFIO fd), -ENOENT (the
+ *         object is gone), -EBUSY, -ENOMEM
  */
-LIBIOMMUFD_API int iommufd_device_attach_ioas(struct iommufd_device *dev,
-					      struct iommufd_ioas *ioas, uint32_t *hwpt_id);
+LIBIOMMUFD_API int iommufd_device_attach(struct iommufd_device *dev, struct iommufd_pt *pt,
+					 uint32_t *attached_id);
 
 /**
  * Replaces the page table of an attached device (the same ioctl as an
  * attach; this name says so at the call site). Devices replace atomically:
  * DMA goes through the old page table until the new one is in place.
  *
- * @param dev   the device
- * @param pt_id the new IOAS or HWPT id
+ * @param dev the device
+ * @param pt  the new page table (IOAS or HWPT), as for iommufd_device_attach()
  * @param[out] attached_id as for iommufd_device_attach()
  * @return as iommufd_device_attach()
  */
-LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_device_replace(struct iommufd_device *dev, struct iommufd_pt *pt,
 					  uint32_t *attached_id);
 
 /**
@@ -227,27 +222,27 @@ LIBIOMMUFD_API int iommufd_device_detach(struct iommufd_device *dev);
  *
  * @param dev   the device
  * @param pasid the PASID
- * @param pt_id an IOAS id or a HWPT id
+ * @param pt    the page table (IOAS or HWPT), as for iommufd_device_attach()
  * @param[out] attached_id as for iommufd_device_attach()
  * @return as iommufd_device_attach(); -EOPNOTSUPP also when the device or
  *         its driver does not do PASID, -EINVAL for a PASID out of the
  *         device's range
  */
-LIBIOMMUFD_API int iommufd_device_pasid_attach(struct iommufd_device *dev, uint32_t pasid,
-					       uint32_t pt_id, uint32_t *attached_id);
+LIBIOMMUFD_API int iommufd_device_attach_pasid(struct iommufd_device *dev, uint32_t pasid,
+					       struct iommufd_pt *pt, uint32_t *attached_id);
 
 /**
  * Replaces the page table of an attached PASID; see
- * iommufd_device_pasid_attach().
+ * iommufd_device_attach_pasid().
  *
  * @param dev   the device
  * @param pasid the PASID
- * @param pt_id the new IOAS or HWPT id
+ * @param pt    the new page table (IOAS or HWPT)
  * @param[out] attached_id as for iommufd_device_attach()
- * @return as iommufd_device_pasid_attach()
+ * @return as iommufd_device_attach_pasid()
  */
-LIBIOMMUFD_API int iommufd_device_pasid_replace(struct iommufd_device *dev, uint32_t pasid,
-						uint32_t pt_id, uint32_t *attached_id);
+LIBIOMMUFD_API int iommufd_device_replace_pasid(struct iommufd_device *dev, uint32_t pasid,
+						struct iommufd_pt *pt, uint32_t *attached_id);
 
 /**
  * Detaches one PASID of the device (VFIO_DEVICE_DETACH_IOMMUFD_PT with
@@ -258,7 +253,7 @@ LIBIOMMUFD_API int iommufd_device_pasid_replace(struct iommufd_device *dev, uint
  * @return 0, or a negative errno: -EINVAL (NULL @p dev), -EOPNOTSUPP (no
  *         VFIO fd, or no PASID support)
  */
-LIBIOMMUFD_API int iommufd_device_pasid_detach(struct iommufd_device *dev, uint32_t pasid);
+LIBIOMMUFD_API int iommufd_device_detach_pasid(struct iommufd_device *dev, uint32_t pasid);
 
 /** Type of the IOMMU-specific data of iommufd_device_get_hw_info() (the kernel's values). */
 enum iommufd_hw_info_type {
@@ -335,7 +330,7 @@ struct iommufd_hw_info {
 /**
  * Reads what the IOMMU behind a device can do (IOMMU_GET_HW_INFO, Linux 6.6):
  * the generic part into @p info, the IOMMU-specific registers into @p data
- * (decode them with iommufd_hw_info_vtd() and its siblings).
+ * (decode them with iommufd_hw_info_decode_vtd() and its siblings).
  *
  * @param dev  the device (a bound or an adopted one)
  * @param opts NULL (the driver's default data type) or options
@@ -359,6 +354,8 @@ LIBIOMMUFD_API int iommufd_device_get_hw_info(struct iommufd_device *dev,
 struct iommufd_hw_info_vtd {
 	/** Errata flags: bit 0 is SPR17 erratum 772415 (no stage-2 dirty tracking when nested). */
 	uint32_t flags;
+	/** Zero (names the padding, so that every byte is defined). */
+	uint32_t reserved;
 	/** The Capability Register. */
 	uint64_t cap_reg;
 	/** The Extended Capability Register. */
@@ -387,6 +384,8 @@ struct iommufd_hw_info_tegra241_cmdqv {
 	uint8_t log2vcmdqs;
 	/** log2 of the number of stream-id mappings per VINTF. */
 	uint8_t log2vsids;
+	/** Zero (names the padding, so that every byte is defined). */
+	uint8_t reserved;
 };
 
 /** AMD IOMMU extended feature registers (IOMMUFD_HW_INFO_TYPE_AMD). */
@@ -407,12 +406,12 @@ struct iommufd_hw_info_amd {
  * @param[out] out the registers
  * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
  */
-LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const void *data,
+LIBIOMMUFD_API int iommufd_hw_info_decode_vtd(const struct iommufd_hw_info *info, const void *data,
 				       uint32_t data_len, struct iommufd_hw_info_vtd *out);
 
 /**
  * Decodes the data of iommufd_device_get_hw_info() as ARM SMMUv3 registers;
- * as iommufd_hw_info_vtd().
+ * as iommufd_hw_info_decode_vtd().
  *
  * @param info the description returned with @p data
  * @param data the data buffer passed to iommufd_device_get_hw_info()
@@ -420,13 +419,13 @@ LIBIOMMUFD_API int iommufd_hw_info_vtd(const struct iommufd_hw_info *info, const
  * @param[out] out the registers
  * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
  */
-LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info,
+LIBIOMMUFD_API int iommufd_hw_info_decode_arm_smmuv3(const struct iommufd_hw_info *info,
 					      const void *data, uint32_t data_len,
 					      struct iommufd_hw_info_arm_smmuv3 *out);
 
 /**
  * Decodes the data of iommufd_device_get_hw_info() as a Tegra241 CMDQV
- * description; as iommufd_hw_info_vtd().
+ * description; as iommufd_hw_info_decode_vtd().
  *
  * @param info the description returned with @p data
  * @param data the data buffer passed to iommufd_device_get_hw_info()
@@ -434,13 +433,13 @@ LIBIOMMUFD_API int iommufd_hw_info_arm_smmuv3(const struct iommufd_hw_info *info
  * @param[out] out the description
  * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
  */
-LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *info,
+LIBIOMMUFD_API int iommufd_hw_info_decode_tegra241_cmdqv(const struct iommufd_hw_info *info,
 						  const void *data, uint32_t data_len,
 						  struct iommufd_hw_info_tegra241_cmdqv *out);
 
 /**
  * Decodes the data of iommufd_device_get_hw_info() as AMD IOMMU registers;
- * as iommufd_hw_info_vtd().
+ * as iommufd_hw_info_decode_vtd().
  *
  * @param info the description returned with @p data
  * @param data the data buffer passed to iommufd_device_get_hw_info()
@@ -448,7 +447,7 @@ LIBIOMMUFD_API int iommufd_hw_info_tegra241_cmdqv(const struct iommufd_hw_info *
  * @param[out] out the registers
  * @return 0, or -EINVAL (NULL arguments, or @p info is of another type)
  */
-LIBIOMMUFD_API int iommufd_hw_info_amd(const struct iommufd_hw_info *info, const void *data,
+LIBIOMMUFD_API int iommufd_hw_info_decode_amd(const struct iommufd_hw_info *info, const void *data,
 				       uint32_t data_len, struct iommufd_hw_info_amd *out);
 
 /** Bits of iommufd_device_info::flags (the kernel's VFIO_DEVICE_FLAGS_* values). */

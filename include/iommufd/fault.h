@@ -138,7 +138,7 @@ LIBIOMMUFD_API int iommufd_fault_alloc(struct iommufd_ctx *ctx,
 LIBIOMMUFD_API int iommufd_fault_destroy(struct iommufd_fault *fault);
 
 /**
- * The kernel id of a fault queue, for iommufd_hwpt_alloc_opts::fault_id.
+ * The kernel id of a fault queue (as the fault records of HWPTs name it).
  *
  * @param fault the fault queue
  * @return the id, or 0 (never a valid id) for a NULL @p fault

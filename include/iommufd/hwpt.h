@@ -15,6 +15,7 @@
 #include <iommufd/common.h>
 #include <iommufd/ctx.h>
 #include <iommufd/device.h>
+#include <iommufd/fault.h>
 #include <iommufd/ioas.h>
 
 #ifdef __cplusplus
@@ -32,7 +33,8 @@ extern "C" {
  * a vIOMMU); the guest's cache invalidations are passed on with
  * iommufd_hwpt_invalidate().
  *
- * Attach a device to a HWPT with iommufd_device_attach() and the HWPT's id.
+ * Attach a device to a HWPT with iommufd_device_attach() and
+ * iommufd_hwpt_as_pt().
  *
  * @{
  */
@@ -46,7 +48,7 @@ enum iommufd_hwpt_flags {
 	IOMMUFD_HWPT_ALLOC_NEST_PARENT = 1 << 0,
 	/** The HWPT can track DMA writes (see iommufd_hwpt_set_dirty_tracking()); paging only. */
 	IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
-	/** Send the HWPT's I/O page faults to the fault queue iommufd_hwpt_alloc_opts::fault_id. */
+	/** Send the HWPT's I/O page faults to the fault queue iommufd_hwpt_alloc_opts::fault. */
 	IOMMUFD_HWPT_ALLOC_FAULT_ID = 1 << 2,
 	/** The HWPT may be attached to PASIDs of a device (Linux 6.15). */
 	IOMMUFD_HWPT_ALLOC_PASID = 1 << 3,
@@ -76,8 +78,10 @@ struct iommufd_hwpt_alloc_opts {
 	const void *data;
 	/** Length of the data in bytes; 0 for none. */
 	uint32_t data_len;
-	/** The fault queue id used with IOMMUFD_HWPT_ALLOC_FAULT_ID. */
-	uint32_t fault_id;
+	/** Reserved (names the padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
+	/** The fault queue used with IOMMUFD_HWPT_ALLOC_FAULT_ID, of the device's context. */
+	struct iommufd_fault *fault;
 };
 
 /** Intel VT-d stage-1 page table of a nested HWPT (IOMMUFD_HWPT_DATA_VTD_S1). */
@@ -88,6 +92,8 @@ struct iommufd_hwpt_vtd_s1 {
 	uint64_t pgtbl_addr;
 	/** Input address width of the stage-1 table. */
 	uint32_t addr_width;
+	/** Reserved (names the padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 };
 
 /**
@@ -108,24 +114,25 @@ struct iommufd_hwpt_amd_guest {
 };
 
 /**
- * Allocates a HWPT for a device on any parent id (IOMMU_HWPT_ALLOC): an IOAS
- * id gives a paging HWPT, a nesting-parent HWPT id or a vIOMMU id gives a
- * nested one (which needs data). The typed calls below are usually handier.
+ * Allocates a HWPT for a device on any parent (IOMMU_HWPT_ALLOC): an IOAS
+ * gives a paging HWPT, a nesting-parent HWPT or a vIOMMU gives a nested one
+ * (which needs data). The typed calls below are usually handier.
  *
- * @param dev   the device the HWPT must be compatible with (bound or adopted)
- * @param pt_id IOAS, parent HWPT or vIOMMU id
- * @param opts  NULL (paging, no flags, no data) or options
+ * @param dev  the device the HWPT must be compatible with (bound or adopted)
+ * @param pt   the parent: iommufd_ioas_as_pt(), iommufd_hwpt_as_pt() or
+ *             iommufd_viommu_as_pt(), of the device's context
+ * @param opts NULL (paging, no flags, no data) or options
  * @param[out] out the new HWPT
- * @return 0, or a negative errno: -EINVAL (NULL arguments, id 0, data
- *         without a length or a length without data, a data type with no
- *         data, IOMMUFD_HWPT_ALLOC_FAULT_ID with fault id 0; from the kernel:
- *         @p pt_id names no IOAS, HWPT or vIOMMU, a nested parent is not a
- *         nesting parent, bad data), -EOPNOTSUPP (unknown flags; from the
- *         kernel: flags or data type the IOMMU cannot do), -E2BIG (unknown
- *         options), -ENOENT (no such device or fault queue), -ENOTTY (kernel
- *         older than 6.6), -ENOMEM
+ * @return 0, or a negative errno: -EINVAL (NULL arguments, a parent of
+ *         another context, data without a length or a length without data,
+ *         a data type with no data, IOMMUFD_HWPT_ALLOC_FAULT_ID without a
+ *         fault queue of the context or a fault queue without it; from the
+ *         kernel: a nested parent is not a nesting parent, bad data),
+ *         -EOPNOTSUPP (unknown flags; from the kernel: flags or data type
+ *         the IOMMU cannot do), -E2BIG (unknown options), -ENOENT (an object
+ *         is gone), -ENOTTY (kernel older than 6.6), -ENOMEM
  */
-LIBIOMMUFD_API int iommufd_hwpt_alloc(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_hwpt_alloc(struct iommufd_device *dev, struct iommufd_pt *pt,
 				      const struct iommufd_hwpt_alloc_opts *opts,
 				      struct iommufd_hwpt **out);
 
@@ -145,19 +152,20 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_paging(struct iommufd_device *dev,
 					     struct iommufd_hwpt **out);
 
 /**
- * Allocates a nested HWPT on a nesting-parent HWPT, with the data given in
+ * Allocates a nested HWPT on a nesting parent, with the data given in
  * @p opts (type, pointer, length).
  *
- * @param dev    the device
- * @param parent the parent, allocated with IOMMUFD_HWPT_ALLOC_NEST_PARENT, of
- *               the same context as @p dev
- * @param opts   options with the data (required)
+ * @param dev  the device
+ * @param pt   the parent: a HWPT allocated with IOMMUFD_HWPT_ALLOC_NEST_PARENT
+ *             (iommufd_hwpt_as_pt()) or a vIOMMU (iommufd_viommu_as_pt()),
+ *             of the same context as @p dev
+ * @param opts options with the data (required)
  * @param[out] out the new HWPT
  * @return as iommufd_hwpt_alloc(); -EINVAL also for a NULL @p opts, no data,
- *         or a parent of another context
+ *         or an IOAS as parent
  */
 LIBIOMMUFD_API int iommufd_hwpt_alloc_nested(struct iommufd_device *dev,
-					     struct iommufd_hwpt *parent,
+					     struct iommufd_pt *pt,
 					     const struct iommufd_hwpt_alloc_opts *opts,
 					     struct iommufd_hwpt **out);
 
@@ -165,13 +173,15 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested(struct iommufd_device *dev,
  * Allocates a nested HWPT from an Intel VT-d stage-1 description.
  *
  * @param dev   the device
- * @param pt_id the parent HWPT or vIOMMU id
+ * @param pt    the parent HWPT or vIOMMU, as for iommufd_hwpt_alloc_nested()
  * @param s1    the stage-1 table
- * @param opts  NULL or options for flags and fault id; they must carry no data
+ * @param opts  NULL or options for flags and fault queue; they must carry no data
  * @param[out] out the new HWPT
- * @return as iommufd_hwpt_alloc(); -EINVAL also for a NULL @p s1 or data in @p opts
+ * @return as iommufd_hwpt_alloc_nested(); -EINVAL also for a NULL @p s1 or
+ *         data in @p opts
  */
-LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_vtd_s1(struct iommufd_device *dev, uint32_t pt_id,
+LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_vtd_s1(struct iommufd_device *dev,
+						    struct iommufd_pt *pt,
 						    const struct iommufd_hwpt_vtd_s1 *s1,
 						    const struct iommufd_hwpt_alloc_opts *opts,
 						    struct iommufd_hwpt **out);
@@ -180,14 +190,14 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_vtd_s1(struct iommufd_device *dev, 
  * Allocates a nested HWPT from an ARM SMMUv3 stream table entry.
  *
  * @param dev   the device
- * @param pt_id the parent HWPT or vIOMMU id
+ * @param pt    the parent HWPT or vIOMMU, as for iommufd_hwpt_alloc_nested()
  * @param ste   the STE
- * @param opts  NULL or options for flags and fault id; they must carry no data
+ * @param opts  NULL or options for flags and fault queue; they must carry no data
  * @param[out] out the new HWPT
  * @return as iommufd_hwpt_alloc_nested_vtd_s1()
  */
 LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_arm_smmuv3(struct iommufd_device *dev,
-							uint32_t pt_id,
+							struct iommufd_pt *pt,
 							const struct iommufd_hwpt_arm_smmuv3 *ste,
 							const struct iommufd_hwpt_alloc_opts *opts,
 							struct iommufd_hwpt **out);
@@ -196,14 +206,14 @@ LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_arm_smmuv3(struct iommufd_device *d
  * Allocates a nested HWPT from an AMD guest device table entry.
  *
  * @param dev   the device
- * @param pt_id the parent HWPT or vIOMMU id
+ * @param pt    the parent HWPT or vIOMMU, as for iommufd_hwpt_alloc_nested()
  * @param dte   the DTE
- * @param opts  NULL or options for flags and fault id; they must carry no data
+ * @param opts  NULL or options for flags and fault queue; they must carry no data
  * @param[out] out the new HWPT
  * @return as iommufd_hwpt_alloc_nested_vtd_s1()
  */
 LIBIOMMUFD_API int iommufd_hwpt_alloc_nested_amd_guest(struct iommufd_device *dev,
-						       uint32_t pt_id,
+						       struct iommufd_pt *pt,
 						       const struct iommufd_hwpt_amd_guest *dte,
 						       const struct iommufd_hwpt_alloc_opts *opts,
 						       struct iommufd_hwpt **out);
@@ -258,12 +268,19 @@ LIBIOMMUFD_API uint32_t iommufd_hwpt_get_id(const struct iommufd_hwpt *hwpt);
  */
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_hwpt_get_ctx(const struct iommufd_hwpt *hwpt);
 
+/**
+ * The HWPT as a page table, for the calls that take an IOAS or a HWPT
+ * (iommufd_device_attach(), a nesting parent for iommufd_hwpt_alloc_nested()).
+ *
+ * @param hwpt the HWPT
+ * @return the view, valid while @p hwpt is; NULL for a NULL @p hwpt
+ */
+LIBIOMMUFD_API struct iommufd_pt *iommufd_hwpt_as_pt(struct iommufd_hwpt *hwpt);
+
 /** Types of invalidation entries of iommufd_hwpt_invalidate() (the kernel's values). */
 enum iommufd_hwpt_invalidate_data_type {
 	/** Intel VT-d stage-1 entries: addr, npages (u64), flags, reserved (u32); 24 bytes. */
 	IOMMUFD_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
-	/** Raw ARM SMMUv3 commands (two little-endian u64), for a vIOMMU id; 16 bytes. */
-	IOMMUFD_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1,
 };
 
 /**
@@ -304,7 +321,7 @@ LIBIOMMUFD_API int iommufd_hwpt_invalidate(struct iommufd_hwpt *hwpt, uint32_t d
  */
 LIBIOMMUFD_API int iommufd_hwpt_set_dirty_tracking(struct iommufd_hwpt *hwpt, bool enable);
 
-/** Flags of iommufd_hwpt_get_dirty_bitmap() and iommufd_dirty_ranges_opts::flags. */
+/** Flags of iommufd_hwpt_get_dirty_bitmap() and iommufd_hwpt_walk_dirty_opts::flags. */
 enum iommufd_dirty_flags {
 	/** Read the dirty state without clearing it (IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR). */
 	IOMMUFD_DIRTY_NO_CLEAR = 1 << 0,
@@ -339,7 +356,7 @@ LIBIOMMUFD_API int iommufd_hwpt_get_dirty_bitmap(struct iommufd_hwpt *hwpt, uint
 						 uint64_t *bitmap, uint32_t flags);
 
 /**
- * Called by iommufd_hwpt_dirty_ranges() once per run of contiguous dirty
+ * Called by iommufd_hwpt_walk_dirty() once per run of contiguous dirty
  * pages.
  *
  * @param iova   start of the run
@@ -347,14 +364,16 @@ LIBIOMMUFD_API int iommufd_hwpt_get_dirty_bitmap(struct iommufd_hwpt *hwpt, uint
  * @param priv   the caller's pointer
  * @return 0 to go on; anything else stops the walk, which returns it
  */
-typedef int (*iommufd_dirty_range_fn)(uint64_t iova, uint64_t length, void *priv);
+typedef int (*iommufd_hwpt_walk_dirty_fn)(uint64_t iova, uint64_t length, void *priv);
 
-/** Options of iommufd_hwpt_dirty_ranges(); declare with @ref IOMMUFD_OPTS. */
-struct iommufd_dirty_ranges_opts {
-	/** Size of this struct as the caller knows it: sizeof(struct iommufd_dirty_ranges_opts). */
+/** Options of iommufd_hwpt_walk_dirty(); declare with @ref IOMMUFD_OPTS. */
+struct iommufd_hwpt_walk_dirty_opts {
+	/** Size of this struct as the caller knows it: sizeof(struct iommufd_hwpt_walk_dirty_opts). */
 	size_t sz;
 	/** 0 or IOMMUFD_DIRTY_NO_CLEAR. */
 	uint32_t flags;
+	/** Reserved (names the padding, so that every byte is defined); must be 0. */
+	uint32_t reserved;
 	/**
 	 * Number of pages read per ioctl, which bounds the bitmap the library
 	 * allocates (chunk_pages / 8 bytes); 0 means 262144 pages (a 32 KiB
@@ -396,10 +415,10 @@ struct iommufd_dirty_ranges_opts {
  *         iommufd_hwpt_get_dirty_bitmap(), -EINVAL also for a NULL @p fn,
  *         -E2BIG (unknown options), -ENOMEM
  */
-LIBIOMMUFD_API int iommufd_hwpt_dirty_ranges(struct iommufd_hwpt *hwpt, uint64_t iova,
-					     uint64_t length, uint64_t page_size,
-					     const struct iommufd_dirty_ranges_opts *opts,
-					     iommufd_dirty_range_fn fn, void *priv);
+LIBIOMMUFD_API int iommufd_hwpt_walk_dirty(struct iommufd_hwpt *hwpt, uint64_t iova,
+					   uint64_t length, uint64_t page_size,
+					   const struct iommufd_hwpt_walk_dirty_opts *opts,
+					   iommufd_hwpt_walk_dirty_fn fn, void *priv);
 
 /** @} */
 

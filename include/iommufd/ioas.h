@@ -131,6 +131,15 @@ LIBIOMMUFD_API uint32_t iommufd_ioas_get_id(const struct iommufd_ioas *ioas);
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_ioas_get_ctx(const struct iommufd_ioas *ioas);
 
 /**
+ * The IOAS as a page table, for the calls that take an IOAS or a HWPT
+ * (iommufd_device_attach(), iommufd_hwpt_alloc(), ...).
+ *
+ * @param ioas the IOAS
+ * @return the view, valid while @p ioas is; NULL for a NULL @p ioas
+ */
+LIBIOMMUFD_API struct iommufd_pt *iommufd_ioas_as_pt(struct iommufd_ioas *ioas);
+
+/**
  * Maps user memory into the IOAS (IOMMU_IOAS_MAP).
  *
  * Without IOMMUFD_MAP_FIXED_IOVA the kernel chooses a free IOVA inside the

@@ -49,13 +49,13 @@ struct iommufd_veventq;
 
 /** vEVENTQ types (the kernel's values); drivers may define more. */
 enum iommufd_veventq_type {
-	/** ARM SMMUv3 event records (32 bytes): see iommufd_vevent_arm_smmuv3(). */
+	/** ARM SMMUv3 event records (32 bytes): see iommufd_vevent_decode_arm_smmuv3(). */
 	IOMMUFD_VEVENTQ_TYPE_ARM_SMMUV3 = 1,
-	/** Tegra241 CMDQV error maps (16 bytes): see iommufd_vevent_tegra241_cmdqv(). */
+	/** Tegra241 CMDQV error maps (16 bytes): see iommufd_vevent_decode_tegra241_cmdqv(). */
 	IOMMUFD_VEVENTQ_TYPE_TEGRA241_CMDQV = 2,
 };
 
-/** The vEVENTQ type of the kernel's selftest driver (4 bytes): see iommufd_vevent_selftest(). */
+/** The vEVENTQ type of the kernel's selftest driver (4 bytes): see iommufd_vevent_decode_selftest(). */
 #define IOMMUFD_VEVENTQ_TYPE_SELFTEST 0xbeefbeefu
 
 /** The largest event payload iommufd_vevent::data holds, in bytes. */
@@ -103,7 +103,7 @@ struct iommufd_vevent {
 	/**
 	 * The payload as the kernel wrote it (its layout and byte order for the
 	 * type), starting at an offset aligned to 8 bytes; copy it out (memcpy)
-	 * or decode it with iommufd_vevent_arm_smmuv3() and its siblings.
+	 * or decode it with iommufd_vevent_decode_arm_smmuv3() and its siblings.
 	 */
 	uint8_t data[IOMMUFD_VEVENT_DATA_MAX];
 };
@@ -223,7 +223,7 @@ struct iommufd_vevent_selftest {
  * @param[out] out the record
  * @return 0, or -EINVAL (NULL arguments, another type or a short payload)
  */
-LIBIOMMUFD_API int iommufd_vevent_arm_smmuv3(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_arm_smmuv3(const struct iommufd_vevent *event,
 					     struct iommufd_vevent_arm_smmuv3 *out);
 
 /**
@@ -233,7 +233,7 @@ LIBIOMMUFD_API int iommufd_vevent_arm_smmuv3(const struct iommufd_vevent *event,
  * @param[out] out the error maps
  * @return 0, or -EINVAL (NULL arguments, another type or a short payload)
  */
-LIBIOMMUFD_API int iommufd_vevent_tegra241_cmdqv(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_tegra241_cmdqv(const struct iommufd_vevent *event,
 						 struct iommufd_vevent_tegra241_cmdqv *out);
 
 /**
@@ -243,7 +243,7 @@ LIBIOMMUFD_API int iommufd_vevent_tegra241_cmdqv(const struct iommufd_vevent *ev
  * @param[out] out the event
  * @return 0, or -EINVAL (NULL arguments, another type or a short payload)
  */
-LIBIOMMUFD_API int iommufd_vevent_selftest(const struct iommufd_vevent *event,
+LIBIOMMUFD_API int iommufd_vevent_decode_selftest(const struct iommufd_vevent *event,
 					   struct iommufd_vevent_selftest *out);
 
 /** @} */

@@ -25,9 +25,9 @@ extern "C" {
  * A vIOMMU (IOMMU_VIOMMU_ALLOC, Linux 6.13) is the slice of a physical IOMMU
  * that serves one VM: it sits on a nesting-parent HWPT (the VM's stage 2),
  * holds the vDEVICEs (@ref vdevice), can be the parent of nested HWPTs
- * (iommufd_hwpt_alloc() with the vIOMMU's id), takes invalidations of the
- * guest's IOMMU caches (iommufd_hwpt_invalidate() on a HWPT adopted from
- * the vIOMMU id) and reports events through vEVENTQs (@ref veventq).
+ * (iommufd_hwpt_alloc_nested() with iommufd_viommu_as_pt()), takes
+ * invalidations of the guest's IOMMU caches (iommufd_viommu_invalidate())
+ * and reports events through vEVENTQs (@ref veventq).
  * Some drivers hand out MMIO pages of the vIOMMU for the guest to use
  * directly (Tegra241 CMDQV's VINTF): iommufd_viommu_mmap() maps them.
  *
@@ -57,16 +57,14 @@ struct iommufd_viommu_alloc_opts {
 	size_t sz;
 	/** Flags for the kernel; none are defined, must be 0. */
 	uint32_t flags;
+	/** Length of the data in bytes; 0 for none (Linux 6.17 is needed for any). */
+	uint32_t data_len;
 	/**
 	 * The driver data of the type, in the kernel's layout, in and out: the
 	 * driver reads its input fields and writes its output fields (e.g. the
 	 * mmap offset and length) back into this buffer. NULL for none.
 	 */
 	void *data;
-	/** Length of the data in bytes; 0 for none (Linux 6.17 is needed for any). */
-	uint32_t data_len;
-	/** Reserved (names the tail padding, so that every byte is defined); must be 0. */
-	uint32_t reserved;
 };
 
 /**
@@ -142,6 +140,44 @@ LIBIOMMUFD_API uint32_t iommufd_viommu_get_id(const struct iommufd_viommu *viomm
  * @return the context, or NULL for a NULL @p viommu
  */
 LIBIOMMUFD_API struct iommufd_ctx *iommufd_viommu_get_ctx(const struct iommufd_viommu *viommu);
+
+/**
+ * The vIOMMU as a page table: the parent of nested HWPTs allocated through
+ * it (iommufd_hwpt_alloc_nested() and its typed forms).
+ *
+ * @param viommu the vIOMMU
+ * @return the view, valid while @p viommu is; NULL for a NULL @p viommu
+ */
+LIBIOMMUFD_API struct iommufd_pt *iommufd_viommu_as_pt(struct iommufd_viommu *viommu);
+
+/** Types of invalidation entries of iommufd_viommu_invalidate() (the kernel's values). */
+enum iommufd_viommu_invalidate_data_type {
+	/** Raw ARM SMMUv3 commands (two little-endian u64); 16 bytes. */
+	IOMMUFD_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1,
+};
+
+/**
+ * Passes a guest's invalidation commands to the vIOMMU (IOMMU_HWPT_INVALIDATE
+ * on the vIOMMU, Linux 6.14): the caches of every nested HWPT and vDEVICE of
+ * the vIOMMU, e.g. SMMUv3 TLBI and ATC_INV commands with the guest's stream
+ * ids. The kernel handles the entries in order and stops at the first that
+ * fails.
+ *
+ * @param viommu    the vIOMMU
+ * @param data_type the entries' type (enum iommufd_viommu_invalidate_data_type
+ *                  or a driver's value)
+ * @param entries   the array; may be NULL if *@p entry_num is 0
+ * @param entry_len size of one entry in bytes
+ * @param[in,out] entry_num in: the number of entries; out: how many the kernel
+ *                handled, also on failure (the failing entry is the next one).
+ * @return 0, or a negative errno: -EINVAL (NULL arguments, entries without a
+ *         length; from the kernel: the type is not the vIOMMU's, an entry is
+ *         invalid), -EOPNOTSUPP (the vIOMMU cannot invalidate, an unknown
+ *         command), -EFAULT, -ENOTTY (kernel older than 6.8)
+ */
+LIBIOMMUFD_API int iommufd_viommu_invalidate(struct iommufd_viommu *viommu, uint32_t data_type,
+					     const void *entries, uint32_t entry_len,
+					     uint32_t *entry_num);
 
 /**
  * Maps pages a vIOMMU driver handed out (Linux 6.17): an mmap(2) of the

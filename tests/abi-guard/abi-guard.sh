@@ -3,8 +3,8 @@
 #
 # abi-guard.sh BASELINE LIBRARY HEADERS-DIR
 #
-# Compares the built libiommufd.so.0 with the committed ABI baseline
-# (abi/libiommufd.so.0.abi) using abidiff from Debian's abigail-tools. Added
+# Compares the built libiommufd.so.1 with the committed ABI baseline
+# (abi/libiommufd.so.1.abi) using abidiff from Debian's abigail-tools. Added
 # functions and types are compatible and pass (they are printed: record them
 # with abi/update-baseline.sh when releasing); a removed or changed function,
 # a changed struct layout or enum value, or a changed soname fails.

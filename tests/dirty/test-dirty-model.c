@@ -427,7 +427,7 @@ static int collect_run(uint64_t iova, uint64_t length, void *priv)
 static void check_ranges(struct scenario *s, uint64_t iova, uint64_t len, uint64_t ps,
 			 bool no_clear, uint64_t chunk_pages)
 {
-	IOMMUFD_OPTS(iommufd_dirty_ranges_opts, opts, .chunk_pages = chunk_pages,
+	IOMMUFD_OPTS(iommufd_hwpt_walk_dirty_opts, opts, .chunk_pages = chunk_pages,
 		     .flags = no_clear ? IOMMUFD_DIRTY_NO_CLEAR : 0);
 	uint64_t nbits = len / ps, done, i;
 	struct runs got = { 0 }, want = { 0 };
@@ -455,9 +455,9 @@ static void check_ranges(struct scenario *s, uint64_t iova, uint64_t len, uint64
 	}
 	free(all);
 
-	ret = iommufd_hwpt_dirty_ranges(s->hwpt, iova, len, ps, &opts, collect_run, &got);
+	ret = iommufd_hwpt_walk_dirty(s->hwpt, iova, len, ps, &opts, collect_run, &got);
 	if (ret)
-		FAILF(s, "iommufd_hwpt_dirty_ranges(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64
+		FAILF(s, "iommufd_hwpt_walk_dirty(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64
 			 ", chunk %" PRIu64 ") = %d", iova, len, ps, chunk_pages, ret);
 	for (i = 0; i < got.n || i < want.n; i++) {
 		if (i < got.n && i < want.n && got.v[i].iova == want.v[i].iova &&

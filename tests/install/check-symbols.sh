@@ -4,16 +4,16 @@
 # check-symbols.sh LIBRARY [SONAME] [VERSION-NODE]
 #
 # Checks the exported ABI surface of the built shared library: its soname
-# (default libiommufd.so.0), and that every dynamic symbol it defines is an
+# (default libiommufd.so.1), and that every dynamic symbol it defines is an
 # iommufd_* function or object carrying a LIBIOMMUFD_* symbol version, the
 # default version of each being a known node (VERSION-NODE, default
-# LIBIOMMUFD_0.1, must be present). Anything else exported (a helper that
+# LIBIOMMUFD_1.0, must be present). Anything else exported (a helper that
 # missed `static`, a leaked libc or mock symbol) fails.
 set -euo pipefail
 
 lib=${1:?usage: check-symbols.sh LIBRARY [SONAME] [VERSION-NODE]}
-want_soname=${2:-libiommufd.so.0}
-node=${3:-LIBIOMMUFD_0.1}
+want_soname=${2:-libiommufd.so.1}
+node=${3:-LIBIOMMUFD_1.0}
 
 die() { printf 'check-symbols.sh: FAIL: %s\n' "$*"; exit 1; }
 

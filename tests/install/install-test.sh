@@ -71,12 +71,12 @@ log "compiling $(basename "$src") against the staged install"
 "${cc[@]}" -Wall -Wextra -Werror -o "$exe" "$src" "${flag_words[@]}" ||
 	die "the outside program does not compile against the staged install"
 
-# The staged libdir: where the staged libiommufd.so.0 is.
-mapfile -t sos < <(find "$stage" -name libiommufd.so.0)
-[[ ${#sos[@]} == 1 ]] || die "expected one staged libiommufd.so.0, found ${#sos[@]}"
+# The staged libdir: where the staged libiommufd.so.1 is.
+mapfile -t sos < <(find "$stage" -name libiommufd.so.1)
+[[ ${#sos[@]} == 1 ]] || die "expected one staged libiommufd.so.1, found ${#sos[@]}"
 libdir=$(dirname "${sos[0]}")
 resolved=$(LD_LIBRARY_PATH="$libdir" ldd "$exe" | awk '/libiommufd\.so/ { print $3 }')
-[[ $resolved == "$libdir/libiommufd.so.0" ]] ||
+[[ $resolved == "$libdir/libiommufd.so.1" ]] ||
 	die "the outside program resolves libiommufd to '$resolved', not the staged one"
 
 # The staged mock: wrapper, daemon and shim; point the wrapper at the staged

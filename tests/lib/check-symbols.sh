@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Checks the dynamic symbol table of libiommufd: every defined symbol is an
-# iommufd_* function of version node LIBIOMMUFD_0.1 (or the node itself).
+# iommufd_* function of version node LIBIOMMUFD_1.0 (or the node itself).
 set -eu
 lib="$1"
 nm="${NM:-nm}"
@@ -10,8 +10,8 @@ bad=0
 count=0
 for s in $syms; do
 	case "$s" in
-	LIBIOMMUFD_0.1) ;;
-	iommufd_*@@LIBIOMMUFD_0.1) count=$((count + 1)) ;;
+	LIBIOMMUFD_1.0) ;;
+	iommufd_*@@LIBIOMMUFD_1.0) count=$((count + 1)) ;;
 	*) echo "unexpected exported symbol: $s"; bad=1 ;;
 	esac
 done
@@ -19,5 +19,5 @@ if [ "$count" -eq 0 ]; then
 	echo "no iommufd_* symbols exported"
 	exit 1
 fi
-echo "$count iommufd_* symbols, all @@LIBIOMMUFD_0.1"
+echo "$count iommufd_* symbols, all @@LIBIOMMUFD_1.0"
 exit "$bad"

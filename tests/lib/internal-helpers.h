@@ -24,6 +24,7 @@ static inline struct iommufd_ctx *fake_ctx(void)
 	struct iommufd_ctx *ctx = calloc(1, sizeof(*ctx));
 
 	assert_non_null(ctx);
+	ctx->hdr.magic = IOMMUFD_CTX_MAGIC;
 	ctx->fd = -1;
 	ctx->owns_fd = false;
 	assert_int_equal(0, pthread_mutex_init(&ctx->lock, NULL));

@@ -124,13 +124,12 @@ static void test_null_handle(void **state)
 	assert_int_equal(0, iommufd_device_get_id(NULL));
 	assert_null(iommufd_device_get_ctx(NULL));
 	assert_errno(EINVAL, iommufd_device_get_fd(NULL));
-	assert_errno(EINVAL, iommufd_device_attach(NULL, 1, &id));
-	assert_errno(EINVAL, iommufd_device_attach_ioas(NULL, NULL, &id));
-	assert_errno(EINVAL, iommufd_device_replace(NULL, 1, &id));
+	assert_errno(EINVAL, iommufd_device_attach(NULL, NULL, &id));
+	assert_errno(EINVAL, iommufd_device_replace(NULL, NULL, &id));
 	assert_errno(EINVAL, iommufd_device_detach(NULL));
-	assert_errno(EINVAL, iommufd_device_pasid_attach(NULL, 1, 1, &id));
-	assert_errno(EINVAL, iommufd_device_pasid_replace(NULL, 1, 1, &id));
-	assert_errno(EINVAL, iommufd_device_pasid_detach(NULL, 1));
+	assert_errno(EINVAL, iommufd_device_attach_pasid(NULL, 1, NULL, &id));
+	assert_errno(EINVAL, iommufd_device_replace_pasid(NULL, 1, NULL, &id));
+	assert_errno(EINVAL, iommufd_device_detach_pasid(NULL, 1));
 	assert_errno(EINVAL, iommufd_device_get_hw_info(NULL, NULL, &info, NULL, 0));
 	assert_errno(EINVAL, iommufd_device_get_info(NULL, &dinfo));
 	assert_errno(EINVAL, iommufd_device_get_region_info(NULL, 0, &rinfo));
@@ -168,15 +167,15 @@ static void test_adopted_no_vfio_calls(void **state)
 	struct iommufd_device *dev = mock_device(f);
 	struct iommufd_device_info dinfo;
 	struct iommufd_region_info rinfo;
-	uint32_t ioas_id = iommufd_ioas_get_id(f->ioas), id;
+	struct iommufd_pt *pt = iommufd_ioas_as_pt(f->ioas);
+	uint32_t id;
 
-	assert_errno(EOPNOTSUPP, iommufd_device_attach(dev, ioas_id, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_attach_ioas(dev, f->ioas, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_replace(dev, ioas_id, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_attach(dev, pt, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_replace(dev, pt, &id));
 	assert_errno(EOPNOTSUPP, iommufd_device_detach(dev));
-	assert_errno(EOPNOTSUPP, iommufd_device_pasid_attach(dev, 1, ioas_id, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_pasid_replace(dev, 1, ioas_id, &id));
-	assert_errno(EOPNOTSUPP, iommufd_device_pasid_detach(dev, 1));
+	assert_errno(EOPNOTSUPP, iommufd_device_attach_pasid(dev, 1, pt, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_replace_pasid(dev, 1, pt, &id));
+	assert_errno(EOPNOTSUPP, iommufd_device_detach_pasid(dev, 1));
 	assert_errno(EOPNOTSUPP, iommufd_device_get_info(dev, &dinfo));
 	assert_errno(EOPNOTSUPP, iommufd_device_get_region_info(dev, 0, &rinfo));
 	assert_errno(EOPNOTSUPP, iommufd_device_reset(dev));
@@ -200,11 +199,14 @@ static void test_attach_args(void **state)
 	struct iommufd_ioas *ioas2;
 	uint32_t id;
 
-	assert_errno(EINVAL, iommufd_device_attach_ioas(dev, NULL, &id));
+	assert_errno(EINVAL, iommufd_device_attach(dev, iommufd_ioas_as_pt(NULL), &id));
 	/* An IOAS of another context is refused before any VFIO call. */
 	assert_int_equal(0, iommufd_ctx_open(NULL, &ctx2));
 	assert_int_equal(0, iommufd_ioas_create(ctx2, &ioas2));
-	assert_errno(EINVAL, iommufd_device_attach_ioas(dev, ioas2, &id));
+	assert_errno(EINVAL, iommufd_device_attach(dev, iommufd_ioas_as_pt(ioas2), &id));
+	assert_errno(EINVAL, iommufd_device_replace(dev, iommufd_ioas_as_pt(ioas2), &id));
+	assert_errno(EINVAL, iommufd_device_attach_pasid(dev, 1, iommufd_ioas_as_pt(ioas2), &id));
+	assert_errno(EINVAL, iommufd_device_replace_pasid(dev, 1, iommufd_ioas_as_pt(ioas2), &id));
 	iommufd_ctx_close(ctx2);
 }
 
@@ -340,7 +342,7 @@ static void test_decode_vtd(void **state)
 
 	(void)state;
 	memset(&out, 0xff, sizeof(out));
-	assert_int_equal(0, iommufd_hw_info_vtd(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_vtd(&info, &k, sizeof(k), &out));
 	assert_int_equal(1, out.flags);
 	assert_true(out.cap_reg == k.cap_reg);
 	assert_true(out.ecap_reg == k.ecap_reg);
@@ -356,7 +358,7 @@ static void test_decode_arm_smmuv3(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(0, iommufd_hw_info_arm_smmuv3(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_arm_smmuv3(&info, &k, sizeof(k), &out));
 	assert_int_equal(1, out.flags);
 	for (i = 0; i < 6; i++)
 		assert_int_equal(10 + i, out.idr[i]);
@@ -373,7 +375,7 @@ static void test_decode_tegra241_cmdqv(void **state)
 	struct iommufd_hw_info_tegra241_cmdqv out;
 
 	(void)state;
-	assert_int_equal(0, iommufd_hw_info_tegra241_cmdqv(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_tegra241_cmdqv(&info, &k, sizeof(k), &out));
 	assert_int_equal(3, out.version);
 	assert_int_equal(7, out.log2vcmdqs);
 	assert_int_equal(5, out.log2vsids);
@@ -387,7 +389,7 @@ static void test_decode_amd(void **state)
 	struct iommufd_hw_info_amd out;
 
 	(void)state;
-	assert_int_equal(0, iommufd_hw_info_amd(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_amd(&info, &k, sizeof(k), &out));
 	assert_true(out.efr == k.efr);
 	assert_int_equal(42, out.efr2);
 }
@@ -400,12 +402,12 @@ static void test_decode_short_data(void **state)
 
 	(void)state;
 	/* An older kernel's shorter data: what it lacks reads as 0. */
-	assert_int_equal(0, iommufd_hw_info_amd(&info, &k, sizeof(k), &out));
+	assert_int_equal(0, iommufd_hw_info_decode_amd(&info, &k, sizeof(k), &out));
 	assert_int_equal(7, out.efr);
 	assert_int_equal(0, out.efr2);
 	/* A buffer shorter than the kernel's data: only what was filled is read. */
 	info.data_len = sizeof(k);
-	assert_int_equal(0, iommufd_hw_info_amd(&info, &k, 8, &out));
+	assert_int_equal(0, iommufd_hw_info_decode_amd(&info, &k, 8, &out));
 	assert_int_equal(7, out.efr);
 	assert_int_equal(0, out.efr2);
 }
@@ -422,30 +424,46 @@ static void test_decode_args(void **state)
 
 	(void)state;
 	/* Data of another type is not decoded. */
-	assert_errno(EINVAL, iommufd_hw_info_vtd(&info, &k, sizeof(k), &vtd));
-	assert_errno(EINVAL, iommufd_hw_info_arm_smmuv3(&info, &k, sizeof(k), &smmu));
-	assert_errno(EINVAL, iommufd_hw_info_tegra241_cmdqv(&info, &k, sizeof(k), &cmdqv));
-	assert_errno(EINVAL, iommufd_hw_info_amd(NULL, &k, sizeof(k), &amd));
-	assert_errno(EINVAL, iommufd_hw_info_amd(&info, NULL, sizeof(k), &amd));
-	assert_errno(EINVAL, iommufd_hw_info_amd(&info, &k, sizeof(k), NULL));
+	assert_errno(EINVAL, iommufd_hw_info_decode_vtd(&info, &k, sizeof(k), &vtd));
+	assert_errno(EINVAL, iommufd_hw_info_decode_arm_smmuv3(&info, &k, sizeof(k), &smmu));
+	assert_errno(EINVAL, iommufd_hw_info_decode_tegra241_cmdqv(&info, &k, sizeof(k), &cmdqv));
+	assert_errno(EINVAL, iommufd_hw_info_decode_amd(NULL, &k, sizeof(k), &amd));
+	assert_errno(EINVAL, iommufd_hw_info_decode_amd(&info, NULL, sizeof(k), &amd));
+	assert_errno(EINVAL, iommufd_hw_info_decode_amd(&info, &k, sizeof(k), NULL));
 }
 
 static void test_cdev_bind_attach(void **state)
 {
 	struct fixture *f = *state;
 	struct iommufd_device *dev;
+	struct iommufd_hwpt *auto_hwpt;
 	uint32_t hwpt_id = 0, again = 0;
 	int fd = open_cdev_or_skip();
 
 	assert_int_equal(0, iommufd_device_bind(f->ctx, fd, NULL, &dev));
 	assert_int_not_equal(0, iommufd_device_get_id(dev));
 	assert_int_equal(fd, iommufd_device_get_fd(dev));
+	/* A second bind of the same fd: the kernel's EINVAL, said in VFIO's terms. */
+	{
+		struct iommufd_device *again_dev = NULL;
+
+		assert_errno(EINVAL, iommufd_device_bind(f->ctx, fd, NULL, &again_dev));
+		assert_null(again_dev);
+		assert_int_equal(IOMMUFD_ERROR_KERNEL, iommufd_last_error_origin());
+		assert_string_equal(iommufd_last_error(),
+				    "iommufd_device_bind: the kernel failed VFIO_DEVICE_BIND_IOMMUFD "
+				    "with EINVAL: the device is already bound to an iommufd, or "
+				    "the file is no iommufd");
+	}
 	/* Attaching to an IOAS gives the HWPT the kernel made for it. */
-	assert_int_equal(0, iommufd_device_attach_ioas(dev, f->ioas, &hwpt_id));
+	assert_int_equal(0, iommufd_device_attach(dev, iommufd_ioas_as_pt(f->ioas), &hwpt_id));
 	assert_int_not_equal(0, hwpt_id);
 	assert_int_not_equal(iommufd_ioas_get_id(f->ioas), hwpt_id);
-	assert_int_equal(0, iommufd_device_replace(dev, hwpt_id, &again));
+	/* The kernel's HWPT, adopted: a handle like any other. */
+	assert_int_equal(0, iommufd_hwpt_adopt(f->ctx, hwpt_id, &auto_hwpt));
+	assert_int_equal(0, iommufd_device_replace(dev, iommufd_hwpt_as_pt(auto_hwpt), &again));
 	assert_int_equal(hwpt_id, again);
+	iommufd_hwpt_free(auto_hwpt);
 	assert_int_equal(0, iommufd_device_detach(dev));
 	iommufd_device_unbind(dev);
 	/* A borrowed fd stays open. */

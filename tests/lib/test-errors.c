@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +22,76 @@ static void test_strerror(void **state)
 	assert_non_null(iommufd_strerror(4095));
 	/* Errors iommufd gives no special meaning fall back to the C library's text. */
 	assert_string_equal(iommufd_strerror(-EPIPE), strerror(EPIPE));
+	/*
+	 * The texts are about any call, not about one ioctl: EINVAL used to read
+	 * "bad size, flags, alignment or reserved IOVA" even for a double bind.
+	 */
+	assert_null(strstr(iommufd_strerror(-EINVAL), "IOVA"));
+	assert_non_null(strstr(iommufd_strerror(-EINVAL), "iommufd_last_error()"));
+	assert_null(strstr(iommufd_strerror(-ENOENT), "IOVA"));
+	assert_null(strstr(iommufd_strerror(-EEXIST), "IOVA"));
+}
+
+/* The record of a thread that has had no failure. */
+static void *fresh_thread(void *arg)
+{
+	(void)arg;
+	if (iommufd_last_error()[0] || iommufd_last_error_origin() != IOMMUFD_ERROR_NONE)
+		return (void *)1;
+	/* and a failure here stays here */
+	if (iommufd_ioas_destroy(NULL) != -EINVAL)
+		return (void *)2;
+	return NULL;
+}
+
+/* The library's own refusals name the call and the argument; the kernel was not asked. */
+static void test_last_error_library(void **state)
+{
+	struct iommufd_hwpt *hwpt;
+	pthread_t t;
+	void *res;
+	char buf[8];
+	uint64_t iova;
+
+	(void)state;
+	assert_errno(EINVAL, iommufd_ioas_map(NULL, buf, sizeof(buf), &iova, NULL));
+	assert_string_equal(iommufd_last_error(),
+			    "iommufd_ioas_map: EINVAL from the library's argument check (the "
+			    "kernel was not asked): ioas is NULL or 0");
+	assert_int_equal(IOMMUFD_ERROR_LIBRARY, iommufd_last_error_origin());
+
+	/* a later argument of the same call */
+	assert_errno(EINVAL, iommufd_hwpt_alloc(NULL, NULL, NULL, &hwpt));
+	assert_non_null(strstr(iommufd_last_error(), "iommufd_hwpt_alloc: EINVAL"));
+	assert_non_null(strstr(iommufd_last_error(), "dev is NULL"));
+
+	/* calls that do not fail leave the record alone, like errno */
+	assert_string_equal(iommufd_strerror(EINVAL), iommufd_strerror(-EINVAL));
+	assert_null(iommufd_ioas_as_pt(NULL));
+	assert_non_null(strstr(iommufd_last_error(), "iommufd_hwpt_alloc:"));
+
+	/* each thread has its own */
+	assert_int_equal(0, pthread_create(&t, NULL, fresh_thread, NULL));
+	assert_int_equal(0, pthread_join(t, &res));
+	assert_null(res);
+	assert_non_null(strstr(iommufd_last_error(), "iommufd_hwpt_alloc:"));
+
+	/* an options struct from the future */
+	{
+		struct {
+			struct iommufd_ctx_opts base;
+			uint64_t future;
+		} big;
+		struct iommufd_ctx *ctx = NULL;
+
+		memset(&big, 0, sizeof(big));
+		big.base.sz = sizeof(big);
+		big.future = 1;
+		assert_errno(E2BIG, iommufd_ctx_open(&big.base, &ctx));
+		assert_non_null(strstr(iommufd_last_error(), "iommufd_ctx_open: E2BIG from the "
+							     "library's argument check"));
+		assert_non_null(strstr(iommufd_last_error(), "non-zero bytes past known fields"));
+	}
 }
 
 static void test_version(void **state)
@@ -180,16 +251,17 @@ NO_TAIL_PADDING(iommufd_device_bind_opts, reserved);
 NO_TAIL_PADDING(iommufd_hw_info_opts, data_type);
 NO_TAIL_PADDING(iommufd_event_loop_opts, reserved);
 NO_TAIL_PADDING(iommufd_fault_alloc_opts, reserved);
-NO_TAIL_PADDING(iommufd_hwpt_alloc_opts, fault_id);
-NO_TAIL_PADDING(iommufd_dirty_ranges_opts, chunk_pages);
+NO_TAIL_PADDING(iommufd_hwpt_alloc_opts, fault);
+NO_TAIL_PADDING(iommufd_hwpt_walk_dirty_opts, chunk_pages);
 NO_TAIL_PADDING(iommufd_ioas_map_opts, reserved);
 NO_TAIL_PADDING(iommufd_veventq_alloc_opts, read_buffer);
-NO_TAIL_PADDING(iommufd_viommu_alloc_opts, reserved);
+NO_TAIL_PADDING(iommufd_viommu_alloc_opts, data);
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_last_error_library),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_null_handles),
 		cmocka_unit_test(test_ctx_open_args),

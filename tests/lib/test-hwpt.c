@@ -109,7 +109,8 @@ static struct iommufd_hwpt *alloc_nested(struct iommufd_device *dev, struct fixt
 	struct iommufd_hwpt *nested = NULL;
 
 	assert_int_equal(0, iommufd_hwpt_alloc_paging(dev, f->ioas, nest_parent_opts(), parent));
-	assert_int_equal(0, iommufd_hwpt_alloc_nested(dev, *parent, &opts, &nested));
+	assert_int_equal(0, iommufd_hwpt_alloc_nested(dev, iommufd_hwpt_as_pt(*parent), &opts,
+						      &nested));
 	return nested;
 }
 
@@ -121,29 +122,79 @@ static void test_alloc_args(void **state)
 	struct iommufd_hwpt_arm_smmuv3 ste = { { 0 } };
 	struct iommufd_hwpt_amd_guest dte = { { 0 } };
 
-	assert_errno(EINVAL, iommufd_hwpt_alloc(NULL, 1, NULL, &hwpt));
+	struct iommufd_pt *pt = iommufd_ioas_as_pt(f->ioas);
+
+	assert_errno(EINVAL, iommufd_hwpt_alloc(NULL, pt, NULL, &hwpt));
 	assert_errno(EINVAL, iommufd_hwpt_alloc_paging(NULL, f->ioas, NULL, &hwpt));
 	assert_errno(EINVAL, iommufd_hwpt_alloc_nested(NULL, NULL, NULL, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(NULL, 1, &s1, NULL, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_arm_smmuv3(NULL, 1, &ste, NULL, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_amd_guest(NULL, 1, &dte, NULL, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(NULL, pt, &s1, NULL, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_arm_smmuv3(NULL, pt, &ste, NULL, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_amd_guest(NULL, pt, &dte, NULL, &hwpt));
 }
 
 static void test_alloc_args_device(void **state)
 {
 	struct fixture *f = *state;
 	struct iommufd_device *dev = mock_device(f, NULL);
-	struct iommufd_hwpt *hwpt;
+	struct iommufd_hwpt *hwpt, *parent;
+	struct iommufd_pt *pt;
 
-	assert_errno(EINVAL, iommufd_hwpt_alloc(dev, 0, NULL, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_alloc(dev, 1, NULL, NULL));
+	require_cmd(f->ctx, IOMMUFD_IOCTL_HWPT_ALLOC, "IOMMU_HWPT_ALLOC");
+	assert_int_equal(0, iommufd_hwpt_alloc_paging(dev, f->ioas, nest_parent_opts(), &parent));
+	pt = iommufd_hwpt_as_pt(parent);
+	assert_errno(EINVAL, iommufd_hwpt_alloc(dev, NULL, NULL, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc(dev, iommufd_ioas_as_pt(f->ioas), NULL, NULL));
 	assert_errno(EINVAL, iommufd_hwpt_alloc_paging(dev, NULL, NULL, &hwpt));
 	assert_errno(EINVAL, iommufd_hwpt_alloc_paging(dev, f->ioas, NULL, NULL));
 	/* Nested needs data. */
-	assert_errno(EINVAL, iommufd_hwpt_alloc_nested(dev, NULL, NULL, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(dev, 1, NULL, NULL, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_arm_smmuv3(dev, 1, NULL, NULL, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_amd_guest(dev, 1, NULL, NULL, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested(dev, pt, NULL, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(dev, pt, NULL, NULL, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_arm_smmuv3(dev, pt, NULL, NULL, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_amd_guest(dev, pt, NULL, NULL, &hwpt));
+	assert_int_equal(0, iommufd_hwpt_destroy(parent));
+}
+
+/* A nested HWPT needs a HWPT or vIOMMU parent: an IOAS is refused by the library. */
+static void test_alloc_nested_on_ioas(void **state)
+{
+	static const struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, opts, .data_type = IOMMU_HWPT_DATA_SELFTEST,
+		     .data = &data, .data_len = sizeof(data));
+	struct iommufd_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x1000, .addr_width = 48 };
+	struct fixture *f = *state;
+	struct iommufd_device *dev = mock_device(f, NULL);
+	struct iommufd_pt *pt = iommufd_ioas_as_pt(f->ioas);
+	struct iommufd_hwpt *hwpt;
+
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested(dev, pt, &opts, &hwpt));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(dev, pt, &s1, NULL, &hwpt));
+}
+
+/* The fault queue is a handle of the device's context, given with its flag. */
+static void test_alloc_fault_handle(void **state)
+{
+	struct fixture *f = *state;
+	struct iommufd_device *dev = mock_device(f, NULL);
+	struct iommufd_fault *fault, *fault2;
+	struct iommufd_ctx *ctx2;
+	struct iommufd_hwpt *hwpt;
+
+	require_cmd(f->ctx, IOMMUFD_IOCTL_FAULT_QUEUE_ALLOC, "IOMMU_FAULT_QUEUE_ALLOC");
+	assert_int_equal(0, iommufd_fault_alloc(f->ctx, NULL, &fault));
+	assert_int_equal(0, iommufd_ctx_open(NULL, &ctx2));
+	assert_int_equal(0, iommufd_fault_alloc(ctx2, NULL, &fault2));
+	{
+		/* a queue without the flag */
+		IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, opts, .fault = fault);
+		assert_errno(EINVAL, iommufd_hwpt_alloc_paging(dev, f->ioas, &opts, &hwpt));
+	}
+	{
+		IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, opts, .flags = IOMMUFD_HWPT_ALLOC_FAULT_ID,
+			     .fault = fault2);
+		assert_errno(EINVAL, iommufd_hwpt_alloc_paging(dev, f->ioas, &opts, &hwpt));
+	}
+	iommufd_ctx_close(ctx2);
+	assert_int_equal(0, iommufd_fault_destroy(fault));
 }
 
 static void test_alloc_opts(void **state)
@@ -183,7 +234,8 @@ static void test_alloc_opts(void **state)
 		/* The typed calls bring their own data. */
 		IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, opts, .data_type = 7, .data = &data,
 			     .data_len = 4);
-		assert_errno(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(dev, 1, &s1, &opts, &hwpt));
+		assert_errno(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(dev, iommufd_ioas_as_pt(f->ioas),
+								      &s1, &opts, &hwpt));
 	}
 	memset(&big, 0, sizeof(big));
 	big.base.sz = sizeof(big);
@@ -209,7 +261,8 @@ static void test_alloc_other_ctx(void **state)
 		uint32_t data = 0;
 		IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, opts, .data_type = IOMMU_HWPT_DATA_SELFTEST,
 			     .data = &data, .data_len = sizeof(data));
-		assert_errno(EINVAL, iommufd_hwpt_alloc_nested(dev, hwpt2, &opts, &hwpt));
+		assert_errno(EINVAL, iommufd_hwpt_alloc_nested(dev, iommufd_hwpt_as_pt(hwpt2), &opts,
+							       &hwpt));
 	}
 	iommufd_ctx_close(ctx2);
 }
@@ -227,7 +280,7 @@ static void test_null_handle(void **state)
 	assert_errno(EINVAL, iommufd_hwpt_invalidate(NULL, 0, NULL, 0, &num));
 	assert_errno(EINVAL, iommufd_hwpt_set_dirty_tracking(NULL, true));
 	assert_errno(EINVAL, iommufd_hwpt_get_dirty_bitmap(NULL, 0, 4096, 4096, bitmap, 0));
-	assert_errno(EINVAL, iommufd_hwpt_dirty_ranges(NULL, 0, 4096, 4096, NULL, NULL, NULL));
+	assert_errno(EINVAL, iommufd_hwpt_walk_dirty(NULL, 0, 4096, 4096, NULL, NULL, NULL));
 }
 
 static void test_adopt_args(void **state)
@@ -287,11 +340,11 @@ static void test_alloc_paging_by_id(void **state)
 
 	require_cmd(f->ctx, IOMMUFD_IOCTL_HWPT_ALLOC, "IOMMU_HWPT_ALLOC");
 	dev = mock_device(f, NULL);
-	assert_int_equal(0, iommufd_hwpt_alloc(dev, iommufd_ioas_get_id(f->ioas),
+	assert_int_equal(0, iommufd_hwpt_alloc(dev, iommufd_ioas_as_pt(f->ioas),
 					       nest_parent_opts(), &hwpt));
 	assert_int_equal(0, iommufd_hwpt_destroy(hwpt));
-	/* An id that names nothing. */
-	assert_errno(EINVAL, iommufd_hwpt_alloc(dev, 0x7fff0000, NULL, &hwpt));
+	/* A handle of another kind is no page table. */
+	assert_errno(EINVAL, iommufd_hwpt_alloc(dev, (struct iommufd_pt *)dev, NULL, &hwpt));
 }
 
 static void test_alloc_paging_flags(void **state)
@@ -373,7 +426,8 @@ static void test_alloc_nested_not_parent(void **state)
 	require_cmd(f->ctx, IOMMUFD_IOCTL_HWPT_ALLOC, "IOMMU_HWPT_ALLOC");
 	dev = mock_device(f, NULL);
 	assert_int_equal(0, iommufd_hwpt_alloc_paging(dev, f->ioas, NULL, &paging));
-	assert_errno(EINVAL, iommufd_hwpt_alloc_nested(dev, paging, &opts, &nested));
+	assert_errno(EINVAL, iommufd_hwpt_alloc_nested(dev, iommufd_hwpt_as_pt(paging), &opts,
+						       &nested));
 }
 
 static void test_alloc_nested_typed_unsupported(void **state)
@@ -384,18 +438,17 @@ static void test_alloc_nested_typed_unsupported(void **state)
 	struct fixture *f = *state;
 	struct iommufd_device *dev;
 	struct iommufd_hwpt *parent, *nested;
-	uint32_t parent_id;
+	struct iommufd_pt *pt;
 
 	require_cmd(f->ctx, IOMMUFD_IOCTL_HWPT_ALLOC, "IOMMU_HWPT_ALLOC");
 	dev = mock_device(f, NULL);
 	assert_int_equal(0, iommufd_hwpt_alloc_paging(dev, f->ioas, nest_parent_opts(), &parent));
-	parent_id = iommufd_hwpt_get_id(parent);
+	pt = iommufd_hwpt_as_pt(parent);
 	/* The mock IOMMU nests only its own data type. */
-	assert_errno(EOPNOTSUPP, iommufd_hwpt_alloc_nested_vtd_s1(dev, parent_id, &s1, NULL,
-								  &nested));
-	assert_errno(EOPNOTSUPP, iommufd_hwpt_alloc_nested_arm_smmuv3(dev, parent_id, &ste, NULL,
+	assert_errno(EOPNOTSUPP, iommufd_hwpt_alloc_nested_vtd_s1(dev, pt, &s1, NULL, &nested));
+	assert_errno(EOPNOTSUPP, iommufd_hwpt_alloc_nested_arm_smmuv3(dev, pt, &ste, NULL,
 								      &nested));
-	assert_errno(EOPNOTSUPP, iommufd_hwpt_alloc_nested_amd_guest(dev, parent_id, &dte, NULL,
+	assert_errno(EOPNOTSUPP, iommufd_hwpt_alloc_nested_amd_guest(dev, pt, &dte, NULL,
 								     &nested));
 }
 
@@ -644,7 +697,7 @@ static int collect(uint64_t iova, uint64_t length, void *priv)
 
 static void dirty_ranges_with_chunk(void **state, uint64_t chunk_pages)
 {
-	IOMMUFD_OPTS(iommufd_dirty_ranges_opts, opts, .chunk_pages = chunk_pages);
+	IOMMUFD_OPTS(iommufd_hwpt_walk_dirty_opts, opts, .chunk_pages = chunk_pages);
 	struct fixture *f = *state;
 	struct iommufd_hwpt *hwpt;
 	/* Page 0; pages 60..70 (across the word boundary); pages 100..127 (to the end). */
@@ -655,7 +708,7 @@ static void dirty_ranges_with_chunk(void **state, uint64_t chunk_pages)
 
 	hwpt = dirty_setup(f, &buf, &len);
 	mark_dirty(f->ctx, iommufd_hwpt_get_id(hwpt), DIRTY_IOVA, len, f->page_size, mark);
-	assert_int_equal(0, iommufd_hwpt_dirty_ranges(hwpt, DIRTY_IOVA, len, f->page_size,
+	assert_int_equal(0, iommufd_hwpt_walk_dirty(hwpt, DIRTY_IOVA, len, f->page_size,
 						      &opts, collect, &r));
 	assert_int_equal(3, r.n);
 	assert_true(r.iova[0] == DIRTY_IOVA && r.length[0] == f->page_size);
@@ -665,7 +718,7 @@ static void dirty_ranges_with_chunk(void **state, uint64_t chunk_pages)
 	assert_true(r.length[2] == 28 * f->page_size);
 	/* Cleared as read. */
 	r.n = 0;
-	assert_int_equal(0, iommufd_hwpt_dirty_ranges(hwpt, DIRTY_IOVA, len, f->page_size,
+	assert_int_equal(0, iommufd_hwpt_walk_dirty(hwpt, DIRTY_IOVA, len, f->page_size,
 						      &opts, collect, &r));
 	assert_int_equal(0, r.n);
 	munmap(buf, len);
@@ -695,7 +748,7 @@ static void test_dirty_ranges_stop(void **state)
 	mark_dirty(f->ctx, iommufd_hwpt_get_id(hwpt), DIRTY_IOVA, len, f->page_size, mark);
 	errno = 1234;
 	/* A non-zero callback result stops the walk and is returned; errno untouched. */
-	assert_int_equal(42, iommufd_hwpt_dirty_ranges(hwpt, DIRTY_IOVA, len, f->page_size,
+	assert_int_equal(42, iommufd_hwpt_walk_dirty(hwpt, DIRTY_IOVA, len, f->page_size,
 						       NULL, collect, &r));
 	assert_int_equal(1234, errno);
 	assert_int_equal(2, r.n);
@@ -709,26 +762,26 @@ static void test_dirty_ranges_args(void **state)
 	struct ranges r = { .n = 0 };
 	uint32_t hwpt_id;
 	struct {
-		struct iommufd_dirty_ranges_opts base;
+		struct iommufd_hwpt_walk_dirty_opts base;
 		uint64_t future;
 	} big;
 
 	mock_device(f, &hwpt_id);
 	assert_int_equal(0, iommufd_hwpt_adopt(f->ctx, hwpt_id, &hwpt));
-	assert_errno(EINVAL, iommufd_hwpt_dirty_ranges(hwpt, 0, 4096, 4096, NULL, NULL, &r));
-	assert_errno(EINVAL, iommufd_hwpt_dirty_ranges(hwpt, 0, 0, 4096, NULL, collect, &r));
-	assert_errno(EINVAL, iommufd_hwpt_dirty_ranges(hwpt, 0, 4096, 6000, NULL, collect, &r));
-	assert_errno(EOVERFLOW, iommufd_hwpt_dirty_ranges(hwpt, UINT64_MAX - 4095, 8192, 4096,
+	assert_errno(EINVAL, iommufd_hwpt_walk_dirty(hwpt, 0, 4096, 4096, NULL, NULL, &r));
+	assert_errno(EINVAL, iommufd_hwpt_walk_dirty(hwpt, 0, 0, 4096, NULL, collect, &r));
+	assert_errno(EINVAL, iommufd_hwpt_walk_dirty(hwpt, 0, 4096, 6000, NULL, collect, &r));
+	assert_errno(EOVERFLOW, iommufd_hwpt_walk_dirty(hwpt, UINT64_MAX - 4095, 8192, 4096,
 							  NULL, collect, &r));
 	{
-		IOMMUFD_OPTS(iommufd_dirty_ranges_opts, opts, .flags = 1u << 3);
-		assert_errno(EOPNOTSUPP, iommufd_hwpt_dirty_ranges(hwpt, 0, 4096, 4096, &opts,
+		IOMMUFD_OPTS(iommufd_hwpt_walk_dirty_opts, opts, .flags = 1u << 3);
+		assert_errno(EOPNOTSUPP, iommufd_hwpt_walk_dirty(hwpt, 0, 4096, 4096, &opts,
 								   collect, &r));
 	}
 	memset(&big, 0, sizeof(big));
 	big.base.sz = sizeof(big);
 	big.future = 1;
-	assert_errno(E2BIG, iommufd_hwpt_dirty_ranges(hwpt, 0, 4096, 4096, &big.base, collect,
+	assert_errno(E2BIG, iommufd_hwpt_walk_dirty(hwpt, 0, 4096, 4096, &big.base, collect,
 						      &r));
 	assert_int_equal(0, r.n);
 }
@@ -740,6 +793,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_alloc_args),
 		T(test_alloc_args_device),
+		T(test_alloc_nested_on_ioas),
+		T(test_alloc_fault_handle),
 		T(test_alloc_opts),
 		T(test_alloc_other_ctx),
 		cmocka_unit_test(test_null_handle),

@@ -51,6 +51,11 @@ static void test_destroy_busy(void **state)
 	assert_int_equal(0, mock_domain(f->ctx, iommufd_ioas_get_id(f->ioas), &stdev_id, NULL,
 					NULL));
 	assert_errno(EBUSY, iommufd_ioas_destroy(f->ioas));
+	assert_int_equal(IOMMUFD_ERROR_KERNEL, iommufd_last_error_origin());
+	assert_string_equal(iommufd_last_error(),
+			    "iommufd_ioas_destroy: the kernel failed IOMMU_DESTROY with EBUSY: the "
+			    "object is still in use: devices are attached to it, or HWPTs, "
+			    "vIOMMUs, vDEVICEs or queues are built on it");
 	/* The handle is still valid after the failure. */
 	assert_int_equal(0, iommufd_ioas_map(f->ioas, f->buffer, f->buffer_size, &iova, NULL));
 	assert_int_equal(0, iommufd_ctx_destroy_id(f->ctx, stdev_id));
@@ -245,6 +250,53 @@ static void test_map_pins_with_domain(void **state)
 	assert_int_equal(0, check_refs(f->ctx, f->buffer, f->buffer_size, 1));
 	assert_int_equal(0, iommufd_ioas_unmap(f->ioas, iova, f->buffer_size, NULL));
 	assert_int_equal(0, check_refs(f->ctx, f->buffer, f->buffer_size, 0));
+}
+
+/* What failed, in words: the library's check or the kernel's ioctl, with its meaning. */
+static void test_last_error_kernel(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t iova = FIXED_IOVA, iova2 = FIXED_IOVA;
+	uint32_t stdev_id;
+
+	assert_int_equal(0, iommufd_ioas_map(f->ioas, f->buffer, f->buffer_size, &iova,
+					     fixed_opts()));
+	assert_errno(EEXIST, iommufd_ioas_map(f->ioas, f->buffer, f->page_size, &iova2,
+					      fixed_opts()));
+	assert_int_equal(IOMMUFD_ERROR_KERNEL, iommufd_last_error_origin());
+	assert_string_equal(iommufd_last_error(),
+			    "iommufd_ioas_map: the kernel failed IOMMU_IOAS_MAP with EEXIST: the "
+			    "fixed IOVA range is already mapped");
+	/* a success leaves the record */
+	assert_int_equal(0, iommufd_ioas_unmap(f->ioas, FIXED_IOVA, f->buffer_size, NULL));
+	assert_int_equal(IOMMUFD_ERROR_KERNEL, iommufd_last_error_origin());
+
+	assert_errno(ENOENT, iommufd_ioas_unmap(f->ioas, FIXED_IOVA, f->page_size, NULL));
+	assert_string_equal(iommufd_last_error(),
+			    "iommufd_ioas_unmap: the kernel failed IOMMU_IOAS_UNMAP with ENOENT: "
+			    "nothing is mapped in the range, or the range cuts a mapping (unmap "
+			    "whole mappings)");
+
+	/*
+	 * The same errno, told apart: the kernel's EINVAL (an IOVA not aligned
+	 * to the page size a domain imposes) ...
+	 */
+	require_selftest(f->ctx);
+	assert_int_equal(0, mock_domain(f->ctx, iommufd_ioas_get_id(f->ioas), &stdev_id, NULL,
+					NULL));
+	iova = FIXED_IOVA + 1;
+	assert_errno(EINVAL, iommufd_ioas_map(f->ioas, f->buffer, f->page_size, &iova,
+					      fixed_opts()));
+	assert_int_equal(IOMMUFD_ERROR_KERNEL, iommufd_last_error_origin());
+	assert_non_null(strstr(iommufd_last_error(), "the kernel failed IOMMU_IOAS_MAP with "
+						     "EINVAL"));
+	/* ... and the library's (a zero length), which never reaches the kernel */
+	assert_errno(EINVAL, iommufd_ioas_map(f->ioas, f->buffer, 0, &iova, NULL));
+	assert_int_equal(IOMMUFD_ERROR_LIBRARY, iommufd_last_error_origin());
+	assert_string_equal(iommufd_last_error(),
+			    "iommufd_ioas_map: EINVAL from the library's argument check (the "
+			    "kernel was not asked): length is NULL or 0");
+	assert_int_equal(0, iommufd_ctx_destroy_id(f->ctx, stdev_id));
 }
 
 static void test_unmap_errors(void **state)
@@ -668,6 +720,7 @@ int main(void)
 		T(test_map_efault_with_domain),
 		T(test_map_pins_with_domain),
 		T(test_unmap_errors),
+		T(test_last_error_kernel),
 		T(test_unmap_fully_contained),
 		T(test_unmap_all),
 		T(test_copy),

@@ -38,7 +38,7 @@ static uint32_t virt_id_of(const struct iommufd_vevent *ev)
 {
 	struct iommufd_vevent_selftest st;
 
-	assert_int_equal(0, iommufd_vevent_selftest(ev, &st));
+	assert_int_equal(0, iommufd_vevent_decode_selftest(ev, &st));
 	return st.virt_id;
 }
 
@@ -255,20 +255,20 @@ static void test_decoders(void **state)
 	for (i = 0; i < 4; i++)
 		le[i] = htole64(UINT64_C(0x0102030405060708) * (i + 1));
 	memcpy(ev.data, le, sizeof(le));
-	assert_int_equal(0, iommufd_vevent_arm_smmuv3(&ev, &smmu));
+	assert_int_equal(0, iommufd_vevent_decode_arm_smmuv3(&ev, &smmu));
 	for (i = 0; i < 4; i++)
 		assert_true(smmu.evt[i] == UINT64_C(0x0102030405060708) * (i + 1));
 	/* Of another type, or too short for its type. */
-	assert_errno(EINVAL, iommufd_vevent_tegra241_cmdqv(&ev, &cmdqv));
-	assert_errno(EINVAL, iommufd_vevent_selftest(&ev, &st));
+	assert_errno(EINVAL, iommufd_vevent_decode_tegra241_cmdqv(&ev, &cmdqv));
+	assert_errno(EINVAL, iommufd_vevent_decode_selftest(&ev, &st));
 	ev.data_len = 31;
-	assert_errno(EINVAL, iommufd_vevent_arm_smmuv3(&ev, &smmu));
-	assert_errno(EINVAL, iommufd_vevent_arm_smmuv3(NULL, &smmu));
-	assert_errno(EINVAL, iommufd_vevent_arm_smmuv3(&ev, NULL));
+	assert_errno(EINVAL, iommufd_vevent_decode_arm_smmuv3(&ev, &smmu));
+	assert_errno(EINVAL, iommufd_vevent_decode_arm_smmuv3(NULL, &smmu));
+	assert_errno(EINVAL, iommufd_vevent_decode_arm_smmuv3(&ev, NULL));
 
 	ev.type = IOMMUFD_VEVENTQ_TYPE_TEGRA241_CMDQV;
 	ev.data_len = 16;
-	assert_int_equal(0, iommufd_vevent_tegra241_cmdqv(&ev, &cmdqv));
+	assert_int_equal(0, iommufd_vevent_decode_tegra241_cmdqv(&ev, &cmdqv));
 	assert_true(cmdqv.lvcmdq_err_map[1] == UINT64_C(0x0102030405060708) * 2);
 
 	/* The public selftest payload repeats the selftest header's. */

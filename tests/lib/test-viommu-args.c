@@ -24,12 +24,12 @@ static void release_free(struct iommufd_obj *obj)
 }
 
 /* A handle of any of the simple kinds (obj first), with @id, on @ctx. */
-static void *fake_obj(struct iommufd_ctx *ctx, size_t size, uint32_t id)
+static void *fake_obj(struct iommufd_ctx *ctx, size_t size, uint32_t kind, uint32_t id)
 {
 	struct iommufd_obj *obj = calloc(1, size);
 
 	assert_non_null(obj);
-	iommufd_obj_add(ctx, obj, id, release_free);
+	iommufd_obj_add(ctx, obj, kind, id, release_free);
 	return obj;
 }
 
@@ -48,12 +48,12 @@ static int afix_setup(void **state)
 		return -1;
 	f->ctx = fake_ctx();
 	f->ctx2 = fake_ctx();
-	f->dev = fake_obj(f->ctx, sizeof(*f->dev), 1);
+	f->dev = fake_obj(f->ctx, sizeof(*f->dev), IOMMUFD_OBJ_DEVICE, 1);
 	f->dev->fd = -1;
-	f->dev2 = fake_obj(f->ctx2, sizeof(*f->dev2), 1);
+	f->dev2 = fake_obj(f->ctx2, sizeof(*f->dev2), IOMMUFD_OBJ_DEVICE, 1);
 	f->dev2->fd = -1;
-	f->hwpt = fake_obj(f->ctx, sizeof(*f->hwpt), 2);
-	f->viommu = fake_obj(f->ctx, sizeof(*f->viommu), 3);
+	f->hwpt = fake_obj(f->ctx, sizeof(*f->hwpt), IOMMUFD_OBJ_HWPT, 2);
+	f->viommu = fake_obj(f->ctx, sizeof(*f->viommu), IOMMUFD_OBJ_VIOMMU, 3);
 	*state = f;
 	return 0;
 }

@@ -72,19 +72,19 @@ static void vsetup(struct fixture *f, struct vsetup *v)
 						 NULL, &v->viommu));
 }
 
-/* A nested HWPT of the selftest's data type on the vIOMMU, sending faults to @fault_id if set. */
-static struct iommufd_hwpt *nested_on_viommu(struct vsetup *v, uint32_t fault_id)
+/* A nested HWPT of the selftest's data type on the vIOMMU, sending faults to @fault if set. */
+static struct iommufd_hwpt *nested_on_viommu(struct vsetup *v, struct iommufd_fault *fault)
 {
 	static const struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
 	IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, opts, .data_type = IOMMU_HWPT_DATA_SELFTEST,
 		     .data = &data, .data_len = sizeof(data));
 	struct iommufd_hwpt *hwpt = NULL;
 
-	if (fault_id) {
+	if (fault) {
 		opts.flags = IOMMUFD_HWPT_ALLOC_FAULT_ID;
-		opts.fault_id = fault_id;
+		opts.fault = fault;
 	}
-	assert_int_equal(0, iommufd_hwpt_alloc(v->dev, iommufd_viommu_get_id(v->viommu), &opts,
+	assert_int_equal(0, iommufd_hwpt_alloc(v->dev, iommufd_viommu_as_pt(v->viommu), &opts,
 					       &hwpt));
 	return hwpt;
 }
@@ -129,7 +129,7 @@ static void test_fault_iopf(void **state)
 	require_cmd(f->ctx, IOMMUFD_IOCTL_VDEVICE_ALLOC, "IOMMU_VDEVICE_ALLOC");
 	vsetup(f, &v);
 	assert_int_equal(0, iommufd_fault_alloc(f->ctx, NULL, &fault));
-	hwpt = nested_on_viommu(&v, iommufd_fault_get_id(fault));
+	hwpt = nested_on_viommu(&v, fault);
 	assert_int_equal(0, iommufd_vdevice_alloc(v.viommu, v.dev, 0x99, &vdev));
 	assert_int_equal(0, replace(f->ctx, v.stdev_id, iommufd_hwpt_get_id(hwpt)));
 
@@ -224,7 +224,7 @@ static void test_vdevice(void **state)
 
 	require_cmd(f->ctx, IOMMUFD_IOCTL_VDEVICE_ALLOC, "IOMMU_VDEVICE_ALLOC");
 	vsetup(f, &v);
-	nested = nested_on_viommu(&v, 0);
+	nested = nested_on_viommu(&v, NULL);
 	/* Without its vDEVICE the device cannot use the vIOMMU's nested HWPT. */
 	assert_int_equal(-ENOENT, replace(f->ctx, v.stdev_id, iommufd_hwpt_get_id(nested)));
 
@@ -236,6 +236,43 @@ static void test_vdevice(void **state)
 	assert_null(dup);
 	assert_int_equal(0, replace(f->ctx, v.stdev_id, iommufd_hwpt_get_id(nested)));
 	assert_int_equal(0, replace(f->ctx, v.stdev_id, iommufd_ioas_get_id(f->ioas)));
+	assert_int_equal(0, iommufd_vdevice_destroy(vdev));
+}
+
+/* Invalidations go to the vIOMMU handle itself; a vIOMMU is no page table to attach. */
+static void test_viommu_invalidate(void **state)
+{
+	struct iommu_viommu_invalidate_selftest inv[3] = {
+		{ .vdev_id = 0x99, .cache_id = 0 },
+		{ .vdev_id = 0x99, .cache_id = 1 },
+		{ .vdev_id = 0x99, .cache_id = 7 }, /* no such cache slot */
+	};
+	struct fixture *f = *state;
+	struct iommufd_vdevice *vdev = NULL;
+	struct vsetup v;
+	uint32_t num, id;
+
+	require_cmd(f->ctx, IOMMUFD_IOCTL_VDEVICE_ALLOC, "IOMMU_VDEVICE_ALLOC");
+	vsetup(f, &v);
+	assert_int_equal(0, iommufd_vdevice_alloc(v.viommu, v.dev, 0x99, &vdev));
+	num = 2;
+	assert_int_equal(0, iommufd_viommu_invalidate(v.viommu, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+						      inv, sizeof(inv[0]), &num));
+	assert_int_equal(2, num);
+	num = 3;
+	assert_errno(EINVAL, iommufd_viommu_invalidate(v.viommu,
+						       IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, inv,
+						       sizeof(inv[0]), &num));
+	assert_int_equal(2, num);
+	num = 1;
+	assert_errno(EINVAL, iommufd_viommu_invalidate(NULL, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST,
+						       inv, sizeof(inv[0]), &num));
+	assert_int_equal(0, num);
+	assert_errno(EINVAL, iommufd_viommu_invalidate(v.viommu,
+						       IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, inv,
+						       sizeof(inv[0]), NULL));
+	/* attach takes an IOAS or a HWPT, not a vIOMMU: refused by the library */
+	assert_errno(EINVAL, iommufd_device_attach(v.dev, iommufd_viommu_as_pt(v.viommu), &id));
 	assert_int_equal(0, iommufd_vdevice_destroy(vdev));
 }
 
@@ -276,7 +313,7 @@ static void test_veventq_overflow(void **state)
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	assert_int_equal(0, iommufd_veventq_read(q, ev, 8, &lost));
 
-	nested = nested_on_viommu(&v, 0);
+	nested = nested_on_viommu(&v, NULL);
 	assert_int_equal(0, iommufd_vdevice_alloc(v.viommu, v.dev, 0x99, &vdev));
 	assert_int_equal(0, replace(f->ctx, v.stdev_id, iommufd_hwpt_get_id(nested)));
 
@@ -286,7 +323,7 @@ static void test_veventq_overflow(void **state)
 	assert_int_equal(1, lost);
 	assert_int_equal(0, ev[0].sequence);
 	assert_int_equal(1, ev[1].sequence);
-	assert_int_equal(0, iommufd_vevent_selftest(&ev[0], &st));
+	assert_int_equal(0, iommufd_vevent_decode_selftest(&ev[0], &st));
 	assert_int_equal(0x99, st.virt_id);
 
 	trigger_vevents(f, &v, 1);
@@ -377,7 +414,7 @@ static void test_event_loop_mock(void **state)
 	assert_int_equal(0, iommufd_fault_alloc(f->ctx, NULL, &fault));
 	assert_int_equal(0, iommufd_veventq_alloc(v.viommu, IOMMUFD_VEVENTQ_TYPE_SELFTEST, 8, NULL,
 						  &q));
-	nested = nested_on_viommu(&v, 0);
+	nested = nested_on_viommu(&v, NULL);
 	assert_int_equal(0, iommufd_vdevice_alloc(v.viommu, v.dev, 0x99, &vdev));
 	assert_int_equal(0, replace(f->ctx, v.stdev_id, iommufd_hwpt_get_id(nested)));
 
@@ -417,6 +454,7 @@ int main(void)
 		T(test_viommu_data_mmap),
 		T(test_viommu_not_parent),
 		T(test_vdevice),
+		T(test_viommu_invalidate),
 		T(test_veventq_overflow),
 		T(test_hw_queue),
 		T(test_event_loop_mock),

@@ -264,28 +264,31 @@ static void test_device(void **state)
 	ERR(EINVAL, iommufd_device_get_fd(NULL));
 	ERR(EOPNOTSUPP, iommufd_device_get_fd(A.dev)); /* adopted by id: no fd */
 
-	ERR(EINVAL, iommufd_device_attach(NULL, 1, &id));
-	ERR(EINVAL, iommufd_device_replace(NULL, 1, &id));
+	ERR(EINVAL, iommufd_device_attach(NULL, NULL, &id));
+	ERR(EINVAL, iommufd_device_replace(NULL, NULL, &id));
+	ERR(EINVAL, iommufd_device_replace(A.dev, iommufd_hwpt_as_pt(B.hwpt), &id));
 	ERR(EINVAL, iommufd_device_detach(NULL));
-	ERR(EINVAL, iommufd_device_attach_ioas(NULL, A.ioas, &id));
-	ERR(EINVAL, iommufd_device_attach_ioas(A.dev, NULL, &id));
-	ERR(EINVAL, iommufd_device_attach_ioas(A.dev, B.ioas, &id));
-	ERR(EINVAL, iommufd_device_pasid_attach(NULL, 1, 1, &id));
-	ERR(EINVAL, iommufd_device_pasid_replace(NULL, 1, 1, &id));
-	ERR(EINVAL, iommufd_device_pasid_detach(NULL, 1));
+	ERR(EINVAL, iommufd_device_attach(NULL, iommufd_ioas_as_pt(A.ioas), &id));
+	ERR(EINVAL, iommufd_device_attach(A.dev, iommufd_ioas_as_pt(NULL), &id));
+	ERR(EINVAL, iommufd_device_attach(A.dev, iommufd_ioas_as_pt(B.ioas), &id));
+	ERR(EINVAL, iommufd_device_attach_pasid(NULL, 1, iommufd_ioas_as_pt(A.ioas), &id));
+	ERR(EINVAL, iommufd_device_attach_pasid(A.dev, 1, NULL, &id));
+	ERR(EINVAL, iommufd_device_replace_pasid(NULL, 1, iommufd_ioas_as_pt(A.ioas), &id));
+	ERR(EINVAL, iommufd_device_replace_pasid(A.dev, 1, iommufd_ioas_as_pt(B.ioas), &id));
+	ERR(EINVAL, iommufd_device_detach_pasid(NULL, 1));
 
 	ERR(EINVAL, iommufd_device_get_hw_info(NULL, NULL, &info, data, sizeof(data)));
 	ERR(EINVAL, iommufd_device_get_hw_info(A.dev, NULL, NULL, data, sizeof(data)));
 	ERR(EINVAL, iommufd_device_get_hw_info(A.dev, NULL, &info, NULL, sizeof(data)));
-	ERR(EINVAL, iommufd_hw_info_vtd(NULL, data, sizeof(data), &vtd));
-	ERR(EINVAL, iommufd_hw_info_vtd(&info, NULL, sizeof(data), &vtd));
-	ERR(EINVAL, iommufd_hw_info_vtd(&info, data, sizeof(data), NULL));
-	ERR(EINVAL, iommufd_hw_info_arm_smmuv3(NULL, data, sizeof(data), &smmu));
-	ERR(EINVAL, iommufd_hw_info_arm_smmuv3(&info, data, sizeof(data), NULL));
-	ERR(EINVAL, iommufd_hw_info_tegra241_cmdqv(NULL, data, sizeof(data), &cmdqv));
-	ERR(EINVAL, iommufd_hw_info_tegra241_cmdqv(&info, data, sizeof(data), NULL));
-	ERR(EINVAL, iommufd_hw_info_amd(NULL, data, sizeof(data), &amd));
-	ERR(EINVAL, iommufd_hw_info_amd(&info, data, sizeof(data), NULL));
+	ERR(EINVAL, iommufd_hw_info_decode_vtd(NULL, data, sizeof(data), &vtd));
+	ERR(EINVAL, iommufd_hw_info_decode_vtd(&info, NULL, sizeof(data), &vtd));
+	ERR(EINVAL, iommufd_hw_info_decode_vtd(&info, data, sizeof(data), NULL));
+	ERR(EINVAL, iommufd_hw_info_decode_arm_smmuv3(NULL, data, sizeof(data), &smmu));
+	ERR(EINVAL, iommufd_hw_info_decode_arm_smmuv3(&info, data, sizeof(data), NULL));
+	ERR(EINVAL, iommufd_hw_info_decode_tegra241_cmdqv(NULL, data, sizeof(data), &cmdqv));
+	ERR(EINVAL, iommufd_hw_info_decode_tegra241_cmdqv(&info, data, sizeof(data), NULL));
+	ERR(EINVAL, iommufd_hw_info_decode_amd(NULL, data, sizeof(data), &amd));
+	ERR(EINVAL, iommufd_hw_info_decode_amd(&info, data, sizeof(data), NULL));
 	ERR(EINVAL, iommufd_device_get_info(NULL, &dinfo));
 	ERR(EINVAL, iommufd_device_get_info(A.dev, NULL));
 	ERR(EINVAL, iommufd_device_get_region_info(NULL, 0, &rinfo));
@@ -301,19 +304,22 @@ static void test_hwpt(void **state)
 	struct iommufd_hwpt_amd_guest dte = { 0 };
 	struct iommufd_hwpt *hwpt;
 	uint64_t bitmap[2];
-	uint32_t num = 1, pt = iommufd_ioas_get_id(A.ioas);
+	struct iommufd_pt *pt = iommufd_hwpt_as_pt(A.hwpt);
+	uint32_t num = 1;
 	unsigned int bad = bad_rows;
 
 	(void)state;
 	ERR(EINVAL, iommufd_hwpt_alloc(NULL, pt, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc(A.dev, pt, NULL, NULL));
+	ERR(EINVAL, iommufd_hwpt_alloc(A.dev, NULL, NULL, &hwpt));
+	ERR(EINVAL, iommufd_hwpt_alloc(A.dev, iommufd_ioas_as_pt(B.ioas), NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_paging(NULL, A.ioas, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_paging(A.dev, NULL, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_paging(A.dev, A.ioas, NULL, NULL));
 	ERR(EINVAL, iommufd_hwpt_alloc_paging(A.dev, B.ioas, NULL, &hwpt));
-	ERR(EINVAL, iommufd_hwpt_alloc_nested(NULL, A.hwpt, NULL, &hwpt));
+	ERR(EINVAL, iommufd_hwpt_alloc_nested(NULL, pt, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_nested(A.dev, NULL, NULL, &hwpt));
-	ERR(EINVAL, iommufd_hwpt_alloc_nested(A.dev, B.hwpt, NULL, &hwpt));
+	ERR(EINVAL, iommufd_hwpt_alloc_nested(A.dev, iommufd_hwpt_as_pt(B.hwpt), NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(NULL, pt, &s1, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_nested_vtd_s1(A.dev, pt, NULL, NULL, &hwpt));
 	ERR(EINVAL, iommufd_hwpt_alloc_nested_arm_smmuv3(NULL, pt, &ste, NULL, &hwpt));
@@ -337,11 +343,11 @@ static void test_hwpt(void **state)
 	ERR(EINVAL, iommufd_hwpt_get_dirty_bitmap(A.hwpt, 0, PAGE, 0, bitmap, 0));
 	ERR(EINVAL, iommufd_hwpt_get_dirty_bitmap(A.hwpt, 0, PAGE, PAGE, NULL, 0));
 	ERR(EOVERFLOW, iommufd_hwpt_get_dirty_bitmap(A.hwpt, WRAP, 2 * PAGE, PAGE, bitmap, 0));
-	ERR(EINVAL, iommufd_hwpt_dirty_ranges(NULL, 0, PAGE, PAGE, NULL, on_range, NULL));
-	ERR(EINVAL, iommufd_hwpt_dirty_ranges(A.hwpt, 0, PAGE, PAGE, NULL, NULL, NULL));
-	ERR(EINVAL, iommufd_hwpt_dirty_ranges(A.hwpt, 0, 0, PAGE, NULL, on_range, NULL));
-	ERR(EINVAL, iommufd_hwpt_dirty_ranges(A.hwpt, 0, PAGE, 0, NULL, on_range, NULL));
-	ERR(EOVERFLOW, iommufd_hwpt_dirty_ranges(A.hwpt, WRAP, 2 * PAGE, PAGE, NULL, on_range,
+	ERR(EINVAL, iommufd_hwpt_walk_dirty(NULL, 0, PAGE, PAGE, NULL, on_range, NULL));
+	ERR(EINVAL, iommufd_hwpt_walk_dirty(A.hwpt, 0, PAGE, PAGE, NULL, NULL, NULL));
+	ERR(EINVAL, iommufd_hwpt_walk_dirty(A.hwpt, 0, 0, PAGE, NULL, on_range, NULL));
+	ERR(EINVAL, iommufd_hwpt_walk_dirty(A.hwpt, 0, PAGE, 0, NULL, on_range, NULL));
+	ERR(EOVERFLOW, iommufd_hwpt_walk_dirty(A.hwpt, WRAP, 2 * PAGE, PAGE, NULL, on_range,
 						 NULL));
 	check_rows(bad);
 }
@@ -381,14 +387,14 @@ static void test_queues(void **state)
 	ERR(EINVAL, iommufd_veventq_read(NULL, &ev, 1, &lost));
 	ERR(EINVAL, iommufd_veventq_read(A.veventq, NULL, 1, &lost));
 	VAL(0, iommufd_veventq_get_lost(NULL));
-	ERR(EINVAL, iommufd_vevent_arm_smmuv3(NULL, &smmu));
-	ERR(EINVAL, iommufd_vevent_arm_smmuv3(&ev, NULL));
-	ERR(EINVAL, iommufd_vevent_tegra241_cmdqv(NULL, &cmdqv));
-	ERR(EINVAL, iommufd_vevent_tegra241_cmdqv(&ev, NULL));
-	ERR(EINVAL, iommufd_vevent_selftest(NULL, &st));
-	ERR(EINVAL, iommufd_vevent_selftest(&ev, NULL));
+	ERR(EINVAL, iommufd_vevent_decode_arm_smmuv3(NULL, &smmu));
+	ERR(EINVAL, iommufd_vevent_decode_arm_smmuv3(&ev, NULL));
+	ERR(EINVAL, iommufd_vevent_decode_tegra241_cmdqv(NULL, &cmdqv));
+	ERR(EINVAL, iommufd_vevent_decode_tegra241_cmdqv(&ev, NULL));
+	ERR(EINVAL, iommufd_vevent_decode_selftest(NULL, &st));
+	ERR(EINVAL, iommufd_vevent_decode_selftest(&ev, NULL));
 	/* An event of another type is not decoded as this one. */
-	ERR(EINVAL, iommufd_vevent_selftest(&ev, &st));
+	ERR(EINVAL, iommufd_vevent_decode_selftest(&ev, &st));
 	check_rows(bad);
 }
 
@@ -415,6 +421,20 @@ static void test_viommu(void **state)
 	ERR(EINVAL, iommufd_viommu_destroy(NULL));
 	VAL(0, iommufd_viommu_get_id(NULL));
 	VAL(NULL, iommufd_viommu_get_ctx(NULL));
+	VAL(NULL, iommufd_viommu_as_pt(NULL));
+	VAL(NULL, iommufd_ioas_as_pt(NULL));
+	VAL(NULL, iommufd_hwpt_as_pt(NULL));
+	{
+		uint32_t entry[4] = { 0 }, num = 1;
+
+		ERR(EINVAL, iommufd_viommu_invalidate(NULL, 0, entry, sizeof(entry), &num));
+		VAL(0u, num);
+		ERR(EINVAL, iommufd_viommu_invalidate(A.viommu, 0, entry, sizeof(entry), NULL));
+		num = 1;
+		ERR(EINVAL, iommufd_viommu_invalidate(A.viommu, 0, NULL, sizeof(entry), &num));
+		num = 1;
+		ERR(EINVAL, iommufd_viommu_invalidate(A.viommu, 0, entry, 0, &num));
+	}
 	ERR(EINVAL, iommufd_viommu_mmap(NULL, 0, PAGE, PROT_READ, &addr));
 	ERR(EINVAL, iommufd_viommu_mmap(A.viommu, 0, 0, PROT_READ, &addr));
 	ERR(EINVAL, iommufd_viommu_mmap(A.viommu, 0, PAGE, PROT_READ, NULL));
