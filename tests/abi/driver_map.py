@@ -1,0 +1,403 @@
+# SPDX-License-Identifier: MIT
+"""The driver data headers of libiommufd mapped to the kernel's names.
+
+include/iommufd/{intel_vtd,arm_smmuv3,amd_iommu,tegra241_cmdqv,vfio_pci,
+selftest}.h use library-owned names; abi_check.py compares each of their
+structs and constants with the kernel definition it stands for:
+
+STRUCTS   ours -> (kernel struct, {our field path: kernel field path}); fields
+          not listed have the same path. Size, alignment and every field's
+          offset and size must be equal, and every field of either side must
+          be mapped.
+CONSTS    ours -> a kernel source of the value:
+            ('uapi', EXPR)       an expression over the uAPI and selftest
+                                 headers (include/uapi/linux/{iommufd,vfio}.h,
+                                 drivers/iommu/iommufd/iommufd_test.h);
+            ('drv', FILE, EXPR)  an expression over the #defines and enum
+                                 constants of a driver file (below), which
+                                 the check extracts from the kernel source;
+            ('acc', FILE, NAME)  a driver's register accessor macro NAME(reg):
+                                 our mask must be exactly the bits it reads.
+CALLS     our function-like macro -> (FILE, kernel macro, [argument values]):
+          both are evaluated at each argument.
+Every object-like #define, enum constant and struct of our headers must be
+in STRUCTS or CONSTS, every function-like macro in CALLS or NOT_ABI.
+"""
+
+HEADERS = ['intel_vtd.h', 'arm_smmuv3.h', 'amd_iommu.h', 'tegra241_cmdqv.h', 'vfio_pci.h',
+           'selftest.h']
+
+# Driver files the check reads (paths in the kernel tree).
+FILES = {
+    'vtd': 'drivers/iommu/intel/iommu.h',
+    'smmu': 'drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h',
+    'cmdqv': 'drivers/iommu/arm/arm-smmu-v3/tegra241-cmdqv.c',
+    'amd': 'drivers/iommu/amd/amd_iommu_types.h',
+}
+
+# Include guards and helpers of ours that carry no ABI fact.
+NOT_ABI = {
+    'IOMMUFD_INTEL_VTD_H', 'IOMMUFD_ARM_SMMUV3_H', 'IOMMUFD_AMD_IOMMU_H',
+    'IOMMUFD_TEGRA241_CMDQV_H', 'IOMMUFD_VFIO_PCI_H', 'IOMMUFD_SELFTEST_H',
+}
+
+STRUCTS = {
+    'struct iommufd_vtd_s1_inv': ('struct iommu_hwpt_vtd_s1_invalidate',
+                                  {'reserved': '__reserved'}),
+    'struct iommufd_smmuv3_cmd': ('struct iommu_viommu_arm_smmuv3_invalidate', {}),
+    'struct iommufd_selftest_hw_info': ('struct iommu_test_hw_info', {}),
+    'struct iommufd_selftest_hwpt_data': ('struct iommu_hwpt_selftest', {}),
+    'struct iommufd_selftest_hwpt_inv': ('struct iommu_hwpt_invalidate_selftest', {}),
+    'struct iommufd_selftest_viommu_data': ('struct iommu_viommu_selftest', {}),
+    'struct iommufd_selftest_viommu_inv': ('struct iommu_viommu_invalidate_selftest', {}),
+    'struct iommufd_selftest_vevent': ('struct iommu_viommu_event_selftest', {}),
+    'struct iommufd_selftest_cmd': ('struct iommu_test_cmd', {'reserved': '__reserved'}),
+}
+
+
+def _u(expr):
+    return ('uapi', expr)
+
+
+CONSTS = {
+    # intel_vtd.h
+    'IOMMUFD_VTD_S1_INV_LEAF': _u('IOMMU_VTD_INV_FLAGS_LEAF'),
+    # the uAPI documents npages = U64_MAX (with addr 0) as "everything"
+    'IOMMUFD_VTD_S1_INV_ALL_PAGES': _u('(unsigned long long)-1'),
+    'IOMMUFD_VTD_S1_SRE': _u('IOMMU_VTD_S1_SRE'),
+    'IOMMUFD_VTD_S1_EAFE': _u('IOMMU_VTD_S1_EAFE'),
+    'IOMMUFD_VTD_S1_WPE': _u('IOMMU_VTD_S1_WPE'),
+    'IOMMUFD_VTD_HW_INFO_ERRATA_772415_SPR17': _u('IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17'),
+    'IOMMUFD_VTD_CAP_ND': ('acc', 'vtd', 'cap_ndoms'),
+    'IOMMUFD_VTD_CAP_AFL': ('acc', 'vtd', 'cap_afl'),
+    'IOMMUFD_VTD_CAP_RWBF': ('acc', 'vtd', 'cap_rwbf'),
+    'IOMMUFD_VTD_CAP_PLMR': ('acc', 'vtd', 'cap_plmr'),
+    'IOMMUFD_VTD_CAP_PHMR': ('acc', 'vtd', 'cap_phmr'),
+    'IOMMUFD_VTD_CAP_CM': ('acc', 'vtd', 'cap_caching_mode'),
+    'IOMMUFD_VTD_CAP_SAGAW': ('acc', 'vtd', 'cap_sagaw'),
+    'IOMMUFD_VTD_CAP_MGAW': ('acc', 'vtd', 'cap_mgaw'),
+    'IOMMUFD_VTD_CAP_ZLR': ('acc', 'vtd', 'cap_zlr'),
+    'IOMMUFD_VTD_CAP_FRO': ('acc', 'vtd', 'cap_fault_reg_offset'),
+    'IOMMUFD_VTD_CAP_SSLPS': ('acc', 'vtd', 'cap_super_page_val'),
+    'IOMMUFD_VTD_CAP_PSI': ('acc', 'vtd', 'cap_pgsel_inv'),
+    'IOMMUFD_VTD_CAP_NFR': ('acc', 'vtd', 'cap_num_fault_regs'),
+    'IOMMUFD_VTD_CAP_MAMV': ('acc', 'vtd', 'cap_max_amask_val'),
+    'IOMMUFD_VTD_CAP_DWD': ('acc', 'vtd', 'cap_write_drain'),
+    'IOMMUFD_VTD_CAP_DRD': ('acc', 'vtd', 'cap_read_drain'),
+    'IOMMUFD_VTD_CAP_FS1GP': ('acc', 'vtd', 'cap_fl1gp_support'),
+    'IOMMUFD_VTD_CAP_PI': ('acc', 'vtd', 'cap_pi_support'),
+    'IOMMUFD_VTD_CAP_FS5LP': ('acc', 'vtd', 'cap_fl5lp_support'),
+    'IOMMUFD_VTD_CAP_ECMDS': ('acc', 'vtd', 'cap_ecmds'),
+    'IOMMUFD_VTD_CAP_ESIRTPS': ('acc', 'vtd', 'cap_esirtps'),
+    'IOMMUFD_VTD_CAP_ESRTPS': ('acc', 'vtd', 'cap_esrtps'),
+    'IOMMUFD_VTD_ECAP_C': ('acc', 'vtd', 'ecap_coherent'),
+    'IOMMUFD_VTD_ECAP_QI': ('acc', 'vtd', 'ecap_qis'),
+    'IOMMUFD_VTD_ECAP_DT': ('acc', 'vtd', 'ecap_dev_iotlb_support'),
+    'IOMMUFD_VTD_ECAP_IR': ('acc', 'vtd', 'ecap_ir_support'),
+    'IOMMUFD_VTD_ECAP_EIM': ('acc', 'vtd', 'ecap_eim_support'),
+    'IOMMUFD_VTD_ECAP_PT': ('acc', 'vtd', 'ecap_pass_through'),
+    'IOMMUFD_VTD_ECAP_SC': ('acc', 'vtd', 'ecap_sc_support'),
+    'IOMMUFD_VTD_ECAP_IRO': ('acc', 'vtd', 'ecap_iotlb_offset'),
+    'IOMMUFD_VTD_ECAP_MHMV': ('acc', 'vtd', 'ecap_max_handle_mask'),
+    'IOMMUFD_VTD_ECAP_MTS': ('acc', 'vtd', 'ecap_mts'),
+    'IOMMUFD_VTD_ECAP_NEST': ('acc', 'vtd', 'ecap_nest'),
+    'IOMMUFD_VTD_ECAP_PRS': ('acc', 'vtd', 'ecap_prs'),
+    'IOMMUFD_VTD_ECAP_ERS': ('acc', 'vtd', 'ecap_ers'),
+    'IOMMUFD_VTD_ECAP_SRS': ('acc', 'vtd', 'ecap_srs'),
+    'IOMMUFD_VTD_ECAP_NWFS': ('acc', 'vtd', 'ecap_nwfs'),
+    'IOMMUFD_VTD_ECAP_EAFS': ('acc', 'vtd', 'ecap_eafs'),
+    'IOMMUFD_VTD_ECAP_PSS': ('acc', 'vtd', 'ecap_pss'),
+    'IOMMUFD_VTD_ECAP_PASID': ('acc', 'vtd', 'ecap_pasid'),
+    'IOMMUFD_VTD_ECAP_DIT': ('acc', 'vtd', 'ecap_dit'),
+    'IOMMUFD_VTD_ECAP_PDS': ('acc', 'vtd', 'ecap_pds'),
+    'IOMMUFD_VTD_ECAP_SMTS': ('acc', 'vtd', 'ecap_smts'),
+    'IOMMUFD_VTD_ECAP_SSADS': ('acc', 'vtd', 'ecap_slads'),
+    'IOMMUFD_VTD_ECAP_SSTS': ('acc', 'vtd', 'ecap_slts'),
+    'IOMMUFD_VTD_ECAP_FSTS': ('acc', 'vtd', 'ecap_flts'),
+    'IOMMUFD_VTD_ECAP_SMPWC': ('acc', 'vtd', 'ecap_smpwc'),
+    'IOMMUFD_VTD_ECAP_RPS': ('acc', 'vtd', 'ecap_rps'),
+    'IOMMUFD_VTD_ECAP_PMS': ('acc', 'vtd', 'ecap_pms'),
+
+    # arm_smmuv3.h
+    'IOMMUFD_SMMUV3_CMD0_OP': ('drv', 'smmu', 'CMDQ_0_OP'),
+    'IOMMUFD_SMMUV3_CMD0_SSV': ('drv', 'smmu', 'CMDQ_0_SSV'),
+    'IOMMUFD_SMMUV3_OP_CFGI_CD': ('drv', 'smmu', 'CMDQ_OP_CFGI_CD'),
+    'IOMMUFD_SMMUV3_OP_CFGI_CD_ALL': ('drv', 'smmu', 'CMDQ_OP_CFGI_CD_ALL'),
+    'IOMMUFD_SMMUV3_OP_TLBI_NH_ALL': ('drv', 'smmu', 'CMDQ_OP_TLBI_NH_ALL'),
+    'IOMMUFD_SMMUV3_OP_TLBI_NH_ASID': ('drv', 'smmu', 'CMDQ_OP_TLBI_NH_ASID'),
+    'IOMMUFD_SMMUV3_OP_TLBI_NH_VA': ('drv', 'smmu', 'CMDQ_OP_TLBI_NH_VA'),
+    'IOMMUFD_SMMUV3_OP_TLBI_NH_VAA': ('drv', 'smmu', 'CMDQ_OP_TLBI_NH_VAA'),
+    'IOMMUFD_SMMUV3_OP_TLBI_NSNH_ALL': ('drv', 'smmu', 'CMDQ_OP_TLBI_NSNH_ALL'),
+    'IOMMUFD_SMMUV3_OP_ATC_INV': ('drv', 'smmu', 'CMDQ_OP_ATC_INV'),
+    'IOMMUFD_SMMUV3_CFGI0_SSID': ('drv', 'smmu', 'CMDQ_CFGI_0_SSID'),
+    'IOMMUFD_SMMUV3_CFGI0_SID': ('drv', 'smmu', 'CMDQ_CFGI_0_SID'),
+    'IOMMUFD_SMMUV3_CFGI1_LEAF': ('drv', 'smmu', 'CMDQ_CFGI_1_LEAF'),
+    'IOMMUFD_SMMUV3_TLBI0_NUM': ('drv', 'smmu', 'CMDQ_TLBI_0_NUM'),
+    'IOMMUFD_SMMUV3_TLBI0_SCALE': ('drv', 'smmu', 'CMDQ_TLBI_0_SCALE'),
+    'IOMMUFD_SMMUV3_TLBI0_VMID': ('drv', 'smmu', 'CMDQ_TLBI_0_VMID'),
+    'IOMMUFD_SMMUV3_TLBI0_ASID': ('drv', 'smmu', 'CMDQ_TLBI_0_ASID'),
+    'IOMMUFD_SMMUV3_TLBI1_LEAF': ('drv', 'smmu', 'CMDQ_TLBI_1_LEAF'),
+    'IOMMUFD_SMMUV3_TLBI1_TTL': ('drv', 'smmu', 'CMDQ_TLBI_1_TTL'),
+    'IOMMUFD_SMMUV3_TLBI1_TG': ('drv', 'smmu', 'CMDQ_TLBI_1_TG'),
+    'IOMMUFD_SMMUV3_TLBI1_VA': ('drv', 'smmu', 'CMDQ_TLBI_1_VA_MASK'),
+    'IOMMUFD_SMMUV3_ATC0_SSID': ('drv', 'smmu', 'CMDQ_ATC_0_SSID'),
+    'IOMMUFD_SMMUV3_ATC0_SID': ('drv', 'smmu', 'CMDQ_ATC_0_SID'),
+    'IOMMUFD_SMMUV3_ATC0_GLOBAL': ('drv', 'smmu', 'CMDQ_ATC_0_GLOBAL'),
+    'IOMMUFD_SMMUV3_ATC1_SIZE': ('drv', 'smmu', 'CMDQ_ATC_1_SIZE'),
+    'IOMMUFD_SMMUV3_ATC1_ADDR': ('drv', 'smmu', 'CMDQ_ATC_1_ADDR_MASK'),
+    'IOMMUFD_SMMUV3_ATC_SIZE_ALL': ('drv', 'smmu', 'ATC_INV_SIZE_ALL'),
+    'IOMMUFD_SMMUV3_STE0_V': ('drv', 'smmu', 'STRTAB_STE_0_V'),
+    'IOMMUFD_SMMUV3_STE0_CFG': ('drv', 'smmu', 'STRTAB_STE_0_CFG'),
+    'IOMMUFD_SMMUV3_STE0_S1FMT': ('drv', 'smmu', 'STRTAB_STE_0_S1FMT'),
+    'IOMMUFD_SMMUV3_STE0_S1CTXPTR': ('drv', 'smmu', 'STRTAB_STE_0_S1CTXPTR_MASK'),
+    'IOMMUFD_SMMUV3_STE0_S1CDMAX': ('drv', 'smmu', 'STRTAB_STE_0_S1CDMAX'),
+    'IOMMUFD_SMMUV3_STE1_S1DSS': ('drv', 'smmu', 'STRTAB_STE_1_S1DSS'),
+    'IOMMUFD_SMMUV3_STE1_S1CIR': ('drv', 'smmu', 'STRTAB_STE_1_S1CIR'),
+    'IOMMUFD_SMMUV3_STE1_S1COR': ('drv', 'smmu', 'STRTAB_STE_1_S1COR'),
+    'IOMMUFD_SMMUV3_STE1_S1CSH': ('drv', 'smmu', 'STRTAB_STE_1_S1CSH'),
+    'IOMMUFD_SMMUV3_STE1_S1STALLD': ('drv', 'smmu', 'STRTAB_STE_1_S1STALLD'),
+    'IOMMUFD_SMMUV3_STE1_EATS': ('drv', 'smmu', 'STRTAB_STE_1_EATS'),
+    'IOMMUFD_SMMUV3_STE0_GUEST': ('drv', 'smmu', 'STRTAB_STE_0_NESTING_ALLOWED'),
+    'IOMMUFD_SMMUV3_STE1_GUEST': ('drv', 'smmu', 'STRTAB_STE_1_NESTING_ALLOWED'),
+    'IOMMUFD_SMMUV3_STE_CFG_ABORT': ('drv', 'smmu', 'STRTAB_STE_0_CFG_ABORT'),
+    'IOMMUFD_SMMUV3_STE_CFG_BYPASS': ('drv', 'smmu', 'STRTAB_STE_0_CFG_BYPASS'),
+    'IOMMUFD_SMMUV3_STE_CFG_S1_TRANS': ('drv', 'smmu', 'STRTAB_STE_0_CFG_S1_TRANS'),
+    'IOMMUFD_SMMUV3_STE_S1FMT_LINEAR': ('drv', 'smmu', 'STRTAB_STE_0_S1FMT_LINEAR'),
+    'IOMMUFD_SMMUV3_STE_S1FMT_64K_L2': ('drv', 'smmu', 'STRTAB_STE_0_S1FMT_64K_L2'),
+    'IOMMUFD_SMMUV3_STE_S1DSS_TERMINATE': ('drv', 'smmu', 'STRTAB_STE_1_S1DSS_TERMINATE'),
+    'IOMMUFD_SMMUV3_STE_S1DSS_BYPASS': ('drv', 'smmu', 'STRTAB_STE_1_S1DSS_BYPASS'),
+    'IOMMUFD_SMMUV3_STE_S1DSS_SSID0': ('drv', 'smmu', 'STRTAB_STE_1_S1DSS_SSID0'),
+    'IOMMUFD_SMMUV3_STE_CACHE_WBRA': ('drv', 'smmu', 'STRTAB_STE_1_S1C_CACHE_WBRA'),
+    'IOMMUFD_SMMUV3_CD0_T0SZ': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_T0SZ'),
+    'IOMMUFD_SMMUV3_CD0_TG0': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_TG0'),
+    'IOMMUFD_SMMUV3_CD0_IRGN0': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_IRGN0'),
+    'IOMMUFD_SMMUV3_CD0_ORGN0': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_ORGN0'),
+    'IOMMUFD_SMMUV3_CD0_SH0': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_SH0'),
+    'IOMMUFD_SMMUV3_CD0_EPD0': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_EPD0'),
+    'IOMMUFD_SMMUV3_CD0_ENDI': ('drv', 'smmu', 'CTXDESC_CD_0_ENDI'),
+    'IOMMUFD_SMMUV3_CD0_EPD1': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_EPD1'),
+    'IOMMUFD_SMMUV3_CD0_V': ('drv', 'smmu', 'CTXDESC_CD_0_V'),
+    'IOMMUFD_SMMUV3_CD0_IPS': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_IPS'),
+    'IOMMUFD_SMMUV3_CD0_TBI0': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_TBI0'),
+    'IOMMUFD_SMMUV3_CD0_AA64': ('drv', 'smmu', 'CTXDESC_CD_0_AA64'),
+    'IOMMUFD_SMMUV3_CD0_HD': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_HD'),
+    'IOMMUFD_SMMUV3_CD0_HA': ('drv', 'smmu', 'CTXDESC_CD_0_TCR_HA'),
+    'IOMMUFD_SMMUV3_CD0_S': ('drv', 'smmu', 'CTXDESC_CD_0_S'),
+    'IOMMUFD_SMMUV3_CD0_R': ('drv', 'smmu', 'CTXDESC_CD_0_R'),
+    'IOMMUFD_SMMUV3_CD0_A': ('drv', 'smmu', 'CTXDESC_CD_0_A'),
+    'IOMMUFD_SMMUV3_CD0_ASET': ('drv', 'smmu', 'CTXDESC_CD_0_ASET'),
+    'IOMMUFD_SMMUV3_CD0_ASID': ('drv', 'smmu', 'CTXDESC_CD_0_ASID'),
+    'IOMMUFD_SMMUV3_CD1_TTB0': ('drv', 'smmu', 'CTXDESC_CD_1_TTB0_MASK'),
+    'IOMMUFD_SMMUV3_CD_SIZE': ('drv', 'smmu', 'CTXDESC_CD_DWORDS * 8'),
+    'IOMMUFD_SMMUV3_IDR0_ST_LVL': ('drv', 'smmu', 'IDR0_ST_LVL'),
+    'IOMMUFD_SMMUV3_IDR0_STALL_MODEL': ('drv', 'smmu', 'IDR0_STALL_MODEL'),
+    'IOMMUFD_SMMUV3_IDR0_TTENDIAN': ('drv', 'smmu', 'IDR0_TTENDIAN'),
+    'IOMMUFD_SMMUV3_IDR0_CD2L': ('drv', 'smmu', 'IDR0_CD2L'),
+    'IOMMUFD_SMMUV3_IDR0_ASID16': ('drv', 'smmu', 'IDR0_ASID16'),
+    'IOMMUFD_SMMUV3_IDR0_ATS': ('drv', 'smmu', 'IDR0_ATS'),
+    'IOMMUFD_SMMUV3_IDR0_TTF': ('drv', 'smmu', 'IDR0_TTF'),
+    'IOMMUFD_SMMUV3_IDR0_S1P': ('drv', 'smmu', 'IDR0_S1P'),
+    'IOMMUFD_SMMUV3_IDR1_SSIDSIZE': ('drv', 'smmu', 'IDR1_SSIDSIZE'),
+    'IOMMUFD_SMMUV3_IDR1_SIDSIZE': ('drv', 'smmu', 'IDR1_SIDSIZE'),
+    'IOMMUFD_SMMUV3_IDR1_CMDQS': ('drv', 'smmu', 'IDR1_CMDQS'),
+    'IOMMUFD_SMMUV3_IDR3_RIL': ('drv', 'smmu', 'IDR3_RIL'),
+    'IOMMUFD_SMMUV3_IDR3_BBML': ('drv', 'smmu', 'IDR3_BBM'),
+    'IOMMUFD_SMMUV3_IDR5_VAX': ('drv', 'smmu', 'IDR5_VAX'),
+    'IOMMUFD_SMMUV3_IDR5_DS': ('drv', 'smmu', 'IDR5_DS'),
+    'IOMMUFD_SMMUV3_IDR5_GRAN64K': ('drv', 'smmu', 'IDR5_GRAN64K'),
+    'IOMMUFD_SMMUV3_IDR5_GRAN16K': ('drv', 'smmu', 'IDR5_GRAN16K'),
+    'IOMMUFD_SMMUV3_IDR5_GRAN4K': ('drv', 'smmu', 'IDR5_GRAN4K'),
+    'IOMMUFD_SMMUV3_IDR5_OAS': ('drv', 'smmu', 'IDR5_OAS'),
+    'IOMMUFD_SMMUV3_EVT0_ID': ('drv', 'smmu', 'EVTQ_0_ID'),
+    'IOMMUFD_SMMUV3_EVT_C_BAD_STE': ('drv', 'smmu', 'EVT_ID_BAD_STE_CONFIG'),
+    'IOMMUFD_SMMUV3_EVT_F_STREAM_DISABLED': ('drv', 'smmu', 'EVT_ID_STREAM_DISABLED_FAULT'),
+    'IOMMUFD_SMMUV3_EVT_C_BAD_SUBSTREAMID': ('drv', 'smmu', 'EVT_ID_BAD_SUBSTREAMID_CONFIG'),
+    'IOMMUFD_SMMUV3_EVT_C_BAD_CD': ('drv', 'smmu', 'EVT_ID_BAD_CD_CONFIG'),
+    'IOMMUFD_SMMUV3_EVT_F_TRANSLATION': ('drv', 'smmu', 'EVT_ID_TRANSLATION_FAULT'),
+    'IOMMUFD_SMMUV3_EVT_F_ADDR_SIZE': ('drv', 'smmu', 'EVT_ID_ADDR_SIZE_FAULT'),
+    'IOMMUFD_SMMUV3_EVT_F_ACCESS': ('drv', 'smmu', 'EVT_ID_ACCESS_FAULT'),
+    'IOMMUFD_SMMUV3_EVT_F_PERMISSION': ('drv', 'smmu', 'EVT_ID_PERMISSION_FAULT'),
+
+    # amd_iommu.h
+    'IOMMUFD_AMD_DTE0_V': ('drv', 'amd', 'DTE_FLAG_V'),
+    'IOMMUFD_AMD_DTE0_TV': ('drv', 'amd', 'DTE_FLAG_TV'),
+    'IOMMUFD_AMD_DTE0_MODE': ('drv', 'amd', 'DTE_MODE_MASK'),
+    'IOMMUFD_AMD_DTE0_HOST_PT_ROOT': ('drv', 'amd', 'DTE_HOST_TRP'),
+    'IOMMUFD_AMD_DTE0_PPR': ('drv', 'amd', 'DTE_FLAG_PPR'),
+    'IOMMUFD_AMD_DTE0_GIOV': ('drv', 'amd', 'DTE_FLAG_GIOV'),
+    'IOMMUFD_AMD_DTE0_GV': ('drv', 'amd', 'DTE_FLAG_GV'),
+    'IOMMUFD_AMD_DTE0_GLX': ('drv', 'amd', 'DTE_GLX'),
+    'IOMMUFD_AMD_DTE0_GCR3_14_12': ('drv', 'amd', 'DTE_GCR3_14_12'),
+    'IOMMUFD_AMD_DTE0_IR': ('drv', 'amd', 'DTE_FLAG_IR'),
+    'IOMMUFD_AMD_DTE0_IW': ('drv', 'amd', 'DTE_FLAG_IW'),
+    'IOMMUFD_AMD_DTE1_DOMID': ('drv', 'amd', 'DTE_DOMID_MASK'),
+    'IOMMUFD_AMD_DTE1_GCR3_30_15': ('drv', 'amd', 'DTE_GCR3_30_15'),
+    'IOMMUFD_AMD_DTE1_GCR3_51_31': ('drv', 'amd', 'DTE_GCR3_51_31'),
+    'IOMMUFD_AMD_DTE2_GPT_LEVEL': ('drv', 'amd', 'DTE_GPT_LEVEL_MASK'),
+    'IOMMUFD_AMD_GPT_LEVEL_4': ('drv', 'amd', 'GUEST_PGTABLE_4_LEVEL'),
+    'IOMMUFD_AMD_GPT_LEVEL_5': ('drv', 'amd', 'GUEST_PGTABLE_5_LEVEL'),
+    'IOMMUFD_AMD_EFR_PREFSUP': ('drv', 'amd', 'FEATURE_PREFETCH'),
+    'IOMMUFD_AMD_EFR_PPRSUP': ('drv', 'amd', 'FEATURE_PPR'),
+    'IOMMUFD_AMD_EFR_XTSUP': ('drv', 'amd', 'FEATURE_X2APIC'),
+    'IOMMUFD_AMD_EFR_NXSUP': ('drv', 'amd', 'FEATURE_NX'),
+    'IOMMUFD_AMD_EFR_GTSUP': ('drv', 'amd', 'FEATURE_GT'),
+    'IOMMUFD_AMD_EFR_IASUP': ('drv', 'amd', 'FEATURE_IA'),
+    'IOMMUFD_AMD_EFR_GASUP': ('drv', 'amd', 'FEATURE_GA'),
+    'IOMMUFD_AMD_EFR_HESUP': ('drv', 'amd', 'FEATURE_HE'),
+    'IOMMUFD_AMD_EFR_PCSUP': ('drv', 'amd', 'FEATURE_PC'),
+    'IOMMUFD_AMD_EFR_HATS': ('drv', 'amd', 'FEATURE_HATS'),
+    'IOMMUFD_AMD_EFR_GATS': ('drv', 'amd', 'FEATURE_GATS'),
+    'IOMMUFD_AMD_EFR_GLXSUP': ('drv', 'amd', 'FEATURE_GLX'),
+    'IOMMUFD_AMD_EFR_PASMAX': ('drv', 'amd', 'FEATURE_PASMAX'),
+    'IOMMUFD_AMD_EFR_GIOSUP': ('drv', 'amd', 'FEATURE_GIOSUP'),
+    'IOMMUFD_AMD_EFR_HASUP': ('drv', 'amd', 'FEATURE_HASUP'),
+    'IOMMUFD_AMD_EFR_EPHSUP': ('drv', 'amd', 'FEATURE_EPHSUP'),
+    'IOMMUFD_AMD_EFR_HDSUP': ('drv', 'amd', 'FEATURE_HDSUP'),
+    'IOMMUFD_AMD_EFR_SNPSUP': ('drv', 'amd', 'FEATURE_SNP'),
+    # the list of struct iommu_hw_info_amd's documentation
+    'IOMMUFD_AMD_EFR_GUEST': ('drv', 'amd', 'FEATURE_GT | FEATURE_GA | FEATURE_GIOSUP | '
+                              'FEATURE_PPR | FEATURE_EPHSUP | FEATURE_GATS | FEATURE_GLX | '
+                              'FEATURE_PASMAX'),
+
+    # tegra241_cmdqv.h
+    'IOMMUFD_TEGRA241_CMDQV_PAGE_SIZE': ('drv', 'cmdqv', 'TEGRA241_CMDQV_CONFIG_SIZE'),
+    'IOMMUFD_TEGRA241_CMDQV_CONFIG': ('drv', 'cmdqv', 'TEGRA241_CMDQV_CONFIG'),
+    'IOMMUFD_TEGRA241_CMDQV_CONFIG_EN': ('drv', 'cmdqv', 'CMDQV_EN'),
+    'IOMMUFD_TEGRA241_CMDQV_PARAM': ('drv', 'cmdqv', 'TEGRA241_CMDQV_PARAM'),
+    'IOMMUFD_TEGRA241_CMDQV_PARAM_VER': ('drv', 'cmdqv', 'CMDQV_VER'),
+    'IOMMUFD_TEGRA241_CMDQV_PARAM_NUM_VCMDQ_LOG2': ('drv', 'cmdqv', 'CMDQV_NUM_VCMDQ_LOG2'),
+    'IOMMUFD_TEGRA241_CMDQV_PARAM_NUM_VINTF_LOG2': ('drv', 'cmdqv', 'CMDQV_NUM_VINTF_LOG2'),
+    'IOMMUFD_TEGRA241_CMDQV_PARAM_NUM_SID_PER_VM_LOG2':
+        ('drv', 'cmdqv', 'CMDQV_NUM_SID_PER_VM_LOG2'),
+    'IOMMUFD_TEGRA241_CMDQV_STATUS': ('drv', 'cmdqv', 'TEGRA241_CMDQV_STATUS'),
+    'IOMMUFD_TEGRA241_CMDQV_STATUS_ENABLED': ('drv', 'cmdqv', 'CMDQV_ENABLED'),
+    'IOMMUFD_TEGRA241_CMDQV_VINTF_ERR_MAP': ('drv', 'cmdqv', 'TEGRA241_CMDQV_VINTF_ERR_MAP'),
+    'IOMMUFD_TEGRA241_CMDQV_VINTF_INT_MASK': ('drv', 'cmdqv', 'TEGRA241_CMDQV_VINTF_INT_MASK'),
+    'IOMMUFD_TEGRA241_CMDQV_CMDQ_ALLOC_VINTF': ('drv', 'cmdqv', 'CMDQV_CMDQ_ALLOC_VINTF'),
+    'IOMMUFD_TEGRA241_CMDQV_CMDQ_ALLOC_LVCMDQ': ('drv', 'cmdqv', 'CMDQV_CMDQ_ALLOC_LVCMDQ'),
+    'IOMMUFD_TEGRA241_CMDQV_CMDQ_ALLOC_ALLOCATED': ('drv', 'cmdqv', 'CMDQV_CMDQ_ALLOCATED'),
+    'IOMMUFD_TEGRA241_VINTF_CONFIG': ('drv', 'cmdqv', 'TEGRA241_VINTF_CONFIG'),
+    'IOMMUFD_TEGRA241_VINTF_CONFIG_HYP_OWN': ('drv', 'cmdqv', 'VINTF_HYP_OWN'),
+    'IOMMUFD_TEGRA241_VINTF_CONFIG_VMID': ('drv', 'cmdqv', 'VINTF_VMID'),
+    'IOMMUFD_TEGRA241_VINTF_CONFIG_EN': ('drv', 'cmdqv', 'VINTF_EN'),
+    'IOMMUFD_TEGRA241_VINTF_STATUS': ('drv', 'cmdqv', 'TEGRA241_VINTF_STATUS'),
+    'IOMMUFD_TEGRA241_VINTF_STATUS_ENABLED': ('drv', 'cmdqv', 'VINTF_ENABLED'),
+    'IOMMUFD_TEGRA241_VINTF_SID_MATCH_VIRT_SID': ('drv', 'cmdqv', 'VINTF_SID_MATCH_VIRT_SID'),
+    'IOMMUFD_TEGRA241_VINTF_SID_MATCH_ENABLE': ('drv', 'cmdqv', 'VINTF_SID_MATCH_ENABLE'),
+    'IOMMUFD_TEGRA241_VCMDQ_PAGE0_BASE': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_PAGE0_BASE'),
+    'IOMMUFD_TEGRA241_VCMDQ_PAGE1_BASE': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_PAGE1_BASE'),
+    'IOMMUFD_TEGRA241_VINTF_PAGE_BASE': ('drv', 'cmdqv', 'TEGRA241_VINTF_PAGE_BASE'),
+    'IOMMUFD_TEGRA241_VCMDQ_STRIDE':
+        ('drv', 'cmdqv', 'TEGRA241_VCMDQ_PAGE0(1) - TEGRA241_VCMDQ_PAGE0(0)'),
+    'IOMMUFD_TEGRA241_VCMDQ_CONS': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_CONS'),
+    'IOMMUFD_TEGRA241_VCMDQ_CONS_ERR': ('drv', 'cmdqv', 'VCMDQ_CONS_ERR'),
+    'IOMMUFD_TEGRA241_VCMDQ_PROD': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_PROD'),
+    'IOMMUFD_TEGRA241_VCMDQ_CONFIG': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_CONFIG'),
+    'IOMMUFD_TEGRA241_VCMDQ_CONFIG_EN': ('drv', 'cmdqv', 'VCMDQ_EN'),
+    'IOMMUFD_TEGRA241_VCMDQ_STATUS': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_STATUS'),
+    'IOMMUFD_TEGRA241_VCMDQ_STATUS_ENABLED': ('drv', 'cmdqv', 'VCMDQ_ENABLED'),
+    'IOMMUFD_TEGRA241_VCMDQ_GERROR': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_GERROR'),
+    'IOMMUFD_TEGRA241_VCMDQ_GERRORN': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_GERRORN'),
+    'IOMMUFD_TEGRA241_VCMDQ_BASE': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_BASE'),
+    'IOMMUFD_TEGRA241_VCMDQ_BASE_ADDR': ('drv', 'cmdqv', 'VCMDQ_ADDR'),
+    'IOMMUFD_TEGRA241_VCMDQ_BASE_LOG2SIZE': ('drv', 'cmdqv', 'VCMDQ_LOG2SIZE'),
+    'IOMMUFD_TEGRA241_VCMDQ_CONS_INDX_BASE': ('drv', 'cmdqv', 'TEGRA241_VCMDQ_CONS_INDX_BASE'),
+
+    # vfio_pci.h
+    'IOMMUFD_VFIO_PCI_BAR0_REGION_INDEX': _u('VFIO_PCI_BAR0_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_BAR1_REGION_INDEX': _u('VFIO_PCI_BAR1_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_BAR2_REGION_INDEX': _u('VFIO_PCI_BAR2_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_BAR3_REGION_INDEX': _u('VFIO_PCI_BAR3_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_BAR4_REGION_INDEX': _u('VFIO_PCI_BAR4_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_BAR5_REGION_INDEX': _u('VFIO_PCI_BAR5_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_ROM_REGION_INDEX': _u('VFIO_PCI_ROM_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_CONFIG_REGION_INDEX': _u('VFIO_PCI_CONFIG_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_VGA_REGION_INDEX': _u('VFIO_PCI_VGA_REGION_INDEX'),
+    'IOMMUFD_VFIO_PCI_NUM_REGIONS': _u('VFIO_PCI_NUM_REGIONS'),
+    'IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX': _u('VFIO_PCI_INTX_IRQ_INDEX'),
+    'IOMMUFD_VFIO_PCI_MSI_IRQ_INDEX': _u('VFIO_PCI_MSI_IRQ_INDEX'),
+    'IOMMUFD_VFIO_PCI_MSIX_IRQ_INDEX': _u('VFIO_PCI_MSIX_IRQ_INDEX'),
+    'IOMMUFD_VFIO_PCI_ERR_IRQ_INDEX': _u('VFIO_PCI_ERR_IRQ_INDEX'),
+    'IOMMUFD_VFIO_PCI_REQ_IRQ_INDEX': _u('VFIO_PCI_REQ_IRQ_INDEX'),
+    'IOMMUFD_VFIO_PCI_NUM_IRQS': _u('VFIO_PCI_NUM_IRQS'),
+
+    # selftest.h
+    'IOMMUFD_SELFTEST_HW_INFO_TYPE': _u('IOMMU_HW_INFO_TYPE_SELFTEST'),
+    'IOMMUFD_SELFTEST_HW_INFO_REGVAL': _u('IOMMU_HW_INFO_SELFTEST_REGVAL'),
+    'IOMMUFD_SELFTEST_HWPT_DATA_TYPE': _u('IOMMU_HWPT_DATA_SELFTEST'),
+    'IOMMUFD_SELFTEST_IOTLB_DEFAULT': _u('IOMMU_TEST_IOTLB_DEFAULT'),
+    'IOMMUFD_SELFTEST_DEV_CACHE_DEFAULT': _u('IOMMU_TEST_DEV_CACHE_DEFAULT'),
+    'IOMMUFD_SELFTEST_PAGETABLE_DEFAULT': _u('MOCK_IOMMUPT_DEFAULT'),
+    'IOMMUFD_SELFTEST_PAGETABLE_HUGE': _u('MOCK_IOMMUPT_HUGE'),
+    'IOMMUFD_SELFTEST_HWPT_INV_TYPE': _u('IOMMU_HWPT_INVALIDATE_DATA_SELFTEST'),
+    'IOMMUFD_SELFTEST_HWPT_INV_TYPE_INVALID': _u('IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID'),
+    'IOMMUFD_SELFTEST_INV_FLAG_ALL': _u('IOMMU_TEST_INVALIDATE_FLAG_ALL'),
+    'IOMMUFD_SELFTEST_IOTLB_ID_MAX': _u('MOCK_NESTED_DOMAIN_IOTLB_ID_MAX'),
+    'IOMMUFD_SELFTEST_IOTLB_NUM': _u('MOCK_NESTED_DOMAIN_IOTLB_NUM'),
+    'IOMMUFD_SELFTEST_DEV_CACHE_ID_MAX': _u('MOCK_DEV_CACHE_ID_MAX'),
+    'IOMMUFD_SELFTEST_DEV_CACHE_NUM': _u('MOCK_DEV_CACHE_NUM'),
+    'IOMMUFD_SELFTEST_HW_QUEUE_MAX': _u('IOMMU_TEST_HW_QUEUE_MAX'),
+    'IOMMUFD_SELFTEST_PASID_WIDTH': _u('MOCK_PASID_WIDTH'),
+    'IOMMUFD_SELFTEST_PASID_RESERVED': _u('IOMMU_TEST_PASID_RESERVED'),
+    'IOMMUFD_SELFTEST_VIOMMU_INV_TYPE': _u('IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST'),
+    'IOMMUFD_SELFTEST_VIOMMU_INV_TYPE_INVALID': _u('IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID'),
+    'IOMMUFD_SELFTEST_CMD': _u('IOMMU_TEST_CMD'),
+    'IOMMUFD_SELFTEST_OP_ADD_RESERVED': _u('IOMMU_TEST_OP_ADD_RESERVED'),
+    'IOMMUFD_SELFTEST_OP_MOCK_DOMAIN': _u('IOMMU_TEST_OP_MOCK_DOMAIN'),
+    'IOMMUFD_SELFTEST_OP_MD_CHECK_MAP': _u('IOMMU_TEST_OP_MD_CHECK_MAP'),
+    'IOMMUFD_SELFTEST_OP_MD_CHECK_REFS': _u('IOMMU_TEST_OP_MD_CHECK_REFS'),
+    'IOMMUFD_SELFTEST_OP_CREATE_ACCESS': _u('IOMMU_TEST_OP_CREATE_ACCESS'),
+    'IOMMUFD_SELFTEST_OP_DESTROY_ACCESS_PAGES': _u('IOMMU_TEST_OP_DESTROY_ACCESS_PAGES'),
+    'IOMMUFD_SELFTEST_OP_ACCESS_PAGES': _u('IOMMU_TEST_OP_ACCESS_PAGES'),
+    'IOMMUFD_SELFTEST_OP_ACCESS_RW': _u('IOMMU_TEST_OP_ACCESS_RW'),
+    'IOMMUFD_SELFTEST_OP_SET_TEMP_MEMORY_LIMIT': _u('IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT'),
+    'IOMMUFD_SELFTEST_OP_MOCK_DOMAIN_REPLACE': _u('IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE'),
+    'IOMMUFD_SELFTEST_OP_ACCESS_REPLACE_IOAS': _u('IOMMU_TEST_OP_ACCESS_REPLACE_IOAS'),
+    'IOMMUFD_SELFTEST_OP_MOCK_DOMAIN_FLAGS': _u('IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS'),
+    'IOMMUFD_SELFTEST_OP_DIRTY': _u('IOMMU_TEST_OP_DIRTY'),
+    'IOMMUFD_SELFTEST_OP_MD_CHECK_IOTLB': _u('IOMMU_TEST_OP_MD_CHECK_IOTLB'),
+    'IOMMUFD_SELFTEST_OP_TRIGGER_IOPF': _u('IOMMU_TEST_OP_TRIGGER_IOPF'),
+    'IOMMUFD_SELFTEST_OP_DEV_CHECK_CACHE': _u('IOMMU_TEST_OP_DEV_CHECK_CACHE'),
+    'IOMMUFD_SELFTEST_OP_TRIGGER_VEVENT': _u('IOMMU_TEST_OP_TRIGGER_VEVENT'),
+    'IOMMUFD_SELFTEST_OP_PASID_ATTACH': _u('IOMMU_TEST_OP_PASID_ATTACH'),
+    'IOMMUFD_SELFTEST_OP_PASID_REPLACE': _u('IOMMU_TEST_OP_PASID_REPLACE'),
+    'IOMMUFD_SELFTEST_OP_PASID_DETACH': _u('IOMMU_TEST_OP_PASID_DETACH'),
+    'IOMMUFD_SELFTEST_OP_PASID_CHECK_HWPT': _u('IOMMU_TEST_OP_PASID_CHECK_HWPT'),
+    'IOMMUFD_SELFTEST_OP_DMABUF_GET': _u('IOMMU_TEST_OP_DMABUF_GET'),
+    'IOMMUFD_SELFTEST_OP_DMABUF_REVOKE': _u('IOMMU_TEST_OP_DMABUF_REVOKE'),
+    'IOMMUFD_SELFTEST_DEV_NO_DIRTY': _u('MOCK_FLAGS_DEVICE_NO_DIRTY'),
+    'IOMMUFD_SELFTEST_DEV_PASID': _u('MOCK_FLAGS_DEVICE_PASID'),
+    'IOMMUFD_SELFTEST_ACCESS_CREATE_NEEDS_PIN_PAGES':
+        _u('MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES'),
+    'IOMMUFD_SELFTEST_ACCESS_PAGES_WRITE': _u('MOCK_FLAGS_ACCESS_WRITE'),
+    'IOMMUFD_SELFTEST_ACCESS_PAGES_SYZ': _u('MOCK_FLAGS_ACCESS_SYZ'),
+    'IOMMUFD_SELFTEST_ACCESS_RW_WRITE': _u('MOCK_ACCESS_RW_WRITE'),
+    'IOMMUFD_SELFTEST_ACCESS_RW_SLOW_PATH': _u('MOCK_ACCESS_RW_SLOW_PATH'),
+    'IOMMUFD_SELFTEST_APERTURE_START': _u('MOCK_APERTURE_START'),
+    'IOMMUFD_SELFTEST_APERTURE_LAST': _u('MOCK_APERTURE_LAST'),
+    'IOMMUFD_SELFTEST_PAGE_SIZE': _u('MOCK_PAGE_SIZE'),
+    'IOMMUFD_SELFTEST_HUGE_PAGE_SIZE': _u('MOCK_HUGE_PAGE_SIZE'),
+}
+
+CALLS = {
+    'IOMMUFD_TEGRA241_CMDQV_CMDQ_ERR_MAP': ('cmdqv', 'TEGRA241_CMDQV_CMDQ_ERR_MAP', [0, 1, 3]),
+    'IOMMUFD_TEGRA241_CMDQV_CMDQ_ALLOC': ('cmdqv', 'TEGRA241_CMDQV_CMDQ_ALLOC', [0, 1, 127]),
+    'IOMMUFD_TEGRA241_VINTF': ('cmdqv', 'TEGRA241_VINTF', [0, 1, 63]),
+    'IOMMUFD_TEGRA241_VINTF_SID_MATCH': ('cmdqv', 'TEGRA241_VINTF_SID_MATCH', [0, 1, 15]),
+    'IOMMUFD_TEGRA241_VINTF_SID_REPLACE': ('cmdqv', 'TEGRA241_VINTF_SID_REPLACE', [0, 1, 15]),
+    'IOMMUFD_TEGRA241_VINTF_LVCMDQ_ERR_MAP':
+        ('cmdqv', 'TEGRA241_VINTF_LVCMDQ_ERR_MAP_64', [0, 1]),
+}
+
+# Kernel helper macros the driver expressions use, with their meaning (the
+# kernel's GENMASK and BIT family, SZ_* sizes; cpu_to_le64 is the identity on
+# the little-endian hosts this check runs on).
+KERNEL_COMPAT = r'''
+#define BIT(n) (1UL << (n))
+#define BIT_ULL(n) (1ULL << (n))
+#define GENMASK(h, l) ((~0UL << (l)) & (~0UL >> (63 - (h))))
+#define GENMASK_ULL(h, l) ((~0ULL << (l)) & (~0ULL >> (63 - (h))))
+#define cpu_to_le64(x) ((unsigned long long)(x))
+#define SZ_64K 0x10000
+#define SZ_128K 0x20000
+'''
