@@ -244,6 +244,20 @@ struct iommufd_smmuv3_cmd {
 
 /** Event record word 0: the event id. */
 #define IOMMUFD_SMMUV3_EVT0_ID (0xffULL << 0)
+/** Event record word 0: SSV, a substream id is given. */
+#define IOMMUFD_SMMUV3_EVT0_SSV (1ULL << 11)
+/** Event record word 0: the substream id. */
+#define IOMMUFD_SMMUV3_EVT0_SSID (0xfffffULL << 12)
+/** Event record word 0: the stream id; in a vEVENT, the guest's vSID. */
+#define IOMMUFD_SMMUV3_EVT0_SID (0xffffffffULL << 32)
+/** Event record word 1: RnW, the access was a read. */
+#define IOMMUFD_SMMUV3_EVT1_RNW (1ULL << 35)
+/** Event record word 1: S2, the fault is of stage 2. */
+#define IOMMUFD_SMMUV3_EVT1_S2 (1ULL << 39)
+/** Event record word 1: CLASS, what was accessed (0 CD, 1 translation table, 2 input). */
+#define IOMMUFD_SMMUV3_EVT1_CLASS (0x3ULL << 40)
+/** Event record word 2: the input address of the transaction. */
+#define IOMMUFD_SMMUV3_EVT2_ADDR (~0ULL)
 /** Event C_BAD_STE: the STE is malformed. */
 #define IOMMUFD_SMMUV3_EVT_C_BAD_STE 0x04
 /** Event F_STREAM_DISABLED: the stream's STE is not valid. */
