@@ -135,17 +135,30 @@ int drv_region(struct drv_machine *m, uint32_t index, uint64_t *offset, uint64_t
 	return 0;
 }
 
+/*
+ * A copy of the machine a test brought up: the test's own struct is on a
+ * stack that a failed assertion has left by the time teardown runs.
+ */
+static struct drv_machine drv_current;
+static bool drv_is_up;
+
 void drv_up(struct drv_machine *m)
 {
 	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 
 	memset(m, 0, sizeof(*m));
+	m->iommufd = m->dev = -1;
+	m->a = m->b = MAP_FAILED;
+	drv_current = *m;
+	drv_is_up = true;
 	m->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	drv_current.iommufd = m->iommufd;
 	assert_true(m->iommufd >= 0);
 	assert_int_equal(drv_ioctl(m->iommufd, IOMMU_IOAS_ALLOC, &ia), 0);
 	m->ioas_id = ia.out_ioas_id;
 	m->dev = open("/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
+	drv_current.dev = m->dev;
 	assert_true(m->dev >= 0);
 	bind.iommufd = m->iommufd;
 	assert_int_equal(drv_ioctl(m->dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), 0);
@@ -160,6 +173,8 @@ void drv_up(struct drv_machine *m)
 	assert_int_equal(drv_region(m, IOMMUFD_VFIO_PCI_CONFIG_REGION_INDEX, &m->cfg, NULL), 0);
 	m->a = mmap(NULL, DRV_PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	m->b = mmap(NULL, DRV_PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	drv_current.a = m->a;
+	drv_current.b = m->b;
 	assert_true(m->a != MAP_FAILED && m->b != MAP_FAILED);
 	assert_int_equal(drv_map(m, m->a, DRV_PG, DRV_IOVA_A, true), 0);
 	assert_int_equal(drv_map(m, m->b, DRV_PG, DRV_IOVA_B, true), 0);
@@ -167,10 +182,25 @@ void drv_up(struct drv_machine *m)
 
 void drv_down(struct drv_machine *m)
 {
-	close(m->dev);
-	close(m->iommufd);
-	munmap(m->a, DRV_PG);
-	munmap(m->b, DRV_PG);
+	if (m->dev >= 0)
+		close(m->dev);
+	if (m->iommufd >= 0)
+		close(m->iommufd);
+	if (m->a != MAP_FAILED)
+		munmap(m->a, DRV_PG);
+	if (m->b != MAP_FAILED)
+		munmap(m->b, DRV_PG);
+	m->iommufd = m->dev = -1;
+	m->a = m->b = MAP_FAILED;
+	drv_is_up = false;
+}
+
+int drv_teardown(void **state)
+{
+	(void)state;
+	if (drv_is_up)
+		drv_down(&drv_current);
+	return 0;
 }
 
 static void wr64(struct drv_machine *m, uint64_t reg, uint64_t v)

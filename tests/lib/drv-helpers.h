@@ -39,6 +39,11 @@ int drv_ioctl(int fd, unsigned long cmd, void *arg);
 /* /dev/iommu, an IOAS, vfio0 bound and attached to it, pages A and B mapped. */
 void drv_up(struct drv_machine *m);
 void drv_down(struct drv_machine *m);
+/*
+ * cmocka teardown: drv_down() of the machine a failed test left up (closing
+ * the files releases every object), so that the next test starts clean.
+ */
+int drv_teardown(void **state);
 
 int drv_map(struct drv_machine *m, void *buf, size_t len, uint64_t iova, bool writeable);
 int drv_destroy(struct drv_machine *m, uint32_t id);

@@ -315,11 +315,11 @@ static void test_nested_dma(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encodings),
-		cmocka_unit_test(test_hw_info),
-		cmocka_unit_test(test_invalidate),
-		cmocka_unit_test(test_ste),
-		cmocka_unit_test(test_nested_dma),
+		cmocka_unit_test_teardown(test_encodings, drv_teardown),
+		cmocka_unit_test_teardown(test_hw_info, drv_teardown),
+		cmocka_unit_test_teardown(test_invalidate, drv_teardown),
+		cmocka_unit_test_teardown(test_ste, drv_teardown),
+		cmocka_unit_test_teardown(test_nested_dma, drv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
