@@ -105,6 +105,8 @@ extern "C" {
 #define IOMMUFD_AMD_EFR_HDSUP (1ULL << 52)
 /** EFR: SNPSup, SEV-SNP. */
 #define IOMMUFD_AMD_EFR_SNPSUP (1ULL << 63)
+/** EFR2: GCR3TRPMode, GCR3 table root pointers are guest physical addresses (nesting). */
+#define IOMMUFD_AMD_EFR2_GCR3TRPMODE (1ULL << 3)
 /** The EFR fields the kernel lets a VMM expose to a guest's vIOMMU. */
 #define IOMMUFD_AMD_EFR_GUEST                                                             \
 	(IOMMUFD_AMD_EFR_GTSUP | IOMMUFD_AMD_EFR_GASUP | IOMMUFD_AMD_EFR_GIOSUP |       \

@@ -261,6 +261,7 @@ CONSTS = {
     'IOMMUFD_AMD_EFR_EPHSUP': ('drv', 'amd', 'FEATURE_EPHSUP'),
     'IOMMUFD_AMD_EFR_HDSUP': ('drv', 'amd', 'FEATURE_HDSUP'),
     'IOMMUFD_AMD_EFR_SNPSUP': ('drv', 'amd', 'FEATURE_SNP'),
+    'IOMMUFD_AMD_EFR2_GCR3TRPMODE': ('drv', 'amd', 'FEATURE_GCR3TRPMODE'),
     # the list of struct iommu_hw_info_amd's documentation
     'IOMMUFD_AMD_EFR_GUEST': ('drv', 'amd', 'FEATURE_GT | FEATURE_GA | FEATURE_GIOSUP | '
                               'FEATURE_PPR | FEATURE_EPHSUP | FEATURE_GATS | FEATURE_GLX | '
