@@ -84,6 +84,20 @@ int drv_viommu_alloc(struct drv_machine *m, uint32_t type, uint32_t parent, uint
 	return rc;
 }
 
+int drv_viommu_alloc_data(int fd, uint32_t dev_id, uint32_t type, uint32_t parent, void *data,
+			  uint32_t data_len, uint32_t *id)
+{
+	struct iommu_viommu_alloc cmd = {
+		.size = sizeof(cmd), .type = type, .dev_id = dev_id, .hwpt_id = parent,
+		.data_len = data_len, .data_uptr = (uintptr_t)data,
+	};
+	int rc = drv_ioctl(fd, IOMMU_VIOMMU_ALLOC, &cmd);
+
+	if (!rc && id)
+		*id = cmd.out_viommu_id;
+	return rc;
+}
+
 int drv_vdevice_alloc(struct drv_machine *m, uint32_t viommu, uint64_t virt_id, uint32_t *id)
 {
 	struct iommu_vdevice_alloc cmd = {

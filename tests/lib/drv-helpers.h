@@ -51,6 +51,9 @@ int drv_attach(struct drv_machine *m, uint32_t pt_id);
 int drv_hwpt_alloc(struct drv_machine *m, uint32_t flags, uint32_t pt_id, uint32_t data_type,
 		   const void *data, uint32_t data_len, uint32_t *id);
 int drv_viommu_alloc(struct drv_machine *m, uint32_t type, uint32_t parent, uint32_t *id);
+/* IOMMU_VIOMMU_ALLOC on @fd for device @dev_id with driver data (in and out). */
+int drv_viommu_alloc_data(int fd, uint32_t dev_id, uint32_t type, uint32_t parent, void *data,
+			  uint32_t data_len, uint32_t *id);
 int drv_vdevice_alloc(struct drv_machine *m, uint32_t viommu, uint64_t virt_id, uint32_t *id);
 /* IOMMU_HWPT_INVALIDATE on @id; *@num in: entries, out: entries the kernel took. */
 int drv_invalidate(struct drv_machine *m, uint32_t id, uint32_t type, const void *entries,
