@@ -26,7 +26,7 @@ clean=(env -u IOMMUFD_MOCKD -u IOMMUFD_MOCK_SHIM -u IOMMUFD_MOCK_DEVICES -u IOMM
 dev() { (cd "$work" && "${clean[@]}" "$meson" devenv -C "$build" "$@"); }
 
 # 1. programs: the wrapper, the tool and the examples of this build on PATH
-for p in iommufd-mock-run iommufd-info vfio-dma; do
+for p in iommufd-mock-run iommufd-info vfio-dma tutorial-dma; do
 	got=$(dev sh -c "command -v $p" 2>&1)
 	case $got in
 	"$build"/*) ok "PATH finds $p in the build tree ($got)" ;;
