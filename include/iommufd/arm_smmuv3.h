@@ -51,6 +51,15 @@ struct iommufd_smmuv3_cmd {
 	uint64_t cmd[2];
 };
 
+/** Flags of the SMMUv3 hw_info (IOMMUFD_HW_INFO_TYPE_ARM_SMMUV3). */
+enum iommufd_smmuv3_hw_info_flags {
+	/**
+	 * Erratum T264-SMMU-3: every TLBI and CFGI command, with its CMD_SYNC,
+	 * must be issued twice; a VMM passes the guest's commands on twice.
+	 */
+	IOMMUFD_SMMUV3_HW_INFO_ERRATA_REPEAT_TLBI_CFGI = 1 << 0,
+};
+
 /** Command word 0: the opcode. */
 #define IOMMUFD_SMMUV3_CMD0_OP (0xffULL << 0)
 /** Command word 0: SSV, a substream id is given (ATC_INV). */

@@ -119,6 +119,8 @@ CONSTS = {
     'IOMMUFD_VTD_ECAP_PMS': ('acc', 'vtd', 'ecap_pms'),
 
     # arm_smmuv3.h
+    'IOMMUFD_SMMUV3_HW_INFO_ERRATA_REPEAT_TLBI_CFGI':
+        _u('IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI'),
     'IOMMUFD_SMMUV3_CMD0_OP': ('drv', 'smmu', 'CMDQ_0_OP'),
     'IOMMUFD_SMMUV3_CMD0_SSV': ('drv', 'smmu', 'CMDQ_0_SSV'),
     'IOMMUFD_SMMUV3_OP_CFGI_CD': ('drv', 'smmu', 'CMDQ_OP_CFGI_CD'),
