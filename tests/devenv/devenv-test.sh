@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# devenv-test.sh MESON BUILDDIR CC
+# devenv-test.sh MESON BUILDDIR "CC [FLAGS]"
 #
 # `meson devenv -C BUILDDIR` must make the build tree usable with no other
 # setup: the programs and examples on PATH, the wrapper running them against
