@@ -129,7 +129,7 @@ static inline uint64_t iommufd_amd_field(uint64_t mask, uint64_t value)
  * Reads the field @p mask of a 64-bit word.
  *
  * @param word the word
- * @param mask the field
+ * @param mask the field (a non-zero contiguous mask)
  * @return the field's value, from bit 0
  */
 static inline uint64_t iommufd_amd_get_field(uint64_t word, uint64_t mask)

@@ -178,7 +178,7 @@ enum iommufd_vtd_hw_info_flags {
  * Reads a field of cap_reg or ecap_reg.
  *
  * @param reg  the register value
- * @param mask the field, e.g. IOMMUFD_VTD_ECAP_PSS
+ * @param mask the field, e.g. IOMMUFD_VTD_ECAP_PSS (a non-zero contiguous mask)
  * @return the field's value, from bit 0 (0 or 1 for a single bit)
  */
 static inline uint64_t iommufd_vtd_field(uint64_t reg, uint64_t mask)
