@@ -32,6 +32,7 @@ Exit status: 0 all equal, 1 mismatch, 77 kernel sources unavailable (not in CI).
 """
 
 import argparse
+import fcntl
 import os
 import re
 import shlex
@@ -333,11 +334,6 @@ class DriverSource:
             self.emit(line.split(None, 2)[2] if len(line.split(None, 2)) > 2 else '', done, out)
             out.append(line)
 
-    def has(self, expr):
-        """All identifiers of @expr that look like the driver's names are defined."""
-        return all(i in self.defs for i in re.findall(r'\b[A-Z_][A-Z0-9_]{2,}\b|\b[a-z]+_\w+\b',
-                                                        expr) if not i.startswith('SZ_'))
-
 
 def driver_tree(args, series, tree):
     """A directory holding driver_map.FILES of SERIES (extracted once into CACHE/drv-SERIES)."""
@@ -356,7 +352,6 @@ def driver_tree(args, series, tree):
     want = '%s %d %d %s' % (os.path.basename(tarball), st.st_size, int(st.st_mtime),
                             ' '.join(sorted(driver_map.FILES.values())))
     stamp = os.path.join(dest, '.extracted')
-    import fcntl
     os.makedirs(cache, exist_ok=True)
     with open(os.path.join(cache, '.lock-drv-%s' % series), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
