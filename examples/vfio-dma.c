@@ -37,9 +37,9 @@ static void print_vtd(const struct iommufd_hw_info_vtd *vtd)
 	uint64_t cap = vtd->cap_reg, ecap = vtd->ecap_reg;
 
 	/* the fields of <iommufd/intel_vtd.h> */
-#define YN(reg, f) (iommufd_vtd_field(reg, IOMMUFD_VTD_##f) ? "yes" : "no")
-	uint64_t sagaw = iommufd_vtd_field(cap, IOMMUFD_VTD_CAP_SAGAW);
-	uint64_t sslps = iommufd_vtd_field(cap, IOMMUFD_VTD_CAP_SSLPS);
+#define YN(reg, f) (iommufd_field_get(reg, IOMMUFD_VTD_##f) ? "yes" : "no")
+	uint64_t sagaw = iommufd_field_get(cap, IOMMUFD_VTD_CAP_SAGAW);
+	uint64_t sslps = iommufd_field_get(cap, IOMMUFD_VTD_CAP_SSLPS);
 
 	printf("  Intel VT-d: flags %#" PRIx32 "%s, cap_reg %#" PRIx64 ", ecap_reg %#" PRIx64 "\n",
 	       vtd->flags,
@@ -47,10 +47,10 @@ static void print_vtd(const struct iommufd_hw_info_vtd *vtd)
 	       ecap);
 	printf("    cap:  %" PRIu64 " domains, guest address width %" PRIu64 " bits, "
 	       "page-table levels%s%s%s, page sizes 4K%s%s, %" PRIu64 " fault record(s)%s\n",
-	       (uint64_t)1 << (4 + 2 * iommufd_vtd_field(cap, IOMMUFD_VTD_CAP_ND)),
-	       iommufd_vtd_field(cap, IOMMUFD_VTD_CAP_MGAW) + 1, sagaw & 2 ? " 3" : "",
+	       (uint64_t)1 << (4 + 2 * iommufd_field_get(cap, IOMMUFD_VTD_CAP_ND)),
+	       iommufd_field_get(cap, IOMMUFD_VTD_CAP_MGAW) + 1, sagaw & 2 ? " 3" : "",
 	       sagaw & 4 ? " 4" : "", sagaw & 8 ? " 5" : "", sslps & 1 ? " 2M" : "",
-	       sslps & 2 ? " 1G" : "", iommufd_vtd_field(cap, IOMMUFD_VTD_CAP_NFR) + 1,
+	       sslps & 2 ? " 1G" : "", iommufd_field_get(cap, IOMMUFD_VTD_CAP_NFR) + 1,
 	       cap & IOMMUFD_VTD_CAP_PSI ? ", page-selective invalidation" : "");
 	printf("    ecap: queued invalidation %s, interrupt remapping %s, pass-through %s, "
 	       "snoop control %s\n",
@@ -64,7 +64,7 @@ static void print_vtd(const struct iommufd_hw_info_vtd *vtd)
 	printf("          scalable mode: first-level %s, second-level %s, nesting %s, "
 	       "PASID %s (%" PRIu64 " bits), dirty tracking (SLADS) %s\n",
 	       YN(ecap, ECAP_FSTS), YN(ecap, ECAP_SSTS), YN(ecap, ECAP_NEST), YN(ecap, ECAP_PASID),
-	       ecap & IOMMUFD_VTD_ECAP_PASID ? iommufd_vtd_field(ecap, IOMMUFD_VTD_ECAP_PSS) + 1 : 0,
+	       ecap & IOMMUFD_VTD_ECAP_PASID ? iommufd_field_get(ecap, IOMMUFD_VTD_ECAP_PSS) + 1 : 0,
 	       YN(ecap, ECAP_SSADS));
 #undef YN
 }

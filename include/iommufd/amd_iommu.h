@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <iommufd/field.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,7 +26,7 @@ extern "C" {
  *   guest-translation DTE without a GCR3 table root, a reserved GLX or a
  *   guest paging mode other than 4 or 5 levels (-EOPNOTSUPP if the IOMMU
  *   cannot do 5). Build one with iommufd_amd_dte_set_gcr3() and
- *   iommufd_amd_field();
+ *   iommufd_field_prep();
  * - the Extended Feature Register (EFR) fields of the hw_info the kernel
  *   lets a VMM expose to its guest (GTSup, GASup, GIoSup, PPRSup, EPHSup,
  *   GATS, GLX, PASmax) and others it may read.
@@ -114,30 +116,6 @@ extern "C" {
 	 IOMMUFD_AMD_EFR_GLXSUP | IOMMUFD_AMD_EFR_PASMAX)
 
 /**
- * Places @p value in the field @p mask of a 64-bit word.
- *
- * @param mask  the field, e.g. IOMMUFD_AMD_DTE2_GPT_LEVEL
- * @param value the field's value, from bit 0; bits beyond the field are dropped
- * @return the value shifted into the field
- */
-static inline uint64_t iommufd_amd_field(uint64_t mask, uint64_t value)
-{
-	return (value * (mask & (~mask + 1))) & mask;
-}
-
-/**
- * Reads the field @p mask of a 64-bit word.
- *
- * @param word the word
- * @param mask the field (a non-zero contiguous mask)
- * @return the field's value, from bit 0
- */
-static inline uint64_t iommufd_amd_get_field(uint64_t word, uint64_t mask)
-{
-	return (word & mask) / (mask & (~mask + 1));
-}
-
-/**
  * Stores the guest physical address of the GCR3 table in a DTE, whose
  * pointer is split over words 0 and 1; other fields are kept.
  *
@@ -148,10 +126,10 @@ static inline uint64_t iommufd_amd_get_field(uint64_t word, uint64_t mask)
 static inline void iommufd_amd_dte_set_gcr3(uint64_t dte[4], uint64_t gcr3)
 {
 	dte[0] = (dte[0] & ~IOMMUFD_AMD_DTE0_GCR3_14_12) |
-		 iommufd_amd_field(IOMMUFD_AMD_DTE0_GCR3_14_12, gcr3 >> 12);
+		 iommufd_field_prep(IOMMUFD_AMD_DTE0_GCR3_14_12, gcr3 >> 12);
 	dte[1] = (dte[1] & ~(IOMMUFD_AMD_DTE1_GCR3_30_15 | IOMMUFD_AMD_DTE1_GCR3_51_31)) |
-		 iommufd_amd_field(IOMMUFD_AMD_DTE1_GCR3_30_15, gcr3 >> 15) |
-		 iommufd_amd_field(IOMMUFD_AMD_DTE1_GCR3_51_31, gcr3 >> 31);
+		 iommufd_field_prep(IOMMUFD_AMD_DTE1_GCR3_30_15, gcr3 >> 15) |
+		 iommufd_field_prep(IOMMUFD_AMD_DTE1_GCR3_51_31, gcr3 >> 31);
 }
 
 /**
@@ -162,9 +140,9 @@ static inline void iommufd_amd_dte_set_gcr3(uint64_t dte[4], uint64_t gcr3)
  */
 static inline uint64_t iommufd_amd_dte_gcr3(const uint64_t dte[4])
 {
-	return (iommufd_amd_get_field(dte[0], IOMMUFD_AMD_DTE0_GCR3_14_12) << 12) |
-	       (iommufd_amd_get_field(dte[1], IOMMUFD_AMD_DTE1_GCR3_30_15) << 15) |
-	       (iommufd_amd_get_field(dte[1], IOMMUFD_AMD_DTE1_GCR3_51_31) << 31);
+	return (iommufd_field_get(dte[0], IOMMUFD_AMD_DTE0_GCR3_14_12) << 12) |
+	       (iommufd_field_get(dte[1], IOMMUFD_AMD_DTE1_GCR3_30_15) << 15) |
+	       (iommufd_field_get(dte[1], IOMMUFD_AMD_DTE1_GCR3_51_31) << 31);
 }
 
 /** @} */

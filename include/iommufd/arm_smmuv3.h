@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <iommufd/field.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,8 +35,8 @@ extern "C" {
  * - the event record ids a vEVENTQ reports.
  *
  * Masks are 64-bit (32-bit for the ID registers) in CPU byte order: use
- * iommufd_smmuv3_field() to place a value in a field and
- * iommufd_smmuv3_get_field() to read it. Commands go to the kernel
+ * iommufd_field_prep() to place a value in a field and iommufd_field_get()
+ * to read it. Commands go to the kernel
  * little-endian (iommufd_smmuv3_cmd_make() converts); the STE words of the
  * library's struct iommufd_hwpt_arm_smmuv3 are in CPU byte order.
  *
@@ -285,30 +287,6 @@ enum iommufd_smmuv3_hw_info_flags {
 #define IOMMUFD_SMMUV3_EVT_F_PERMISSION 0x13
 
 /**
- * Places @p value in the field @p mask of a 64-bit word.
- *
- * @param mask  the field (a contiguous mask, e.g. IOMMUFD_SMMUV3_TLBI0_ASID)
- * @param value the field's value, from bit 0; bits beyond the field are dropped
- * @return the value shifted into the field
- */
-static inline uint64_t iommufd_smmuv3_field(uint64_t mask, uint64_t value)
-{
-	return (value * (mask & (~mask + 1))) & mask;
-}
-
-/**
- * Reads the field @p mask of a 64-bit word.
- *
- * @param word the word
- * @param mask the field (a non-zero contiguous mask)
- * @return the field's value, from bit 0
- */
-static inline uint64_t iommufd_smmuv3_get_field(uint64_t word, uint64_t mask)
-{
-	return (word & mask) / (mask & (~mask + 1));
-}
-
-/**
  * Converts a 64-bit word between CPU and little-endian byte order (the
  * same operation both ways).
  *
@@ -350,7 +328,7 @@ static inline struct iommufd_smmuv3_cmd iommufd_smmuv3_cmd_make(uint64_t w0, uin
 static inline struct iommufd_smmuv3_cmd iommufd_smmuv3_cmd_tlbi_nh_asid(uint16_t asid)
 {
 	return iommufd_smmuv3_cmd_make(
-		IOMMUFD_SMMUV3_OP_TLBI_NH_ASID | iommufd_smmuv3_field(IOMMUFD_SMMUV3_TLBI0_ASID, asid),
+		IOMMUFD_SMMUV3_OP_TLBI_NH_ASID | iommufd_field_prep(IOMMUFD_SMMUV3_TLBI0_ASID, asid),
 		0);
 }
 
@@ -367,7 +345,7 @@ static inline struct iommufd_smmuv3_cmd iommufd_smmuv3_cmd_tlbi_nh_va(uint16_t a
 								      bool leaf)
 {
 	return iommufd_smmuv3_cmd_make(
-		IOMMUFD_SMMUV3_OP_TLBI_NH_VA | iommufd_smmuv3_field(IOMMUFD_SMMUV3_TLBI0_ASID, asid),
+		IOMMUFD_SMMUV3_OP_TLBI_NH_VA | iommufd_field_prep(IOMMUFD_SMMUV3_TLBI0_ASID, asid),
 		(va & IOMMUFD_SMMUV3_TLBI1_VA) | (leaf ? IOMMUFD_SMMUV3_TLBI1_LEAF : 0));
 }
 
@@ -418,8 +396,8 @@ static inline struct iommufd_smmuv3_cmd iommufd_smmuv3_cmd_cfgi_cd(uint32_t vsid
 								   bool leaf)
 {
 	return iommufd_smmuv3_cmd_make(IOMMUFD_SMMUV3_OP_CFGI_CD |
-					       iommufd_smmuv3_field(IOMMUFD_SMMUV3_CFGI0_SSID, ssid) |
-					       iommufd_smmuv3_field(IOMMUFD_SMMUV3_CFGI0_SID, vsid),
+					       iommufd_field_prep(IOMMUFD_SMMUV3_CFGI0_SSID, ssid) |
+					       iommufd_field_prep(IOMMUFD_SMMUV3_CFGI0_SID, vsid),
 				       leaf ? IOMMUFD_SMMUV3_CFGI1_LEAF : 0);
 }
 
@@ -432,7 +410,7 @@ static inline struct iommufd_smmuv3_cmd iommufd_smmuv3_cmd_cfgi_cd(uint32_t vsid
 static inline struct iommufd_smmuv3_cmd iommufd_smmuv3_cmd_cfgi_cd_all(uint32_t vsid)
 {
 	return iommufd_smmuv3_cmd_make(IOMMUFD_SMMUV3_OP_CFGI_CD_ALL |
-					       iommufd_smmuv3_field(IOMMUFD_SMMUV3_CFGI0_SID, vsid),
+					       iommufd_field_prep(IOMMUFD_SMMUV3_CFGI0_SID, vsid),
 				       0);
 }
 
@@ -449,9 +427,9 @@ static inline struct iommufd_smmuv3_cmd iommufd_smmuv3_cmd_atc_inv(uint32_t vsid
 								   unsigned int log2_pages)
 {
 	return iommufd_smmuv3_cmd_make(IOMMUFD_SMMUV3_OP_ATC_INV |
-					       iommufd_smmuv3_field(IOMMUFD_SMMUV3_ATC0_SID, vsid),
+					       iommufd_field_prep(IOMMUFD_SMMUV3_ATC0_SID, vsid),
 				       (addr & IOMMUFD_SMMUV3_ATC1_ADDR) |
-					       iommufd_smmuv3_field(IOMMUFD_SMMUV3_ATC1_SIZE, log2_pages));
+					       iommufd_field_prep(IOMMUFD_SMMUV3_ATC1_SIZE, log2_pages));
 }
 
 /**
@@ -462,7 +440,7 @@ static inline struct iommufd_smmuv3_cmd iommufd_smmuv3_cmd_atc_inv(uint32_t vsid
 static inline void iommufd_smmuv3_ste_abort(uint64_t ste[2])
 {
 	ste[0] = IOMMUFD_SMMUV3_STE0_V |
-		 iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE0_CFG, IOMMUFD_SMMUV3_STE_CFG_ABORT);
+		 iommufd_field_prep(IOMMUFD_SMMUV3_STE0_CFG, IOMMUFD_SMMUV3_STE_CFG_ABORT);
 	ste[1] = 0;
 }
 
@@ -475,7 +453,7 @@ static inline void iommufd_smmuv3_ste_abort(uint64_t ste[2])
 static inline void iommufd_smmuv3_ste_bypass(uint64_t ste[2])
 {
 	ste[0] = IOMMUFD_SMMUV3_STE0_V |
-		 iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE0_CFG, IOMMUFD_SMMUV3_STE_CFG_BYPASS);
+		 iommufd_field_prep(IOMMUFD_SMMUV3_STE0_CFG, IOMMUFD_SMMUV3_STE_CFG_BYPASS);
 	ste[1] = 0;
 }
 
@@ -494,13 +472,13 @@ static inline void iommufd_smmuv3_ste_s1(uint64_t ste[2], uint64_t cd_table, uns
 					 unsigned int s1cdmax, unsigned int s1dss)
 {
 	ste[0] = IOMMUFD_SMMUV3_STE0_V |
-		 iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE0_CFG, IOMMUFD_SMMUV3_STE_CFG_S1_TRANS) |
-		 iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE0_S1FMT, s1fmt) |
+		 iommufd_field_prep(IOMMUFD_SMMUV3_STE0_CFG, IOMMUFD_SMMUV3_STE_CFG_S1_TRANS) |
+		 iommufd_field_prep(IOMMUFD_SMMUV3_STE0_S1FMT, s1fmt) |
 		 (cd_table & IOMMUFD_SMMUV3_STE0_S1CTXPTR) |
-		 iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE0_S1CDMAX, s1cdmax);
-	ste[1] = iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE1_S1DSS, s1dss) |
-		 iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE1_S1CIR, IOMMUFD_SMMUV3_STE_CACHE_WBRA) |
-		 iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE1_S1COR, IOMMUFD_SMMUV3_STE_CACHE_WBRA);
+		 iommufd_field_prep(IOMMUFD_SMMUV3_STE0_S1CDMAX, s1cdmax);
+	ste[1] = iommufd_field_prep(IOMMUFD_SMMUV3_STE1_S1DSS, s1dss) |
+		 iommufd_field_prep(IOMMUFD_SMMUV3_STE1_S1CIR, IOMMUFD_SMMUV3_STE_CACHE_WBRA) |
+		 iommufd_field_prep(IOMMUFD_SMMUV3_STE1_S1COR, IOMMUFD_SMMUV3_STE_CACHE_WBRA);
 }
 
 /** @} */

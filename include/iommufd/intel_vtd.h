@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include <iommufd/field.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,7 +27,7 @@ extern "C" {
  * - the flags of the stage-1 table description (IOMMUFD_HWPT_DATA_VTD_S1);
  * - the errata flag of the hw_info and the fields of the cap_reg and
  *   ecap_reg registers it reports (VT-d specification, sections 11.4.2 and
- *   11.4.3): read one with iommufd_vtd_field().
+ *   11.4.3): read one with iommufd_field_get().
  *
  * @{
  */
@@ -173,18 +175,6 @@ enum iommufd_vtd_hw_info_flags {
 #define IOMMUFD_VTD_ECAP_RPS (1ULL << 49)
 /** ecap_reg PMS: performance monitoring. */
 #define IOMMUFD_VTD_ECAP_PMS (1ULL << 51)
-
-/**
- * Reads a field of cap_reg or ecap_reg.
- *
- * @param reg  the register value
- * @param mask the field, e.g. IOMMUFD_VTD_ECAP_PSS (a non-zero contiguous mask)
- * @return the field's value, from bit 0 (0 or 1 for a single bit)
- */
-static inline uint64_t iommufd_vtd_field(uint64_t reg, uint64_t mask)
-{
-	return (reg & mask) / (mask & (~mask + 1));
-}
 
 /** @} */
 

@@ -24,7 +24,7 @@ Every object-like #define, enum constant and struct of our headers must be
 in STRUCTS or CONSTS, every function-like macro in CALLS or NOT_ABI.
 """
 
-HEADERS = ['intel_vtd.h', 'arm_smmuv3.h', 'amd_iommu.h', 'tegra241_cmdqv.h', 'vfio_pci.h',
+HEADERS = ['field.h', 'intel_vtd.h', 'arm_smmuv3.h', 'amd_iommu.h', 'tegra241_cmdqv.h', 'vfio_pci.h',
            'selftest.h']
 
 # Driver files the check reads (paths in the kernel tree).
@@ -37,7 +37,7 @@ FILES = {
 
 # Include guards and helpers of ours that carry no ABI fact.
 NOT_ABI = {
-    'IOMMUFD_INTEL_VTD_H', 'IOMMUFD_ARM_SMMUV3_H', 'IOMMUFD_AMD_IOMMU_H',
+    'IOMMUFD_FIELD_H', 'IOMMUFD_INTEL_VTD_H', 'IOMMUFD_ARM_SMMUV3_H', 'IOMMUFD_AMD_IOMMU_H',
     'IOMMUFD_TEGRA241_CMDQV_H', 'IOMMUFD_VFIO_PCI_H', 'IOMMUFD_SELFTEST_H',
 }
 

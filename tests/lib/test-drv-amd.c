@@ -32,16 +32,16 @@ static void test_dte_layout(void **state)
 	assert_int_equal(iommufd_amd_dte_gcr3(dte), GCR3);
 	/* other fields are kept; a new pointer replaces the old one entirely */
 	dte[0] |= IOMMUFD_AMD_DTE0_V | IOMMUFD_AMD_DTE0_GV;
-	dte[1] |= iommufd_amd_field(IOMMUFD_AMD_DTE1_DOMID, 0x1234);
+	dte[1] |= iommufd_field_prep(IOMMUFD_AMD_DTE1_DOMID, 0x1234);
 	iommufd_amd_dte_set_gcr3(dte, 0x1000);
 	assert_int_equal(iommufd_amd_dte_gcr3(dte), 0x1000);
 	assert_int_equal(dte[0], (1ULL << 0) | (1ULL << 55) | (1ULL << 58));
 	assert_int_equal(dte[1], 0x1234);
 	/* guest paging mode and GLX */
-	assert_int_equal(iommufd_amd_field(IOMMUFD_AMD_DTE2_GPT_LEVEL, IOMMUFD_AMD_GPT_LEVEL_5),
+	assert_int_equal(iommufd_field_prep(IOMMUFD_AMD_DTE2_GPT_LEVEL, IOMMUFD_AMD_GPT_LEVEL_5),
 			 1ULL << 54);
-	assert_int_equal(iommufd_amd_field(IOMMUFD_AMD_DTE0_GLX, 1), 1ULL << 56);
-	assert_int_equal(iommufd_amd_get_field(3ULL << 56, IOMMUFD_AMD_DTE0_GLX), 3);
+	assert_int_equal(iommufd_field_prep(IOMMUFD_AMD_DTE0_GLX, 1), 1ULL << 56);
+	assert_int_equal(iommufd_field_get(3ULL << 56, IOMMUFD_AMD_DTE0_GLX), 3);
 }
 
 static void test_hw_info(void **state)
@@ -58,7 +58,7 @@ static void test_hw_info(void **state)
 	assert_true(info.efr & IOMMUFD_AMD_EFR_GTSUP);
 	assert_true(info.efr & IOMMUFD_AMD_EFR_GIOSUP);
 	assert_true(info.efr2 & IOMMUFD_AMD_EFR2_GCR3TRPMODE);
-	assert_int_equal(iommufd_amd_get_field(info.efr, IOMMUFD_AMD_EFR_PASMAX) + 1, 10);
+	assert_int_equal(iommufd_field_get(info.efr, IOMMUFD_AMD_EFR_PASMAX) + 1, 10);
 	assert_false(info.efr & IOMMUFD_AMD_EFR_HDSUP); /* no dirty tracking here */
 	/* everything this IOMMU reports may be shown to a guest */
 	assert_int_equal(info.efr & ~IOMMUFD_AMD_EFR_GUEST, 0);
@@ -75,10 +75,10 @@ static void test_nested_dte(void **state)
 	(void)state;
 	drv_up(&m);
 	/* a guest DTE as validate_gdte_nested() wants it: V, GV, a GCR3 root, 4 levels */
-	d[0] = IOMMUFD_AMD_DTE0_V | IOMMUFD_AMD_DTE0_GV | iommufd_amd_field(IOMMUFD_AMD_DTE0_GLX, 0);
+	d[0] = IOMMUFD_AMD_DTE0_V | IOMMUFD_AMD_DTE0_GV | iommufd_field_prep(IOMMUFD_AMD_DTE0_GLX, 0);
 	iommufd_amd_dte_set_gcr3(d, DRV_IOVA_T);
-	d[1] |= iommufd_amd_field(IOMMUFD_AMD_DTE1_DOMID, 7);
-	d[2] = iommufd_amd_field(IOMMUFD_AMD_DTE2_GPT_LEVEL, IOMMUFD_AMD_GPT_LEVEL_4);
+	d[1] |= iommufd_field_prep(IOMMUFD_AMD_DTE1_DOMID, 7);
+	d[2] = iommufd_field_prep(IOMMUFD_AMD_DTE2_GPT_LEVEL, IOMMUFD_AMD_GPT_LEVEL_4);
 	assert_int_equal(d[0] & (IOMMUFD_AMD_DTE0_MODE | IOMMUFD_AMD_DTE0_HOST_PT_ROOT), 0);
 	assert_int_equal(iommufd_amd_dte_gcr3(d), DRV_IOVA_T);
 	for (int i = 0; i < 4; i++)

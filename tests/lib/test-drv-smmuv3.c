@@ -63,8 +63,8 @@ static void test_encodings(void **state)
 	assert_int_equal(iommufd_smmuv3_le64(c.cmd[0]), 0x40 | (0x42ULL << 32));
 	assert_int_equal(iommufd_smmuv3_le64(c.cmd[1]), 0x7000 | 52);
 	/* a field's value is cut to its width */
-	assert_int_equal(iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE0_CFG, 0xd), 0xaULL);
-	assert_int_equal(iommufd_smmuv3_get_field(0xaULL, IOMMUFD_SMMUV3_STE0_CFG), 5);
+	assert_int_equal(iommufd_field_prep(IOMMUFD_SMMUV3_STE0_CFG, 0xd), 0xaULL);
+	assert_int_equal(iommufd_field_get(0xaULL, IOMMUFD_SMMUV3_STE0_CFG), 5);
 
 	iommufd_smmuv3_ste_s1(ste, 0x8765432140ULL, IOMMUFD_SMMUV3_STE_S1FMT_64K_L2, 3,
 			      IOMMUFD_SMMUV3_STE_S1DSS_SSID0);
@@ -91,12 +91,12 @@ static void test_hw_info(void **state)
 	assert_true(info.idr[0] & IOMMUFD_SMMUV3_IDR0_S1P);
 	assert_true(info.idr[0] & IOMMUFD_SMMUV3_IDR0_ASID16);
 	assert_true(info.idr[0] & IOMMUFD_SMMUV3_IDR0_ATS);
-	assert_int_equal(iommufd_smmuv3_get_field(info.idr[0], IOMMUFD_SMMUV3_IDR0_TTF), 2);
-	assert_int_equal(iommufd_smmuv3_get_field(info.idr[1], IOMMUFD_SMMUV3_IDR1_SSIDSIZE), 8);
+	assert_int_equal(iommufd_field_get(info.idr[0], IOMMUFD_SMMUV3_IDR0_TTF), 2);
+	assert_int_equal(iommufd_field_get(info.idr[1], IOMMUFD_SMMUV3_IDR1_SSIDSIZE), 8);
 	assert_true(info.idr[3] & IOMMUFD_SMMUV3_IDR3_RIL);
 	assert_true(info.idr[5] & IOMMUFD_SMMUV3_IDR5_GRAN4K);
 	assert_false(info.idr[5] & IOMMUFD_SMMUV3_IDR5_GRAN64K);
-	assert_int_equal(iommufd_smmuv3_get_field(info.idr[5], IOMMUFD_SMMUV3_IDR5_OAS), 5);
+	assert_int_equal(iommufd_field_get(info.idr[5], IOMMUFD_SMMUV3_IDR5_OAS), 5);
 	drv_down(&m);
 }
 
@@ -157,7 +157,7 @@ static void test_invalidate(void **state)
 	assert_int_equal(num, 0);
 	/* a field the opcode does not have: TLBI_NH_ALL with an ASID */
 	cmds[0] = iommufd_smmuv3_cmd_make(IOMMUFD_SMMUV3_OP_TLBI_NH_ALL |
-						  iommufd_smmuv3_field(IOMMUFD_SMMUV3_TLBI0_ASID, 1),
+						  iommufd_field_prep(IOMMUFD_SMMUV3_TLBI0_ASID, 1),
 					  0);
 	num = 1;
 	assert_int_equal(inv(&v.m, v.viommu, cmds, &num), EIO);
@@ -198,7 +198,7 @@ static void test_ste(void **state)
 	assert_int_equal(ste_alloc(&v.m, v.viommu, ste, &s1), 0);
 	/* Config S2 translate (6) is not a guest's */
 	ste[0] = (ste[0] & ~IOMMUFD_SMMUV3_STE0_CFG) |
-		 iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE0_CFG, 6);
+		 iommufd_field_prep(IOMMUFD_SMMUV3_STE0_CFG, 6);
 	assert_int_equal(ste_alloc(&v.m, v.viommu, ste, NULL), EIO);
 	/* a word-1 field outside the guest's set (bit 19, MEV) */
 	iommufd_smmuv3_ste_bypass(ste);
@@ -206,7 +206,7 @@ static void test_ste(void **state)
 	assert_int_equal(ste_alloc(&v.m, v.viommu, ste, NULL), EIO);
 	/* EATS 2 (S1CHK, a host's setting) */
 	iommufd_smmuv3_ste_bypass(ste);
-	ste[1] |= iommufd_smmuv3_field(IOMMUFD_SMMUV3_STE1_EATS, 2);
+	ste[1] |= iommufd_field_prep(IOMMUFD_SMMUV3_STE1_EATS, 2);
 	assert_int_equal(ste_alloc(&v.m, v.viommu, ste, NULL), EIO);
 	assert_int_equal(drv_destroy(&v.m, s1), 0);
 	assert_int_equal(drv_destroy(&v.m, bypass), 0);
@@ -253,10 +253,10 @@ static void test_nested_dma(void **state)
 	l2 = t + 1536;
 	l3 = t + 2048;
 	/* CD 0: 48-bit input, 4 KiB granule, TTB1 walks off, 48-bit IPA, AArch64, ASID 1 */
-	t[0] = iommufd_smmuv3_field(IOMMUFD_SMMUV3_CD0_T0SZ, 64 - 48) |
-	       iommufd_smmuv3_field(IOMMUFD_SMMUV3_CD0_TG0, 0) | IOMMUFD_SMMUV3_CD0_EPD1 |
-	       IOMMUFD_SMMUV3_CD0_V | iommufd_smmuv3_field(IOMMUFD_SMMUV3_CD0_IPS, 5) |
-	       IOMMUFD_SMMUV3_CD0_AA64 | iommufd_smmuv3_field(IOMMUFD_SMMUV3_CD0_ASID, 1);
+	t[0] = iommufd_field_prep(IOMMUFD_SMMUV3_CD0_T0SZ, 64 - 48) |
+	       iommufd_field_prep(IOMMUFD_SMMUV3_CD0_TG0, 0) | IOMMUFD_SMMUV3_CD0_EPD1 |
+	       IOMMUFD_SMMUV3_CD0_V | iommufd_field_prep(IOMMUFD_SMMUV3_CD0_IPS, 5) |
+	       IOMMUFD_SMMUV3_CD0_AA64 | iommufd_field_prep(IOMMUFD_SMMUV3_CD0_ASID, 1);
 	t[1] = (DRV_IOVA_T + DRV_PG) & IOMMUFD_SMMUV3_CD1_TTB0;
 	l0[(S1_IOVA >> 39) & 511] = (DRV_IOVA_T + 2 * DRV_PG) | LPAE_TABLE;
 	l1[(S1_IOVA >> 30) & 511] = (DRV_IOVA_T + 3 * DRV_PG) | LPAE_TABLE;
@@ -288,9 +288,9 @@ static void test_nested_dma(void **state)
 	drv_edu_dma(&v.m, S1_IOVA, true);
 	assert_int_equal(v.m.b[0], 0x33);
 	read_event(vq.out_veventq_fd, evt);
-	assert_int_equal(iommufd_smmuv3_get_field(evt[0], IOMMUFD_SMMUV3_EVT0_ID),
+	assert_int_equal(iommufd_field_get(evt[0], IOMMUFD_SMMUV3_EVT0_ID),
 			 IOMMUFD_SMMUV3_EVT_F_TRANSLATION);
-	assert_int_equal(iommufd_smmuv3_get_field(evt[0], IOMMUFD_SMMUV3_EVT0_SID), VSID);
+	assert_int_equal(iommufd_field_get(evt[0], IOMMUFD_SMMUV3_EVT0_SID), VSID);
 	assert_int_equal(evt[1] & IOMMUFD_SMMUV3_EVT1_RNW, 0); /* a write */
 	assert_int_equal(evt[1] & IOMMUFD_SMMUV3_EVT1_S2, 0);  /* of stage 1 */
 	assert_int_equal(evt[2] & IOMMUFD_SMMUV3_EVT2_ADDR, S1_IOVA);
@@ -301,7 +301,7 @@ static void test_nested_dma(void **state)
 	assert_int_equal(inv(&v.m, v.viommu, &cmd, &num), 0);
 	drv_edu_dma(&v.m, S1_IOVA + DRV_PG, false);
 	read_event(vq.out_veventq_fd, evt);
-	assert_int_equal(iommufd_smmuv3_get_field(evt[0], IOMMUFD_SMMUV3_EVT0_ID),
+	assert_int_equal(iommufd_field_get(evt[0], IOMMUFD_SMMUV3_EVT0_ID),
 			 IOMMUFD_SMMUV3_EVT_C_BAD_CD);
 	assert_int_equal(evt[1] & IOMMUFD_SMMUV3_EVT1_RNW, IOMMUFD_SMMUV3_EVT1_RNW); /* a read */
 

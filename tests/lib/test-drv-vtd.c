@@ -29,8 +29,8 @@ static void test_layout(void **state)
 	assert_int_equal(offsetof(struct iommufd_vtd_s1_inv, npages), 8);
 	assert_int_equal(offsetof(struct iommufd_vtd_s1_inv, flags), 16);
 	assert_int_equal(offsetof(struct iommufd_vtd_s1_inv, reserved), 20);
-	assert_int_equal(iommufd_vtd_field(0xabcdULL << 35, IOMMUFD_VTD_ECAP_PSS), 0xd);
-	assert_int_equal(iommufd_vtd_field(~0ULL, IOMMUFD_VTD_CAP_ESRTPS), 1);
+	assert_int_equal(iommufd_field_get(0xabcdULL << 35, IOMMUFD_VTD_ECAP_PSS), 0xd);
+	assert_int_equal(iommufd_field_get(~0ULL, IOMMUFD_VTD_CAP_ESRTPS), 1);
 }
 
 /* QEMU intel-iommu's registers, read field by field (VT-d spec 11.4.2, 11.4.3). */
@@ -47,13 +47,13 @@ static void test_hw_info(void **state)
 	assert_int_equal(info.flags & IOMMUFD_VTD_HW_INFO_ERRATA_772415_SPR17,
 			 IOMMUFD_VTD_HW_INFO_ERRATA_772415_SPR17);
 	/* cap 0xd2008c22260206: 39-bit guest addresses, 4-level second stage */
-	assert_int_equal(iommufd_vtd_field(info.cap_reg, IOMMUFD_VTD_CAP_MGAW) + 1, 39);
-	assert_int_equal(iommufd_vtd_field(info.cap_reg, IOMMUFD_VTD_CAP_SAGAW), 1 << 1);
-	assert_int_equal(iommufd_vtd_field(info.cap_reg, IOMMUFD_VTD_CAP_ND), 6);
-	assert_int_equal(iommufd_vtd_field(info.cap_reg, IOMMUFD_VTD_CAP_FRO) * 16, 0x220);
-	assert_int_equal(iommufd_vtd_field(info.cap_reg, IOMMUFD_VTD_CAP_NFR), 0);
-	assert_int_equal(iommufd_vtd_field(info.cap_reg, IOMMUFD_VTD_CAP_SSLPS), 3);
-	assert_int_equal(iommufd_vtd_field(info.cap_reg, IOMMUFD_VTD_CAP_MAMV), 18);
+	assert_int_equal(iommufd_field_get(info.cap_reg, IOMMUFD_VTD_CAP_MGAW) + 1, 39);
+	assert_int_equal(iommufd_field_get(info.cap_reg, IOMMUFD_VTD_CAP_SAGAW), 1 << 1);
+	assert_int_equal(iommufd_field_get(info.cap_reg, IOMMUFD_VTD_CAP_ND), 6);
+	assert_int_equal(iommufd_field_get(info.cap_reg, IOMMUFD_VTD_CAP_FRO) * 16, 0x220);
+	assert_int_equal(iommufd_field_get(info.cap_reg, IOMMUFD_VTD_CAP_NFR), 0);
+	assert_int_equal(iommufd_field_get(info.cap_reg, IOMMUFD_VTD_CAP_SSLPS), 3);
+	assert_int_equal(iommufd_field_get(info.cap_reg, IOMMUFD_VTD_CAP_MAMV), 18);
 	assert_true(info.cap_reg & IOMMUFD_VTD_CAP_PSI);
 	assert_true(info.cap_reg & IOMMUFD_VTD_CAP_DRD);
 	assert_true(info.cap_reg & IOMMUFD_VTD_CAP_DWD);
@@ -68,8 +68,8 @@ static void test_hw_info(void **state)
 	assert_true(info.ecap_reg & IOMMUFD_VTD_ECAP_PT);
 	assert_false(info.ecap_reg & IOMMUFD_VTD_ECAP_PASID);
 	assert_false(info.ecap_reg & IOMMUFD_VTD_ECAP_SSADS);
-	assert_int_equal(iommufd_vtd_field(info.ecap_reg, IOMMUFD_VTD_ECAP_IRO), 0xf);
-	assert_int_equal(iommufd_vtd_field(info.ecap_reg, IOMMUFD_VTD_ECAP_MHMV), 0xf);
+	assert_int_equal(iommufd_field_get(info.ecap_reg, IOMMUFD_VTD_ECAP_IRO), 0xf);
+	assert_int_equal(iommufd_field_get(info.ecap_reg, IOMMUFD_VTD_ECAP_MHMV), 0xf);
 	drv_down(&m);
 }
 
