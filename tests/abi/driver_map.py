@@ -24,8 +24,8 @@ Every object-like #define, enum constant and struct of our headers must be
 in STRUCTS or CONSTS, every function-like macro in CALLS or NOT_ABI.
 """
 
-HEADERS = ['field.h', 'intel_vtd.h', 'arm_smmuv3.h', 'amd_iommu.h', 'tegra241_cmdqv.h', 'vfio_pci.h',
-           'selftest.h']
+HEADERS = ['field.h', 'intel_vtd.h', 'arm_smmuv3.h', 'amd_iommu.h', 'tegra241_cmdqv.h',
+           'vfio_pci.h', 'selftest.h']
 
 # Driver files the check reads (paths in the kernel tree).
 FILES = {
