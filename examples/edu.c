@@ -14,9 +14,9 @@
 
 #include "edu.h"
 
-/* vfio-pci's fixed region indexes (VFIO_PCI_BAR0_REGION_INDEX, VFIO_PCI_CONFIG_REGION_INDEX). */
-#define VFIO_PCI_BAR0 0U
-#define VFIO_PCI_CONFIG 7U
+/* vfio-pci's fixed region indexes, from <iommufd/vfio_pci.h>. */
+#define VFIO_PCI_BAR0 IOMMUFD_VFIO_PCI_BAR0_REGION_INDEX
+#define VFIO_PCI_CONFIG IOMMUFD_VFIO_PCI_CONFIG_REGION_INDEX
 
 #define PCI_VENDOR_ID 0x00
 #define PCI_COMMAND 0x04
@@ -61,7 +61,7 @@ static long vfio_index(const char *name)
 
 const char *edu_find_device(const char *arg)
 {
-	static char path[sizeof(VFIO_DEVICES) + 16];
+	static char path[sizeof(VFIO_DEVICES) + 32]; /* "vfio" and any long */
 	const char *env;
 	struct dirent *de;
 	long best = -1, n;

@@ -31,45 +31,42 @@
 #define IOVA_A 0x100000ULL
 #define IOVA_B 0x200000ULL
 
-static bool bit(uint64_t v, unsigned int n)
-{
-	return (v >> n) & 1;
-}
-
-static uint64_t field(uint64_t v, unsigned int lo, unsigned int bits)
-{
-	return (v >> lo) & ((1ULL << bits) - 1);
-}
-
 /* A few fields of the VT-d Capability and Extended Capability registers (VT-d spec 11.4.2-3). */
 static void print_vtd(const struct iommufd_hw_info_vtd *vtd)
 {
 	uint64_t cap = vtd->cap_reg, ecap = vtd->ecap_reg;
-	uint64_t sagaw = field(cap, 8, 5), sllps = field(cap, 34, 4);
+
+	/* the fields of <iommufd/intel_vtd.h> */
+#define YN(reg, f) (iommufd_field_get(reg, IOMMUFD_VTD_##f) ? "yes" : "no")
+	uint64_t sagaw = iommufd_field_get(cap, IOMMUFD_VTD_CAP_SAGAW);
+	uint64_t sslps = iommufd_field_get(cap, IOMMUFD_VTD_CAP_SSLPS);
 
 	printf("  Intel VT-d: flags %#" PRIx32 "%s, cap_reg %#" PRIx64 ", ecap_reg %#" PRIx64 "\n",
-	       vtd->flags, vtd->flags & 1 ? " (erratum 772415)" : "", cap, ecap);
+	       vtd->flags,
+	       vtd->flags & IOMMUFD_VTD_HW_INFO_ERRATA_772415_SPR17 ? " (erratum 772415)" : "", cap,
+	       ecap);
 	printf("    cap:  %" PRIu64 " domains, guest address width %" PRIu64 " bits, "
 	       "page-table levels%s%s%s, page sizes 4K%s%s, %" PRIu64 " fault record(s)%s\n",
-	       (uint64_t)1 << (4 + 2 * field(cap, 0, 3)), field(cap, 16, 6) + 1,
-	       sagaw & 2 ? " 3" : "", sagaw & 4 ? " 4" : "", sagaw & 8 ? " 5" : "",
-	       sllps & 1 ? " 2M" : "", sllps & 2 ? " 1G" : "", field(cap, 40, 8) + 1,
-	       bit(cap, 39) ? ", page-selective invalidation" : "");
+	       (uint64_t)1 << (4 + 2 * iommufd_field_get(cap, IOMMUFD_VTD_CAP_ND)),
+	       iommufd_field_get(cap, IOMMUFD_VTD_CAP_MGAW) + 1, sagaw & 2 ? " 3" : "",
+	       sagaw & 4 ? " 4" : "", sagaw & 8 ? " 5" : "", sslps & 1 ? " 2M" : "",
+	       sslps & 2 ? " 1G" : "", iommufd_field_get(cap, IOMMUFD_VTD_CAP_NFR) + 1,
+	       cap & IOMMUFD_VTD_CAP_PSI ? ", page-selective invalidation" : "");
 	printf("    ecap: queued invalidation %s, interrupt remapping %s, pass-through %s, "
 	       "snoop control %s\n",
-	       bit(ecap, 1) ? "yes" : "no", bit(ecap, 3) ? "yes" : "no",
-	       bit(ecap, 6) ? "yes" : "no", bit(ecap, 7) ? "yes" : "no");
+	       YN(ecap, ECAP_QI), YN(ecap, ECAP_IR), YN(ecap, ECAP_PT), YN(ecap, ECAP_SC));
 	/* PASIDs, first-level tables and dirty bits exist in scalable mode only */
-	if (!bit(ecap, 43)) {
+	if (!(ecap & IOMMUFD_VTD_ECAP_SMTS)) {
 		printf("          legacy mode (no scalable mode): no PASID, nesting or dirty "
 		       "tracking\n");
 		return;
 	}
 	printf("          scalable mode: first-level %s, second-level %s, nesting %s, "
 	       "PASID %s (%" PRIu64 " bits), dirty tracking (SLADS) %s\n",
-	       bit(ecap, 47) ? "yes" : "no", bit(ecap, 46) ? "yes" : "no",
-	       bit(ecap, 26) ? "yes" : "no", bit(ecap, 40) ? "yes" : "no",
-	       bit(ecap, 40) ? field(ecap, 35, 5) + 1 : 0, bit(ecap, 45) ? "yes" : "no");
+	       YN(ecap, ECAP_FSTS), YN(ecap, ECAP_SSTS), YN(ecap, ECAP_NEST), YN(ecap, ECAP_PASID),
+	       ecap & IOMMUFD_VTD_ECAP_PASID ? iommufd_field_get(ecap, IOMMUFD_VTD_ECAP_PSS) + 1 : 0,
+	       YN(ecap, ECAP_SSADS));
+#undef YN
 }
 
 static int print_hw_info(struct iommufd_device *dev)

@@ -3,7 +3,8 @@
 #
 # dev.sh - the project's one entry point for a fresh Debian 12 machine.
 #
-#   scripts/dev.sh example   install what is needed, build, run examples/ioas-map against the mock
+#   scripts/dev.sh example   install what is needed, build, run examples/vfio-dma against the mock:
+#                            edu DMA through the IOMMU (in meson devenv)
 #   scripts/dev.sh test      install what is needed, then build and run every test suite:
 #                            gcc (-Werror), clang (-Werror), an ASan+UBSan build and a TSan
 #                            build of the concurrency suites (scripts/reliability.sh: long runs)
@@ -57,12 +58,12 @@ example() {
 	deps
 	log "build (gcc)"
 	setup gcc gcc --werror
-	log "examples/ioas-map against the mock"
-	# The wrapper finds the daemon and the shim at their installed paths
-	# unless told where a build tree keeps them.
-	IOMMUFD_MOCKD="$builds/gcc/kmod-mock/daemon/iommufd-mockd" \
-	IOMMUFD_MOCK_SHIM="$builds/gcc/kmod-mock/shim/libiommufd-mock.so" \
-		"$builds/gcc/kmod-mock/run/iommufd-mock-run" "$builds/gcc/examples/ioas-map"
+	# meson devenv: the build's programs and examples on PATH, and the wrapper
+	# pointed at the build's daemon and shim (IOMMUFD_MOCKD, IOMMUFD_MOCK_SHIM).
+	log "examples/vfio-dma against the mock: QEMU's edu device copies memory by DMA through the IOMMU"
+	meson devenv -C "$builds/gcc" iommufd-mock-run vfio-dma
+	log "next: meson devenv -C $builds/gcc, then e.g. iommufd-mock-run tutorial-dma," \
+		"man iommufd_ioas_map, pkg-config --cflags --libs libiommufd"
 }
 
 run_tests() {

@@ -51,5 +51,10 @@
 #include <iommufd/viommu.h>
 #include <iommufd/veventq.h>
 #include <iommufd/event_loop.h>
+#include <iommufd/intel_vtd.h>
+#include <iommufd/arm_smmuv3.h>
+#include <iommufd/amd_iommu.h>
+#include <iommufd/tegra241_cmdqv.h>
+#include <iommufd/vfio_pci.h>
 
 #endif /* IOMMUFD_IOMMUFD_H */

@@ -139,7 +139,9 @@ static pid_t start_daemon(const char *exe, const char *name)
 		}
 		close_range(4, ~0U, 0);
 		execv(exe, argv);
-		fprintf(stderr, "iommufd-mock-run: cannot run %s: %s\n", exe, strerror(errno));
+		fprintf(stderr,
+			"iommufd-mock-run: cannot run the mock daemon %s: %s (set %s to its path)\n",
+			exe, strerror(errno), MOCK_ENV_MOCKD);
 		_exit(127);
 	}
 	close(p[1]);
@@ -228,6 +230,30 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	free(devices);
+
+	/*
+	 * Name the variables when the daemon or the shim is not where they say
+	 * (e.g. a build tree's program run without `meson devenv`).
+	 */
+	if (access(mockd, X_OK)) {
+		fprintf(stderr,
+			"iommufd-mock-run: cannot run the mock daemon %s: %s\n"
+			"iommufd-mock-run: set %s to the iommufd-mockd to use%s\n",
+			mockd, strerror(errno), MOCK_ENV_MOCKD,
+			getenv(MOCK_ENV_MOCKD) && *getenv(MOCK_ENV_MOCKD) ?
+				"" : " (from a build tree: meson devenv -C BUILDDIR)");
+		return 125;
+	}
+	/* a bare file name is the dynamic loader's to look up: not checked */
+	if (strchr(shim, '/') && access(shim, R_OK)) {
+		fprintf(stderr,
+			"iommufd-mock-run: cannot read the mock shim %s: %s\n"
+			"iommufd-mock-run: set %s to the libiommufd-mock.so to preload%s\n",
+			shim, strerror(errno), MOCK_ENV_SHIM,
+			getenv(MOCK_ENV_SHIM) && *getenv(MOCK_ENV_SHIM) ?
+				"" : " (from a build tree: meson devenv -C BUILDDIR)");
+		return 125;
+	}
 
 	mock_proto_make_name(name, sizeof(name));
 	daemon_pid = start_daemon(mockd, name);

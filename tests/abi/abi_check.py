@@ -20,10 +20,19 @@ Coverage rules:
                   different facts are listed in EXPECTED_612 and reported.
 For 7.3, a name ours defines that the kernel does not is a failure too.
 
+The library's driver data headers (include/iommufd/{intel_vtd,arm_smmuv3,
+amd_iommu,tegra241_cmdqv,vfio_pci,selftest}.h) use their own names: each of
+their structs and constants is compared with the kernel definition
+driver_map.py names, from the uAPI headers or from the driver sources
+(drivers/iommu/{intel,amd,arm/arm-smmu-v3}, extracted from the same Debian
+source package into CACHE/drv-SERIES once). Every name of those headers must
+be mapped; a kernel name missing from 7.3 is a failure, from 6.12 a note.
+
 Exit status: 0 all equal, 1 mismatch, 77 kernel sources unavailable (not in CI).
 """
 
 import argparse
+import fcntl
 import os
 import re
 import shlex
@@ -31,6 +40,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import driver_map  # noqa: E402
 
 # Macros that are not ABI facts: include guards are detected as empty
 # object-like defines; these are listed explicitly.
@@ -67,6 +80,11 @@ EXPECTED = {
             'argsz-extensible: 7.3 appended __u32 pasid (12 -> 16 bytes)',
         'size(struct vfio_device_detach_iommufd_pt)':
             'argsz-extensible: 7.3 appended __u32 pasid (8 -> 12 bytes)',
+        # driver data headers (tests/abi/driver_map.py)
+        'size(struct iommufd_selftest_hwpt_data)':
+            'struct iommu_hwpt_selftest: 6.12 had only iotlb (4 bytes), 7.3 added pagetable_type',
+        'value(IOMMUFD_SMMUV3_TLBI0_SCALE)':
+            'CMDQ_TLBI_0_SCALE: 6.12 bits 24:20, 7.3 bits 25:20 (the top bit is for SMMU_IDR5.DS)',
     },
     '7.3': {},
 }
@@ -250,9 +268,9 @@ int main(void)
 '''
 
 
-def emit_program(path, includes, entries):
+def emit_program(path, includes, entries, prelude=''):
     with open(path, 'w', encoding='utf-8') as out:
-        out.write(C_PROLOGUE % '\n'.join('#include "%s"' % i for i in includes))
+        out.write(C_PROLOGUE % ('\n'.join('#include "%s"' % i for i in includes) + '\n' + prelude))
         for key, expr, kind in entries:
             macro = {'u': 'U', 'v': 'V', 't': 'T', 's': 'S'}[kind]
             out.write('\t%s("%s", %s)\n' % (macro, key.replace('"', '\\"'), expr))
@@ -271,6 +289,213 @@ def run_program(cc, src, exe, incs, defs):
         k, v = line.split('\t', 1)
         table[k] = v
     return table
+
+
+class DriverSource:
+    """Object-like and function-like #defines and enum constants of a driver file."""
+
+    def __init__(self, path):
+        text = open(path, encoding='utf-8', errors='replace').read()
+        text = re.sub(r'\\\n', ' ', text)
+        text = re.sub(r'/\*.*?\*/', ' ', text, flags=re.S)
+        text = re.sub(r'//[^\n]*', ' ', text)
+        self.defs = {}   # name -> '#define ...' line to emit
+        body = []
+        for line in text.split('\n'):
+            m = re.match(r'\s*#\s*define\s+(\w+)(\([^)]*\))?\s*(.*)$', line)
+            if m:
+                name, params, val = m.group(1), m.group(2) or '', m.group(3).strip()
+                if val:
+                    self.defs.setdefault(name, '#define %s%s %s' % (name, params, val))
+                continue
+            if not line.lstrip().startswith('#'):
+                body.append(line)
+        body = '\n'.join(body)
+        for m in re.finditer(r'\benum\s*\w*\s*\{', body):
+            inner = body[m.end():_match_brace(body, m.end() - 1)]
+            prev = None
+            for item in _split_top(inner, ','):
+                item = item.strip()
+                em = re.match(r'(\w+)\s*(?:=\s*(.*))?$', item, re.S)
+                if not em:
+                    continue
+                name, val = em.group(1), em.group(2)
+                if val is None:
+                    val = '0' if prev is None else '(%s + 1)' % prev
+                self.defs.setdefault(name, '#define %s (%s)' % (name, ' '.join(val.split())))
+                prev = name
+
+    def emit(self, expr, done, out):
+        """Appends to @out the definitions @expr needs, dependencies first."""
+        for ident in re.findall(r'\b[A-Za-z_]\w*\b', expr):
+            if ident in done or ident not in self.defs:
+                continue
+            done.add(ident)
+            line = self.defs[ident]
+            self.emit(line.split(None, 2)[2] if len(line.split(None, 2)) > 2 else '', done, out)
+            out.append(line)
+
+
+def driver_tree(args, series, tree):
+    """A directory holding driver_map.FILES of SERIES (extracted once into CACHE/drv-SERIES)."""
+    if all(os.path.isfile(os.path.join(tree, f)) for f in driver_map.FILES.values()):
+        return tree
+    script = os.path.join(args.source_root, 'scripts', 'linux-source.sh')
+    cmd = ['bash', script, '--tarball', series] + ([args.cache] if args.cache else [])
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tarball = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ''
+    if r.returncode != 0 or not os.path.isfile(tarball):
+        raise RuntimeError('no linux-source-%s tarball for the driver sources' % series)
+    # CACHE/deb-SERIES/usr/src/linux-source-SERIES.tar.xz
+    cache = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(tarball))))
+    dest = os.path.join(cache, 'drv-%s' % series)
+    st = os.stat(tarball)
+    want = '%s %d %d %s' % (os.path.basename(tarball), st.st_size, int(st.st_mtime),
+                            ' '.join(sorted(driver_map.FILES.values())))
+    stamp = os.path.join(dest, '.extracted')
+    os.makedirs(cache, exist_ok=True)
+    with open(os.path.join(cache, '.lock-drv-%s' % series), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.isfile(stamp) and open(stamp).read() == want:
+            return os.path.join(dest, 'tree')
+        top = subprocess.run('tar -tf "%s" | head -1' % tarball, shell=True,
+                             stdout=subprocess.PIPE, text=True).stdout.strip().split('/')[0]
+        tmp = tempfile.mkdtemp(prefix='drv-%s-' % series, dir=cache)
+        sys.stderr.write('abi-%s: extracting the driver sources from %s\n' % (series, tarball))
+        subprocess.run(['tar', '-xf', tarball, '-C', tmp] +
+                       ['%s/%s' % (top, f) for f in driver_map.FILES.values()], check=True)
+        shutil.rmtree(dest, ignore_errors=True)
+        os.makedirs(dest)
+        os.rename(os.path.join(tmp, top), os.path.join(dest, 'tree'))
+        shutil.rmtree(tmp, ignore_errors=True)
+        with open(stamp, 'w') as f:
+            f.write(want)
+    return os.path.join(dest, 'tree')
+
+
+def driver_facts(series, dtree, root, kh):
+    """Facts of the driver data headers: (entries, kernel prelude, failures, notes).
+
+    entries: (key, kernel expr, ours expr, kind) as the uAPI facts."""
+    failures, notes, entries = [], [], []
+    newer = []
+    ours = {h: Header(os.path.join(root, 'include', 'iommufd', h)) for h in driver_map.HEADERS}
+    srcs = {k: DriverSource(os.path.join(dtree, f)) for k, f in driver_map.FILES.items()}
+    kuapi = {}
+    for h in kh.values():
+        kuapi.update({n: h for n in h.names()})
+        kuapi.update({n: h for n in h.funcmacros})
+
+    # coverage: every name of ours is mapped
+    for hname, h in ours.items():
+        for n in list(h.defines) + h.enums:
+            if n not in driver_map.CONSTS and n not in driver_map.NOT_ABI:
+                failures.append('UNMAPPED %s: %s (add it to tests/abi/driver_map.py)' % (hname, n))
+        for n in h.funcmacros:
+            if n not in driver_map.CALLS and n not in driver_map.NOT_ABI:
+                failures.append('UNMAPPED %s: macro %s()' % (hname, n))
+        for n in h.guards:
+            if n not in driver_map.NOT_ABI:
+                failures.append('UNMAPPED %s: empty #define %s' % (hname, n))
+        for sn in h.structs:
+            if sn not in driver_map.STRUCTS:
+                failures.append('UNMAPPED %s: %s' % (hname, sn))
+    all_ours = set()
+    for h in ours.values():
+        all_ours |= h.names() | set(h.funcmacros) | set(h.guards)
+    for n in list(driver_map.CONSTS) + list(driver_map.CALLS) + list(driver_map.STRUCTS):
+        if n not in all_ours:
+            failures.append('STALE driver_map.py entry %s: no header of ours defines it' % n)
+
+    def missing(what):
+        if series == '7.3':
+            failures.append('MISSING in %s: %s' % (series, what))
+        else:
+            newer.append(what)
+
+    prelude, done = [driver_map.KERNEL_COMPAT], set()
+    probes = []
+    for oname, src in sorted(driver_map.CONSTS.items()):
+        if oname not in all_ours:
+            continue
+        if src[0] == 'uapi':
+            idents = [i for i in re.findall(r'\b[A-Za-z_]\w*\b', src[1])
+                      if i not in ('unsigned', 'long', 'int')]
+            if not all(i in kuapi for i in idents):
+                missing('%s (for %s)' % (src[1], oname))
+                continue
+            kexpr = src[1]
+        elif src[0] == 'drv':
+            ds = srcs[src[1]]
+            idents = [i for i in re.findall(r'\b[A-Za-z_]\w*\b', src[2])]
+            if not all(i in ds.defs for i in idents):
+                missing('%s of %s (for %s)' % (src[2], driver_map.FILES[src[1]], oname))
+                continue
+            ds.emit(src[2], done, prelude)
+            kexpr = '(%s)' % src[2]
+        else:  # 'acc'
+            ds, acc = srcs[src[1]], src[2]
+            if acc not in ds.defs:
+                missing('%s() of %s (for %s)' % (acc, driver_map.FILES[src[1]], oname))
+                continue
+            ds.emit(acc, done, prelude)
+            probes.append(
+                'static unsigned long long probe_%s(void)\n{\n'
+                '\tunsigned long long m = 0, z = (unsigned long long)(%s(0ULL));\n'
+                '\tfor (int i = 0; i < 64; i++)\n'
+                '\t\tif ((unsigned long long)(%s(1ULL << i)) != z)\n'
+                '\t\t\tm |= 1ULL << i;\n\treturn m;\n}\n' % (acc, acc, acc))
+            kexpr = 'probe_%s()' % acc
+        entries.append(('value(%s)' % oname, '(unsigned long long)(%s)' % kexpr,
+                        '(unsigned long long)(%s)' % oname, 'u'))
+    for oname, (fkey, kname, args) in sorted(driver_map.CALLS.items()):
+        ds = srcs[fkey]
+        if kname not in ds.defs:
+            missing('%s() of %s (for %s)' % (kname, driver_map.FILES[fkey], oname))
+            continue
+        ds.emit(kname, done, prelude)
+        for a in args:
+            entries.append(('value(%s(%d))' % (oname, a), '(unsigned long long)(%s(%d))' % (kname, a),
+                            '(unsigned long long)(%s(%d))' % (oname, a), 'u'))
+
+    kstructs = {}
+    for h in kh.values():
+        kstructs.update(h.structs)
+    ostructs = {}
+    for h in ours.values():
+        ostructs.update(h.structs)
+    for oname, (kname, fmap) in sorted(driver_map.STRUCTS.items()):
+        if oname not in ostructs:
+            continue
+        if kname not in kstructs:
+            missing('%s (for %s)' % (kname, oname))
+            continue
+        kpaths = {f.path for f in kstructs[kname]}
+        entries.append(('size(%s)' % oname, 'sizeof(%s)' % kname, 'sizeof(%s)' % oname, 'u'))
+        entries.append(('align(%s)' % oname, '_Alignof(%s)' % kname, '_Alignof(%s)' % oname, 'u'))
+        mapped = set()
+        for f in ostructs[oname]:
+            kp = fmap.get(f.path, f.path)
+            # a renamed member renames the paths below it
+            for o, k in fmap.items():
+                if f.path.startswith(o + '.'):
+                    kp = k + f.path[len(o):]
+            if kp not in kpaths:
+                missing('field %s.%s (for %s.%s)' % (kname, kp, oname, f.path))
+                continue
+            mapped.add(kp)
+            key = '%s.%s' % (oname, f.path)
+            entries.append(('offset(%s)' % key, 'offsetof(%s, %s)' % (kname, kp),
+                            'offsetof(%s, %s)' % (oname, f.path), 'u'))
+            if not f.flexible:
+                entries.append(('fsize(%s)' % key, 'sizeof(((%s *)0)->%s)' % (kname, kp),
+                                'sizeof(((%s *)0)->%s)' % (oname, f.path), 'u'))
+        for kp in sorted(kpaths - mapped):
+            failures.append('UNMAPPED field %s.%s (ours %s lacks it)' % (kname, kp, oname))
+    if newer:
+        notes.append('%d kernel names the driver headers map to are newer than %s: %s'
+                     % (len(newer), series, '; '.join(newer)))
+    return entries, '\n'.join(prelude + probes) + '\n', failures, notes
 
 
 def get_tree(args):
@@ -392,6 +617,17 @@ def main():
     if newer:
         notes.append('%d names of ours are newer than %s (not compared)' % (newer, series))
 
+    # The driver data headers, against the uAPI and the driver sources.
+    try:
+        dtree = driver_tree(args, series, tree)
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+        print('abi-%s: ERROR: %s' % (series, e))
+        print('abi-%s: 0 passed, 1 failed' % series)
+        return 1
+    drv_entries, drv_prelude, drv_fail, drv_notes = driver_facts(series, dtree, root, kh)
+    failures += drv_fail
+    notes += drv_notes
+
     # Generate, build and run both programs.
     work = tempfile.mkdtemp(prefix='abi-%s-' % series)
     try:
@@ -408,12 +644,18 @@ def main():
         for key, kexpr, oexpr, kind in struct_entries:
             k_entries.append((key, kexpr, kind))
             o_entries.append((key, oexpr, kind))
+        for key, kexpr, oexpr, kind in drv_entries:
+            k_entries.append((key, kexpr, kind))
+            o_entries.append((key, oexpr, kind))
         ksrc, osrc = os.path.join(work, 'kernel.c'), os.path.join(work, 'ours.c')
-        emit_program(ksrc, ['linux/iommufd.h', 'linux/vfio.h', 'iommufd_test.h'], k_entries)
-        emit_program(osrc, ['iommufd-uapi.h', 'iommufd_test.h'], o_entries)
+        emit_program(ksrc, ['linux/iommufd.h', 'linux/vfio.h', 'iommufd_test.h'], k_entries,
+                     drv_prelude)
+        emit_program(osrc, ['iommufd-uapi.h', 'iommufd_test.h'] +
+                     ['iommufd/%s' % h for h in driver_map.HEADERS], o_entries)
         ktab = run_program(cc, ksrc, os.path.join(work, 'kernel'), [kinc], kdefs)
         otab = run_program(cc, osrc, os.path.join(work, 'ours'),
-                           [os.path.join(root, 'uapi'), os.path.join(root, 'kmod-mock')], [])
+                           [os.path.join(root, 'uapi'), os.path.join(root, 'kmod-mock'),
+                            os.path.join(root, 'include')], [])
     except (RuntimeError, subprocess.CalledProcessError) as e:
         print('abi-%s: ERROR: %s (generated files kept in %s)' % (series, e, work))
         print('abi-%s: 0 passed, 1 failed' % series)
@@ -450,6 +692,8 @@ def main():
     print('abi-%s: kernel tree %s' % (series, tree))
     print('abi-%s: %d constants, %d struct facts, %d known historical differences (expected)'
           % (series, len(const_entries), len(struct_entries), exp_hit))
+    print('abi-%s: driver data headers: %d facts (driver sources %s)'
+          % (series, len(drv_entries), dtree))
     print('abi-%s: %d passed, %d failed' % (series, passed, len(failures)))
     return 1 if failures else 0
 

@@ -8,7 +8,8 @@
 # --destdir), compiles OUTSIDE.C against the staged installation with nothing
 # but `pkg-config --cflags --libs libiommufd`, and runs it against the mock
 # with the STAGED wrapper (iommufd-mock-run), daemon and shim and the staged
-# libdir, so that what users get from `meson install` is what is tested.
+# libdir, so that what users get from `meson install` is what is tested; then
+# the same for the installed examples (share/doc/libiommufd/examples).
 # Set KEEP_STAGING=1 to keep the staging dir for inspection.
 set -euo pipefail
 
@@ -100,3 +101,45 @@ printf '%s\n' "$out"
 grep -q '^outside: OK$' <<<"$out" || die "the outside program did not report OK"
 grep -q 'at iova 0x' <<<"$out" || die "the outside program printed no IOVA"
 log "OK: staged install builds and runs an outside program"
+
+# The installed examples, with their edu helper: copied out of the staged doc
+# dir as a user would, built with the commands of their README (the compiler
+# and pkg-config only), then run against the staged mock: edu DMA through the
+# IOMMU (vfio-dma, tutorial-dma) and nested translation (tutorial-nested).
+mapfile -t exdirs < <(find "$stage" -type d -path '*/doc/libiommufd/examples')
+[[ ${#exdirs[@]} == 1 ]] || die "expected one staged examples dir, found ${#exdirs[@]}"
+ex="$work/examples"
+cp -r "${exdirs[0]}" "$ex"
+for f in README.examples edu.c edu.h ioas-map.c vfio-dma.c dirty-track.c viommu-events.c \
+	tutorial/tutorial.h tutorial/tutorial-dma.c tutorial/tutorial-nested.c tutorial/tutorial-dirty.c; do
+	[[ -f $ex/$f ]] || die "the installed examples lack $f"
+done
+build_ex() { # DIR OUTPUT SOURCES...
+	local dir=$1 out=$2
+	shift 2
+	(cd "$dir" && "${cc[@]}" -Wall -Wextra -Werror -o "$out" "$@" "${flag_words[@]}") ||
+		die "the installed example $out does not build from the installed files"
+}
+build_ex "$ex" ioas-map ioas-map.c
+for p in vfio-dma dirty-track viommu-events; do
+	build_ex "$ex" "$p" "$p.c" edu.c
+done
+for p in tutorial-dma tutorial-nested tutorial-dirty; do
+	build_ex "$ex/tutorial" "$p" "$p.c" ../edu.c
+done
+log "built the installed examples: ioas-map vfio-dma dirty-track viommu-events tutorial-{dma,nested,dirty}"
+run_ex() { # EXPECTED-LINE RUNNER-ARGS... PROGRAM
+	local want=$1
+	shift
+	set +e
+	out=$(env "${run_env[@]}" "$runner" "$@" 2>&1)
+	status=$?
+	set -e
+	[[ $status == 0 ]] || { printf '%s\n' "$out"; die "installed example '$*' failed (exit $status)"; }
+	grep -q "$want" <<<"$out" || { printf '%s\n' "$out"; die "installed example '$*' did not print '$want'"; }
+	log "ran installed example: $* -> $want"
+}
+run_ex '^vfio-dma: PASS$' "$ex/vfio-dma"
+run_ex '^tutorial-dma: PASS$' "$ex/tutorial/tutorial-dma"
+run_ex '^tutorial-nested: PASS$' --device edu,hwinfo=selftest,nesting "$ex/tutorial/tutorial-nested"
+log "OK: the installed examples build with pkg-config and run against the staged mock"
