@@ -441,8 +441,17 @@ static bool refuse_one(int lfd, int err)
 	}
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd >= 0) {
-		/* One datagram: the answer to whatever the client sends first. */
+		char junk[64];
+
+		/*
+		 * One datagram: the answer to whatever the client sends first.
+		 * Then no more requests (the client's send says EPIPE), and none
+		 * left unread, which would make the client's receive ECONNRESET.
+		 */
 		send(fd, &rep, sizeof(rep), MSG_NOSIGNAL | MSG_DONTWAIT);
+		shutdown(fd, SHUT_RD);
+		while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+			;
 		close(fd);
 	}
 	reserve_take();
@@ -505,6 +514,7 @@ static void accept_conns(int lfd, bool *had_client)
 			const struct mock_reply rep = { .ret = -ENFILE, .retval_newfd = -1 };
 
 			send(fd, &rep, sizeof(rep), MSG_NOSIGNAL | MSG_DONTWAIT);
+			shutdown(fd, SHUT_RD);
 			close(fd);
 			continue;
 		}
