@@ -940,6 +940,8 @@ static bool serve(struct conn *c)
 		ret = -EINVAL;
 	} else if ((ret = conn_caller(c, cred, &task))) {
 		/* Not the connection's process: nothing is done on its behalf. */
+	} else if ((msg.msg_flags & MSG_CTRUNC) && proof_fd < 0) {
+		ret = -ENFILE; /* a proof fd came, but we had no room for it */
 	} else {
 		/*
 		 * The thread is the client's word: it must be one of the

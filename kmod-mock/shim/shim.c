@@ -380,6 +380,7 @@ static int ctl_connect(const char *name)
 	return fd;
 }
 
+/* nr_maps (mappings, below), readable without the lock: every mmap and munmap checks it. */
 static size_t nr_maps_hint;
 
 /* Does this process hold a mock file (an fd our table knows, or a mapping)? */
@@ -1267,7 +1268,6 @@ struct mapping {
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mapping *maps;
 static size_t nr_maps, cap_maps;
-/* nr_maps, readable without the lock: every mmap and munmap of the program checks it (declared above). */
 
 static size_t page_size(void)
 {
