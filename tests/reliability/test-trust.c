@@ -327,6 +327,10 @@ static int liar_child(void)
 	/* A reply that breaks the rules ends the connection: no daemon, as far as we know. */
 	if (ret != -1 || errno != ENODEV)
 		return 6;
+	/* The connection is gone: the liar sees its end. */
+	pthread_join(th, NULL);
+	close(fd);
+	close(l.lfd);
 	return 0;
 }
 
