@@ -590,6 +590,12 @@ static int round_trip(int fd, struct mock_req *req, const void *payload, size_t 
 			       .msg_controllen = sizeof(cbuf.b) };
 	while ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
+	/* A refusal may report the hang-up (ECONNRESET) before its answer, still queued. */
+	if (n < 0 && errno == ECONNRESET && ctl.fresh) {
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (n < 0)
+			errno = ECONNRESET; /* nothing queued: gone (-ENODEV below) */
+	}
 	if (n < 0 && ctl.fresh && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		static const char m[] = "libiommufd-mock: the mock daemon does not answer "
 					"(stopped, or at its fd limit?)\n";
