@@ -12,8 +12,17 @@
  *  - Control connections. Each client thread connects (SOCK_SEQPACKET) to the
  *    daemon's listening socket in the abstract namespace, and sends one request
  *    at a time, then waits for its reply. Requests never travel on C, so that
- *    parent and child after fork cannot steal each other's replies. The daemon
- *    takes the caller's pid and uid from SO_PEERCRED of this connection.
+ *    parent and child after fork cannot steal each other's replies.
+ *
+ * Trust (doc/reliability.md, "Trust model"). The shim talks only to a daemon
+ * whose listening socket belongs to its own euid or to root (SO_PEERCRED of
+ * the connection, mock_proto_peer_ok()), and stores only inside the argument
+ * it sent. The daemon takes the caller's pid and uid from the credentials the
+ * kernel attaches to every request (SO_PASSCRED, SCM_CREDENTIALS), never from
+ * the request, and serves a connection to the process that made it only. A
+ * request naming a file the connection has not shown it holds is answered
+ * with MOCK_REPLY_PROVE; the client sends it again with the file's fd
+ * attached (SCM_RIGHTS), once per connection and file.
  *
  * One request or reply is one datagram. New fds travel with the reply as
  * SCM_RIGHTS, in the order of reply.fd[].
@@ -64,6 +73,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,7 +92,7 @@
 /* Longest socket name (sun_path minus the leading NUL). */
 #define MOCK_SOCKET_NAME_MAX 100
 
-#define MOCK_PROTO_VERSION 3
+#define MOCK_PROTO_VERSION 4
 
 enum mock_proto_op {
 	MOCK_OP_OPEN = 1,  /* path[] follows the header; oflags */
@@ -131,7 +141,7 @@ struct mock_req {
 	uint32_t version; /* MOCK_PROTO_VERSION */
 	uint32_t op;      /* enum mock_proto_op */
 	uint32_t flags;   /* MOCK_REQ_* */
-	int32_t tid;      /* calling thread; the pid comes from SO_PEERCRED */
+	int32_t tid;      /* calling thread; the pid comes from SCM_CREDENTIALS */
 	int32_t oflags;   /* open flags (MOCK_OP_OPEN) */
 	uint32_t cmd;     /* ioctl request (MOCK_OP_IOCTL) */
 	uint64_t ino;     /* inode number of the mock file's client socket */
@@ -148,6 +158,12 @@ struct mock_req {
 #define MOCK_REPLY_DRAIN (1u << 1)
 /* MOCK_OP_MMAP: the attached fd is the memory to map, not a mock file. */
 #define MOCK_REPLY_MMAP (1u << 2)
+/*
+ * ret = -EBADF: this connection has not shown that its process holds the
+ * file ino names. Send the same request again with an fd of the file
+ * attached (SCM_RIGHTS); the daemon remembers the proof for the connection.
+ */
+#define MOCK_REPLY_PROVE (1u << 3)
 
 #define MOCK_PROTO_MAX_NEWFD 2
 
@@ -220,6 +236,22 @@ static inline void mock_proto_make_name(char *buf, size_t sz)
 }
 
 /*
+ * Is the daemon at the other end of connected socket @fd one we may trust:
+ * its listening socket made by our euid or by root (SO_PEERCRED)? Anyone
+ * else can bind a free abstract name; such a listener receives nothing.
+ */
+static inline int mock_proto_peer_ok(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || len != sizeof(cred) ||
+	    cred.pid <= 0)
+		return 0;
+	return cred.uid == geteuid() || cred.uid == 0;
+}
+
+/*
  * One request on a connection of its own to the daemon named by $MOCK_ENV_SOCKET,
  * for the shim's side channels (fail-nth, /proc status) that must not touch the
  * calling thread's control connection. Returns the reply's ret, or -ENODEV when
@@ -246,6 +278,12 @@ static inline long mock_proto_oneshot(const struct mock_req *req)
 			err = -ENODEV;
 			goto out;
 		}
+	}
+	if (!mock_proto_peer_ok(fd) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 10 },
+		       sizeof(struct timeval))) {
+		err = -ENODEV; /* and a daemon that never answers is none (its fd limit) */
+		goto out;
 	}
 	while ((n = send(fd, req, sizeof(*req), MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;

@@ -7,8 +7,11 @@
  * connections of client threads and the daemon ends ("D") of every mock file.
  * The core serialises nothing itself, so one thread here is the serialisation.
  *
- * The caller's pid and uid come from SO_PEERCRED, never from the request. The
- * core reaches the caller's memory by pid; this file never touches it.
+ * The caller's pid and uid come from the credentials the kernel attaches to
+ * each request (SCM_CREDENTIALS), never from the request; a connection
+ * serves only the process that made it, and acts only on files that process
+ * has shown it holds (doc/reliability.md, "Trust model"). The core reaches
+ * the caller's memory by pid; this file never touches it.
  *
  * It also mirrors each file's readiness onto its client end (proto.h) and
  * counts, per process, the references that process's mappings hold on the
@@ -50,8 +53,11 @@ _Static_assert(MOCK_UWIN_MAX_WR < MOCK_PROTO_MAX_WR, "reply cannot carry every l
 
 struct conn {
 	int fd;
-	pid_t pid;
-	uid_t uid;
+	pid_t pid;   /* the process that connected: the only one served here */
+	int pidfd;   /* of that process (-1: none); readable once it has exited */
+	/* Inodes of the files the process showed it holds (an fd passed once). */
+	uint64_t *held;
+	size_t nr_held, cap_held;
 	/*
 	 * The file whose fd the client was told to drain one byte from in the
 	 * last reply (0: none). The client drains before its next request, so
@@ -159,9 +165,13 @@ static struct mock_file *fget_by_proc(void *priv, const struct mock_task *task, 
 	return mf ? mf->file : NULL;
 }
 
+static void conn_forget_file(uint64_t ino);
+
 static void file_drop(size_t i)
 {
 	struct mock_file *f = files[i].file;
+
+	conn_forget_file(files[i].ino);
 
 	close(files[i].dfd);
 	files[i] = files[--nr_files];
@@ -385,32 +395,220 @@ static void conn_drop(size_t i)
 {
 	conn_settle_drain(&conns[i]);
 	close(conns[i].fd);
+	if (conns[i].pidfd >= 0)
+		close(conns[i].pidfd);
+	free(conns[i].held);
 	conns[i] = conns[--nr_conns];
 	procs_check_alive();
 }
 
+/* ---- connections: who may talk, and on which files ---- */
+
+/* The device of socket inodes (sockfs), to tell a socket's inode from a file's. */
+static dev_t sock_dev;
+
+/*
+ * A spare fd, given up when accept() finds the daemon at its fd limit: the
+ * waiting client is taken, told -ENFILE and let go, instead of staying in
+ * the backlog (where the listening socket stays readable: a busy loop, and a
+ * client waiting forever).
+ */
+static int reserve_fd = -1;
+static bool fd_limit_logged;
+
+static void reserve_take(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Out of fds: refuse the oldest waiting client; false when there was none. */
+static bool refuse_one(int lfd, int err)
+{
+	const struct mock_reply rep = { .ret = -ENFILE, .retval_newfd = -1 };
+	int fd;
+
+	if (!fd_limit_logged) {
+		fprintf(stderr,
+			"iommufd-mockd: out of file descriptors (%s): refusing new clients with "
+			"ENFILE until some close\n",
+			strerror(err));
+		fd_limit_logged = true;
+	}
+	if (reserve_fd >= 0) {
+		close(reserve_fd);
+		reserve_fd = -1;
+	}
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd >= 0) {
+		char junk[64];
+
+		/*
+		 * One datagram: the answer to whatever the client sends first.
+		 * Then no more requests (the client's send says EPIPE), and none
+		 * left unread, which would make the client's receive ECONNRESET.
+		 */
+		send(fd, &rep, sizeof(rep), MSG_NOSIGNAL | MSG_DONTWAIT);
+		shutdown(fd, SHUT_RD);
+		while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+			;
+		close(fd);
+	}
+	reserve_take();
+	return fd >= 0;
+}
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+/* A pidfd of the process that made connection @fd (pid @pid), or -1. */
+static int conn_pidfd(int fd, pid_t pid)
+{
+	socklen_t len = sizeof(int);
+	int pidfd = -1;
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) && pidfd >= 0) {
+		fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+		return pidfd;
+	}
+#ifdef SYS_pidfd_open
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0)
+		fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+#else
+	(void)pid;
+#endif
+	return pidfd;
+}
+
+/*
+ * Any user may connect (an abstract name has no permissions, and a child
+ * that dropped privileges keeps the files it inherited); what each request
+ * may do is decided per request, from its credentials.
+ */
 static void accept_conns(int lfd, bool *had_client)
 {
 	for (;;) {
 		struct ucred cred;
 		socklen_t clen = sizeof(cred);
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), pidfd;
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE) {
+				if (refuse_one(lfd, errno))
+					continue;
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 				warn_errno("accept", errno);
+			}
 			return;
 		}
-		/* Only processes of our own user may drive (and be read by) this kernel. */
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
-		    cred.uid != geteuid() || cred.pid <= 0 ||
+		fd_limit_logged = false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.pid <= 0 ||
 		    grow((void **)&conns, &cap_conns, nr_conns + 1, sizeof(*conns))) {
 			close(fd);
 			continue;
 		}
-		conns[nr_conns++] = (struct conn){ .fd = fd, .pid = cred.pid, .uid = cred.uid };
+		pidfd = conn_pidfd(fd, cred.pid);
+		if (pidfd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			const struct mock_reply rep = { .ret = -ENFILE, .retval_newfd = -1 };
+
+			send(fd, &rep, sizeof(rep), MSG_NOSIGNAL | MSG_DONTWAIT);
+			shutdown(fd, SHUT_RD);
+			close(fd);
+			continue;
+		}
+		conns[nr_conns++] = (struct conn){ .fd = fd, .pid = cred.pid, .pidfd = pidfd };
 		*had_client = true;
 	}
+}
+
+static bool conn_holds(const struct conn *c, uint64_t ino)
+{
+	for (size_t i = 0; i < c->nr_held; i++)
+		if (c->held[i] == ino)
+			return true;
+	return false;
+}
+
+/* File @ino is released: no connection holds it any more. */
+static void conn_forget_file(uint64_t ino)
+{
+	for (size_t i = 0; i < nr_conns; i++) {
+		struct conn *c = &conns[i];
+
+		for (size_t k = 0; k < c->nr_held; k++) {
+			if (c->held[k] == ino) {
+				c->held[k] = c->held[--c->nr_held];
+				break;
+			}
+		}
+	}
+}
+
+/* Is @fd (passed by the client) the client end of file @ino? */
+static bool proof_matches(int fd, uint64_t ino)
+{
+	struct stat st;
+
+	return fd >= 0 && !fstat(fd, &st) && S_ISSOCK(st.st_mode) && st.st_dev == sock_dev &&
+	       st.st_ino == ino;
+}
+
+/*
+ * The file @req names, if the caller may act on it: only a holder may, as
+ * with a kernel's fd. A connection that has not shown it holds the file is
+ * asked to (MOCK_REPLY_PROVE, whether or not the file exists); with the fd
+ * attached (@proof_fd) it is checked and remembered. Returns 0 and *@out, or
+ * the reply's error: -EBADF (not proven; with MOCK_REPLY_NOT_MINE, @proof_fd
+ * is not that file), -ENODEV (a socket of ours no more: its daemon is gone),
+ * -ENOTTY with MOCK_REPLY_NOT_MINE for a probe of a socket that is no mock file.
+ */
+static long conn_file(struct conn *c, const struct mock_req *req, int proof_fd,
+		      struct mock_reply *rep, struct mfile **out)
+{
+	struct mfile *mf = file_find(req->ino);
+	bool probe = req->flags & MOCK_REQ_PROBE;
+
+	if (mf && conn_holds(c, mf->ino)) {
+		*out = mf;
+		return 0;
+	}
+	if (proof_fd < 0) {
+		rep->flags |= MOCK_REPLY_PROVE;
+		return -EBADF;
+	}
+	if (!proof_matches(proof_fd, req->ino)) {
+		rep->flags |= MOCK_REPLY_NOT_MINE;
+		return probe ? -ENOTTY : -EBADF;
+	}
+	if (!mf) {
+		if (probe) {
+			rep->flags |= MOCK_REPLY_NOT_MINE;
+			return -ENOTTY;
+		}
+		/* The shim made this fd with another daemon, which is gone. */
+		return -ENODEV;
+	}
+	if (grow((void **)&c->held, &c->cap_held, c->nr_held + 1, sizeof(*c->held)))
+		return -ENOMEM;
+	c->held[c->nr_held++] = mf->ino;
+	*out = mf;
+	return 0;
+}
+
+/*
+ * The caller's identity for one request, from the credentials the kernel
+ * attached (@cred: NULL if none): the process that made the connection,
+ * else -EPERM (a fork child on its parent's connection, a passed socket).
+ */
+static int conn_caller(const struct conn *c, const struct ucred *cred, struct mock_task *task)
+{
+	if (!cred || cred->pid != c->pid)
+		return -EPERM;
+	task->pid = cred->pid;
+	task->uid = cred->uid;
+	return 0;
 }
 
 /* Turn the files a call created into socketpairs; on failure release them all. */
@@ -506,14 +704,21 @@ static bool tid_of(pid_t pid, pid_t tid)
 }
 
 static long dispatch(struct conn *c, const struct mock_req *req, const char *path,
-		     struct mock_call *call, struct mock_reply *rep, struct served *sv)
+		     int proof_fd, struct mock_call *call, struct mock_reply *rep,
+		     struct served *sv)
 {
-	struct mfile *mf;
+	struct mfile *mf = NULL;
+	long err;
 
 	switch (req->op) {
 	case MOCK_OP_OPEN: {
 		struct mock_file *f;
-		int ret = mock_open(kern, path, req->oflags, call->task, &f);
+		int ret;
+
+		/* The device nodes are the daemon's user's (mode 0600, as it were). */
+		if (call->task->uid != geteuid())
+			return -EACCES;
+		ret = mock_open(kern, path, req->oflags, call->task, &f);
 
 		if (ret)
 			return ret;
@@ -524,10 +729,15 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 		call->retval_newfd = 0;
 		return 0;
 	}
-	case MOCK_OP_STATS:
-		return (long)nr_files;
-	case MOCK_OP_QUERY:
-		return file_find(req->ino) != NULL;
+	case MOCK_OP_STATS: /* the daemon's own books: its user's business */
+		return call->task->uid == geteuid() ? (long)nr_files : -EACCES;
+	case MOCK_OP_QUERY: /* only about a file one holds */
+		err = conn_file(c, req, proof_fd, rep, &mf);
+		if (err && !(rep->flags & MOCK_REPLY_PROVE)) {
+			rep->flags &= ~MOCK_REPLY_NOT_MINE;
+			return 0;
+		}
+		return err ? err : 1;
 	case MOCK_OP_MUNMAP:
 		return proc_ref_put(c->pid, req->arg);
 	case MOCK_OP_MMAP_DUP:
@@ -576,15 +786,9 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 		return -EINVAL;
 	}
 
-	mf = file_find(req->ino);
-	if (!mf) {
-		if (req->flags & MOCK_REQ_PROBE) {
-			rep->flags |= MOCK_REPLY_NOT_MINE;
-			return -ENOTTY;
-		}
-		/* The shim made this fd with another daemon, which is gone. */
-		return -ENODEV;
-	}
+	err = conn_file(c, req, proof_fd, rep, &mf);
+	if (err)
+		return err;
 	sv->ino = mf->ino;
 	if (req->op != MOCK_OP_IOCTL && req->len > SSIZE_MAX)
 		return -EINVAL;
@@ -671,7 +875,7 @@ static bool serve(struct conn *c)
 	struct mock_reply rep = { .retval_newfd = -1 };
 	struct mock_uwin uw = { .len = 0 };
 	struct reply_wr wr;
-	struct mock_task task = { .pid = c->pid, .uid = c->uid, .uwin = &uw };
+	struct mock_task task = { .pid = c->pid, .uid = (uid_t)-1, .uwin = &uw };
 	struct served sv = { .ino = 0, .mmap_fd = -1 };
 	struct mfile *mf;
 	struct mock_call call;
@@ -681,19 +885,51 @@ static bool serve(struct conn *c)
 		struct cmsghdr align;
 		char b[CMSG_SPACE(sizeof(int) * MOCK_PROTO_MAX_NEWFD)];
 	} cbuf;
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 2)];
+	} rcbuf;
+	struct ucred cred_buf, *cred = NULL;
 	int cfds[MOCK_MAX_NEWFD];
 	const char *path = NULL;
 	unsigned int nr_send = 0;
+	int proof_fd = -1;
 	size_t rep_len;
 	ssize_t n;
 	long ret;
 
-	/* Fds a client attaches are discarded by the kernel: no msg_control here. */
-	n = recvmsg(c->fd, &msg, MSG_DONTWAIT);
+	/* The kernel's credentials of the sender (SO_PASSCRED), and a proof fd. */
+	msg.msg_control = rcbuf.b;
+	msg.msg_controllen = sizeof(rcbuf.b);
+	n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
-	if (n == 0)
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET)
+			continue;
+		if (cm->cmsg_type == SCM_CREDENTIALS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+			memcpy(&cred_buf, CMSG_DATA(cm), sizeof(cred_buf));
+			cred = &cred_buf;
+		} else if (cm->cmsg_type == SCM_RIGHTS) {
+			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			for (size_t i = 0; i < k; i++) {
+				int f;
+
+				memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+				if (proof_fd < 0)
+					proof_fd = f;
+				else
+					close(f);
+			}
+		}
+	}
+	if (n == 0) {
+		if (proof_fd >= 0)
+			close(proof_fd);
 		return false;
+	}
 
 	/* The client drained what the previous reply ordered before asking again. */
 	conn_settle_drain(c);
@@ -702,6 +938,10 @@ static bool serve(struct conn *c)
 	if ((size_t)n < sizeof(buf.req) || (msg.msg_flags & MSG_TRUNC) ||
 	    buf.req.version != MOCK_PROTO_VERSION) {
 		ret = -EINVAL;
+	} else if ((ret = conn_caller(c, cred, &task))) {
+		/* Not the connection's process: nothing is done on its behalf. */
+	} else if ((msg.msg_flags & MSG_CTRUNC) && proof_fd < 0) {
+		ret = -ENFILE; /* a proof fd came, but we had no room for it */
 	} else {
 		/*
 		 * The thread is the client's word: it must be one of the
@@ -731,8 +971,10 @@ static bool serve(struct conn *c)
 			uw.buf = (unsigned char *)buf.raw + sizeof(buf.req);
 			uw.defer_writes = buf.req.flags & MOCK_REQ_INLINE_RW;
 		}
-		ret = dispatch(c, &buf.req, path, &call, &rep, &sv);
+		ret = dispatch(c, &buf.req, path, proof_fd, &call, &rep, &sv);
 	}
+	if (proof_fd >= 0)
+		close(proof_fd);
 
 	if (ret < 0 && call.nr_newfd) {
 		for (unsigned int i = 0; i < call.nr_newfd && i < MOCK_MAX_NEWFD; i++)
@@ -820,11 +1062,24 @@ static int listen_on(const char *name)
 		warn_errno("socket", errno);
 		return -1;
 	}
+	/* Accepted connections inherit it: every request carries its sender's credentials. */
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int))) {
+		warn_errno("SO_PASSCRED", errno);
+		close(fd);
+		return -1;
+	}
 	if (bind(fd, (struct sockaddr *)&sa, len) || listen(fd, 128)) {
 		fprintf(stderr, "iommufd-mockd: cannot listen on @%s: %s\n", name, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	{
+		struct stat st;
+
+		if (!fstat(fd, &st))
+			sock_dev = st.st_dev;
+	}
+	reserve_take();
 	return fd;
 }
 
@@ -837,9 +1092,9 @@ static int serve_loop(int lfd, bool exit_when_idle)
 
 	sigemptyset(&empty);
 	while (!stop_signal) {
-		size_t nc = nr_conns, nf = nr_files, np = nr_procs, n = 1 + nc + nf + np;
+		size_t nc = nr_conns, nf = nr_files, np = nr_procs, n = 1 + 2 * nc + nf + np;
 		struct timespec ts = { FIRST_CLIENT_TIMEOUT_MS / 1000, 0 };
-		struct pollfd *pc = pfd + 1, *pf, *pp;
+		struct pollfd *pc = pfd + 1, *pf, *pp, *pk;
 		int r;
 
 		if (exit_when_idle && had_client && nr_conns == 0 && nr_files == 0)
@@ -852,6 +1107,7 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		pc = pfd + 1;
 		pf = pc + nc;
 		pp = pf + nf;
+		pk = pp + np;
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		for (size_t i = 0; i < nc; i++)
 			pc[i] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
@@ -859,6 +1115,9 @@ static int serve_loop(int lfd, bool exit_when_idle)
 			pf[i] = (struct pollfd){ .fd = files[i].dfd, .events = POLLIN };
 		for (size_t i = 0; i < np; i++)
 			pp[i] = (struct pollfd){ .fd = procs[i].pidfd, .events = POLLIN };
+		/* The process a connection serves has exited: what is left in it is nobody's. */
+		for (size_t i = 0; i < nc; i++)
+			pk[i] = (struct pollfd){ .fd = conns[i].pidfd, .events = POLLIN };
 
 		r = ppoll(pfd, n, exit_when_idle && !had_client ? &ts : NULL, &empty);
 		if (r < 0) {
@@ -887,7 +1146,9 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		for (size_t i = nc; i-- > 0;) {
 			short rev = pc[i].revents;
 
-			if (rev & POLLIN) {
+			if (pk[i].revents) {
+				conn_drop(i);
+			} else if (rev & POLLIN) {
 				if (!serve(&conns[i]))
 					conn_drop(i);
 			} else if (rev & (POLLHUP | POLLERR | POLLNVAL)) {
@@ -1074,6 +1335,8 @@ int main(int argc, char **argv)
 	rc = serve_loop(lfd, exit_when_idle);
 
 	close(lfd);
+	if (reserve_fd >= 0)
+		close(reserve_fd);
 	while (nr_conns)
 		conn_drop(nr_conns - 1);
 	while (nr_procs)

@@ -310,7 +310,16 @@ struct ctl {
 	pid_t tid;    /* this thread, for the requests */
 	uint64_t ino; /* to tell whether the program closed or replaced fd */
 	unsigned int gen, epoch; /* fork_gen and ctl_epoch when last known good */
+	bool fresh;   /* no reply yet: the daemon may not even have accepted it */
 };
+
+/*
+ * How long a new connection waits for its first reply. Every request is
+ * answered at once (the daemon never blocks); a daemon that does not answer
+ * the first one never took the connection (stopped, wedged, at its fd
+ * limit), and the program would wait forever.
+ */
+#define CTL_FIRST_REPLY_SECONDS 10
 
 /* Bumped in every fork child (pthread_atfork), so a thread sees a fork with one load. */
 static unsigned int fork_gen;
@@ -342,6 +351,57 @@ static void ctl_key_init(void)
 }
 
 /*
+ * A connection to the daemon @name, if one we trust listens there (proto.h:
+ * mock_proto_peer_ok): nothing is sent to anyone else. The first reply is
+ * awaited for CTL_FIRST_REPLY_SECONDS at most.
+ */
+static int ctl_connect(const char *name)
+{
+	const struct timeval tv = { .tv_sec = CTL_FIRST_REPLY_SECONDS };
+	struct sockaddr_un sa;
+	socklen_t len;
+	int fd;
+
+	if (mock_proto_addr(name, &sa, &len))
+		return -ENODEV;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	while (connect(fd, (struct sockaddr *)&sa, len)) {
+		if (errno == EINTR)
+			continue;
+		sys_close(fd);
+		return -ENODEV;
+	}
+	if (!mock_proto_peer_ok(fd) || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		sys_close(fd);
+		return -ENODEV;
+	}
+	return fd;
+}
+
+/* nr_maps (mappings, below), readable without the lock: every mmap and munmap checks it. */
+static size_t nr_maps_hint;
+
+/* Does this process hold a mock file (an fd our table knows, or a mapping)? */
+static bool holds_mock_files(void)
+{
+	if (__atomic_load_n(&nr_maps_hint, __ATOMIC_ACQUIRE))
+		return true;
+	for (int top = 0; top < FDT_TOP; top++) {
+		uint64_t *chunk = __atomic_load_n(&fdt[top], __ATOMIC_ACQUIRE);
+
+		for (int i = 0; chunk && i < FDT_CHUNK; i++) {
+			uint64_t v = __atomic_load_n(&chunk[i], __ATOMIC_RELAXED);
+
+			if (v && !(v & FDT_CTL) && sock_ino(top * FDT_CHUNK + i) == v)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * This thread's connection to the daemon, made if needed. @may_start: start a
  * private daemon if none is named (only an open of a mock path does).
  */
@@ -349,8 +409,6 @@ static int ctl_get(bool may_start)
 {
 	unsigned int gen = __atomic_load_n(&fork_gen, __ATOMIC_ACQUIRE);
 	unsigned int epoch = __atomic_load_n(&ctl_epoch, __ATOMIC_ACQUIRE);
-	struct sockaddr_un sa;
-	socklen_t len;
 	const char *name;
 	pid_t pid;
 	int fd, err;
@@ -370,32 +428,32 @@ static int ctl_get(bool may_start)
 	}
 
 	name = getenv(MOCK_ENV_SOCKET);
-	if (!name || !*name) {
-		if (!may_start)
-			return -ENODEV;
+	fd = name && *name ? ctl_connect(name) : -ENODEV;
+	/*
+	 * No daemon of ours there: never started, exited when idle (and the
+	 * name may be anyone's now), or killed. Only an open starts one, and
+	 * when none is named or the process holds no file of the named one
+	 * (which, had it exited idle, it cannot): else the daemon was killed
+	 * under its files, which stay dead, and so does the name (-ENODEV).
+	 */
+	if (fd < 0 && may_start && (!name || !*name || !holds_mock_files())) {
+		char tried[MOCK_SOCKET_NAME_MAX + 1];
+
+		snprintf(tried, sizeof(tried), "%s", name ? name : "");
 		pthread_mutex_lock(&start_lock);
 		name = getenv(MOCK_ENV_SOCKET);
-		err = name && *name ? 0 : start_daemon();
+		/* Another thread may have started one meanwhile. */
+		err = name && *name && strcmp(name, tried) ? 0 : start_daemon();
 		pthread_mutex_unlock(&start_lock);
 		if (err)
 			return -ENODEV;
 		name = getenv(MOCK_ENV_SOCKET);
-		if (!name)
-			return -ENODEV;
+		fd = name ? ctl_connect(name) : -ENODEV;
 	}
-	if (mock_proto_addr(name, &sa, &len))
-		return -ENODEV;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	while (connect(fd, (struct sockaddr *)&sa, len)) {
-		if (errno == EINTR)
-			continue;
-		sys_close(fd);
 		return -ENODEV;
-	}
 	ctl = (struct ctl){ .fd = fd, .pid = pid, .tid = gettid(), .ino = sock_ino(fd),
-			    .gen = gen, .epoch = epoch };
+			    .gen = gen, .epoch = epoch, .fresh = true };
 	fdt_set(fd, FDT_CTL);
 	pthread_once(&ctl_once, ctl_key_init);
 	if (ctl_key != (pthread_key_t)-1)
@@ -454,13 +512,32 @@ static int reply_writes(const struct mock_req *req, const struct mock_reply *rep
 }
 
 /*
- * One round trip; @payload (the path of an open, an ioctl's inline argument)
- * follows the request. On success the reply is in @rep and its fds in @fds
- * (close-on-exec for now), and what the call wrote into our memory is stored
- * or marked. Returns -ENODEV when there is no daemon.
+ * The fd numbers a reply asks us to store go only into the argument we sent
+ * (an iommufd call's out_*_fd field), never at another address it names.
  */
-static int transact(struct mock_req *req, const void *payload, size_t payload_len,
-		    bool may_start, struct mock_reply *rep, int *fds)
+static bool reply_fds_ok(const struct mock_req *req, const struct mock_reply *rep)
+{
+	uint64_t lo = req->arg, hi = req->arg + req->inline_len;
+
+	for (unsigned int i = 0; i < rep->nr_fd && i < MOCK_PROTO_MAX_NEWFD; i++) {
+		uint64_t a = rep->fd[i].uaddr;
+
+		if (!a)
+			continue;
+		if (req->op != MOCK_OP_IOCTL || a < lo || a > hi || hi - a < sizeof(int))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One send and its reply on @fd, @attach (if >= 0) passed along as the proof
+ * that we hold the file (proto.h). Returns 0, -EBADF when @attach is no open
+ * fd (closed by another thread meanwhile), -ETIMEDOUT when a new connection
+ * got no first reply, -ENODEV when the daemon is gone or speaks nonsense.
+ */
+static int round_trip(int fd, struct mock_req *req, const void *payload, size_t payload_len,
+		      int attach, struct mock_reply *rep, int *fds)
 {
 	struct iovec iov[2];
 	union {
@@ -475,20 +552,35 @@ static int transact(struct mock_req *req, const void *payload, size_t payload_le
 	struct cmsghdr *cm;
 	unsigned int nfds = 0;
 	ssize_t n;
-	int fd = ctl_get(may_start);
 
-	if (fd < 0)
-		return fd;
-	req->version = MOCK_PROTO_VERSION;
-	req->tid = ctl.tid;
 	iov[0] = (struct iovec){ .iov_base = req, .iov_len = sizeof(*req) };
 	if (payload_len) {
 		iov[1] = (struct iovec){ .iov_base = (void *)payload, .iov_len = payload_len };
 		msg.msg_iovlen = 2;
 	}
+	if (attach >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &attach, sizeof(int));
+	}
 	while ((n = sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
 	if (n < 0) {
+		if (attach >= 0 && errno == EBADF)
+			return -EBADF;
+		/* Refused at once (the daemon at its fd limit): its one answer waits for us. */
+		if (errno == EPIPE && ctl.fresh &&
+		    recv(fd, &rbuf, sizeof(rbuf), MSG_DONTWAIT) == (ssize_t)sizeof(*rep) &&
+		    rbuf.rep.ret < 0 && !rbuf.rep.nr_fd && !rbuf.rep.nr_wr && !rbuf.rep.flags) {
+			*rep = rbuf.rep;
+			ctl_forget(&ctl, true);
+			return 0;
+		}
 		ctl_forget(&ctl, true);
 		return -ENODEV;
 	}
@@ -498,6 +590,29 @@ static int transact(struct mock_req *req, const void *payload, size_t payload_le
 			       .msg_controllen = sizeof(cbuf.b) };
 	while ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
+	/* A refusal may report the hang-up (ECONNRESET) before its answer, still queued. */
+	if (n < 0 && errno == ECONNRESET && ctl.fresh) {
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (n < 0)
+			errno = ECONNRESET; /* nothing queued: gone (-ENODEV below) */
+	}
+	if (n < 0 && ctl.fresh && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		static const char m[] = "libiommufd-mock: the mock daemon does not answer "
+					"(stopped, or at its fd limit?)\n";
+
+		if (write(2, m, sizeof(m) - 1) < 0) {
+			/* nothing more to say */
+		}
+		ctl_forget(&ctl, true);
+		return -ETIMEDOUT;
+	}
+	if (n > 0 && ctl.fresh) {
+		const struct timeval none = { 0 };
+
+		/* Accepted and answering: later calls wait as long as they take. */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+		ctl.fresh = false;
+	}
 	for (cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 			unsigned int k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -516,7 +631,7 @@ static int transact(struct mock_req *req, const void *payload, size_t payload_le
 	if (n >= (ssize_t)sizeof(*rep))
 		*rep = rbuf.rep;
 	if (n >= (ssize_t)sizeof(*rep) &&
-	    (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) == MSG_CTRUNC) {
+	    (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) == MSG_CTRUNC && reply_fds_ok(req, rep)) {
 		/* No room in our fd table: the kernel dropped the fds; the daemon releases them. */
 		while (nfds)
 			sys_close(fds[--nfds]);
@@ -524,7 +639,7 @@ static int transact(struct mock_req *req, const void *payload, size_t payload_le
 		return -EMFILE;
 	}
 	if (n < (ssize_t)sizeof(*rep) || (msg.msg_flags & MSG_TRUNC) || rep->nr_fd != nfds ||
-	    (rep->ret < 0 && nfds) ||
+	    (rep->ret < 0 && nfds) || !reply_fds_ok(req, rep) ||
 	    reply_writes(req, rep, rbuf.raw + sizeof(*rep), (size_t)n - sizeof(*rep))) {
 		while (nfds)
 			sys_close(fds[--nfds]);
@@ -533,6 +648,31 @@ static int transact(struct mock_req *req, const void *payload, size_t payload_le
 		return -ENODEV;
 	}
 	return 0;
+}
+
+/*
+ * One request; @payload (the path of an open, an ioctl's inline argument)
+ * follows it. On success the reply is in @rep and its fds in @fds
+ * (close-on-exec for now), and what the call wrote into our memory is stored
+ * or marked. @proof_fd: the fd of the file the request names, sent along
+ * when the daemon asks for proof that we hold it (a query sends it at once).
+ * Returns -ENODEV when there is no daemon, -EBADF when @proof_fd was closed
+ * meanwhile.
+ */
+static int transact(struct mock_req *req, const void *payload, size_t payload_len,
+		    bool may_start, int proof_fd, struct mock_reply *rep, int *fds)
+{
+	int fd = ctl_get(may_start), err;
+
+	if (fd < 0)
+		return fd;
+	req->version = MOCK_PROTO_VERSION;
+	req->tid = ctl.tid;
+	err = round_trip(fd, req, payload, payload_len,
+			 req->op == MOCK_OP_QUERY ? proof_fd : -1, rep, fds);
+	if (!err && (rep->flags & MOCK_REPLY_PROVE) && proof_fd >= 0 && req->op != MOCK_OP_QUERY)
+		err = round_trip(fd, req, payload, payload_len, proof_fd, rep, fds);
+	return err;
 }
 
 static void close_all(const int *fds, unsigned int n)
@@ -620,7 +760,10 @@ static int mock_open_path(const char *path, int flags)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	err = transact(&req, path, strlen(path) + 1, true, &rep, fds);
+	err = transact(&req, path, strlen(path) + 1, true, -1, &rep, fds);
+	/* Our daemon went away since the last call (idle exit): once more, which starts one. */
+	if (err == -ENODEV)
+		err = transact(&req, path, strlen(path) + 1, true, -1, &rep, fds);
 	if (err)
 		return (int)fail(err);
 	return (int)fail(finish(&rep, fds));
@@ -840,6 +983,23 @@ static uint32_t fd_room(int fd)
 }
 
 /*
+ * The daemon says the fd we sent as proof is not file @ino (proto.h). Was @fd
+ * closed (through us, or replaced by dup2) while the call was on its way?
+ * Then the call is -EBADF, never passed on to whatever now has the number.
+ * Otherwise our table's entry was stale (a close behind our back): it goes,
+ * and the fd is treated as the stranger it is.
+ */
+static bool not_mine_closed(int fd, uint64_t ino, bool probe)
+{
+	if (probe)
+		return sock_ino(fd) != ino;
+	if (fdt_get(fd) != ino)
+		return true;
+	fdt_set(fd, 0);
+	return false;
+}
+
+/*
  * Forward an ioctl on a socket that may be a mock file. Returns 1 and the
  * result in *ret when the daemon handled it, 0 when it is not ours.
  */
@@ -872,7 +1032,12 @@ static int mock_ioctl_fd(int fd, unsigned long request, unsigned long arg, long 
 	req.inline_len = ia.len;
 	if (ia.writable)
 		req.flags |= MOCK_REQ_INLINE_RW;
-	err = transact(&req, ia.buf, ia.len, false, &rep, fds);
+	err = transact(&req, ia.buf, ia.len, false, fd, &rep, fds);
+	if (err == -EBADF) {
+		/* Closed by another thread during the call: as a kernel's fdget would say. */
+		*ret = err;
+		return 1;
+	}
 	if (err) {
 		if (req.flags & MOCK_REQ_PROBE)
 			return 0;
@@ -884,8 +1049,15 @@ static int mock_ioctl_fd(int fd, unsigned long request, unsigned long arg, long 
 	if (!(req.flags & MOCK_REQ_PROBE) && rep.ret == -ENODEV && !rep.nr_fd &&
 	    fdt_stale(fd, ino))
 		return mock_ioctl_fd(fd, request, arg, ret);
-	if (rep.flags & MOCK_REPLY_NOT_MINE)
+	if (rep.flags & MOCK_REPLY_NOT_MINE) {
+		if (not_mine_closed(fd, ino, req.flags & MOCK_REQ_PROBE)) {
+			*ret = -EBADF;
+			return 1;
+		}
+		if (!(req.flags & MOCK_REQ_PROBE))
+			return mock_ioctl_fd(fd, request, arg, ret); /* a stale entry: as a stranger */
 		return 0;
+	}
 	if (req.flags & MOCK_REQ_PROBE)
 		fdt_set(fd, ino);
 	if (rep.flags & MOCK_REPLY_DRAIN)
@@ -918,10 +1090,13 @@ static ssize_t mock_rw(enum mock_proto_op op, int fd, uint64_t ino, uint64_t ubu
 	struct mock_req req = { .op = op, .ino = ino, .arg = ubuf, .len = len, .off = off };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
-	int err = transact(&req, NULL, 0, false, &rep, fds);
+	int err = transact(&req, NULL, 0, false, fd, &rep, fds);
 
 	if (err)
 		return fail(err);
+	/* Not that file (any more): -EBADF if closed meanwhile, else a stale entry (mock_done). */
+	if (rep.flags & MOCK_REPLY_NOT_MINE)
+		return fail(not_mine_closed(fd, ino, false) ? -EBADF : -ENODEV);
 	if (rep.flags & MOCK_REPLY_DRAIN)
 		drain_one(fd, ino);
 	return fail(finish(&rep, fds));
@@ -1099,8 +1274,6 @@ struct mapping {
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mapping *maps;
 static size_t nr_maps, cap_maps;
-/* nr_maps, readable without the lock: every mmap and munmap of the program checks it. */
-static size_t nr_maps_hint;
 
 static size_t page_size(void)
 {
@@ -1117,7 +1290,7 @@ static void map_release(uint64_t cookie, int hold_fd)
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
 
-	if (!transact(&req, NULL, 0, false, &rep, fds))
+	if (!transact(&req, NULL, 0, false, -1, &rep, fds))
 		finish(&rep, fds);
 	if (hold_fd >= 0)
 		sys_close(hold_fd);
@@ -1236,9 +1409,11 @@ static void *mock_mmap_fd(void *addr, size_t len, int prot, int flags, int fd, u
 		return map_fail(EINVAL);
 	req.off = (uint64_t)off;
 	req.len = (len + ps - 1) & ~(uint64_t)(ps - 1);
-	err = transact(&req, NULL, 0, false, &rep, fds);
+	err = transact(&req, NULL, 0, false, fd, &rep, fds);
 	if (err)
 		return map_fail(-err);
+	if (rep.flags & MOCK_REPLY_NOT_MINE)
+		return map_fail(not_mine_closed(fd, ino, false) ? EBADF : ENODEV);
 	if (rep.ret < 0)
 		return map_fail((int)-rep.ret);
 	if (!(rep.flags & MOCK_REPLY_MMAP) || rep.nr_fd != 1) {
@@ -1335,7 +1510,7 @@ static void maps_child(void)
 		struct mock_reply rep;
 		int fds[MOCK_PROTO_MAX_NEWFD];
 
-		if (!transact(&req, NULL, 0, false, &rep, fds))
+		if (!transact(&req, NULL, 0, false, -1, &rep, fds))
 			finish(&rep, fds);
 	}
 }
@@ -1454,12 +1629,13 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 
 /* ------------------------------------------------------------ test API ---- */
 
-static long simple_op(enum mock_proto_op op, uint64_t ino, bool may_start)
+/* @fd: the file @ino names (the proof that we hold it), or -1. */
+static long simple_op(enum mock_proto_op op, uint64_t ino, bool may_start, int fd)
 {
 	struct mock_req req = { .op = op, .ino = ino };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
-	int err = transact(&req, NULL, 0, may_start, &rep, fds);
+	int err = transact(&req, NULL, 0, may_start, fd, &rep, fds);
 
 	if (err)
 		return fail(err);
@@ -1468,7 +1644,7 @@ static long simple_op(enum mock_proto_op op, uint64_t ino, bool may_start)
 
 IOMMUFD_MOCK_API long iommufd_mock_daemon_files(void)
 {
-	return simple_op(MOCK_OP_STATS, 0, false);
+	return simple_op(MOCK_OP_STATS, 0, false, -1);
 }
 
 IOMMUFD_MOCK_API pid_t iommufd_mock_daemon_pid(void)
@@ -1490,7 +1666,7 @@ IOMMUFD_MOCK_API int iommufd_mock_is_mock_fd(int fd)
 
 	if (!ino)
 		return 0;
-	return (int)simple_op(MOCK_OP_QUERY, ino, false);
+	return (int)simple_op(MOCK_OP_QUERY, ino, false, fd);
 }
 
 /* ---------------------------------------------------------- constructor ---- */
@@ -1509,7 +1685,7 @@ static void adopt_inherited_fds(void)
 	if (!name || !*name)
 		return;
 	/* A fresh image maps nothing: references the old one held are void. */
-	simple_op(MOCK_OP_MMAP_FORGET, 0, false);
+	simple_op(MOCK_OP_MMAP_FORGET, 0, false, -1);
 	dir = opendir("/proc/self/fd");
 	if (!dir)
 		return;
@@ -1522,7 +1698,7 @@ static void adopt_inherited_fds(void)
 		    fd == ctl.fd)
 			continue;
 		ino = sock_ino((int)fd);
-		if (ino && simple_op(MOCK_OP_QUERY, ino, false) == 1)
+		if (ino && simple_op(MOCK_OP_QUERY, ino, false, (int)fd) == 1)
 			fdt_set((int)fd, ino);
 	}
 	closedir(dir);

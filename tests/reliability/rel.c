@@ -27,6 +27,12 @@
 long rel_raw_call(uint32_t op, pid_t tid, uint64_t ino, uint32_t cmd, uint64_t arg,
 		  uint64_t len)
 {
+	return rel_raw_call_fd(op, tid, ino, cmd, arg, len, -1);
+}
+
+long rel_raw_call_fd(uint32_t op, pid_t tid, uint64_t ino, uint32_t cmd, uint64_t arg,
+		     uint64_t len, int proof_fd)
+{
 	struct mock_req req = {
 		.version = MOCK_PROTO_VERSION, .op = op, .tid = tid, .cmd = cmd,
 		.ino = ino, .arg = arg, .len = len,
@@ -55,9 +61,10 @@ long rel_raw_call(uint32_t op, pid_t tid, uint64_t ino, uint32_t cmd, uint64_t a
 		close(fd);
 		return -ENODEV;
 	}
-	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req)) {
+	n = rel_send_req(fd, &req, proof_fd);
+	if (n != (ssize_t)sizeof(req)) {
 		close(fd);
-		return -ECONNRESET;
+		return n == -EBADF ? -EBADF : -ECONNRESET;
 	}
 	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	for (cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm; cm = CMSG_NXTHDR(&msg, cm)) {
@@ -82,7 +89,41 @@ long rel_raw_ioctl(int fd, unsigned long cmd, void *arg, pid_t tid)
 
 	if (fstat(fd, &st))
 		return -errno;
-	return rel_raw_call(MOCK_OP_IOCTL, tid, st.st_ino, (uint32_t)cmd, (uintptr_t)arg, 0);
+	/* We hold the file: the fd goes along as the proof (proto.h). */
+	return rel_raw_call_fd(MOCK_OP_IOCTL, tid, st.st_ino, (uint32_t)cmd, (uintptr_t)arg, 0, fd);
+}
+
+ssize_t rel_send_req(int sock, const struct mock_req *req, int proof_fd)
+{
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct iovec iov = { .iov_base = (void *)req, .iov_len = sizeof(*req) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (proof_fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = sizeof(cbuf.b);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &proof_fd, sizeof(int));
+	}
+	n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
+long rel_recv_rep(int sock, struct mock_reply *rep)
+{
+	ssize_t n = recv(sock, rep, sizeof(*rep), 0);
+
+	return n == (ssize_t)sizeof(*rep) ? 0 : -ECONNRESET;
 }
 
 long rel_pinned_pages(pid_t pid)

@@ -24,7 +24,23 @@
 long rel_raw_call(uint32_t op, pid_t tid, uint64_t ino, uint32_t cmd, uint64_t arg,
 		  uint64_t len);
 
-/* IOCTL @cmd on mock fd @fd with @arg, the request claiming to come from thread @tid. */
+/* The same, with @proof_fd attached (SCM_RIGHTS) as the proof of holding @ino; -1: none. */
+long rel_raw_call_fd(uint32_t op, pid_t tid, uint64_t ino, uint32_t cmd, uint64_t arg,
+		     uint64_t len, int proof_fd);
+
+/*
+ * One request on connection @sock, @proof_fd attached if >= 0: bytes sent or
+ * a negative errno; and one reply (0, or -ECONNRESET when none came whole).
+ */
+struct mock_req;
+struct mock_reply;
+ssize_t rel_send_req(int sock, const struct mock_req *req, int proof_fd);
+long rel_recv_rep(int sock, struct mock_reply *rep);
+
+/*
+ * IOCTL @cmd on mock fd @fd with @arg, the request claiming to come from
+ * thread @tid; @fd goes along as the proof that we hold the file.
+ */
 long rel_raw_ioctl(int fd, unsigned long cmd, void *arg, pid_t tid);
 
 /* Pages the daemon pinned on behalf of process @pid (its VmPin), or a negative errno. */
