@@ -155,7 +155,8 @@ static int attach_ioas(struct device *d, struct container *c)
  * QEMU's auto domains: reuse a HWPT of the container the device can be
  * attached to (EINVAL: incompatible, try the next), else allocate a paging
  * HWPT, with dirty tracking when the IOMMU reports it, and attach that.
- * Kernels without HWPT_ALLOC (before 6.6) get the IOAS attached instead.
+ * QEMU stops there with an error; this port attaches the IOAS itself where
+ * the kernel lacks GET_HW_INFO or HWPT_ALLOC (ENOTTY, before 6.6).
  */
 static int autodomains_get(struct device *d, struct container *c)
 {
@@ -247,7 +248,11 @@ static void container_detach_device(struct device *d)
 	*h = c->hwpts[--c->nr_hwpts];
 }
 
-/* The IOVA ranges the IOAS allows, as QEMU reads them; a fallback if it cannot. */
+/*
+ * The IOVA ranges the IOAS allows (IOMMU_IOAS_IOVA_RANGES, asked twice as
+ * QEMU does: the library sizes the array) and its alignment, QEMU's
+ * pgsizes; the whole 64-bit space and the host page size if it cannot.
+ */
 static void container_get_iova_ranges(struct container *c)
 {
 	uint32_t i;
@@ -268,6 +273,15 @@ static void container_get_iova_ranges(struct container *c)
 	for (i = 0; i < c->nr_ranges; i++)
 		printf(" [%#" PRIx64 " - %#" PRIx64 "]", c->ranges[i].start, c->ranges[i].last);
 	printf("\n");
+	/* QEMU's HOST_IOMMU_DEVICE_CAP_AW_BITS: the bits of the highest usable IOVA */
+	if (c->nr_ranges) {
+		uint64_t last = c->ranges[c->nr_ranges - 1].last;
+		unsigned int bits = 0;
+
+		while (bits < 64 && last >> bits)
+			bits++;
+		printf("container: address width %u bits\n", bits);
+	}
 }
 
 static void container_destroy(struct container *c)
