@@ -14,7 +14,9 @@
  * writes, the dirty bitmap of each RAM section, tracking off.
  *
  * Usage: qemu-iommufd [--pass-fds] [--ioas-attach] [--migrate]
- *                     [/dev/vfio/devices/vfioN]
+ *                     [/dev/vfio/devices/vfioN [/dev/vfio/devices/vfioM]]
+ *   (a second device joins the first one's container: QEMU's auto domains
+ *   give it the first device's HWPT when the kernel lets it attach there)
  *   --pass-fds     open /dev/iommu and the device cdev here, as libvirt does,
  *                  and pass the fds (QEMU's -object iommufd,fd= and
  *                  -device vfio-pci,fd=)
@@ -55,6 +57,7 @@
 #define DIMM_SIZE (1 * MIB)
 
 #define MAX_HWPTS 4
+#define MAX_DEVICES 2
 #define NR_SECTIONS 4
 
 static uint64_t host_page_size;
@@ -128,6 +131,7 @@ struct container {
 
 struct device {
 	const char *name;
+	const char *label; /* the name's last component */
 	int fd;           /* the passed cdev fd, or -1: open name */
 	bool ioas_attach; /* no auto domain: attach the IOAS (QEMU's mdev path) */
 	struct iommufd_device *dev;
@@ -486,6 +490,7 @@ static int device_attach(struct device *d, struct backend *be, struct container 
 		goto err_disconnect;
 	}
 	d->fd = -1; /* the handle owns it now */
+	d->label = strrchr(d->name, '/') ? strrchr(d->name, '/') + 1 : d->name;
 	printf("device: %s bound, device id %" PRIu32 "\n", d->name, iommufd_device_get_id(d->dev));
 
 	if (!c->ioas) {
@@ -662,7 +667,7 @@ static int dma_to(struct device *d, struct machine *m, uint64_t gpa, bool must_l
 	if (ret)
 		return ret;
 	landed = !memcmp(host, src, EDU_XFER);
-	printf("guest: edu DMA -> 0x%07" PRIx64 ": %s\n", gpa,
+	printf("guest: %s: edu DMA -> 0x%07" PRIx64 ": %s\n", d->label, gpa,
 	       landed ? "landed" : "blocked by the IOMMU (the device reports it done)");
 	if (landed != must_land) {
 		fprintf(stderr, PROG ": FAIL: the DMA to %#" PRIx64 " should %s\n", gpa,
@@ -679,7 +684,8 @@ static int guest_dma(struct device *d, struct machine *m)
 	uint8_t *bios_copy;
 	int ret;
 
-	printf("guest: edu DMA <- 0x%07llx (pc.bios, read-only) before each write\n", BIOS_GPA);
+	printf("guest: %s: edu DMA <- 0x%07llx (pc.bios, read-only) before each write\n",
+	       d->label, BIOS_GPA);
 	ret = dma_to(d, m, 0x8000, true);
 	if (!ret)
 		ret = dma_to(d, m, 0x200000, true);
@@ -693,7 +699,7 @@ static int guest_dma(struct device *d, struct machine *m)
 		fprintf(stderr, PROG ": FAIL: pc.ram's memfd does not hold the DMA data\n");
 		return -EIO;
 	}
-	printf("guest: pc.ram's memfd holds the data at offset 0x200000\n");
+	printf("guest: %s: pc.ram's memfd holds the data at offset 0x200000\n", d->label);
 
 	/* a write to the ROM must fault: the zeros of RAM page 0x2000 must not land there */
 	bios_copy = (uint8_t *)malloc(EDU_XFER);
@@ -709,8 +715,8 @@ static int guest_dma(struct device *d, struct machine *m)
 	}
 	free(bios_copy);
 	if (!ret)
-		printf("guest: edu DMA -> 0x%07llx (pc.bios): blocked, the ROM is unchanged\n",
-		       BIOS_GPA + 0x1000);
+		printf("guest: %s: edu DMA -> 0x%07llx (pc.bios): blocked, the ROM is unchanged\n",
+		       d->label, BIOS_GPA + 0x1000);
 	return ret;
 }
 
@@ -782,40 +788,56 @@ out:
 
 struct config {
 	bool pass_fds, ioas_attach, migrate;
-	const char *path;
+	const char *paths[MAX_DEVICES];
+	unsigned int nr_paths;
 };
 
-/* The VM's life: realize, map, reset, run, migrate, unplug, tear down. */
-static int run_vm(const struct config *cfg, struct backend *be, struct device *d,
-		  struct machine *m)
+/*
+ * The VM's life: the first device makes the container, the listener maps
+ * the sections, the other devices join the container with the mappings in
+ * place (hot-plug); reset, guest DMA through each, migration, DIMM unplug,
+ * teardown in QEMU's order.
+ */
+static int run_vm(const struct config *cfg, struct backend *be, struct device *devs,
+		  unsigned int nr, struct machine *m)
 {
+	struct device *tracker = NULL;
+	unsigned int i, attached;
 	struct container c;
-	unsigned int i;
 	int ret, rc = 1;
 
 	memset(&c, 0, sizeof(c));
-	ret = device_attach(d, be, &c);
+	ret = device_attach(&devs[0], be, &c);
 	if (ret)
 		return ret == -ENOENT ? EXIT_SKIP : 1;
+	attached = 1;
 	for (i = 0; i < NR_SECTIONS; i++) {
 		ret = region_add(&c, &m->sec[i]);
 		if (ret)
 			goto out;
 	}
-	ret = device_reset(d);
-	if (ret)
-		goto out;
-	ret = edu_open(&d->edu, d->dev, PROG);
-	if (ret) {
-		rc = ret == -ENODEV ? EXIT_SKIP : 1;
-		goto out;
+	for (; attached < nr; attached++) {
+		ret = device_attach(&devs[attached], be, &c);
+		if (ret)
+			goto out;
 	}
-	ret = guest_dma(d, m);
-	if (ret)
-		goto out;
+	for (i = 0; i < nr; i++) {
+		ret = device_reset(&devs[i]);
+		if (!ret)
+			ret = edu_open(&devs[i].edu, devs[i].dev, PROG);
+		if (ret) {
+			rc = ret == -ENODEV ? EXIT_SKIP : 1;
+			goto out;
+		}
+		ret = guest_dma(&devs[i], m);
+		if (ret)
+			goto out;
+		if (devs[i].dirty_tracking && !tracker)
+			tracker = &devs[i];
+	}
 
-	if (c.dirty_pages_supported) {
-		ret = migrate(d, m);
+	if (tracker) {
+		ret = migrate(tracker, m);
 		if (ret)
 			goto out;
 	} else {
@@ -824,15 +846,15 @@ static int run_vm(const struct config *cfg, struct backend *be, struct device *d
 				      "a VMM would need the device's own dirty tracking");
 	}
 
-	/* dimm0 is unplugged: its section leaves the IOAS, the device loses it */
+	/* dimm0 is unplugged: its section leaves the IOAS, the devices lose it */
 	ret = region_del(&c, &m->sec[SEC_DIMM]);
-	if (!ret)
-		ret = dma_to(d, m, DIMM_GPA + 0x10000, false);
+	for (i = 0; !ret && i < nr; i++)
+		ret = dma_to(&devs[i], m, DIMM_GPA + 0x10000, false);
 	if (!ret)
 		ret = region_del(&c, &m->sec[SEC_DIMM]);
 	if (ret)
 		goto out;
-	rc = cfg->migrate && !c.dirty_pages_supported ? EXIT_SKIP : 0;
+	rc = cfg->migrate && !tracker ? EXIT_SKIP : 0;
 
 out:
 	/* listener unregister: every section still mapped leaves the IOAS */
@@ -840,17 +862,19 @@ out:
 		if (m->sec[i].mapped && region_del(&c, &m->sec[i]))
 			rc = 1;
 	}
-	device_detach(d, be);
+	while (attached-- > 0)
+		device_detach(&devs[attached], be);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
+	struct device devs[MAX_DEVICES];
 	struct config cfg;
 	struct backend be;
-	struct device d;
 	struct machine m;
-	int i, rc;
+	unsigned int n, nr;
+	int i, rc, err;
 
 	memset(&cfg, 0, sizeof(cfg));
 	for (i = 1; i < argc; i++) {
@@ -860,11 +884,12 @@ int main(int argc, char **argv)
 			cfg.ioas_attach = true;
 		else if (!strcmp(argv[i], "--migrate"))
 			cfg.migrate = true;
-		else if (argv[i][0] != '-' && !cfg.path)
-			cfg.path = argv[i];
+		else if (argv[i][0] != '-' && cfg.nr_paths < MAX_DEVICES)
+			cfg.paths[cfg.nr_paths++] = argv[i];
 		else {
 			fprintf(stderr, "Usage: %s [--pass-fds] [--ioas-attach] [--migrate] "
-					"[/dev/vfio/devices/vfioN]\n", argv[0]);
+					"[/dev/vfio/devices/vfioN [/dev/vfio/devices/vfioM]]\n",
+				argv[0]);
 			return 1;
 		}
 	}
@@ -873,29 +898,40 @@ int main(int argc, char **argv)
 
 	memset(&be, 0, sizeof(be));
 	be.fd = -1;
-	memset(&d, 0, sizeof(d));
-	d.fd = -1;
-	d.ioas_attach = cfg.ioas_attach;
-	d.name = edu_find_device(cfg.path);
-	if (!d.name) {
+	memset(devs, 0, sizeof(devs));
+	nr = cfg.nr_paths ? cfg.nr_paths : 1;
+	for (n = 0; n < nr; n++) {
+		devs[n].fd = -1;
+		devs[n].ioas_attach = cfg.ioas_attach;
+		devs[n].name = n ? cfg.paths[n] : edu_find_device(cfg.paths[0]);
+	}
+	if (!devs[0].name) {
 		printf(PROG ": SKIP: no VFIO device (/dev/vfio/devices/vfioN)\n");
 		return EXIT_SKIP;
 	}
 	if (cfg.pass_fds) {
-		/* the management layer opens both files and passes them */
+		/* the management layer opens the files and passes them */
 		be.fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 		if (be.fd < 0) {
+			err = errno;
 			perror(PROG ": /dev/iommu");
-			return errno == ENOENT ? EXIT_SKIP : 1;
+			return err == ENOENT ? EXIT_SKIP : 1;
 		}
-		d.fd = open(d.name, O_RDWR | O_CLOEXEC);
-		if (d.fd < 0) {
-			perror(d.name);
-			rc = errno == ENOENT ? EXIT_SKIP : 1;
+		for (n = 0; n < nr; n++) {
+			devs[n].fd = open(devs[n].name, O_RDWR | O_CLOEXEC);
+			if (devs[n].fd >= 0)
+				continue;
+			err = errno;
+			perror(devs[n].name);
+			while (n-- > 0)
+				close(devs[n].fd);
 			close(be.fd);
-			return rc;
+			return err == ENOENT ? EXIT_SKIP : 1;
 		}
-		printf("management: passes iommufd fd %d and device fd %d\n", be.fd, d.fd);
+		printf("management: passes iommufd fd %d and device fd%s", be.fd, nr > 1 ? "s" : "");
+		for (n = 0; n < nr; n++)
+			printf(" %d", devs[n].fd);
+		printf("\n");
 	}
 
 	if (machine_init(&m)) {
@@ -904,11 +940,12 @@ int main(int argc, char **argv)
 		printf("machine: pc.ram %llu MiB (memfd), pc.bios %llu KiB (ROM), dimm0 %llu MiB "
 		       "(memfd), host pages %#" PRIx64 "\n", RAM_SIZE / MIB, BIOS_SIZE / KIB,
 		       DIMM_SIZE / MIB, host_page_size);
-		rc = run_vm(&cfg, &be, &d, &m);
+		rc = run_vm(&cfg, &be, devs, nr, &m);
 	}
 	machine_free(&m);
-	if (d.fd >= 0)
-		close(d.fd); /* a passed fd the bind did not take */
+	for (n = 0; n < nr; n++)
+		if (devs[n].fd >= 0)
+			close(devs[n].fd); /* a passed fd no bind took */
 	if (be.fd >= 0)
 		close(be.fd);
 	printf(PROG ": %s\n", rc == 0 ? "PASS" : rc == EXIT_SKIP ? "SKIP" : "FAIL");
