@@ -120,8 +120,7 @@ struct hwpt_entry {
 struct container {
 	struct backend *be;
 	struct iommufd_ioas *ioas;
-	struct hwpt_entry hwpts[MAX_HWPTS];
-	unsigned int nr_hwpts;
+	struct hwpt_entry hwpts[MAX_HWPTS]; /* a slot is free while its hwpt is NULL */
 	struct iommufd_iova_range *ranges;
 	uint32_t nr_ranges;
 	uint64_t pgsize;
@@ -171,8 +170,10 @@ static int autodomains_get(struct device *d, struct container *c)
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < c->nr_hwpts; i++) {
+	for (i = 0; i < MAX_HWPTS; i++) {
 		h = &c->hwpts[i];
+		if (!h->hwpt)
+			continue;
 		ret = iommufd_device_attach(d->dev, iommufd_hwpt_as_pt(h->hwpt), NULL);
 		if (ret == -EINVAL)
 			continue;
@@ -185,7 +186,9 @@ static int autodomains_get(struct device *d, struct container *c)
 		       iommufd_hwpt_get_id(h->hwpt));
 		return 0;
 	}
-	if (c->nr_hwpts == MAX_HWPTS) {
+	for (i = 0; i < MAX_HWPTS && c->hwpts[i].hwpt; i++)
+		;
+	if (i == MAX_HWPTS) {
 		fprintf(stderr, PROG ": too many HWPTs in the container\n");
 		return -ENOSPC;
 	}
@@ -213,7 +216,7 @@ static int autodomains_get(struct device *d, struct container *c)
 		iommufd_hwpt_destroy(hwpt);
 		return ret;
 	}
-	h = &c->hwpts[c->nr_hwpts++];
+	h = &c->hwpts[i];
 	h->hwpt = hwpt;
 	h->flags = opts.flags;
 	h->devices = 1;
@@ -249,7 +252,7 @@ static void container_detach_device(struct device *d)
 	ret = iommufd_hwpt_destroy(h->hwpt);
 	if (ret)
 		fail("destroying the HWPT", ret);
-	*h = c->hwpts[--c->nr_hwpts];
+	memset(h, 0, sizeof(*h));
 }
 
 /*
@@ -389,7 +392,7 @@ static int set_dirty_page_tracking(struct container *c, bool start)
 	unsigned int i, j;
 	int ret;
 
-	for (i = 0; i < c->nr_hwpts; i++) {
+	for (i = 0; i < MAX_HWPTS; i++) {
 		if (!(c->hwpts[i].flags & IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING))
 			continue;
 		ret = iommufd_hwpt_set_dirty_tracking(c->hwpts[i].hwpt, start);
@@ -405,19 +408,29 @@ static int set_dirty_page_tracking(struct container *c, bool start)
 	return 0;
 }
 
-/* QEMU's query_dirty_bitmap: the dirty pages of [iova, iova + size) of every tracking HWPT. */
-static int query_dirty_bitmap(struct container *c, uint64_t iova, uint64_t size, uint64_t *bitmap)
+/*
+ * QEMU's query_dirty_bitmap: the dirty pages of [iova, iova + size) of every
+ * tracking HWPT, in one bitmap of @words words. QEMU lets the kernel set the
+ * bits of each HWPT into one bitmap; the library zeroes the bitmap it is
+ * given, so each HWPT's goes to @scratch and is ORed in.
+ */
+static int query_dirty_bitmap(struct container *c, uint64_t iova, uint64_t size, uint64_t *bitmap,
+			      uint64_t *scratch, uint64_t words)
 {
 	unsigned int i;
+	uint64_t w;
 	int ret;
 
-	for (i = 0; i < c->nr_hwpts; i++) {
+	memset(bitmap, 0, words * sizeof(*bitmap));
+	for (i = 0; i < MAX_HWPTS; i++) {
 		if (!(c->hwpts[i].flags & IOMMUFD_HWPT_ALLOC_DIRTY_TRACKING))
 			continue;
 		ret = iommufd_hwpt_get_dirty_bitmap(c->hwpts[i].hwpt, iova, size, host_page_size,
-						    bitmap, 0);
+						    scratch, 0);
 		if (ret)
 			return fail("reading the dirty bitmap", ret);
+		for (w = 0; w < words; w++)
+			bitmap[w] |= scratch[w];
 	}
 	return 0;
 }
@@ -726,26 +739,38 @@ static bool bit(const uint64_t *bitmap, uint64_t page)
 	return bitmap[page / 64] >> (page % 64) & 1;
 }
 
-/* Migration: dirty tracking on, the device dirties three pages, the CPU one. */
-static int migrate(struct device *d, struct machine *m)
+/*
+ * Migration: dirty tracking on, the tracked devices dirty three pages, the
+ * CPU one; the bitmap must show exactly the devices' pages, then none.
+ */
+static int migrate(struct device *devs, unsigned int nr, struct machine *m)
 {
 	static const uint64_t dirtied[] = { 0x3000, 0x9f000, 0x180000 };
 	static const unsigned int ram_sections[] = { SEC_LOW, SEC_HIGH };
-	struct container *c = d->container;
-	uint64_t *bitmap;
+	struct container *c = devs[0].container;
+	struct device *trackers[MAX_DEVICES];
+	unsigned int i, round, want, seen, nr_trackers = 0;
+	uint64_t *bitmap, *scratch;
 	uint64_t words, p, gpa;
-	unsigned int i, round, want, seen;
 	int ret, stop;
+
+	for (i = 0; i < nr; i++)
+		if (devs[i].dirty_tracking)
+			trackers[nr_trackers++] = &devs[i];
 
 	words = (RAM_SIZE / host_page_size + 63) / 64;
 	bitmap = (uint64_t *)calloc(words, sizeof(*bitmap));
-	if (!bitmap)
-		return -ENOMEM;
+	scratch = (uint64_t *)calloc(words, sizeof(*scratch));
+	if (!bitmap || !scratch) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	ret = set_dirty_page_tracking(c, true);
 	if (ret)
 		goto out;
+	/* the devices that are tracked take turns: each HWPT has its own dirty pages */
 	for (i = 0; !ret && i < sizeof(dirtied) / sizeof(dirtied[0]); i++)
-		ret = dma_to(d, m, dirtied[i], true);
+		ret = dma_to(trackers[i % nr_trackers], m, dirtied[i], true);
 	memset(m->ram + 0x5000, 0xc3, 64); /* the CPU's writes are not the IOMMU's to see */
 	for (round = 1; !ret && round <= 2; round++) {
 		want = round == 1 ? sizeof(dirtied) / sizeof(dirtied[0]) : 0;
@@ -753,7 +778,8 @@ static int migrate(struct device *d, struct machine *m)
 		for (i = 0; !ret && i < 2; i++) {
 			struct section *s = &m->sec[ram_sections[i]];
 
-			ret = query_dirty_bitmap(c, s->gpa, s->size, bitmap);
+			ret = query_dirty_bitmap(c, s->gpa, s->size, bitmap, scratch,
+						 (s->size / host_page_size + 63) / 64);
 			for (p = 0; !ret && p < s->size / host_page_size; p++) {
 				if (!bit(bitmap, p))
 					continue;
@@ -782,6 +808,7 @@ static int migrate(struct device *d, struct machine *m)
 	if (!ret)
 		ret = stop;
 out:
+	free(scratch);
 	free(bitmap);
 	return ret;
 }
@@ -801,7 +828,7 @@ struct config {
 static int run_vm(const struct config *cfg, struct backend *be, struct device *devs,
 		  unsigned int nr, struct machine *m)
 {
-	struct device *tracker = NULL;
+	bool tracked = false;
 	unsigned int i, attached;
 	struct container c;
 	int ret, rc = 1;
@@ -832,12 +859,11 @@ static int run_vm(const struct config *cfg, struct backend *be, struct device *d
 		ret = guest_dma(&devs[i], m);
 		if (ret)
 			goto out;
-		if (devs[i].dirty_tracking && !tracker)
-			tracker = &devs[i];
+		tracked |= devs[i].dirty_tracking;
 	}
 
-	if (tracker) {
-		ret = migrate(tracker, m);
+	if (tracked) {
+		ret = migrate(devs, nr, m);
 		if (ret)
 			goto out;
 	} else {
@@ -854,7 +880,7 @@ static int run_vm(const struct config *cfg, struct backend *be, struct device *d
 		ret = region_del(&c, &m->sec[SEC_DIMM]);
 	if (ret)
 		goto out;
-	rc = cfg->migrate && !tracker ? EXIT_SKIP : 0;
+	rc = cfg->migrate && !tracked ? EXIT_SKIP : 0;
 
 out:
 	/* listener unregister: every section still mapped leaves the IOAS */
