@@ -25,6 +25,15 @@
  *   --migrate      dirty tracking is required: skip (77) without it
  * Exit 0 on success, 1 on failure, 77 without a VFIO edu device (or, with
  * --migrate, without IOMMU dirty tracking).
+ *
+ * Every step goes through the library; no raw ioctl. What QEMU's flow does
+ * that is left out here: interrupts (edu is polled: the library has no
+ * VFIO_DEVICE_GET_IRQ_INFO / SET_IRQS helpers), the PCI hot reset with
+ * device ids (VFIO_DEVICE_PCI_HOT_RESET), the capability chains of device
+ * and region info (sparse mmap areas, device-specific regions), the KVM-VFIO
+ * device, the device's own dirty tracking and migration state
+ * (VFIO_DEVICE_FEATURE), and CPR, which needs a handle for a VFIO fd that is
+ * already bound (iommufd_device_adopt() takes an id without an fd).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create() */
