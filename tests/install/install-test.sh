@@ -105,12 +105,13 @@ log "OK: staged install builds and runs an outside program"
 # The installed examples, with their edu helper: copied out of the staged doc
 # dir as a user would, built with the commands of their README (the compiler
 # and pkg-config only), then run against the staged mock: edu DMA through the
-# IOMMU (vfio-dma, tutorial-dma) and nested translation (tutorial-nested).
+# IOMMU (vfio-dma, tutorial-dma, qemu-iommufd with its migration part) and
+# nested translation (tutorial-nested).
 mapfile -t exdirs < <(find "$stage" -type d -path '*/doc/libiommufd/examples')
 [[ ${#exdirs[@]} == 1 ]] || die "expected one staged examples dir, found ${#exdirs[@]}"
 ex="$work/examples"
 cp -r "${exdirs[0]}" "$ex"
-for f in README.examples edu.c edu.h ioas-map.c vfio-dma.c dirty-track.c viommu-events.c \
+for f in README.examples edu.c edu.h ioas-map.c vfio-dma.c dirty-track.c viommu-events.c qemu-iommufd.c \
 	tutorial/tutorial.h tutorial/tutorial-dma.c tutorial/tutorial-nested.c tutorial/tutorial-dirty.c; do
 	[[ -f $ex/$f ]] || die "the installed examples lack $f"
 done
@@ -121,13 +122,13 @@ build_ex() { # DIR OUTPUT SOURCES...
 		die "the installed example $out does not build from the installed files"
 }
 build_ex "$ex" ioas-map ioas-map.c
-for p in vfio-dma dirty-track viommu-events; do
+for p in vfio-dma dirty-track viommu-events qemu-iommufd; do
 	build_ex "$ex" "$p" "$p.c" edu.c
 done
 for p in tutorial-dma tutorial-nested tutorial-dirty; do
 	build_ex "$ex/tutorial" "$p" "$p.c" ../edu.c
 done
-log "built the installed examples: ioas-map vfio-dma dirty-track viommu-events tutorial-{dma,nested,dirty}"
+log "built the installed examples: ioas-map vfio-dma dirty-track viommu-events qemu-iommufd tutorial-{dma,nested,dirty}"
 run_ex() { # EXPECTED-LINE RUNNER-ARGS... PROGRAM
 	local want=$1
 	shift
@@ -141,5 +142,6 @@ run_ex() { # EXPECTED-LINE RUNNER-ARGS... PROGRAM
 }
 run_ex '^vfio-dma: PASS$' "$ex/vfio-dma"
 run_ex '^tutorial-dma: PASS$' "$ex/tutorial/tutorial-dma"
+run_ex '^qemu-iommufd: PASS$' --device edu,dirty "$ex/qemu-iommufd" --migrate
 run_ex '^tutorial-nested: PASS$' --device edu,hwinfo=selftest,nesting "$ex/tutorial/tutorial-nested"
 log "OK: the installed examples build with pkg-config and run against the staged mock"

@@ -5,7 +5,9 @@
 #
 # The public headers and an example are portable C and C++: every header of
 # include/iommufd on its own, tests/lib/std-check.c (IOMMUFD_OPTS for every
-# options struct) and examples/ioas-map.c compile with gcc and clang as -std=c11 -pedantic, and with g++ and clang++ as
+# options struct), examples/ioas-map.c and examples/qemu-iommufd.c (the QEMU
+# port, with the edu helper's header) compile with gcc and clang as
+# -std=c11 -pedantic, and with g++ and clang++ as
 # -std=c++17, with -Wall -Wextra -Werror. gcc and g++ are required; clang and
 # clang++ are used when installed (a missing one is reported, not failed).
 set -u
@@ -28,7 +30,8 @@ check() { # COMPILER LANGUAGE-FLAGS... -- FILE
 		esac
 		return
 	fi
-	for f in "$tmp"/header-*.c "$root/tests/lib/std-check.c" "$root/examples/ioas-map.c"; do
+	for f in "$tmp"/header-*.c "$root/tests/lib/std-check.c" "$root/examples/ioas-map.c" \
+		"$root/examples/qemu-iommufd.c"; do
 		if "$cc" "$@" -Wall -Wextra -Werror -I"$root/include" -I"$binc" \
 			-fsyntax-only "$f"; then
 			echo "ok: $cc $* $(basename "$f")"
