@@ -180,6 +180,14 @@ struct iopt_pages *iopt_alloc_user_pages(struct mock_kernel *k, const struct moc
 	uint64_t uptr_down = uptr & PAGE_MASK;
 	struct iopt_pages *pages;
 
+	/*
+	 * 6.13 (MAP_FILE's rework) moved the overflow check before the length
+	 * check: a length near 2^64 was EINVAL before, EOVERFLOW after.
+	 */
+	if (k->kv < MOCK_KV(6, 13) && (length > SIZE_MAX - PAGE_SIZE || length == 0)) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	if (uptr + length < uptr) {
 		*err = -EOVERFLOW;
 		return NULL;
@@ -405,10 +413,31 @@ uint64_t iopt_pages_nr_batches(const struct mock_kernel *k, uint64_t npages)
 	return npages / per + (npages % per != 0);
 }
 
+/*
+ * memfd_pin_folios() on the file of @fp up to file byte @last: a regular
+ * file of shmem (tmpfs, memfd) or hugetlbfs, reaching that far; anything else
+ * (a FIFO, a socket, a directory, an ext4 file) is -EINVAL.
+ */
+static int file_pin_check(const struct iopt_file_pages *fp, uint64_t last)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fp->file_fd, &st) || fstatfs(fp->file_fd, &sfs))
+		return -EFAULT;
+	if (!S_ISREG(st.st_mode) ||
+	    (sfs.f_type != MOCK_TMPFS_MAGIC && sfs.f_type != MOCK_HUGETLBFS_MAGIC))
+		return -EINVAL;
+	if (last >= (uint64_t)st.st_size)
+		return -EINVAL;
+	return 0;
+}
+
 /* "pin_user_pages" for [index, last]: all or nothing. */
 static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t last)
 {
 	uint64_t n = last - index + 1;
+	int rc;
 
 	/* a failing batch undoes the ones before it: as if none had been pinned */
 	if (mock_should_fail_n(NULL, iopt_pages_nr_batches(pages->source_mm->k, n ? n : UINT64_MAX)))
@@ -418,23 +447,23 @@ static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t la
 
 		if (got < 0 || (uint64_t)got != n)
 			return -EFAULT;
-		/* best effort: without it only the after-exit view is lost */
-		mm_for_each_shared_backing(pages->source_mm, pages->uptr + index * PAGE_SIZE,
-					   pages->uptr + (last + 1) * PAGE_SIZE, pages->writable,
-					   backing_add, pages);
+		/*
+		 * FOLL_WRITE refuses memory the process cannot write (-EFAULT);
+		 * the shared backings kept on the way are best effort: without
+		 * them only the after-exit view is lost.
+		 */
+		rc = mm_for_each_shared_backing(pages->source_mm, pages->uptr + index * PAGE_SIZE,
+						pages->uptr + (last + 1) * PAGE_SIZE,
+						pages->writable, backing_add, pages);
+		if (rc)
+			return rc;
 	} else {
-		struct statfs sfs;
-		struct stat st;
-
 		const struct iopt_file_pages *fp = iopt_pages_file(pages);
 
-		if (fstat(fp->file_fd, &st) || fstatfs(fp->file_fd, &sfs))
-			return -EFAULT;
-		/* memfd_pin_folios(): shmem or hugetlbfs only, all inside the file */
-		if (sfs.f_type != MOCK_TMPFS_MAGIC && sfs.f_type != MOCK_HUGETLBFS_MAGIC)
-			return -EINVAL;
-		if (fp->start + last * PAGE_SIZE >= (uint64_t)st.st_size)
-			return -EINVAL;
+		/* whole pages: the last one must end inside the file */
+		rc = file_pin_check(fp, fp->start + (last + 1) * PAGE_SIZE - 1);
+		if (rc)
+			return rc;
 	}
 	pin_keys(pages, index, last, true);
 	pages->npinned += n;
@@ -580,6 +609,7 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 			 uint64_t length, unsigned int flags)
 {
 	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
+	uint64_t hs, hl;
 	int rc;
 
 	if (write && !pages->writable)
@@ -589,6 +619,13 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 	if (pages->type == IOPT_ADDRESS_FILE) {
 		const struct iopt_file_pages *fp = iopt_pages_file(pages);
 		uint64_t done = 0;
+
+		/* the kernel pins the pages for the copy: a file it cannot pin is EINVAL */
+		if (!fp->dmabuf && length) {
+			rc = file_pin_check(fp, fp->start + ((start_byte + length - 1) | (PAGE_SIZE - 1)));
+			if (rc)
+				return rc;
+		}
 
 		while (done < length) {
 			ssize_t n;
@@ -604,6 +641,21 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 			done += (uint64_t)n;
 		}
 		return 0;
+	}
+	/*
+	 * mm_write() writes what is pinned, as DMA does, whatever the process
+	 * did to its mapping since; the kernel's copy to pages nobody pinned
+	 * (copy_to_user, or a pin with FOLL_WRITE) needs a writable mapping.
+	 */
+	if (write && length &&
+	    interval_tree_first_hole(&pages->domains_itree, &pages->access_itree,
+				     start_byte / PAGE_SIZE, (start_byte + length - 1) / PAGE_SIZE,
+				     &hs, &hl) &&
+	    mock_mm_alive(pages->source_mm)) {
+		rc = mm_for_each_shared_backing(pages->source_mm, pages->uptr + start_byte,
+						pages->uptr + start_byte + length, true, NULL, NULL);
+		if (rc && mock_mm_alive(pages->source_mm))
+			return rc;
 	}
 	if (write)
 		rc = mm_write(pages->source_mm, pages->uptr + start_byte, data, length);

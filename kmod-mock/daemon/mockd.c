@@ -800,9 +800,43 @@ static bool serve(struct conn *c)
 	return n == (ssize_t)rep_len;
 }
 
+/* The poll loop is between ppoll() and its next check of stop_signal. */
+static volatile sig_atomic_t in_work;
+
+/* How long a stop signal waits for the work in hand before the daemon dies of SIGALRM. */
+#define STOP_GRACE_S 2
+
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+	/*
+	 * Work in hand that still does not return (a syscall the signal could
+	 * not interrupt) must not keep the daemon from stopping.
+	 */
+	if (in_work)
+		alarm(STOP_GRACE_S);
+}
+
+/*
+ * The stop signals are blocked except in ppoll() and while the loop works on
+ * what ppoll() returned: then one that comes interrupts a syscall the core
+ * waits in (the handler has no SA_RESTART: the call fails with EINTR), the
+ * loop stops after the work in hand, and SIGALRM ends the daemon if that does
+ * not come back. So SIGTERM is answered in every state.
+ */
+static void stop_signals_deliverable(bool on)
+{
+	static sigset_t saved;
+	sigset_t none;
+
+	if (on) {
+		sigemptyset(&none);
+		in_work = 1;
+		sigprocmask(SIG_SETMASK, &none, &saved);
+	} else {
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		in_work = 0;
+	}
 }
 
 static int listen_on(const char *name)
@@ -870,6 +904,7 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		}
 		if (r == 0)
 			break; /* nobody came */
+		stop_signals_deliverable(true);
 
 		/*
 		 * Closes and exits first: one that happened before a client sent its
@@ -896,6 +931,7 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		}
 		if (pfd[0].revents & POLLIN)
 			accept_conns(lfd, &had_client);
+		stop_signals_deliverable(false);
 	}
 	free(pfd);
 	return 0;
