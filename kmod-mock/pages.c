@@ -13,7 +13,8 @@
  * user pages through the live owner, so at pin time it also keeps the backing
  * object of every shared mapping under the pinned range (/proc/<pid>/map_files)
  * and reads and writes through that when the owner cannot be reached. Private
- * memory has no such object: it is gone with its process.
+ * memory has no such object: it is gone with its process, or with the old
+ * image when the process execs (the mm is the address space, uaccess.c).
  */
 #include <errno.h>
 #include <fcntl.h>

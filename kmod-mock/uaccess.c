@@ -7,7 +7,8 @@
  * caller's capabilities and RLIMIT_MEMLOCK. A bad pointer is -EFAULT, never a
  * crash. The caller's accesses go through the window of the call, when the
  * server gave one (struct mock_uwin); the mapping owner's (mm_read,
- * mm_write: device DMA, pinned pages) always reach its memory.
+ * mm_write: device DMA, pinned pages) always reach its memory, through the
+ * owner's /proc/<pid>/mem: the address space itself, gone at exit or exec.
  */
 #include <errno.h>
 #include <fcntl.h>
