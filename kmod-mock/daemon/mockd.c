@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/sockios.h>
@@ -94,7 +96,7 @@ static struct mfile *files;
 static size_t nr_files, cap_files;
 static struct mproc *procs;
 static size_t nr_procs, cap_procs;
-static volatile sig_atomic_t stop_signal;
+static _Atomic int stop_signal; /* set by stop_watch */
 
 /* Files the core said may have changed readiness during the current call. */
 #define MAX_DIRTY 16
@@ -800,43 +802,93 @@ static bool serve(struct conn *c)
 	return n == (ssize_t)rep_len;
 }
 
-/* The poll loop is between ppoll() and its next check of stop_signal. */
-static volatile sig_atomic_t in_work;
-
-/* How long a stop signal waits for the work in hand before the daemon dies of SIGALRM. */
+/*
+ * ---- stop signals ----
+ *
+ * SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken by a
+ * thread of their own (stop_watch), so one is answered in every state of the
+ * loop: it sets stop_signal and wakes ppoll() with SIGWAKE (unblocked only
+ * there), and the loop stops after the work in hand. Work that does not come
+ * back (a syscall only a fatal signal ends: a client's userfaultfd page, a
+ * FUSE file) must not keep the daemon from stopping: after STOP_GRACE_S the
+ * thread ends the daemon with status 1.
+ */
+#define SIGWAKE SIGUSR1
 #define STOP_GRACE_S 2
 
-static void on_signal(int sig)
+static pthread_t loop_thread;
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
+static bool loop_done;
+
+static void on_wake(int sig)
 {
-	stop_signal = sig;
-	/*
-	 * Work in hand that still does not return (a syscall the signal could
-	 * not interrupt) must not keep the daemon from stopping.
-	 */
-	if (in_work)
-		alarm(STOP_GRACE_S);
+	(void)sig;
 }
 
-/*
- * The stop signals are blocked except in ppoll() and while the loop works on
- * what ppoll() returned: then one that comes interrupts a syscall the core
- * waits in (the handler has no SA_RESTART: the call fails with EINTR), the
- * loop stops after the work in hand, and SIGALRM ends the daemon if that does
- * not come back. So SIGTERM is answered in every state.
- */
-static void stop_signals_deliverable(bool on)
+static void stop_signals(sigset_t *set)
 {
-	static sigset_t saved;
-	sigset_t none;
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
 
-	if (on) {
-		sigemptyset(&none);
-		in_work = 1;
-		sigprocmask(SIG_SETMASK, &none, &saved);
-	} else {
-		sigprocmask(SIG_SETMASK, &saved, NULL);
-		in_work = 0;
+static void *stop_watch(void *arg)
+{
+	struct timespec dl;
+	sigset_t set;
+	int sig = 0, rc = 0;
+
+	(void)arg;
+	stop_signals(&set);
+	while (sigwait(&set, &sig))
+		;
+	stop_signal = sig;
+	pthread_kill(loop_thread, SIGWAKE);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += STOP_GRACE_S;
+	pthread_mutex_lock(&stop_lock);
+	while (!loop_done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&stop_cond, &stop_lock, &dl);
+	pthread_mutex_unlock(&stop_lock);
+	if (rc == ETIMEDOUT) {
+		static const char msg[] = "iommufd-mockd: a call did not return; stopped anyway\n";
+
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(1);
+		_exit(1);
 	}
+	return NULL;
+}
+
+/* Before the loop: block the stop signals everywhere and start their thread. */
+static int stop_watch_start(void)
+{
+	struct sigaction sa = { .sa_handler = on_wake };
+	pthread_t th;
+	sigset_t set;
+	int err;
+
+	stop_signals(&set);
+	sigaddset(&set, SIGWAKE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGWAKE, &sa, NULL);
+	loop_thread = pthread_self();
+	err = pthread_create(&th, NULL, stop_watch, NULL);
+	if (err)
+		return -err;
+	pthread_detach(th);
+	return 0;
+}
+
+/* After the loop: a stop in progress need not wait any longer. */
+static void stop_watch_loop_done(void)
+{
+	pthread_mutex_lock(&stop_lock);
+	loop_done = true;
+	pthread_cond_signal(&stop_cond);
+	pthread_mutex_unlock(&stop_lock);
 }
 
 static int listen_on(const char *name)
@@ -867,9 +919,9 @@ static int serve_loop(int lfd, bool exit_when_idle)
 	struct pollfd *pfd = NULL;
 	size_t cap_pfd = 0;
 	bool had_client = false;
-	sigset_t empty;
+	sigset_t wake;
 
-	sigemptyset(&empty);
+	stop_signals(&wake); /* in ppoll(): still blocked, and SIGWAKE not */
 	while (!stop_signal) {
 		size_t nc = nr_conns, nf = nr_files, np = nr_procs, n = 1 + nc + nf + np;
 		struct timespec ts = { FIRST_CLIENT_TIMEOUT_MS / 1000, 0 };
@@ -894,7 +946,7 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		for (size_t i = 0; i < np; i++)
 			pp[i] = (struct pollfd){ .fd = procs[i].pidfd, .events = POLLIN };
 
-		r = ppoll(pfd, n, exit_when_idle && !had_client ? &ts : NULL, &empty);
+		r = ppoll(pfd, n, exit_when_idle && !had_client ? &ts : NULL, &wake);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -904,7 +956,6 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		}
 		if (r == 0)
 			break; /* nobody came */
-		stop_signals_deliverable(true);
 
 		/*
 		 * Closes and exits first: one that happened before a client sent its
@@ -931,7 +982,6 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		}
 		if (pfd[0].revents & POLLIN)
 			accept_conns(lfd, &had_client);
-		stop_signals_deliverable(false);
 	}
 	free(pfd);
 	return 0;
@@ -982,7 +1032,6 @@ int main(int argc, char **argv)
 	const char *name = NULL;
 	bool exit_when_idle = false, foreground = false, print_name = false;
 	int ready_fd = -1, detach_fd = -1, lfd, opt, err, rc;
-	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -1037,10 +1086,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &block, NULL); /* until stop_watch takes them */
 
 	lfd = listen_on(name);
 	if (lfd < 0)
@@ -1107,7 +1153,13 @@ int main(int argc, char **argv)
 		close(detach_fd);
 	}
 
+	err = stop_watch_start();
+	if (err) {
+		warn_errno("stop signal thread", -err);
+		return 1;
+	}
 	rc = serve_loop(lfd, exit_when_idle);
+	stop_watch_loop_done();
 
 	close(lfd);
 	while (nr_conns)

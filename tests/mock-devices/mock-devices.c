@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -833,6 +835,103 @@ static void test_map_fifo_then_sigterm(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * SIGTERM while the daemon waits in a call that no catchable signal ends: the
+ * pin of memory registered with userfaultfd (missing mode) waits for the
+ * client to supply the page, in a sleep only a fatal signal breaks. The
+ * client's second thread sees the fault arrive (the daemon is waiting),
+ * sends SIGTERM and waits for the daemon to exit; the map then fails.
+ */
+struct uffd_watch {
+	int uffd;
+	pid_t dpid;
+	int result;
+};
+
+static void *uffd_watch_fn(void *arg)
+{
+	struct uffd_watch *w = arg;
+	struct pollfd pfd = { .fd = w->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	w->result = 70;
+	if (poll(&pfd, 1, -1) != 1 || read(w->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return NULL;
+	w->result = 71;
+	if (kill(w->dpid, SIGTERM))
+		return NULL;
+	pfd.fd = (int)syscall(SYS_pidfd_open, w->dpid, 0);
+	w->result = 72;
+	if (pfd.fd < 0 || poll(&pfd, 1, -1) != 1)
+		return NULL;
+	close(pfd.fd);
+	w->result = 0;
+	return NULL;
+}
+
+static int blocked_child(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffd_watch w = { .result = -1 };
+	struct machine m;
+	pthread_t th;
+	uint8_t *p;
+	int rc;
+
+	unsetenv("IOMMUFD_MOCK_SOCKET");
+	alarm(30);
+	w.uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (w.uffd < 0 || ioctl(w.uffd, UFFDIO_API, &api))
+		return EXEC_SKIP; /* no userfaultfd here */
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(p != MAP_FAILED, 80);
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = PG;
+	CHECK(ioctl(w.uffd, UFFDIO_REGISTER, &reg) == 0, 81);
+	m.iommufd = open("/dev/iommu", O_RDWR);
+	CHECK(m.iommufd >= 0, 82);
+	{
+		struct iommu_ioas_alloc al = { .size = sizeof(al) };
+
+		CHECK(xioctl(m.iommufd, IOMMU_IOAS_ALLOC, &al) == 0, 83);
+		m.ioas_id = al.out_ioas_id;
+	}
+	m.dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+	CHECK(m.dev >= 0 && bind_dev(m.dev, m.iommufd, &m.dev_id) == 0, 84);
+	m.hwpt_id = m.ioas_id;
+	CHECK(attach_pt(m.dev, &m.hwpt_id) == 0, 85);
+	w.dpid = iommufd_mock_daemon_pid();
+	CHECK(w.dpid > 0, 86);
+	CHECK(pthread_create(&th, NULL, uffd_watch_fn, &w) == 0, 87);
+	/* the domain pins at once: the daemon touches the missing page and waits */
+	rc = ioas_map(&m, p, PG, IOVA_A, IOMMU_IOAS_MAP_READABLE);
+	pthread_join(th, NULL);
+	CHECK(w.result == 0, w.result);
+	CHECK(rc != 0, 88);
+	return 0;
+}
+
+static void test_sigterm_while_blocked(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(blocked_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st))
+		fail_msg("child killed by signal %d (SIGALRM: the daemon ignored SIGTERM)",
+			 WTERMSIG(st));
+	if (WEXITSTATUS(st) == EXEC_SKIP)
+		skip();
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* An edu DMA fault under a HWPT with a fault queue arrives as a page request. */
 static void test_dma_iopf(void **state)
 {
@@ -1514,6 +1613,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dma_iopf),
 		cmocka_unit_test(test_dma_after_exec),
 		cmocka_unit_test(test_map_fifo_then_sigterm),
+		cmocka_unit_test(test_sigterm_while_blocked),
 	};
 	const struct CMUnitTest two_tests[] = {
 		cmocka_unit_test(test_two_devices),
