@@ -456,6 +456,39 @@ static void test_default_capabilities(void **state)
 	mock_release(dev);
 }
 
+/* A device configured `ats` can use ATS: no PCI_ATS_NOT_SUPPORTED. */
+static void test_ats_device(void **state)
+{
+	struct mock_kernel_config cfg = { .sz = sizeof(cfg), .kernel = release,
+					  .devices = "edu,ats;edu,ats,no-ats" };
+	struct env *e = *state;
+	struct iommu_hw_info info = { .size = sizeof(info) };
+	struct mock_file *dev[2];
+	uint32_t dev_id = 0;
+
+	/* a machine of its own, the iommufd of which is fake fd FAKE_FD0 */
+	mock_release(e->f);
+	mock_kernel_free(e->k);
+	assert_int_equal(mock_kernel_new(&cfg, &e->k), 0);
+	mock_kernel_set_fget(e->k, env_fget, e);
+	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	e->fds[0] = e->f;
+	for (unsigned int i = 0; i != 2; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%u", i);
+		assert_int_equal(mock_open(e->k, path, O_RDWR, &e->task, &dev[i]), 0);
+		assert_int_equal(bind_dev(e, dev[i], FAKE_FD0, &dev_id), 0);
+		info = (struct iommu_hw_info){ .size = sizeof(info), .dev_id = dev_id };
+		assert_int_equal(xioctl(e, IOMMU_GET_HW_INFO, &info), 0);
+		/* an IOMMU without ATS (no-ats) takes it from the device again */
+		assert_int_equal(info.out_capabilities,
+				 is_612 || i == 0 ? 0 : IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED);
+	}
+	for (unsigned int i = 0; i != 2; i++)
+		mock_release(dev[i]);
+}
+
 /*
  * Fidelity 5: a length of 2^64 - 2 passes the ioctl's own check; 6.12's
  * iopt_alloc_pages() then refuses it (EINVAL) before any overflow check,
@@ -488,6 +521,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_bind_foreign_fd, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_default_capabilities, env_setup,
 						env_teardown),
+		cmocka_unit_test_setup_teardown(test_ats_device, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_map_length_near_max, env_setup, env_teardown),
 	};
 
