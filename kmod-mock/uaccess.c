@@ -242,6 +242,10 @@ bool mock_mm_alive(const struct mock_mm *mm)
  * Device DMA and accesses to pinned pages go through the mm's mem file, so
  * they reach the address space that was pinned, never a new image at the
  * same pid. 0 bytes means the mm is gone; EIO an unmapped page: both EFAULT.
+ * The file reads and writes with FOLL_FORCE: a pinned page is reached
+ * whatever the process did to the mapping's protection since, as DMA would
+ * (pages.c checks writability where the kernel does: at pin time, and for a
+ * copy to pages nobody pinned).
  */
 static int mm_rw(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len, bool write)
 {
@@ -316,7 +320,7 @@ long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages)
 	return (long)done;
 }
 
-/* Open the object behind /proc/.../map_files/... or fd/N without blocking: see open_user_object. */
+/* Open the object behind /proc/.../map_files/... or fd/N without blocking: see mock_open_user_file. */
 static int open_nonblocking(const char *path, bool writable, struct stat *st)
 {
 	char self[64];
