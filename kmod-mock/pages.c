@@ -610,6 +610,7 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 			 uint64_t length, unsigned int flags)
 {
 	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
+	bool unpinned;
 	uint64_t hs, hl;
 	int rc;
 
@@ -617,12 +618,16 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 		return -EPERM;
 	if (pages->dmabuf_revoked)
 		return -EFAULT;
+	/* pages no domain or access holds: the kernel pins (or copies to) them for the copy */
+	unpinned = length && interval_tree_first_hole(&pages->domains_itree, &pages->access_itree,
+						      start_byte / PAGE_SIZE,
+						      (start_byte + length - 1) / PAGE_SIZE, &hs, &hl);
 	if (pages->type == IOPT_ADDRESS_FILE) {
 		const struct iopt_file_pages *fp = iopt_pages_file(pages);
 		uint64_t done = 0;
 
-		/* the kernel pins the pages for the copy: a file it cannot pin is EINVAL */
-		if (!fp->dmabuf && length) {
+		/* a file it cannot pin is EINVAL */
+		if (!fp->dmabuf && unpinned) {
 			rc = file_pin_check(fp, fp->start + ((start_byte + length - 1) | (PAGE_SIZE - 1)));
 			if (rc)
 				return rc;
@@ -648,11 +653,7 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 	 * did to its mapping since; the kernel's copy to pages nobody pinned
 	 * (copy_to_user, or a pin with FOLL_WRITE) needs a writable mapping.
 	 */
-	if (write && length &&
-	    interval_tree_first_hole(&pages->domains_itree, &pages->access_itree,
-				     start_byte / PAGE_SIZE, (start_byte + length - 1) / PAGE_SIZE,
-				     &hs, &hl) &&
-	    mock_mm_alive(pages->source_mm)) {
+	if (write && unpinned && mock_mm_alive(pages->source_mm)) {
 		rc = mm_for_each_shared_backing(pages->source_mm, pages->uptr + start_byte,
 						pages->uptr + start_byte + length, true, NULL, NULL);
 		if (rc && mock_mm_alive(pages->source_mm))
