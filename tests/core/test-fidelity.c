@@ -319,8 +319,9 @@ static void test_map_file_kinds(void **state)
 	struct env *e = *state;
 	uint32_t lazy = ioas_alloc(e), dom = ioas_alloc(e);
 	char dir[] = "/tmp/fidelity-XXXXXX", fifo[64];
-	int sv[2], fds[5], n = 0, mfd;
+	int sv[2], fds[5], n = 0, mfd, afd;
 	struct statfs sfs;
+	uint8_t byte;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
@@ -344,6 +345,7 @@ static void test_map_file_kinds(void **state)
 		assert_true(fds[i] >= 0);
 
 	assert_int_equal(mock_domain(e, dom), 0);
+	afd = access_create(e, lazy);
 	signal(SIGALRM, on_alarm);
 	alarm(20);
 	for (int i = 0; i != n; i++) {
@@ -354,6 +356,8 @@ static void test_map_file_kinds(void **state)
 		}
 		/* readable only: the daemon opened such a FIFO for reading, and waited */
 		assert_int_equal(map_file(e, lazy, fds[i], PAGE, IOVA, IOMMU_IOAS_MAP_READABLE), 0);
+		/* an access copy pins the page for the copy */
+		assert_int_equal(access_rw(e, afd, IOVA, &byte, 1, false), -EINVAL);
 		/* pinning it: attaching a domain */
 		assert_int_equal(mock_domain(e, lazy), -EINVAL);
 		assert_int_equal(unmap_all(e, lazy), 0);
