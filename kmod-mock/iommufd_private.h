@@ -272,6 +272,9 @@ int mm_open_mem(pid_t pid);
 bool mock_mm_alive(const struct mock_mm *mm);
 int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len);
 int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len);
+/* A copy to or from pages of @mm nobody pinned: the mapping's protection counts. */
+int mm_copy_unpinned(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len,
+		     bool write);
 /* How many of @npages pages from @uaddr are readable in @mm (0..npages), < 0 on error. */
 long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages);
 /*

@@ -651,15 +651,12 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 	/*
 	 * mm_write() writes what is pinned, as DMA does, whatever the process
 	 * did to its mapping since; the kernel's copy to pages nobody pinned
-	 * (copy_to_user, or a pin with FOLL_WRITE) needs a writable mapping.
+	 * (copy_to_user) needs a writable mapping.
 	 */
-	if (write && unpinned && mock_mm_alive(pages->source_mm)) {
-		rc = mm_for_each_shared_backing(pages->source_mm, pages->uptr + start_byte,
-						pages->uptr + start_byte + length, true, NULL, NULL);
-		if (rc && mock_mm_alive(pages->source_mm))
-			return rc;
-	}
-	if (write)
+	if (unpinned)
+		rc = mm_copy_unpinned(pages->source_mm, data, pages->uptr + start_byte, length,
+				      write);
+	else if (write)
 		rc = mm_write(pages->source_mm, pages->uptr + start_byte, data, length);
 	else
 		rc = mm_read(pages->source_mm, data, pages->uptr + start_byte, length);

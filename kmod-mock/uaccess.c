@@ -244,8 +244,7 @@ bool mock_mm_alive(const struct mock_mm *mm)
  * same pid. 0 bytes means the mm is gone; EIO an unmapped page: both EFAULT.
  * The file reads and writes with FOLL_FORCE: a pinned page is reached
  * whatever the process did to the mapping's protection since, as DMA would
- * (pages.c checks writability where the kernel does: at pin time, and for a
- * copy to pages nobody pinned).
+ * (the pin checked writability; see mm_copy_unpinned for pages nobody pinned).
  */
 static int mm_rw(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len, bool write)
 {
@@ -280,6 +279,27 @@ int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len)
 int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len)
 {
 	return mm_rw(mm, (void *)src, udst, len, true);
+}
+
+/*
+ * A copy to or from pages nobody pinned (the kernel's copy_to_user into the
+ * owner's mm): the mapping's protection counts, so process_vm_readv/writev,
+ * which the mem file's FOLL_FORCE would bypass. They take the mm by pid: the
+ * owner is checked before (and a read after, so that an exec that came in
+ * between is not read from); a write racing the exec itself could still
+ * reach the new image.
+ */
+int mm_copy_unpinned(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len,
+		     bool write)
+{
+	int rc;
+
+	if (!mock_mm_alive(mm))
+		return -EFAULT;
+	rc = vm_rw(mm->pid, kbuf, uaddr, len, write);
+	if (!rc && !write && !mock_mm_alive(mm))
+		rc = -EFAULT;
+	return rc;
 }
 
 long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages)
