@@ -117,9 +117,10 @@ static long vfio_df_ioctl_bind_iommufd(struct vfio_device_file *df, unsigned lon
 			return -EFAULT;
 		return -EINVAL;
 	}
+	/* iommufd_ctx_from_fd(): no file is EBADF, a file that is not an iommufd EBADFD */
 	ifile = k->fget ? k->fget(k->fget_priv, task, bind.iommufd) : NULL;
 	if (!ifile)
-		return -EBADF;
+		return mock_user_fd_fgettable(task, bind.iommufd) ? -EBADFD : -EBADF;
 	if (ifile->type != MOCK_FILE_IOMMUFD)
 		return -EBADFD;
 	/* the cdev path cannot open a device twice */

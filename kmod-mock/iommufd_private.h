@@ -157,12 +157,16 @@ struct iommufd_ctx {
 	struct mock_list mmaps; /* struct iommufd_mmap of this context, by offset */
 };
 
-/* One user memory owner ("mm"): a process, detected dead through its pidfd. */
+/*
+ * One user memory owner ("mm"): the address space of a process, held through
+ * its /proc/<pid>/mem file (uaccess.c), which dies when the process exits or
+ * execs; a new image at the same pid gets a record of its own.
+ */
 struct mock_mm {
 	struct mock_mm *next;
 	struct mock_kernel *k; /* the kernel that keeps it */
 	pid_t pid;
-	int pidfd;
+	int mem_fd; /* /proc/<pid>/mem, -1 if it could not be opened */
 	unsigned int refs;
 	uint64_t locked_vm; /* pages, IOPT_PAGES_ACCOUNT_MM */
 	uint64_t pinned_vm; /* pages, any mode (VmPin) */
@@ -263,23 +267,34 @@ int clear_user(const struct mock_task *task, uint64_t udst, size_t len);
 int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
 			  uint64_t usrc, size_t usize);
 int get_user_u32(const struct mock_task *task, uint32_t *val, uint64_t usrc);
+/* Open @pid's /proc/<pid>/mem (the identity of its current mm), or -1. */
+int mm_open_mem(pid_t pid);
 bool mock_mm_alive(const struct mock_mm *mm);
 int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len);
 int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len);
+/* A copy to or from pages of @mm nobody pinned: the mapping's protection counts. */
+int mm_copy_unpinned(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len,
+		     bool write);
 /* How many of @npages pages from @uaddr are readable in @mm (0..npages), < 0 on error. */
 long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages);
 /*
  * The shared mappings of @mm's process that cover [@start, @end): for each, its
  * backing object opened through /proc/<pid>/map_files (@writable: for writing
- * too, when the mapping is writable) is given to @fn with the VA piece
- * [lo, hi) it backs and the file offset of lo; @fn owns the fd. A non-zero
- * return of @fn stops the walk and is returned. Private memory is skipped.
+ * too) is given to @fn with the VA piece [lo, hi) it backs and the file
+ * offset of lo; @fn owns the fd. A non-zero return of @fn stops the walk and
+ * is returned. Private memory is skipped. With @writable (a pin with
+ * FOLL_WRITE) a mapping of the range the process cannot write is -EFAULT.
+ * A NULL @fn only checks that.
  */
 typedef int (*mm_backing_fn)(void *priv, uint64_t lo, uint64_t hi, uint64_t off, int fd);
 int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_t end,
 			       bool writable, mm_backing_fn fn, void *priv);
 /* Identity of the page behind @va in @pid (file mapping or the VA itself). */
 int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file);
+/* The flags of @task's open fd @fd (/proc/<pid>/fdinfo), -EBADF if it is not open. */
+int mock_user_fd_flags(const struct mock_task *task, int fd, int *flags);
+/* Whether the kernel's fget() of @task's fd @fd would find a file (open, not O_PATH). */
+bool mock_user_fd_fgettable(const struct mock_task *task, int fd);
 int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,
 			uint64_t *dev, uint64_t *ino);
 bool mock_task_capable(const struct mock_task *task, int cap);
@@ -372,7 +387,8 @@ struct mock_dev {
 	enum mock_iommu_model model;
 	bool dirty;   /* IOMMU_CAP_DIRTY_TRACKING */
 	bool nesting; /* NEST_PARENT domains and nested HWPTs */
-	bool no_ats;  /* report IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
+	bool no_ats;  /* the IOMMU has no ATS (SMMUv3 IDR0.ATS clear) */
+	bool ats;     /* the device has ATS: 7.3 clears IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
 	unsigned int pasid_log2; /* 0: no PASID */
 	unsigned int aperture_bits; /* input address width (non-selftest models) */
 	unsigned int nr_resv;

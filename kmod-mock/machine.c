@@ -172,6 +172,8 @@ static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, c
 		pdev->reset_works = true;
 	} else if (!strcmp(opt, "no-ats")) {
 		mdev->no_ats = true;
+	} else if (!strcmp(opt, "ats")) {
+		mdev->ats = true;
 	} else if (!strcmp(opt, "noiommu")) {
 		/* VFIO no-IOMMU mode: a software page table, IOAS_NOIOMMU_GET_PA */
 		mdev->no_iommu = true;

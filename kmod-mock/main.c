@@ -152,7 +152,7 @@ struct mock_mm *mock_mm_get(struct mock_kernel *k, pid_t pid)
 		return NULL;
 	mm->k = k;
 	mm->pid = pid;
-	mm->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	mm->mem_fd = mm_open_mem(pid);
 	mm->refs = 1;
 	mm->next = k->mms;
 	k->mms = mm;
@@ -171,8 +171,8 @@ void mock_mm_put(struct mock_kernel *k, struct mock_mm *mm)
 			break;
 		}
 	}
-	if (mm->pidfd >= 0)
-		close(mm->pidfd);
+	if (mm->mem_fd >= 0)
+		close(mm->mem_fd);
 	free(mm);
 }
 
@@ -284,8 +284,8 @@ void mock_kernel_free(struct mock_kernel *k)
 		struct mock_mm *mm = k->mms;
 
 		k->mms = mm->next;
-		if (mm->pidfd >= 0)
-			close(mm->pidfd);
+		if (mm->mem_fd >= 0)
+			close(mm->mem_fd);
 		free(mm);
 	}
 	while (k->users) {
@@ -920,6 +920,13 @@ static int mmap_locked(struct mock_file *f, uint64_t offset, uint64_t length, in
 	switch (f->type) {
 	case MOCK_FILE_IOMMUFD:
 		return iommufd_mmap_file(f->private_data, offset, length, prot, flags, res);
+	case MOCK_FILE_VFIO_DEVICE:
+		/*
+		 * vfio_device_fops_mmap(): EINVAL before the bind grants access;
+		 * after it vfio-pci answers EINVAL for every region, as none is
+		 * offered for mmap (doc/mock-divergences.md: VFIO BAR mmap).
+		 */
+		return -EINVAL;
 	default:
 		return -ENODEV;
 	}

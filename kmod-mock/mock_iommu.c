@@ -105,7 +105,12 @@ uint64_t mock_hw_capabilities(const struct mock_dev *mdev)
 
 	if (mdev->dirty)
 		caps |= IOMMU_HW_CAP_DIRTY_TRACKING;
-	if (mdev->no_ats)
+	/*
+	 * IOMMU_CAP_PCI_ATS_SUPPORTED needs a PCI device with an ATS capability
+	 * and an IOMMU that takes it: only a device configured `ats`
+	 * (QEMU's edu has none; the selftest IOMMU never reports it).
+	 */
+	if (!mdev->ats || mdev->no_ats || mdev->model == MOCK_IOMMU_SELFTEST)
 		caps |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
 	return caps;
 }

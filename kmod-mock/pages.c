@@ -13,7 +13,8 @@
  * user pages through the live owner, so at pin time it also keeps the backing
  * object of every shared mapping under the pinned range (/proc/<pid>/map_files)
  * and reads and writes through that when the owner cannot be reached. Private
- * memory has no such object: it is gone with its process.
+ * memory has no such object: it is gone with its process, or with the old
+ * image when the process execs (the mm is the address space, uaccess.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -180,6 +181,14 @@ struct iopt_pages *iopt_alloc_user_pages(struct mock_kernel *k, const struct moc
 	uint64_t uptr_down = uptr & PAGE_MASK;
 	struct iopt_pages *pages;
 
+	/*
+	 * 6.13 (MAP_FILE's rework) moved the overflow check before the length
+	 * check: a length near 2^64 was EINVAL before, EOVERFLOW after.
+	 */
+	if (k->kv < MOCK_KV(6, 13) && (length > SIZE_MAX - PAGE_SIZE || length == 0)) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	if (uptr + length < uptr) {
 		*err = -EOVERFLOW;
 		return NULL;
@@ -405,10 +414,31 @@ uint64_t iopt_pages_nr_batches(const struct mock_kernel *k, uint64_t npages)
 	return npages / per + (npages % per != 0);
 }
 
+/*
+ * memfd_pin_folios() on the file of @fp up to file byte @last: a regular
+ * file of shmem (tmpfs, memfd) or hugetlbfs, reaching that far; anything else
+ * (a FIFO, a socket, a directory, an ext4 file) is -EINVAL.
+ */
+static int file_pin_check(const struct iopt_file_pages *fp, uint64_t last)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fp->file_fd, &st) || fstatfs(fp->file_fd, &sfs))
+		return -EFAULT;
+	if (!S_ISREG(st.st_mode) ||
+	    (sfs.f_type != MOCK_TMPFS_MAGIC && sfs.f_type != MOCK_HUGETLBFS_MAGIC))
+		return -EINVAL;
+	if (last >= (uint64_t)st.st_size)
+		return -EINVAL;
+	return 0;
+}
+
 /* "pin_user_pages" for [index, last]: all or nothing. */
 static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t last)
 {
 	uint64_t n = last - index + 1;
+	int rc;
 
 	/* a failing batch undoes the ones before it: as if none had been pinned */
 	if (mock_should_fail_n(NULL, iopt_pages_nr_batches(pages->source_mm->k, n ? n : UINT64_MAX)))
@@ -418,23 +448,23 @@ static int pages_pin_range(struct iopt_pages *pages, uint64_t index, uint64_t la
 
 		if (got < 0 || (uint64_t)got != n)
 			return -EFAULT;
-		/* best effort: without it only the after-exit view is lost */
-		mm_for_each_shared_backing(pages->source_mm, pages->uptr + index * PAGE_SIZE,
-					   pages->uptr + (last + 1) * PAGE_SIZE, pages->writable,
-					   backing_add, pages);
+		/*
+		 * FOLL_WRITE refuses memory the process cannot write (-EFAULT);
+		 * the shared backings kept on the way are best effort: without
+		 * them only the after-exit view is lost.
+		 */
+		rc = mm_for_each_shared_backing(pages->source_mm, pages->uptr + index * PAGE_SIZE,
+						pages->uptr + (last + 1) * PAGE_SIZE,
+						pages->writable, backing_add, pages);
+		if (rc)
+			return rc;
 	} else {
-		struct statfs sfs;
-		struct stat st;
-
 		const struct iopt_file_pages *fp = iopt_pages_file(pages);
 
-		if (fstat(fp->file_fd, &st) || fstatfs(fp->file_fd, &sfs))
-			return -EFAULT;
-		/* memfd_pin_folios(): shmem or hugetlbfs only, all inside the file */
-		if (sfs.f_type != MOCK_TMPFS_MAGIC && sfs.f_type != MOCK_HUGETLBFS_MAGIC)
-			return -EINVAL;
-		if (fp->start + last * PAGE_SIZE >= (uint64_t)st.st_size)
-			return -EINVAL;
+		/* whole pages: the last one must end inside the file */
+		rc = file_pin_check(fp, fp->start + (last + 1) * PAGE_SIZE - 1);
+		if (rc)
+			return rc;
 	}
 	pin_keys(pages, index, last, true);
 	pages->npinned += n;
@@ -580,15 +610,28 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 			 uint64_t length, unsigned int flags)
 {
 	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
+	bool unpinned;
+	uint64_t hs, hl;
 	int rc;
 
 	if (write && !pages->writable)
 		return -EPERM;
 	if (pages->dmabuf_revoked)
 		return -EFAULT;
+	/* pages no domain or access holds: the kernel pins (or copies to) them for the copy */
+	unpinned = length && interval_tree_first_hole(&pages->domains_itree, &pages->access_itree,
+						      start_byte / PAGE_SIZE,
+						      (start_byte + length - 1) / PAGE_SIZE, &hs, &hl);
 	if (pages->type == IOPT_ADDRESS_FILE) {
 		const struct iopt_file_pages *fp = iopt_pages_file(pages);
 		uint64_t done = 0;
+
+		/* a file it cannot pin is EINVAL */
+		if (!fp->dmabuf && unpinned) {
+			rc = file_pin_check(fp, fp->start + ((start_byte + length - 1) | (PAGE_SIZE - 1)));
+			if (rc)
+				return rc;
+		}
 
 		while (done < length) {
 			ssize_t n;
@@ -605,7 +648,15 @@ int iopt_pages_rw_access(struct iopt_pages *pages, uint64_t start_byte, void *da
 		}
 		return 0;
 	}
-	if (write)
+	/*
+	 * mm_write() writes what is pinned, as DMA does, whatever the process
+	 * did to its mapping since; the kernel's copy to pages nobody pinned
+	 * (copy_to_user) needs a writable mapping.
+	 */
+	if (unpinned)
+		rc = mm_copy_unpinned(pages->source_mm, data, pages->uptr + start_byte, length,
+				      write);
+	else if (write)
 		rc = mm_write(pages->source_mm, pages->uptr + start_byte, data, length);
 	else
 		rc = mm_read(pages->source_mm, data, pages->uptr + start_byte, length);

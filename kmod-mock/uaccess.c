@@ -7,7 +7,8 @@
  * caller's capabilities and RLIMIT_MEMLOCK. A bad pointer is -EFAULT, never a
  * crash. The caller's accesses go through the window of the call, when the
  * server gave one (struct mock_uwin); the mapping owner's (mm_read,
- * mm_write: device DMA, pinned pages) always reach its memory.
+ * mm_write: device DMA, pinned pages) always reach its memory, through the
+ * owner's /proc/<pid>/mem: the address space itself, gone at exit or exec.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -212,25 +213,93 @@ int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
 	return copy_from_user(task, dst, usrc, size);
 }
 
+/*
+ * The mm's identity is the /proc/<pid>/mem file opened when the record was
+ * made (main.c: mock_mm_get): that file holds the address space it was opened
+ * on, not the pid. Once the process exits or execs, the old mm's last user is
+ * gone and every read of the file returns 0 bytes; while it lives, a read of
+ * address 0 (never mapped: vm.mmap_min_addr) fails with EIO. So a pid reused
+ * by a new image, or a pid that exec'd, is never mistaken for the old mm.
+ */
+int mm_open_mem(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
 bool mock_mm_alive(const struct mock_mm *mm)
 {
-	if (mm->pidfd < 0)
+	char b;
+
+	if (mm->mem_fd < 0)
 		return false;
-	return syscall(SYS_pidfd_send_signal, mm->pidfd, 0, NULL, 0) == 0;
+	return pread(mm->mem_fd, &b, 1, 0) != 0;
+}
+
+/*
+ * Device DMA and accesses to pinned pages go through the mm's mem file, so
+ * they reach the address space that was pinned, never a new image at the
+ * same pid. 0 bytes means the mm is gone; EIO an unmapped page: both EFAULT.
+ * The file reads and writes with FOLL_FORCE: a pinned page is reached
+ * whatever the process did to the mapping's protection since, as DMA would
+ * (the pin checked writability; see mm_copy_unpinned for pages nobody pinned).
+ */
+static int mm_rw(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len, bool write)
+{
+	size_t done = 0;
+
+	if (mm->mem_fd < 0)
+		return -EFAULT;
+	if (uaddr + len < uaddr || uaddr + len > (uint64_t)INT64_MAX)
+		return -EFAULT;
+	while (done < len) {
+		ssize_t n;
+
+		if (write)
+			n = pwrite(mm->mem_fd, (const char *)kbuf + done, len - done,
+				   (off_t)(uaddr + done));
+		else
+			n = pread(mm->mem_fd, (char *)kbuf + done, len - done, (off_t)(uaddr + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EFAULT;
+		done += (size_t)n;
+	}
+	return 0;
 }
 
 int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len)
 {
-	if (!mock_mm_alive(mm))
-		return -EFAULT;
-	return vm_rw(mm->pid, dst, usrc, len, false);
+	return mm_rw(mm, dst, usrc, len, false);
 }
 
 int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len)
 {
+	return mm_rw(mm, (void *)src, udst, len, true);
+}
+
+/*
+ * A copy to or from pages nobody pinned (the kernel's copy_to_user into the
+ * owner's mm): the mapping's protection counts, so process_vm_readv/writev,
+ * which the mem file's FOLL_FORCE would bypass. They take the mm by pid: the
+ * owner is checked before (and a read after, so that an exec that came in
+ * between is not read from); a write racing the exec itself could still
+ * reach the new image.
+ */
+int mm_copy_unpinned(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len,
+		     bool write)
+{
+	int rc;
+
 	if (!mock_mm_alive(mm))
 		return -EFAULT;
-	return vm_rw(mm->pid, (void *)src, udst, len, true);
+	rc = vm_rw(mm->pid, kbuf, uaddr, len, write);
+	if (!rc && !write && !mock_mm_alive(mm))
+		rc = -EFAULT;
+	return rc;
 }
 
 long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages)
@@ -263,9 +332,41 @@ long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages)
 		}
 		done += (size_t)got;
 		if ((size_t)got != n)
-			return (long)done;
+			break;
 	}
+	/* probed by pid: if the process exec'd meanwhile, that was another mm */
+	if (!mock_mm_alive(mm))
+		return -EFAULT;
 	return (long)done;
+}
+
+/* Open the object behind /proc/.../map_files/... or fd/N without blocking: see mock_open_user_file. */
+static int open_nonblocking(const char *path, bool writable, struct stat *st)
+{
+	char self[64];
+	int opath, fd;
+
+	/* O_PATH opens nothing: no FIFO wait, no device open, no lease break */
+	opath = open(path, O_PATH | O_CLOEXEC);
+	if (opath < 0)
+		return -errno;
+	if (fstat(opath, st)) {
+		fd = -errno;
+		close(opath);
+		return fd;
+	}
+	if (!S_ISREG(st->st_mode))
+		return opath; /* an O_PATH fd: enough to fstat, never to read */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", opath);
+	fd = -1;
+	if (writable)
+		fd = open(self, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return opath;
+	close(opath);
+	return fd;
 }
 
 int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_t end,
@@ -284,23 +385,31 @@ int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_
 	while (!rc && fgets(line, sizeof(line), f)) {
 		unsigned long long lo, hi, off, ino;
 		unsigned int maj, min;
+		struct stat st;
 		char perms[8];
 		int fd;
 
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &lo, &hi, perms, &off, &maj,
 			   &min, &ino) != 7)
 			continue;
-		if (hi <= start || lo >= end || perms[3] != 's' || !ino)
+		if (hi <= start || lo >= end)
+			continue;
+		/* pin_user_pages(FOLL_WRITE) refuses a mapping the process cannot write */
+		if (writable && perms[1] != 'w') {
+			rc = -EFAULT;
+			break;
+		}
+		if (!fn || perms[3] != 's' || !ino)
 			continue;
 		/* the kernel's own name of the mapping's object, usable after the process is gone */
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)mm->pid, lo, hi);
-		fd = -1;
-		if (writable && perms[1] == 'w')
-			fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open_nonblocking(path, writable && perms[1] == 'w', &st);
 		if (fd < 0)
 			continue;
+		if (!S_ISREG(st.st_mode)) {
+			close(fd); /* a device mapping: nothing to read it through */
+			continue;
+		}
 		if (lo < start) {
 			off += start - lo;
 			lo = start;
@@ -308,6 +417,9 @@ int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_
 		rc = fn(priv, lo, hi < end ? hi : end, off, fd);
 	}
 	fclose(f);
+	/* read by pid: if the process exec'd meanwhile, that was another mm */
+	if (!rc && !mock_mm_alive(mm))
+		rc = -EFAULT;
 	return rc;
 }
 
@@ -347,6 +459,46 @@ int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_
 	return 0;
 }
 
+int mock_user_fd_flags(const struct mock_task *task, int fd, int *flags)
+{
+	char path[64], line[128];
+	unsigned int fl;
+	bool found = false;
+	FILE *f;
+
+	if (fd < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)task->pid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -EBADF;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "flags: %o", &fl) == 1;
+	fclose(f);
+	if (!found)
+		return -EBADF;
+	*flags = (int)fl;
+	return 0;
+}
+
+bool mock_user_fd_fgettable(const struct mock_task *task, int fd)
+{
+	int flags;
+
+	/* fget() skips O_PATH files: they are not open for any operation */
+	return !mock_user_fd_flags(task, fd, &flags) && !(flags & O_PATH);
+}
+
+/*
+ * The caller's file behind @fd, for IOMMU_IOAS_MAP_FILE. fget() either finds
+ * an open file or answers EBADF (O_PATH files included); any kind of file is
+ * taken then, and only pinning its pages checks it (pages.c). So the file is
+ * first reached with O_PATH, which opens nothing: a FIFO without a writer, a
+ * device, a file under a lease would otherwise block or act on the open. Only
+ * a regular file is opened for reading (and writing when @writable, as the
+ * kernel's pin writes whatever mode the caller opened it with), non-blocking;
+ * anything else stays an O_PATH fd, enough for fstat.
+ */
 int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,
 			uint64_t *dev, uint64_t *ino)
 {
@@ -354,18 +506,12 @@ int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int
 	struct stat st;
 	int ofd;
 
-	if (fd < 0)
+	if (!mock_user_fd_fgettable(task, fd))
 		return -EBADF;
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)task->pid, fd);
-	ofd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (ofd < 0 && writable)
-		ofd = open(path, O_RDONLY | O_CLOEXEC);
+	ofd = open_nonblocking(path, writable, &st);
 	if (ofd < 0)
-		return errno == ENOENT ? -EBADF : -errno;
-	if (fstat(ofd, &st) || !S_ISREG(st.st_mode)) {
-		close(ofd);
-		return -EINVAL;
-	}
+		return ofd == -ENOENT ? -EBADF : ofd;
 	*out_fd = ofd;
 	*dev = st.st_dev;
 	*ino = st.st_ino;

@@ -22,6 +22,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/sockios.h>
@@ -100,7 +102,7 @@ static struct mfile *files;
 static size_t nr_files, cap_files;
 static struct mproc *procs;
 static size_t nr_procs, cap_procs;
-static volatile sig_atomic_t stop_signal;
+static _Atomic int stop_signal; /* set by stop_watch */
 
 /* Files the core said may have changed readiness during the current call. */
 #define MAX_DIRTY 16
@@ -1042,9 +1044,93 @@ static bool serve(struct conn *c)
 	return n == (ssize_t)rep_len;
 }
 
-static void on_signal(int sig)
+/*
+ * ---- stop signals ----
+ *
+ * SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken by a
+ * thread of their own (stop_watch), so one is answered in every state of the
+ * loop: it sets stop_signal and wakes ppoll() with SIGWAKE (unblocked only
+ * there), and the loop stops after the work in hand. Work that does not come
+ * back (a syscall only a fatal signal ends: a client's userfaultfd page, a
+ * FUSE file) must not keep the daemon from stopping: after STOP_GRACE_S the
+ * thread ends the daemon with status 1.
+ */
+#define SIGWAKE SIGUSR1
+#define STOP_GRACE_S 2
+
+static pthread_t loop_thread;
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
+static bool loop_done;
+
+static void on_wake(int sig)
 {
+	(void)sig;
+}
+
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+static void *stop_watch(void *arg)
+{
+	struct timespec dl;
+	sigset_t set;
+	int sig = 0, rc = 0;
+
+	(void)arg;
+	stop_signals(&set);
+	while (sigwait(&set, &sig))
+		;
 	stop_signal = sig;
+	pthread_kill(loop_thread, SIGWAKE);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += STOP_GRACE_S;
+	pthread_mutex_lock(&stop_lock);
+	while (!loop_done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&stop_cond, &stop_lock, &dl);
+	pthread_mutex_unlock(&stop_lock);
+	if (rc == ETIMEDOUT) {
+		static const char msg[] = "iommufd-mockd: a call did not return; stopped anyway\n";
+
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(1);
+		_exit(1);
+	}
+	return NULL;
+}
+
+/* Before the loop: block the stop signals everywhere and start their thread. */
+static int stop_watch_start(void)
+{
+	struct sigaction sa = { .sa_handler = on_wake };
+	pthread_t th;
+	sigset_t set;
+	int err;
+
+	stop_signals(&set);
+	sigaddset(&set, SIGWAKE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGWAKE, &sa, NULL);
+	loop_thread = pthread_self();
+	err = pthread_create(&th, NULL, stop_watch, NULL);
+	if (err)
+		return -err;
+	pthread_detach(th);
+	return 0;
+}
+
+/* After the loop: a stop in progress need not wait any longer. */
+static void stop_watch_loop_done(void)
+{
+	pthread_mutex_lock(&stop_lock);
+	loop_done = true;
+	pthread_cond_signal(&stop_cond);
+	pthread_mutex_unlock(&stop_lock);
 }
 
 static int listen_on(const char *name)
@@ -1088,9 +1174,9 @@ static int serve_loop(int lfd, bool exit_when_idle)
 	struct pollfd *pfd = NULL;
 	size_t cap_pfd = 0;
 	bool had_client = false;
-	sigset_t empty;
+	sigset_t wake;
 
-	sigemptyset(&empty);
+	stop_signals(&wake); /* in ppoll(): still blocked, and SIGWAKE not */
 	while (!stop_signal) {
 		size_t nc = nr_conns, nf = nr_files, np = nr_procs, n = 1 + 2 * nc + nf + np;
 		struct timespec ts = { FIRST_CLIENT_TIMEOUT_MS / 1000, 0 };
@@ -1119,7 +1205,7 @@ static int serve_loop(int lfd, bool exit_when_idle)
 		for (size_t i = 0; i < nc; i++)
 			pk[i] = (struct pollfd){ .fd = conns[i].pidfd, .events = POLLIN };
 
-		r = ppoll(pfd, n, exit_when_idle && !had_client ? &ts : NULL, &empty);
+		r = ppoll(pfd, n, exit_when_idle && !had_client ? &ts : NULL, &wake);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1207,7 +1293,6 @@ int main(int argc, char **argv)
 	const char *name = NULL;
 	bool exit_when_idle = false, foreground = false, print_name = false;
 	int ready_fd = -1, detach_fd = -1, lfd, opt, err, rc;
-	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -1262,10 +1347,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &block, NULL); /* until stop_watch takes them */
 
 	lfd = listen_on(name);
 	if (lfd < 0)
@@ -1332,7 +1414,13 @@ int main(int argc, char **argv)
 		close(detach_fd);
 	}
 
+	err = stop_watch_start();
+	if (err) {
+		warn_errno("stop signal thread", -err);
+		return 1;
+	}
 	rc = serve_loop(lfd, exit_when_idle);
+	stop_watch_loop_done();
 
 	close(lfd);
 	if (reserve_fd >= 0)

@@ -21,12 +21,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "iommufd-mock.h"
 #include "iommufd-uapi.h"
 #include "iommufd_test.h"
 
@@ -241,7 +249,8 @@ static void test_default_hw_info(void **state)
 	assert_int_equal(xioctl(fd, IOMMU_GET_HW_INFO, &info), 0);
 	assert_int_equal(info.out_data_type, IOMMU_HW_INFO_TYPE_INTEL_VTD);
 	assert_int_equal(info.data_len, 24);
-	assert_int_equal(info.out_capabilities, 0);
+	/* Linux 7.3 reports that edu, which has no ATS capability, cannot use ATS */
+	assert_int_equal(info.out_capabilities, IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED);
 	assert_int_equal(info.out_max_pasid_log2, 0);
 	assert_int_equal(vtd.flags, 1);
 	assert_int_equal(vtd.cap_reg, 0xd2008c22260206ULL);
@@ -573,6 +582,356 @@ static void test_dma_blocked(void **state)
 	machine_down(&m);
 }
 
+/*
+ * ---- exec (issue 13 E) ----
+ *
+ * A process maps private memory A and a shared memfd page S, attaches edu,
+ * then execs itself keeping the iommufd, the device and the memfd. In the
+ * kernel the pins hold the old image's pages: A is gone with the old mm (the
+ * mock: DMA to it fails), S lives on in its file, and the new image is
+ * untouched, with VmPin 0 (VmPin belongs to the mm). The new image checks that
+ * and reports by exit status; without cmocka, as it runs outside the runner.
+ */
+#define EXEC_IMAGE "exec-image"
+#define EXEC_SKIP 77 /* the new image has something else at A's address */
+
+/* Without asserts: the plain checks of the new image and of the child before exec. */
+#define CHECK(cond, code)                                                                  \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			fprintf(stderr, "exec test: %s failed (%d)\n", #cond, code);      \
+			return code;                                                       \
+		}                                                                          \
+	} while (0)
+
+static int plain_dma(int dev, uint64_t bar0, uint64_t src, uint64_t dst, uint64_t cnt,
+		     bool to_ram)
+{
+	uint64_t regs[4] = { src, dst, cnt, 0x1 | (to_ram ? 0x2 : 0) }, cmd = 1;
+
+	for (int i = 0; i < 4; i++)
+		if (pwrite(dev, &regs[i], 8, (off_t)(bar0 + 0x80 + 8 * i)) != 8)
+			return -1;
+	if (pread(dev, &cmd, 8, (off_t)(bar0 + 0x98)) != 8 || (cmd & 1))
+		return -1;
+	return 0;
+}
+
+/* VmPin of this process in kB (the shim adds what the daemon pinned for it). */
+static long vm_pin_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* The new image: argv = [prog, EXEC_IMAGE, dev, memfd, A, bar0]. */
+static int exec_image_main(char **argv)
+{
+	int dev = atoi(argv[2]), mfd = atoi(argv[3]);
+	uint8_t *a = (uint8_t *)(uintptr_t)strtoull(argv[4], NULL, 0);
+	uint64_t bar0 = strtoull(argv[5], NULL, 0);
+	uint8_t page[PG], want[PG];
+	uint8_t *mine;
+
+	/* the old image's pins are not this image's */
+	CHECK(vm_pin_kb() == 0, 10);
+	mine = mmap(a, PG, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (mine != a)
+		return EXEC_SKIP;
+	memset(mine, 0x5a, PG);
+
+	/* S still reaches the device through its file: read it into edu's buffer */
+	fill(want, PG, 4);
+	CHECK(pwrite(mfd, want, PG, 0) == (ssize_t)PG, 11);
+	CHECK(plain_dma(dev, bar0, IOVA_B, EDU_BUF, PG, false) == 0, 12);
+	/* a write through A's IOVA must not land in this image */
+	CHECK(plain_dma(dev, bar0, EDU_BUF, IOVA_A, PG, true) == 0, 13);
+	for (size_t i = 0; i < PG; i++)
+		CHECK(mine[i] == 0x5a, 14);
+	/* nor may a read through it fetch this image's memory */
+	CHECK(plain_dma(dev, bar0, IOVA_A, EDU_BUF, PG, false) == 0, 15);
+	memset(page, 0, PG);
+	CHECK(pwrite(mfd, page, PG, 0) == (ssize_t)PG, 16);
+	CHECK(plain_dma(dev, bar0, EDU_BUF, IOVA_B, PG, true) == 0, 17);
+	CHECK(pread(mfd, page, PG, 0) == (ssize_t)PG, 18);
+	CHECK(memcmp(page, want, PG) == 0, 19);
+	CHECK(vm_pin_kb() == 0, 20);
+	return 0;
+}
+
+/* The old image: set up, then exec the new one. Returns only on failure. */
+static int exec_old_image(const char *self)
+{
+	const uint32_t rw = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	char sdev[16], smfd[16], sa[32], sbar[32];
+	struct machine m;
+	uint16_t cmd;
+	int mfd;
+
+	memset(&m, 0, sizeof(m));
+	m.iommufd = open("/dev/iommu", O_RDWR);
+	CHECK(m.iommufd >= 0, 30);
+	{
+		struct iommu_ioas_alloc al = { .size = sizeof(al) };
+
+		CHECK(xioctl(m.iommufd, IOMMU_IOAS_ALLOC, &al) == 0, 31);
+		m.ioas_id = al.out_ioas_id;
+	}
+	m.dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+	CHECK(m.dev >= 0, 32);
+	CHECK(bind_dev(m.dev, m.iommufd, &m.dev_id) == 0, 33);
+	m.hwpt_id = m.ioas_id;
+	CHECK(attach_pt(m.dev, &m.hwpt_id) == 0, 34);
+	{
+		struct vfio_region_info ri = { .argsz = sizeof(ri),
+					       .index = VFIO_PCI_BAR0_REGION_INDEX };
+
+		CHECK(xioctl(m.dev, VFIO_DEVICE_GET_REGION_INFO, &ri) == 0, 35);
+		m.bar0 = ri.offset;
+		ri = (struct vfio_region_info){ .argsz = sizeof(ri),
+						.index = VFIO_PCI_CONFIG_REGION_INDEX };
+		CHECK(xioctl(m.dev, VFIO_DEVICE_GET_REGION_INFO, &ri) == 0, 36);
+		m.cfg = ri.offset;
+	}
+	CHECK(pread(m.dev, &cmd, 2, (off_t)(m.cfg + 4)) == 2, 37);
+	cmd |= 0x4;
+	CHECK(pwrite(m.dev, &cmd, 2, (off_t)(m.cfg + 4)) == 2, 38);
+	mfd = memfd_create("exec-shared", 0);
+	CHECK(mfd >= 0 && ftruncate(mfd, PG) == 0, 39);
+	m.a = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m.b = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	CHECK(m.a != MAP_FAILED && m.b != MAP_FAILED, 40);
+	memset(m.a, 0x11, PG);
+	memset(m.b, 0x22, PG);
+	CHECK(ioas_map(&m, m.a, PG, IOVA_A, rw) == 0, 41);
+	CHECK(ioas_map(&m, m.b, PG, IOVA_B, rw) == 0, 42);
+	/* both pinned (the domain is attached): VmPin counts them */
+	CHECK(vm_pin_kb() == 2 * PG / 1024, 43);
+	/* DMA works in the old image */
+	CHECK(plain_dma(m.dev, m.bar0, IOVA_B, EDU_BUF, PG, false) == 0, 44);
+	CHECK(plain_dma(m.dev, m.bar0, EDU_BUF, IOVA_A, PG, true) == 0, 45);
+	CHECK(m.a[0] == 0x22 && m.a[PG - 1] == 0x22, 46);
+
+	snprintf(sdev, sizeof(sdev), "%d", m.dev);
+	snprintf(smfd, sizeof(smfd), "%d", mfd);
+	snprintf(sa, sizeof(sa), "%#llx", (unsigned long long)(uintptr_t)m.a);
+	snprintf(sbar, sizeof(sbar), "%#llx", (unsigned long long)m.bar0);
+	/* the fds above were opened without O_CLOEXEC: the new image inherits them */
+	execl("/proc/self/exe", self, EXEC_IMAGE, sdev, smfd, sa, sbar, (char *)NULL);
+	return 47;
+}
+
+static void test_dma_after_exec(void **state)
+{
+	int st = 0;
+
+	(void)state;
+	/* the new image may find A's address taken (ASLR): try again */
+	for (int tries = 0; tries < 5; tries++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(exec_old_image("mock-devices"));
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st));
+		if (WEXITSTATUS(st) != EXEC_SKIP)
+			break;
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/*
+ * ---- a FIFO and SIGTERM (issue 13 D) ----
+ *
+ * MAP_FILE of a FIFO without a writer: the daemon used to open it through
+ * /proc and wait for a writer, stalling every client and ignoring SIGTERM.
+ * 7.3 maps any file lazily and refuses it when pinning (EINVAL). A child
+ * with a daemon of its own checks both answers come at once (an alarm kills
+ * it otherwise), then that SIGTERM ends the daemon.
+ */
+static int fifo_child(void)
+{
+	char dir[] = "/tmp/mock-fifo-XXXXXX", path[64];
+	struct iommu_ioas_map_file mf = {
+		.size = sizeof(mf),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.length = PG,
+		.iova = IOVA_A,
+	};
+	struct machine m;
+	struct pollfd pfd;
+	int fifo, lazy_rc, rc;
+	uint32_t lazy;
+	pid_t dpid;
+
+	/* a daemon of our own, not the one the other tests share */
+	unsetenv("IOMMUFD_MOCK_SOCKET");
+	alarm(30);
+	CHECK(mkdtemp(dir) != NULL, 50);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CHECK(mkfifo(path, 0600) == 0, 51);
+	fifo = open(path, O_RDONLY | O_NONBLOCK);
+	CHECK(fifo >= 0, 52);
+	m.iommufd = open("/dev/iommu", O_RDWR);
+	CHECK(m.iommufd >= 0, 53);
+	{
+		struct iommu_ioas_alloc al = { .size = sizeof(al) };
+
+		CHECK(xioctl(m.iommufd, IOMMU_IOAS_ALLOC, &al) == 0, 54);
+		lazy = al.out_ioas_id;
+		CHECK(xioctl(m.iommufd, IOMMU_IOAS_ALLOC, &al) == 0, 55);
+		m.ioas_id = al.out_ioas_id;
+	}
+	m.dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+	CHECK(m.dev >= 0 && bind_dev(m.dev, m.iommufd, &m.dev_id) == 0, 56);
+	m.hwpt_id = m.ioas_id;
+	CHECK(attach_pt(m.dev, &m.hwpt_id) == 0, 57);
+
+	mf.fd = fifo;
+	mf.ioas_id = lazy;
+	lazy_rc = xioctl(m.iommufd, IOMMU_IOAS_MAP_FILE, &mf);
+	mf.ioas_id = m.ioas_id;
+	rc = xioctl(m.iommufd, IOMMU_IOAS_MAP_FILE, &mf);
+	unlink(path);
+	rmdir(dir);
+	CHECK(lazy_rc == 0, 58);
+	CHECK(rc == EINVAL, 59);
+
+	dpid = iommufd_mock_daemon_pid();
+	CHECK(dpid > 0, 60);
+	pfd.fd = (int)syscall(SYS_pidfd_open, dpid, 0);
+	pfd.events = POLLIN;
+	CHECK(pfd.fd >= 0, 61);
+	CHECK(kill(dpid, SIGTERM) == 0, 62);
+	/* the pidfd becomes readable when the daemon has exited */
+	CHECK(poll(&pfd, 1, -1) == 1, 63);
+	return 0;
+}
+
+static void test_map_fifo_then_sigterm(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fifo_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st))
+		fail_msg("child killed by signal %d (SIGALRM: the daemon blocked)", WTERMSIG(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/*
+ * SIGTERM while the daemon waits in a call that no catchable signal ends: the
+ * pin of memory registered with userfaultfd (missing mode) waits for the
+ * client to supply the page, in a sleep only a fatal signal breaks. The
+ * client's second thread sees the fault arrive (the daemon is waiting),
+ * sends SIGTERM and waits for the daemon to exit; the map then fails.
+ */
+struct uffd_watch {
+	int uffd;
+	pid_t dpid;
+	int result;
+};
+
+static void *uffd_watch_fn(void *arg)
+{
+	struct uffd_watch *w = arg;
+	struct pollfd pfd = { .fd = w->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	w->result = 70;
+	if (poll(&pfd, 1, -1) != 1 || read(w->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return NULL;
+	w->result = 71;
+	if (kill(w->dpid, SIGTERM))
+		return NULL;
+	pfd.fd = (int)syscall(SYS_pidfd_open, w->dpid, 0);
+	w->result = 72;
+	if (pfd.fd < 0 || poll(&pfd, 1, -1) != 1)
+		return NULL;
+	close(pfd.fd);
+	w->result = 0;
+	return NULL;
+}
+
+static int blocked_child(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffd_watch w = { .result = -1 };
+	struct machine m;
+	pthread_t th;
+	uint8_t *p;
+	int rc;
+
+	unsetenv("IOMMUFD_MOCK_SOCKET");
+	alarm(30);
+	w.uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (w.uffd < 0 || ioctl(w.uffd, UFFDIO_API, &api))
+		return EXEC_SKIP; /* no userfaultfd here */
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(p != MAP_FAILED, 80);
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = PG;
+	CHECK(ioctl(w.uffd, UFFDIO_REGISTER, &reg) == 0, 81);
+	m.iommufd = open("/dev/iommu", O_RDWR);
+	CHECK(m.iommufd >= 0, 82);
+	{
+		struct iommu_ioas_alloc al = { .size = sizeof(al) };
+
+		CHECK(xioctl(m.iommufd, IOMMU_IOAS_ALLOC, &al) == 0, 83);
+		m.ioas_id = al.out_ioas_id;
+	}
+	m.dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+	CHECK(m.dev >= 0 && bind_dev(m.dev, m.iommufd, &m.dev_id) == 0, 84);
+	m.hwpt_id = m.ioas_id;
+	CHECK(attach_pt(m.dev, &m.hwpt_id) == 0, 85);
+	w.dpid = iommufd_mock_daemon_pid();
+	CHECK(w.dpid > 0, 86);
+	CHECK(pthread_create(&th, NULL, uffd_watch_fn, &w) == 0, 87);
+	/* the domain pins at once: the daemon touches the missing page and waits */
+	rc = ioas_map(&m, p, PG, IOVA_A, IOMMU_IOAS_MAP_READABLE);
+	pthread_join(th, NULL);
+	CHECK(w.result == 0, w.result);
+	CHECK(rc != 0, 88);
+	return 0;
+}
+
+static void test_sigterm_while_blocked(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(blocked_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st))
+		fail_msg("child killed by signal %d (SIGALRM: the daemon ignored SIGTERM)",
+			 WTERMSIG(st));
+	if (WEXITSTATUS(st) == EXEC_SKIP)
+		skip();
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* An edu DMA fault under a HWPT with a fault queue arrives as a page request. */
 static void test_dma_iopf(void **state)
 {
@@ -644,7 +1003,8 @@ static void test_two_devices(void **state)
 	assert_int_equal(bind_dev(dev1, m.iommufd, &dev1_id), 0);
 	info.dev_id = dev1_id;
 	assert_int_equal(xioctl(m.iommufd, IOMMU_GET_HW_INFO, &info), 0);
-	assert_int_equal(info.out_capabilities, IOMMU_HW_CAP_DIRTY_TRACKING);
+	assert_int_equal(info.out_capabilities,
+			 IOMMU_HW_CAP_DIRTY_TRACKING | IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED);
 	assert_int_not_equal(vtd.ecap_reg & (1ULL << 26), 0);
 
 	/* compatible devices share the automatic domain */
@@ -1251,6 +1611,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dma_roundtrip),
 		cmocka_unit_test(test_dma_blocked),
 		cmocka_unit_test(test_dma_iopf),
+		cmocka_unit_test(test_dma_after_exec),
+		cmocka_unit_test(test_map_fifo_then_sigterm),
+		cmocka_unit_test(test_sigterm_while_blocked),
 	};
 	const struct CMUnitTest two_tests[] = {
 		cmocka_unit_test(test_two_devices),
@@ -1268,6 +1631,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_no_device),
 	};
 	const char *group = argc > 1 ? argv[1] : "default";
+
+	if (argc == 6 && !strcmp(group, EXEC_IMAGE))
+		return exec_image_main(argv);
+	if (argc == 3)
+		cmocka_set_test_filter(argv[2]); /* one test, by name */
 
 	if (!strcmp(group, "two"))
 		return cmocka_run_group_tests_name("mock-devices-two", two_tests, NULL, NULL);
