@@ -113,6 +113,13 @@ typedef struct mock_file *(*mock_fget_fn)(void *priv, const struct mock_task *ta
 
 void mock_kernel_set_fget(struct mock_kernel *k, mock_fget_fn fn, void *priv);
 
+/*
+ * Whether fd @fd of @task is open for operations, as fget() finds it: false
+ * for a closed fd and for an O_PATH file (which the kernel's fget() skips).
+ * A server's fget hook uses it, so an O_PATH fd of a mock file is no file.
+ */
+bool mock_user_fd_fgettable(const struct mock_task *task, int fd);
+
 /* Pages pinned (VmPin) and locked (VmLck) on behalf of process @pid, in pages. */
 void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
 			   uint64_t *locked);

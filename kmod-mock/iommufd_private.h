@@ -293,8 +293,6 @@ int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_
 int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file);
 /* The flags of @task's open fd @fd (/proc/<pid>/fdinfo), -EBADF if it is not open. */
 int mock_user_fd_flags(const struct mock_task *task, int fd, int *flags);
-/* Whether the kernel's fget() of @task's fd @fd would find a file (open, not O_PATH). */
-bool mock_user_fd_fgettable(const struct mock_task *task, int fd);
 int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,
 			uint64_t *dev, uint64_t *ino);
 bool mock_task_capable(const struct mock_task *task, int cap);

@@ -154,7 +154,7 @@ static struct mock_file *fget_by_proc(void *priv, const struct mock_task *task, 
 	ssize_t n;
 
 	(void)priv;
-	if (fd < 0)
+	if (fd < 0 || !mock_user_fd_fgettable(task, fd))
 		return NULL;
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)task->pid, fd);
 	n = readlink(path, link, sizeof(link) - 1);

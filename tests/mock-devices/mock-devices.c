@@ -356,6 +356,19 @@ static void test_vfio_errnos(void **state)
 	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EINVAL);
 	bind.flags = 0;
 	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, NULL), EFAULT);
+	{
+		/* fget() skips O_PATH files, also one of an iommufd: EBADF */
+		char path[64];
+		int opath;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		opath = open(path, O_PATH | O_CLOEXEC);
+		assert_true(opath >= 0);
+		bind.iommufd = opath;
+		assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), EBADF);
+		close(opath);
+		bind.iommufd = fd;
+	}
 	assert_int_equal(xioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), 0);
 	dev_id = bind.out_devid;
 	assert_int_not_equal(dev_id, 0);

@@ -89,6 +89,14 @@ void mock_kernel_set_fget(struct mock_kernel *k, mock_fget_fn fn, void *priv)
 	(void)priv;
 }
 
+/* The fake core names no file by fd number, so the daemon's hook is never asked. */
+bool mock_user_fd_fgettable(const struct mock_task *task, int fd)
+{
+	(void)task;
+	(void)fd;
+	return false;
+}
+
 void mock_kernel_set_notify(struct mock_kernel *k, mock_notify_fn fn, void *priv)
 {
 	k->notify = fn;
