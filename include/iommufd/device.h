@@ -682,9 +682,9 @@ LIBIOMMUFD_API int iommufd_device_get_irq_info(struct iommufd_device *dev, uint3
  * @return 0, or a negative errno: -EINVAL (NULL @p dev, NULL @p fds with a
  *         non-zero @p count, an fd below -1, @p start + @p count beyond
  *         2^32 - 1: library-side refusals; from the kernel: vectors the
- *         index lacks, an MSI resize while enabled), -EBADF (from the kernel:
- *         an fd that is no eventfd), -EOPNOTSUPP (no VFIO fd), -ENOTTY (the
- *         index takes no eventfds), -ENOMEM
+ *         index lacks, an MSI resize while enabled, a file that is no
+ *         eventfd), -EBADF (from the kernel: a closed fd), -EOPNOTSUPP (no
+ *         VFIO fd), -ENOTTY (the index takes no eventfds), -ENOMEM
  */
 LIBIOMMUFD_API int iommufd_device_set_irq_eventfds(struct iommufd_device *dev, uint32_t index,
 						   uint32_t start, uint32_t count,
@@ -694,13 +694,13 @@ LIBIOMMUFD_API int iommufd_device_set_irq_eventfds(struct iommufd_device *dev, u
  * Disables an interrupt index (VFIO_DEVICE_SET_IRQS, DATA_NONE |
  * ACTION_TRIGGER with count 0): every vector is disconnected from its
  * eventfd and, for MSI and MSI-X, the index is switched off in the device.
- * Disabling an index that is not enabled succeeds.
+ * vfio-pci refuses to disable an index that is not enabled (-EINVAL).
  *
  * @param dev   a bound VFIO device
  * @param index the interrupt index
  * @return 0, or a negative errno: -EINVAL (NULL @p dev; from the kernel: an
- *         index the device lacks), -EOPNOTSUPP (no VFIO fd), -ENOTTY (the
- *         driver has no such interrupts)
+ *         index the device lacks or that is not enabled), -EOPNOTSUPP (no
+ *         VFIO fd), -ENOTTY (the driver has no such interrupts)
  */
 LIBIOMMUFD_API int iommufd_device_disable_irq(struct iommufd_device *dev, uint32_t index);
 
@@ -747,8 +747,9 @@ LIBIOMMUFD_API int iommufd_device_unmask_irq(struct iommufd_device *dev, uint32_
  * @param fd     the eventfd, or -1
  * @return 0, or a negative errno: -EINVAL (NULL @p dev, an fd below -1:
  *         library-side refusals; from the kernel: a vector the index lacks,
- *         the index not enabled), -EBADF (not an eventfd), -EOPNOTSUPP (no
- *         VFIO fd), -ENOTTY (the index cannot be unmasked)
+ *         the index not enabled, a file that is no eventfd), -EBADF (a closed
+ *         fd), -EOPNOTSUPP (no VFIO fd), -ENOTTY (the index cannot be
+ *         unmasked)
  */
 LIBIOMMUFD_API int iommufd_device_set_irq_unmask_eventfd(struct iommufd_device *dev,
 							 uint32_t index, uint32_t vector,

@@ -415,10 +415,13 @@ static void test_irqs(void **state)
 	edu_write(v, bar0.offset, EDU_IRQ_ACK, 0x2);
 	assert_true(eventfd_quiet(efd));
 	assert_int_equal(0, iommufd_device_disable_irq(dev, IOMMUFD_VFIO_PCI_MSI_IRQ_INDEX));
-	/* a file that is no eventfd */
-	assert_int_not_equal(0, iommufd_device_set_irq_eventfds(dev, IOMMUFD_VFIO_PCI_MSI_IRQ_INDEX,
-								0, 1, &v->fd));
-	assert_int_equal(0, iommufd_device_disable_irq(dev, IOMMUFD_VFIO_PCI_MSI_IRQ_INDEX));
+	/* disabling an index that is not enabled: the kernel's EINVAL */
+	assert_errno(EINVAL, iommufd_device_disable_irq(dev, IOMMUFD_VFIO_PCI_MSI_IRQ_INDEX));
+	assert_int_equal(IOMMUFD_ERROR_KERNEL, iommufd_last_error_origin());
+	/* a file that is no eventfd: EINVAL, and the kernel switches MSI off again */
+	assert_errno(EINVAL, iommufd_device_set_irq_eventfds(dev, IOMMUFD_VFIO_PCI_MSI_IRQ_INDEX,
+							     0, 1, &v->fd));
+	assert_errno(EINVAL, iommufd_device_disable_irq(dev, IOMMUFD_VFIO_PCI_MSI_IRQ_INDEX));
 
 	/* INTx: level, masked by the kernel when it fires, unmasked by the program */
 	assert_int_equal(0, iommufd_device_set_irq_eventfds(dev, IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX,
@@ -442,8 +445,7 @@ static void test_irqs(void **state)
 	/* vectors INTx lacks */
 	assert_errno(EINVAL, iommufd_device_mask_irq(dev, IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX, 1, 1));
 	assert_int_equal(0, iommufd_device_disable_irq(dev, IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX));
-	/* disabling what is disabled succeeds */
-	assert_int_equal(0, iommufd_device_disable_irq(dev, IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX));
+	assert_errno(EINVAL, iommufd_device_disable_irq(dev, IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX));
 	close(rfd);
 	close(efd);
 }
