@@ -35,6 +35,7 @@ static void device_release(struct iommufd_obj *obj)
 
 	if (dev->owns_fd)
 		close(dev->fd);
+	free(dev->maps);
 	iommufd_obj_free(&dev->obj);
 }
 

@@ -109,6 +109,8 @@ static const struct {
 	IOCTL_NAME(VFIO_DEVICE_GET_INFO),
 	IOCTL_NAME(VFIO_DEVICE_GET_REGION_INFO),
 	IOCTL_NAME(VFIO_DEVICE_RESET),
+	IOCTL_NAME(VFIO_DEVICE_GET_IRQ_INFO),
+	IOCTL_NAME(VFIO_DEVICE_SET_IRQS),
 };
 
 /* What an errno means for one ioctl, where that says more than the generic text. */
@@ -164,6 +166,11 @@ static const struct {
 						 "support, or a nested HWPT without the "
 						 "device's vDEVICE)" },
 	{ VFIO_DEVICE_ATTACH_IOMMUFD_PT, ENOENT, "the page table is gone" },
+	{ VFIO_DEVICE_GET_IRQ_INFO, ENOTTY, "the device's driver offers no interrupts" },
+	{ VFIO_DEVICE_SET_IRQS, ENOTTY, "this action is not supported on this interrupt index "
+					"(vfio-pci masks and unmasks INTx only)" },
+	{ VFIO_DEVICE_SET_IRQS, EINVAL, "vectors beyond the index's count, an index not enabled, "
+					"or an MSI/MSI-X resize while enabled" },
 };
 
 /*

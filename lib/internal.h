@@ -102,6 +102,12 @@ struct iommufd_device {
 	struct iommufd_obj obj;
 	int fd;
 	bool owns_fd;
+	/* regions mapped by iommufd_device_mmap_region(), under ctx->lock (vfio.c) */
+	struct iommufd_device_map {
+		void *addr;
+		uint64_t length;
+	} *maps;
+	size_t nr_maps;
 };
 
 struct iommufd_hwpt {

@@ -528,6 +528,233 @@ LIBIOMMUFD_API int iommufd_device_get_region_info(struct iommufd_device *dev, ui
  */
 LIBIOMMUFD_API int iommufd_device_reset(struct iommufd_device *dev);
 
+/**
+ * Reads bytes of the device's PCI configuration space through the config
+ * region of the VFIO fd (vfio-pci region IOMMUFD_VFIO_PCI_CONFIG_REGION_INDEX),
+ * as a VMM does for its guest. vfio-pci virtualises parts of it (BARs, the
+ * command register's reserved bits, capabilities it hides). Multi-byte
+ * fields are little-endian.
+ *
+ * @param dev    a bound vfio-pci device
+ * @param offset the offset in config space
+ * @param[out] buf the bytes read
+ * @param len    how many, at least 1
+ * @return 0 (all @p len bytes read), or a negative errno: -EINVAL (NULL
+ *         arguments, @p len 0, or @p offset + @p len beyond the config
+ *         region: a library-side refusal, see iommufd_last_error()),
+ *         -EOPNOTSUPP (no VFIO fd), -EIO (the kernel read fewer bytes), or the
+ *         errno of VFIO_DEVICE_GET_REGION_INFO or pread(2)
+ */
+LIBIOMMUFD_API int iommufd_device_read_config(struct iommufd_device *dev, uint32_t offset,
+					      void *buf, size_t len);
+
+/**
+ * Writes bytes of the device's PCI configuration space; as
+ * iommufd_device_read_config(). vfio-pci silently drops writes to bits it
+ * virtualises as read-only.
+ *
+ * @param dev    a bound vfio-pci device
+ * @param offset the offset in config space
+ * @param buf    the bytes to write
+ * @param len    how many, at least 1
+ * @return as iommufd_device_read_config(), with pwrite(2)
+ */
+LIBIOMMUFD_API int iommufd_device_write_config(struct iommufd_device *dev, uint32_t offset,
+					       const void *buf, size_t len);
+
+/**
+ * Switches the device's DMA on or off as a VMM does around its use of the
+ * device: sets (or clears) Bus Master Enable and Memory Space Enable in the
+ * PCI command register (bits 2 and 1), by a read-modify-write of the 16-bit
+ * register through iommufd_device_read_config() and
+ * iommufd_device_write_config(), leaving the other bits alone, then reads the
+ * register back. Without bus mastering a device's DMA never leaves it.
+ *
+ * @param dev    a bound vfio-pci device
+ * @param enable true: set both bits; false: clear both
+ * @return 0, or a negative errno: as iommufd_device_read_config(), and -EIO
+ *         when the register read back does not hold the change
+ */
+LIBIOMMUFD_API int iommufd_device_set_bus_master(struct iommufd_device *dev, bool enable);
+
+/**
+ * Maps a whole region of the device (a BAR) into the caller, shared, when
+ * the region offers it (IOMMUFD_REGION_INFO_MMAP): mmap(2) of the VFIO fd at
+ * the region's offset. The mapping keeps the device file open until
+ * iommufd_device_munmap_region(), even past iommufd_device_unbind().
+ *
+ * A region without IOMMUFD_REGION_INFO_MMAP is refused with -EINVAL, the
+ * errno vfio-pci's own mmap handler gives for such a region (the ROM, the
+ * config space, a BAR of I/O ports); reach it with pread/pwrite at
+ * iommufd_region_info::offset instead.
+ *
+ * @param dev   a bound VFIO device
+ * @param index the region index (e.g. IOMMUFD_VFIO_PCI_BAR0_REGION_INDEX)
+ * @param prot  PROT_READ and/or PROT_WRITE, each allowed by the region's
+ *              READ and WRITE flags (PROT_EXEC is refused)
+ * @param[out] addr   the address of the mapping
+ * @param[out] length its length: the region's size
+ * @return 0, or a negative errno: -EINVAL (NULL arguments, other @p prot
+ *         bits or bits the region does not allow, a region without
+ *         IOMMUFD_REGION_INFO_MMAP or of size 0: library-side refusals, see
+ *         iommufd_last_error(); from the kernel: an index the device lacks),
+ *         -EOPNOTSUPP (no VFIO fd), -EOVERFLOW (a region larger than the
+ *         address space), -ENOMEM, or the errno of mmap(2)
+ */
+LIBIOMMUFD_API int iommufd_device_mmap_region(struct iommufd_device *dev, uint32_t index,
+					      int prot, void **addr, uint64_t *length);
+
+/**
+ * Unmaps what iommufd_device_mmap_region() mapped for this device.
+ *
+ * @param dev    the device
+ * @param addr   the address iommufd_device_mmap_region() gave
+ * @param length the length it gave
+ * @return 0, or a negative errno: -EINVAL (NULL arguments, zero @p length,
+ *         or @p addr and @p length are not a mapping of this device that is
+ *         still mapped), or the errno of munmap(2)
+ */
+LIBIOMMUFD_API int iommufd_device_munmap_region(struct iommufd_device *dev, void *addr,
+						uint64_t length);
+
+/** Bits of iommufd_irq_info::flags (the kernel's VFIO_IRQ_INFO_* values). */
+enum iommufd_irq_info_flags {
+	/** The vectors signal eventfds (iommufd_device_set_irq_eventfds()). */
+	IOMMUFD_IRQ_INFO_EVENTFD = 1 << 0,
+	/** The vectors can be masked and unmasked (iommufd_device_mask_irq()). */
+	IOMMUFD_IRQ_INFO_MASKABLE = 1 << 1,
+	/**
+	 * A level interrupt (INTx): the kernel masks it when it fires; the
+	 * program unmasks it (iommufd_device_unmask_irq()) once the device
+	 * has been serviced.
+	 */
+	IOMMUFD_IRQ_INFO_AUTOMASKED = 1 << 2,
+	/**
+	 * The number of vectors cannot change while enabled: enabling more
+	 * means disabling the index first (MSI).
+	 */
+	IOMMUFD_IRQ_INFO_NORESIZE = 1 << 3,
+};
+
+/** One interrupt index of a VFIO device (VFIO_DEVICE_GET_IRQ_INFO). */
+struct iommufd_irq_info {
+	/** The index asked for (enum iommufd_vfio_pci_irq for vfio-pci). */
+	uint32_t index;
+	/** Bits of enum iommufd_irq_info_flags. */
+	uint32_t flags;
+	/** Number of vectors of the index; 0 when the device has none of this kind. */
+	uint32_t count;
+};
+
+/**
+ * Reads what one interrupt index of the device offers
+ * (VFIO_DEVICE_GET_IRQ_INFO).
+ *
+ * @param dev   a bound VFIO device
+ * @param index the interrupt index (IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX ...)
+ * @param[out] info the index's flags and vector count
+ * @return 0, or a negative errno: -EINVAL (NULL arguments; from the kernel:
+ *         an index the device lacks), -EOPNOTSUPP (no VFIO fd), -ENOTTY (the
+ *         driver has no interrupts to offer, e.g. kmod-mock before it models
+ *         them)
+ */
+LIBIOMMUFD_API int iommufd_device_get_irq_info(struct iommufd_device *dev, uint32_t index,
+					       struct iommufd_irq_info *info);
+
+/**
+ * Connects vectors @p start .. @p start + @p count - 1 of an interrupt index
+ * to eventfds (VFIO_DEVICE_SET_IRQS, DATA_EVENTFD | ACTION_TRIGGER): each
+ * interrupt of vector start + i signals @p fds[i]; an fd of -1 disconnects
+ * that vector. For MSI and MSI-X the first call enables the index with as
+ * many vectors as start + count. @p count 0 disables the whole index, as
+ * iommufd_device_disable_irq() does.
+ *
+ * @code
+ * int efd = eventfd(0, EFD_CLOEXEC);
+ * iommufd_device_set_irq_eventfds(dev, IOMMUFD_VFIO_PCI_MSI_IRQ_INDEX, 0, 1, &efd);
+ * @endcode
+ *
+ * @param dev   a bound VFIO device
+ * @param index the interrupt index
+ * @param start the first vector
+ * @param count the number of vectors (and of @p fds), or 0
+ * @param fds   @p count eventfds or -1; may be NULL when @p count is 0
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev, NULL @p fds with a
+ *         non-zero @p count, an fd below -1, @p start + @p count beyond
+ *         2^32 - 1: library-side refusals; from the kernel: vectors the
+ *         index lacks, an MSI resize while enabled, a file that is no
+ *         eventfd), -EBADF (from the kernel: a closed fd), -EOPNOTSUPP (no
+ *         VFIO fd), -ENOTTY (the index takes no eventfds), -ENOMEM
+ */
+LIBIOMMUFD_API int iommufd_device_set_irq_eventfds(struct iommufd_device *dev, uint32_t index,
+						   uint32_t start, uint32_t count,
+						   const int32_t *fds);
+
+/**
+ * Disables an interrupt index (VFIO_DEVICE_SET_IRQS, DATA_NONE |
+ * ACTION_TRIGGER with count 0): every vector is disconnected from its
+ * eventfd and, for MSI and MSI-X, the index is switched off in the device.
+ * vfio-pci refuses to disable an index that is not enabled (-EINVAL).
+ *
+ * @param dev   a bound VFIO device
+ * @param index the interrupt index
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev; from the kernel: an
+ *         index the device lacks or that is not enabled), -EOPNOTSUPP (no
+ *         VFIO fd), -ENOTTY (the driver has no such interrupts)
+ */
+LIBIOMMUFD_API int iommufd_device_disable_irq(struct iommufd_device *dev, uint32_t index);
+
+/**
+ * Masks vectors of an index (VFIO_DEVICE_SET_IRQS, DATA_NONE | ACTION_MASK):
+ * a masked vector does not signal its eventfd. vfio-pci masks INTx only;
+ * for MSI and MSI-X it answers -ENOTTY.
+ *
+ * @param dev   a bound VFIO device
+ * @param index the interrupt index (IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX)
+ * @param start the first vector
+ * @param count the number of vectors, at least 1
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev, @p count 0 or
+ *         @p start + @p count beyond 2^32 - 1: library-side refusals; from
+ *         the kernel: vectors the index lacks), -EOPNOTSUPP (no VFIO fd),
+ *         -ENOTTY (the index cannot be masked)
+ */
+LIBIOMMUFD_API int iommufd_device_mask_irq(struct iommufd_device *dev, uint32_t index,
+					   uint32_t start, uint32_t count);
+
+/**
+ * Unmasks vectors of an index (VFIO_DEVICE_SET_IRQS, DATA_NONE |
+ * ACTION_UNMASK): after a level interrupt fired (IOMMUFD_IRQ_INFO_AUTOMASKED)
+ * and the device was serviced, this lets it fire again.
+ *
+ * @param dev   a bound VFIO device
+ * @param index the interrupt index (IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX)
+ * @param start the first vector
+ * @param count the number of vectors, at least 1
+ * @return as iommufd_device_mask_irq()
+ */
+LIBIOMMUFD_API int iommufd_device_unmask_irq(struct iommufd_device *dev, uint32_t index,
+					     uint32_t start, uint32_t count);
+
+/**
+ * Connects an eventfd that unmasks a vector when signalled
+ * (VFIO_DEVICE_SET_IRQS, DATA_EVENTFD | ACTION_UNMASK): the resampler a VMM
+ * hands to KVM's irqfd for a level-triggered INTx, so that the guest's EOI
+ * unmasks the interrupt without a trip through the VMM. -1 disconnects it.
+ *
+ * @param dev    a bound VFIO device
+ * @param index  the interrupt index (IOMMUFD_VFIO_PCI_INTX_IRQ_INDEX)
+ * @param vector the vector
+ * @param fd     the eventfd, or -1
+ * @return 0, or a negative errno: -EINVAL (NULL @p dev, an fd below -1:
+ *         library-side refusals; from the kernel: a vector the index lacks,
+ *         the index not enabled, a file that is no eventfd), -EBADF (a closed
+ *         fd), -EOPNOTSUPP (no VFIO fd), -ENOTTY (the index cannot be
+ *         unmasked)
+ */
+LIBIOMMUFD_API int iommufd_device_set_irq_unmask_eventfd(struct iommufd_device *dev,
+							 uint32_t index, uint32_t vector,
+							 int32_t fd);
+
 /** @} */
 
 #ifdef __cplusplus

@@ -111,7 +111,7 @@ mapfile -t exdirs < <(find "$stage" -type d -path '*/doc/libiommufd/examples')
 [[ ${#exdirs[@]} == 1 ]] || die "expected one staged examples dir, found ${#exdirs[@]}"
 ex="$work/examples"
 cp -r "${exdirs[0]}" "$ex"
-for f in README.examples edu.c edu.h ioas-map.c vfio-dma.c dirty-track.c viommu-events.c qemu-iommufd.c \
+for f in README.examples edu.c edu.h ioas-map.c vfio-dma.c dirty-track.c viommu-events.c qemu-iommufd.c edu-irq.c \
 	tutorial/tutorial.h tutorial/tutorial-dma.c tutorial/tutorial-nested.c tutorial/tutorial-dirty.c; do
 	[[ -f $ex/$f ]] || die "the installed examples lack $f"
 done
@@ -122,13 +122,13 @@ build_ex() { # DIR OUTPUT SOURCES...
 		die "the installed example $out does not build from the installed files"
 }
 build_ex "$ex" ioas-map ioas-map.c
-for p in vfio-dma dirty-track viommu-events qemu-iommufd; do
+for p in vfio-dma dirty-track viommu-events qemu-iommufd edu-irq; do
 	build_ex "$ex" "$p" "$p.c" edu.c
 done
 for p in tutorial-dma tutorial-nested tutorial-dirty; do
 	build_ex "$ex/tutorial" "$p" "$p.c" ../edu.c
 done
-log "built the installed examples: ioas-map vfio-dma dirty-track viommu-events qemu-iommufd tutorial-{dma,nested,dirty}"
+log "built the installed examples: ioas-map vfio-dma dirty-track viommu-events qemu-iommufd edu-irq tutorial-{dma,nested,dirty}"
 run_ex() { # EXPECTED-LINE RUNNER-ARGS... PROGRAM
 	local want=$1
 	shift

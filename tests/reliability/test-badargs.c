@@ -238,6 +238,11 @@ static void test_device(void **state)
 	struct iommufd_hw_info info;
 	struct iommufd_device_info dinfo;
 	struct iommufd_region_info rinfo;
+	struct iommufd_irq_info irq;
+	int32_t efd = -1, bad_fd = -2;
+	uint8_t cfg[PAGE];
+	uint64_t maplen;
+	void *map;
 	struct iommufd_hw_info_vtd vtd;
 	struct iommufd_hw_info_arm_smmuv3 smmu;
 	struct iommufd_hw_info_tegra241_cmdqv cmdqv;
@@ -294,6 +299,38 @@ static void test_device(void **state)
 	ERR(EINVAL, iommufd_device_get_region_info(NULL, 0, &rinfo));
 	ERR(EINVAL, iommufd_device_get_region_info(A.dev, 0, NULL));
 	ERR(EINVAL, iommufd_device_reset(NULL));
+	/* the VFIO helpers (lib/vfio.c): A.dev is adopted by id, so no VFIO fd */
+	ERR(EINVAL, iommufd_device_get_irq_info(NULL, 0, &irq));
+	ERR(EINVAL, iommufd_device_get_irq_info(A.dev, 0, NULL));
+	ERR(EOPNOTSUPP, iommufd_device_get_irq_info(A.dev, 0, &irq));
+	ERR(EINVAL, iommufd_device_set_irq_eventfds(NULL, 0, 0, 1, &efd));
+	ERR(EINVAL, iommufd_device_set_irq_eventfds(A.dev, 0, 0, 1, NULL));
+	ERR(EINVAL, iommufd_device_set_irq_eventfds(A.dev, 0, 0, 1, &bad_fd));
+	ERR(EOPNOTSUPP, iommufd_device_set_irq_eventfds(A.dev, 0, 0, 1, &efd));
+	ERR(EINVAL, iommufd_device_disable_irq(NULL, 0));
+	ERR(EOPNOTSUPP, iommufd_device_disable_irq(A.dev, 0));
+	ERR(EINVAL, iommufd_device_mask_irq(NULL, 0, 0, 1));
+	ERR(EINVAL, iommufd_device_mask_irq(A.dev, 0, 0, 0));
+	ERR(EINVAL, iommufd_device_unmask_irq(NULL, 0, 0, 1));
+	ERR(EINVAL, iommufd_device_unmask_irq(A.dev, 0, 0, 0));
+	ERR(EINVAL, iommufd_device_set_irq_unmask_eventfd(NULL, 0, 0, -1));
+	ERR(EINVAL, iommufd_device_set_irq_unmask_eventfd(A.dev, 0, 0, -2));
+	ERR(EINVAL, iommufd_device_read_config(NULL, 0, cfg, 1));
+	ERR(EINVAL, iommufd_device_read_config(A.dev, 0, NULL, 1));
+	ERR(EOPNOTSUPP, iommufd_device_read_config(A.dev, 0, cfg, 1));
+	ERR(EINVAL, iommufd_device_write_config(NULL, 0, cfg, 1));
+	ERR(EINVAL, iommufd_device_write_config(A.dev, 0, NULL, 1));
+	ERR(EINVAL, iommufd_device_set_bus_master(NULL, true));
+	ERR(EOPNOTSUPP, iommufd_device_set_bus_master(A.dev, true));
+	ERR(EINVAL, iommufd_device_mmap_region(NULL, 0, PROT_READ, &map, &maplen));
+	ERR(EINVAL, iommufd_device_mmap_region(A.dev, 0, PROT_READ, NULL, &maplen));
+	ERR(EINVAL, iommufd_device_mmap_region(A.dev, 0, PROT_READ, &map, NULL));
+	ERR(EINVAL, iommufd_device_mmap_region(A.dev, 0, PROT_EXEC, &map, &maplen));
+	ERR(EOPNOTSUPP, iommufd_device_mmap_region(A.dev, 0, PROT_READ, &map, &maplen));
+	ERR(EINVAL, iommufd_device_munmap_region(NULL, cfg, PAGE));
+	ERR(EINVAL, iommufd_device_munmap_region(A.dev, NULL, PAGE));
+	ERR(EINVAL, iommufd_device_munmap_region(A.dev, cfg, 0));
+	ERR(EINVAL, iommufd_device_munmap_region(A.dev, cfg, PAGE));
 	check_rows(bad);
 }
 
