@@ -553,7 +553,11 @@ static int cmd_vfio(void)
 	else
 		check("viommu-blocked-write", 0, "edu buffer -> unmapped IOVA %#llx: the old page changed at byte %ld",
 		      IOVA_DST, diff);
-	/* and its read of the unmapped IOVA must not return that page's 0x5a bytes */
+	/*
+	 * and its read of the unmapped IOVA must not return that page's 0x5a bytes (refilled: this
+	 * check must not depend on the write above having been blocked)
+	 */
+	memset(dst, 0x5a, PAGE);
 	ret = edu_dma(IOVA_DST, EDU_BUF, 0);
 	memset(src, 0, PAGE);
 	ret = ret ? ret : edu_dma(EDU_BUF, IOVA_SRC, 1);
