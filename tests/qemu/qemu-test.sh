@@ -116,7 +116,7 @@ now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 t_start=$(now)
 
-for t in apt-get dpkg cpio gzip flock timeout; do
+for t in apt-get apt-cache dpkg gzip flock timeout; do
 	command -v "$t" >/dev/null || unavailable "no $t on this host"
 done
 QC=$cache_root/qemu
@@ -204,9 +204,37 @@ fetch() {
 	log "QEMU $("$QEMU_ROOT/usr/bin/qemu-system-x86_64" --version 2>/dev/null | head -n 1), guest ${GUEST##*/guest-} (fetch/cache $(since "$t0") s)"
 }
 
+# host_pkgs: the bookworm packages this host lacks: tools, and the shared
+# libraries the unpacked QEMU 10 links (its Depends, from the private lists)
+host_pkgs() {
+	local -a p=() libs=()
+	command -v cpio >/dev/null || p+=(cpio)
+	command -v readelf >/dev/null || p+=(binutils)
+	command -v modinfo >/dev/null || p+=(kmod)
+	if ldd "$QEMU_ROOT/usr/bin/qemu-system-x86_64" 2>/dev/null | grep -q 'not found'; then
+		apt_private
+		mapfile -t libs < <(apt-cache "${DEBIAN_APT_OPTS[@]}" show "qemu-system-x86=$QEMU_VERSION" |
+			sed -n 's/^Depends: //p' | tr ',' '\n' | sed 's/^ *//; s/[ |].*//' |
+			grep -vE '^(qemu-|seabios|ipxe)' | sort -u)
+		p+=("${libs[@]}")
+	fi
+	echo "${p[*]}"
+}
+
 exec 9>"$QC/.lock"
 flock 9
 fetch
+missing=$(host_pkgs)
+if [[ -n $missing ]]; then
+	[[ $(id -u) == 0 ]] || unavailable "missing packages ($missing); run as root or install them"
+	log "installing $missing (bookworm)"
+	timeout "$fetch_timeout" apt-get -qq -o DPkg::Lock::Timeout=600 update >/dev/null || true
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive timeout "$fetch_timeout" apt-get install -y -qq --no-install-recommends \
+		-o DPkg::Lock::Timeout=600 $missing >/dev/null || unavailable "apt-get install $missing failed"
+	missing=$(host_pkgs)
+	[[ -z $missing ]] || die "still missing after apt-get install: $missing"
+fi
 flock -u 9
 [[ $cmd == fetch ]] && exit 0
 exec 9>&-
