@@ -189,6 +189,8 @@ fetch() {
 			rm -rf "$g.tmp/root"
 			rm -rf "$g" && mv "$g.tmp" "$g"
 		fi
+		# another (older) guest kernel is no longer used
+		find "$QC" -maxdepth 1 -name 'guest-6.1.0-*-amd64' -type d ! -path "$g" -exec rm -rf {} +
 	fi
 	GUEST=$g
 	if command -v modinfo >/dev/null; then
