@@ -19,8 +19,9 @@
  * 1 when a check failed, 0 otherwise.
  *
  * edu facts relied on: 0x00 ident (0x010000ed in QEMU's edu), 0x04 returns the inverse of what
- * was written, 0x24 interrupt status, 0x60 raise, 0x64 acknowledge; 0x80/0x88/0x90/0x98 DMA
- * source, destination, count and command (bit 0 start, bit 1 device-to-RAM), buffer at device
+ * was written, 0x08 factorial (0x20 bit 0x80: interrupt 0x1 when done), 0x24 interrupt status, 0x60
+ * raise, 0x64 acknowledge; 0x80/0x88/0x90/0x98 DMA source, destination, count and command (bit 0
+ * start, bit 1 device-to-RAM, bit 2 interrupt 0x100 when done), buffer at device
  * address 0x40000; DMA addresses are cut to 28 bits (the guest has at most 256 MiB and IOVAs
  * stay below that); a raised interrupt is MSI when the guest enabled MSI, else INTx until
  * acknowledged.
@@ -58,6 +59,12 @@
 #define EDU_DMA_CMD 0x98
 #define EDU_CMD_START 0x1
 #define EDU_CMD_TO_RAM 0x2
+#define EDU_CMD_IRQ 0x4
+#define EDU_FACT 0x08
+#define EDU_STATUS 0x20
+#define EDU_STATUS_IRQ_FACT 0x80
+#define EDU_IRQ_FACT_DONE 0x1
+#define EDU_IRQ_DMA_DONE 0x100
 #define EDU_BUF 0x40000ULL
 #define XFER 2048U
 #define BAR0_SIZE 4096U
@@ -452,7 +459,46 @@ static int vfio_irq(unsigned int index, unsigned int action, int efd)
 	return ioctl(device, VFIO_DEVICE_SET_IRQS, s) ? -errno : 0;
 }
 
-/* counts N_IRQS raised interrupts of IRQ index through an eventfd */
+/*
+ * the interrupts edu raises itself, with the trigger eventfd efd of IRQ index in place: a DMA
+ * and a factorial that each end with one (checks NAME-dma-done, NAME-factorial)
+ */
+static void completion_irqs(const char *name, unsigned int index, int efd)
+{
+	char c[64];
+	uint32_t st, fact = 0;
+	int ret;
+
+	wr64(EDU_DMA_SRC, IOVA_SRC);
+	wr64(EDU_DMA_DST, EDU_BUF);
+	wr64(EDU_DMA_COUNT, XFER);
+	wr64(EDU_DMA_CMD, EDU_CMD_START | EDU_CMD_IRQ);
+	ret = wait_irq(efd, sizeof(uint64_t));
+	st = rd32(EDU_IRQ_STATUS);
+	wr32(EDU_IRQ_ACK, st);
+	if (!ret && index == VFIO_PCI_INTX_IRQ_INDEX)
+		ret = vfio_irq(index, VFIO_IRQ_SET_ACTION_UNMASK, -1);
+	snprintf(c, sizeof(c), "%s-dma-done", name);
+	check(c, !ret && st == EDU_IRQ_DMA_DONE && !(rd32(EDU_DMA_CMD) & EDU_CMD_START),
+	      "a DMA with the interrupt bit: %s, status %#x (want %#x)", ret ? strerror(-ret) : "interrupt", st,
+	      EDU_IRQ_DMA_DONE);
+
+	wr32(EDU_STATUS, EDU_STATUS_IRQ_FACT);
+	wr32(EDU_FACT, 5);
+	ret = wait_irq(efd, sizeof(uint64_t));
+	st = rd32(EDU_IRQ_STATUS);
+	fact = rd32(EDU_FACT);
+	wr32(EDU_IRQ_ACK, st);
+	wr32(EDU_STATUS, 0);
+	if (!ret && index == VFIO_PCI_INTX_IRQ_INDEX)
+		ret = vfio_irq(index, VFIO_IRQ_SET_ACTION_UNMASK, -1);
+	snprintf(c, sizeof(c), "%s-factorial", name);
+	check(c, !ret && st == EDU_IRQ_FACT_DONE && fact == 120,
+	      "5! with the interrupt bit: %s, status %#x (want %#x), result %u", ret ? strerror(-ret) : "interrupt",
+	      st, EDU_IRQ_FACT_DONE, fact);
+}
+
+/* counts N_IRQS raised interrupts of IRQ index through an eventfd, then edu's own */
 static void vfio_irq_check(const char *name, unsigned int index)
 {
 	struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = index };
@@ -484,13 +530,14 @@ static void vfio_irq_check(const char *name, unsigned int index)
 		if (poll(&pfd, 1, 200) != 0)
 			ret = -EEXIST;
 	}
-	if (efd >= 0) {
-		vfio_irq(index, VFIO_IRQ_SET_ACTION_TRIGGER, -1);
-		close(efd);
-	}
 	check(name, !ret && got == N_IRQS, "vfio-pci eventfd (irq info flags %#x): %d of %d raised counted, status %#x%s%s",
 	      ii.flags, got, N_IRQS, st, ret ? ": " : "",
 	      ret == -EEXIST ? "an interrupt nobody raised" : ret ? strerror(-ret) : "");
+	if (efd >= 0) {
+		completion_irqs(name, index, efd);
+		vfio_irq(index, VFIO_IRQ_SET_ACTION_TRIGGER, -1);
+		close(efd);
+	}
 }
 
 static int cmd_vfio(void)

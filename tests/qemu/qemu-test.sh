@@ -263,7 +263,8 @@ if [[ $mode == plain ]]; then
 	expect=(find ident liveness busmaster dma-to-device dma-from-device intx)
 else
 	expect=(find ident liveness vfio-open vfio-busmaster vfio-mmio viommu-map viommu-dma-to-device
-		viommu-dma-from-device viommu-blocked-write viommu-blocked-read intx msi)
+		viommu-dma-from-device viommu-blocked-write viommu-blocked-read intx intx-dma-done intx-factorial
+		msi msi-dma-done msi-factorial)
 fi
 
 # ------------------------------------------------------------------- boot --
