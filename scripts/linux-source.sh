@@ -37,24 +37,11 @@ flock 9
 
 tarball=$(ls "$dl"/usr/src/linux-source-"$series".tar.* 2>/dev/null | head -1 || true)
 if [[ -z "$tarball" ]]; then
-	lists="$dl/.apt"
-	mkdir -p "$lists/lists/partial"
-	mirror=$( (grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null || true) |
-		grep -v snapshot | sed -n '1{s/ //g;p}')
-	if [[ -z "$mirror" ]]; then
-		# deb822 sources (URIs: line)
-		mirror=$( (grep -rhoE '^URIs: *https?://[^ ]+/debian/?$' /etc/apt/sources.list.d/ 2>/dev/null || true) |
-			sed -n '1{s/^URIs: *//;p}')
-	fi
-	mirror=${mirror%/}
-	[[ -n "$mirror" ]] || { log "no Debian mirror found in /etc/apt"; exit 2; }
-	security=${mirror%/debian}/debian-security
-	{
-		for s in bookworm bookworm-backports trixie trixie-backports; do echo "deb $mirror $s main"; done
-		for s in bookworm-security trixie-security; do echo "deb $security $s main"; done
-	} >"$lists/sources.list"
-	o=(-o "Dir::Etc::SourceList=$lists/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	   -o "Dir::State::Lists=$lists/lists")
+	# shellcheck source=scripts/debian-apt.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/debian-apt.sh"
+	debian_apt_private "$dl/.apt" bookworm bookworm-backports trixie trixie-backports \
+		bookworm-security trixie-security || exit 2
+	o=("${DEBIAN_APT_OPTS[@]}")
 	log "fetching linux-source-$series (download only)"
 	apt-get "${o[@]}" -qq update >/dev/null
 	(cd "$dl" && apt-get "${o[@]}" -qq download "linux-source-$series" >/dev/null)
