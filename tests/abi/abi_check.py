@@ -11,7 +11,7 @@ parsed for struct/union layouts, enum constants and object-like #defines. Two C
 programs print the same table of facts (sizes, alignments, field offsets,
 field sizes, field signedness, constant values and types): one is built
 against the kernel headers, one against uapi/iommufd-uapi.h and
-kmod-mock/iommufd_test.h. The tables must be equal.
+uapi/iommufd_test.h. The tables must be equal.
 
 Coverage rules:
   iommufd.h       everything the kernel defines must exist in ours;
@@ -536,7 +536,7 @@ def main():
     k_vfio = os.path.join(tree, 'include/uapi/linux/vfio.h')
     k_test = os.path.join(tree, 'drivers/iommu/iommufd/iommufd_test.h')
     o_uapi = os.path.join(root, 'uapi/iommufd-uapi.h')
-    o_test = os.path.join(root, 'kmod-mock/iommufd_test.h')
+    o_test = os.path.join(root, 'uapi/iommufd_test.h')
 
     kh = {'iommufd.h': Header(k_iommufd), 'vfio.h': Header(k_vfio),
           'iommufd_test.h': Header(k_test)}
@@ -654,7 +654,7 @@ def main():
                      ['iommufd/%s' % h for h in driver_map.HEADERS], o_entries)
         ktab = run_program(cc, ksrc, os.path.join(work, 'kernel'), [kinc], kdefs)
         otab = run_program(cc, osrc, os.path.join(work, 'ours'),
-                           [os.path.join(root, 'uapi'), os.path.join(root, 'kmod-mock'),
+                           [os.path.join(root, 'uapi'),
                             os.path.join(root, 'include')], [])
     except (RuntimeError, subprocess.CalledProcessError) as e:
         print('abi-%s: ERROR: %s (generated files kept in %s)' % (series, e, work))
