@@ -207,6 +207,46 @@ void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
 	}
 }
 
+unsigned int mock_kernel_mm_refs(const struct mock_kernel *k)
+{
+	unsigned int n = 0;
+
+	for (const struct mock_mm *mm = k->mms; mm; mm = mm->next)
+		n += mm->refs;
+	return n;
+}
+
+uint64_t mock_kernel_user_locked_vm(const struct mock_kernel *k)
+{
+	uint64_t n = 0;
+
+	for (const struct mock_user *u = k->users; u; u = u->next)
+		n += u->locked_vm;
+	return n;
+}
+
+unsigned int mock_kernel_nr_files(const struct mock_kernel *k)
+{
+	unsigned int n = 0;
+
+	for (const struct mock_file *f = k->files; f; f = f->next)
+		n++;
+	return n;
+}
+
+uint32_t mock_file_nr_objects(const struct mock_file *f)
+{
+	if (f->type != MOCK_FILE_IOMMUFD)
+		return 0;
+	return ((const struct iommufd_ctx *)f->private_data)->nr_objects;
+}
+
+void mock_iopt_struct_sizes(size_t *area, size_t *pages)
+{
+	*area = sizeof(struct iopt_area);
+	*pages = sizeof(struct iopt_pages);
+}
+
 void mock_kernel_set_fget(struct mock_kernel *k, mock_fget_fn fn, void *priv)
 {
 	k->fget = fn;

@@ -22,7 +22,8 @@
 #include <cmocka.h>
 
 #include "core.h"
-#include "iommufd_private.h"
+#include "iommufd-uapi.h"
+#include "iommufd_test.h"
 
 #define PAGE 4096UL
 #define BUF_PAGES 64
@@ -131,16 +132,12 @@ static unsigned int get_nth(struct env *e)
 
 static uint32_t nr_objects(struct env *e)
 {
-	return e->f ? ((struct iommufd_ctx *)e->f->private_data)->nr_objects : 0;
+	return e->f ? mock_file_nr_objects(e->f) : 0;
 }
 
 static unsigned int nr_files(struct env *e)
 {
-	unsigned int n = 0;
-
-	for (struct mock_file *f = e->k->files; f; f = f->next)
-		n++;
-	return n;
+	return mock_kernel_nr_files(e->k);
 }
 
 static long test_cmd(struct env *e, struct iommu_test_cmd *cmd)
@@ -583,10 +580,8 @@ static void check_nothing_left(struct env *e)
 	mock_kernel_pinned_vm(e->k, getpid(), &pinned, &locked);
 	assert_int_equal(pinned, 0);
 	assert_int_equal(locked, 0);
-	for (struct mock_mm *mm = e->k->mms; mm; mm = mm->next)
-		assert_int_equal(mm->refs, 0);
-	for (struct mock_user *u = e->k->users; u; u = u->next)
-		assert_int_equal(u->locked_vm, 0);
+	assert_int_equal(mock_kernel_mm_refs(e->k), 0);
+	assert_int_equal(mock_kernel_user_locked_vm(e->k), 0);
 	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
 	assert_int_equal(test_cmd(e, &cmd), 0);
 	close_all(e);
