@@ -251,9 +251,7 @@ static int iopt_alloc_area_pages(struct io_pagetable *iopt, struct iopt_pages_li
 	int rc;
 
 	for (i = 0; i != nr; i++) {
-		if (mock_should_fail(NULL))
-			return -ENOMEM;
-		list[i].area = calloc(1, sizeof(*list[i].area));
+		list[i].area = mock_zalloc(1, sizeof(*list[i].area));
 		if (!list[i].area)
 			return -ENOMEM;
 	}
@@ -605,9 +603,7 @@ int iopt_reserve_iova(struct io_pagetable *iopt, uint64_t start, uint64_t last, 
 	    interval_tree_iter_first(&iopt->allowed_itree, start, last))
 		return -EADDRINUSE;
 
-	if (mock_should_fail(NULL))
-		return -ENOMEM;
-	reserved = calloc(1, sizeof(*reserved));
+	reserved = mock_zalloc(1, sizeof(*reserved));
 	if (!reserved)
 		return -ENOMEM;
 	reserved->node.start = start;
@@ -887,7 +883,7 @@ static int iopt_area_split(struct iopt_area *area, uint64_t iova)
 	if (area->storage_domain && !iopt->disable_large_pages)
 		return -EINVAL;
 
-	lhs = mock_should_fail(NULL) ? NULL : calloc(1, sizeof(*lhs));
+	lhs = mock_zalloc(1, sizeof(*lhs));
 	rhs = lhs ? calloc(1, sizeof(*rhs)) : NULL;
 	if (!rhs) {
 		free(lhs);

@@ -120,9 +120,7 @@ static int iommufd_ioas_load_iovas(const struct mock_task *task,
 			return -EINVAL;
 		if (interval_tree_iter_first(itree, range.start, range.last))
 			return -EINVAL;
-		if (mock_should_fail(task))
-			return -ENOMEM;
-		allowed = calloc(1, sizeof(*allowed));
+		allowed = mock_zalloc_for(task, 1, sizeof(*allowed));
 		if (!allowed)
 			return -ENOMEM;
 		allowed->start = range.start;

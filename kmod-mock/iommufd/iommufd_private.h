@@ -243,10 +243,16 @@ bool mock_should_fail(const struct mock_task *task);
  */
 bool mock_should_fail_n(const struct mock_task *task, uint64_t npoints);
 
-/* calloc() as the kernel's kzalloc(): a fault point of the current task first. */
+/* calloc() as the kernel's kzalloc(): a fault point of @task (NULL: current) first. */
+static inline void *mock_zalloc_for(const struct mock_task *task, size_t n, size_t size)
+{
+	return mock_should_fail(task) ? NULL : calloc(n, size);
+}
+
+/* mock_zalloc_for() the current task. */
 static inline void *mock_zalloc(size_t n, size_t size)
 {
-	return mock_should_fail(NULL) ? NULL : calloc(n, size);
+	return mock_zalloc_for(NULL, n, size);
 }
 
 /* Who called the core entry point running now (the kernel's "current"). */
@@ -266,6 +272,16 @@ int copy_to_user(const struct mock_task *task, uint64_t udst, const void *src, s
 int clear_user(const struct mock_task *task, uint64_t udst, size_t len);
 int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
 			  uint64_t usrc, size_t usize);
+
+/*
+ * viommu.c: the kernel's iommu_copy_struct_from_full_user_array() into an array
+ * allocated here (kzalloc, so a fault point first): @n entries of @klen bytes
+ * from @n user entries of @ulen bytes at @uptr, each zero-extended or checked
+ * for a zero tail. 0 with *out set (free() it), or -ENOMEM, -EFAULT, -E2BIG.
+ */
+int mock_memdup_user_array(const struct mock_task *task, void **out, uint32_t n, size_t klen,
+			   uint64_t uptr, uint32_t ulen);
+
 int get_user_u32(const struct mock_task *task, uint32_t *val, uint64_t usrc);
 /* Open @pid's /proc/<pid>/mem (the identity of its current mm), or -1. */
 int mm_open_mem(pid_t pid);

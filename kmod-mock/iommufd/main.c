@@ -145,9 +145,7 @@ struct mock_mm *mock_mm_get(struct mock_kernel *k, pid_t pid)
 			return mm;
 		}
 	}
-	if (mock_should_fail(NULL))
-		return NULL;
-	mm = calloc(1, sizeof(*mm));
+	mm = mock_zalloc(1, sizeof(*mm));
 	if (!mm)
 		return NULL;
 	mm->k = k;
@@ -383,9 +381,7 @@ static int open_locked(struct mock_kernel *k, const char *path, int oflags,
 		return vfio_device_fops_cdev_open(k, path, oflags, out);
 	if (strcmp(path, "/dev/iommu") != 0)
 		return -ENOENT;
-	if (mock_should_fail(task))
-		return -ENOMEM;
-	ictx = calloc(1, sizeof(*ictx));
+	ictx = mock_zalloc_for(task, 1, sizeof(*ictx));
 	if (!ictx)
 		return -ENOMEM;
 	f = mock_file_alloc(k, MOCK_FILE_IOMMUFD, ictx, oflags);
@@ -443,9 +439,7 @@ struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx, size_t siz
 	struct iommufd_object *obj;
 	uint32_t id;
 
-	if (mock_should_fail(NULL))
-		return NULL;
-	obj = calloc(1, size);
+	obj = mock_zalloc(1, size);
 	if (!obj)
 		return NULL;
 	for (id = ictx->first_free; id < ictx->nr_slots && ictx->objects[id]; id++)

@@ -92,7 +92,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test
 		rc = -EINVAL;
 		goto out_sobj;
 	}
-	sobj->mdev = mock_should_fail(ucmd->task) ? NULL : calloc(1, sizeof(*sobj->mdev));
+	sobj->mdev = mock_zalloc_for(ucmd->task, 1, sizeof(*sobj->mdev));
 	if (!sobj->mdev) {
 		rc = -ENOMEM;
 		goto out_sobj;
@@ -608,7 +608,7 @@ static int iommufd_test_access_rw(struct iommufd_ucmd *ucmd, uint32_t access_fd,
 	if (!staccess)
 		return -EBADFD;
 
-	tmp = mock_should_fail(NULL) ? NULL : calloc(1, length ? length : 1);
+	tmp = mock_zalloc(1, length ? length : 1);
 	if (!tmp)
 		return -ENOMEM;
 	if (flags & MOCK_ACCESS_RW_WRITE) {

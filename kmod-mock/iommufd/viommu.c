@@ -325,6 +325,31 @@ struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
 	return NULL;
 }
 
+int mock_memdup_user_array(const struct mock_task *task, void **out, uint32_t n, size_t klen,
+			   uint64_t uptr, uint32_t ulen)
+{
+	uint8_t *a = mock_zalloc(n, klen);
+	int rc = 0;
+
+	*out = NULL;
+	if (!a)
+		return -ENOMEM;
+	if (ulen == klen) {
+		if (copy_from_user(task, a, uptr, (size_t)n * klen))
+			rc = -EFAULT;
+	} else {
+		for (uint32_t i = 0; i != n && !rc; i++)
+			rc = copy_struct_from_user(task, a + klen * i, klen,
+						   uptr + (uint64_t)ulen * i, ulen);
+	}
+	if (rc) {
+		free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    const struct mock_task *task,
 				    struct iommu_hwpt_invalidate *cmd)
@@ -350,24 +375,13 @@ int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 		cmd->entry_num = 0;
 		return -EINVAL;
 	}
-	cmds = mock_zalloc(n, sizeof(*cmds));
-	if (!cmds) {
-		cmd->entry_num = 0;
-		return -ENOMEM;
-	}
 	/* the whole array is read before anything is done */
-	if (cmd->entry_len == sizeof(*cmds)) {
-		if (copy_from_user(task, cmds, cmd->data_uptr, (size_t)n * sizeof(*cmds)))
-			rc = -EFAULT;
-	} else {
-		for (i = 0; i != n && !rc; i++)
-			rc = copy_struct_from_user(task, &cmds[i], sizeof(*cmds),
-						   cmd->data_uptr + (uint64_t)cmd->entry_len * i,
-						   cmd->entry_len);
+	rc = mock_memdup_user_array(task, (void **)&cmds, n, sizeof(*cmds), cmd->data_uptr,
+				    cmd->entry_len);
+	if (rc) {
+		cmd->entry_num = 0;
+		return rc;
 	}
-	i = 0;
-	if (rc)
-		goto out;
 	for (; i != n; i++) {
 		struct iommufd_device *idev;
 		unsigned int j;
@@ -392,7 +406,6 @@ int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 			idev->mdev->cache[cmds[i].cache_id] = 0;
 		}
 	}
-out:
 	cmd->entry_num = i;
 	free(cmds);
 	return rc;

@@ -216,21 +216,8 @@ int arm_vsmmu_cache_invalidate(struct iommufd_viommu *viommu, const struct mock_
 		rc = -EINVAL;
 		goto out;
 	}
-	cmds = calloc(n, sizeof(*cmds));
-	if (!cmds) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (cmd->entry_len == sizeof(*cmds)) {
-		if (copy_from_user(task, cmds, cmd->data_uptr, (size_t)n * sizeof(*cmds)))
-			rc = -EFAULT;
-	} else {
-		for (i = 0; i != n && !rc; i++)
-			rc = copy_struct_from_user(task, &cmds[i], sizeof(*cmds),
-						   cmd->data_uptr + (uint64_t)cmd->entry_len * i,
-						   cmd->entry_len);
-	}
-	i = 0;
+	rc = mock_memdup_user_array(task, (void **)&cmds, n, sizeof(*cmds), cmd->data_uptr,
+				    cmd->entry_len);
 	if (rc)
 		goto out;
 	for (; i != n; i++) {

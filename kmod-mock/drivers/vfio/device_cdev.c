@@ -38,9 +38,7 @@ int vfio_device_fops_cdev_open(struct mock_kernel *k, const char *path, int ofla
 	}
 	if (index >= k->nr_pci_devs)
 		return -ENOENT;
-	if (mock_should_fail(NULL))
-		return -ENOMEM;
-	df = calloc(1, sizeof(*df));
+	df = mock_zalloc(1, sizeof(*df));
 	if (!df)
 		return -ENOMEM;
 	f = mock_file_alloc(k, MOCK_FILE_VFIO_DEVICE, df, oflags);
