@@ -45,6 +45,7 @@
 
 #include "failnth.h"
 #include "memcheck.h"
+#include "procfs.h"
 #include "proto.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -252,19 +253,6 @@ static bool fake_debugfs(void)
 	return under_mock() && !real_debugfs_usable();
 }
 
-/* Parse a decimal pid; 0 if @s is not one. */
-static pid_t parse_pid(const char *s, const char **end)
-{
-	long v = 0;
-
-	if (*s < '1' || *s > '9')
-		return 0;
-	while (*s >= '0' && *s <= '9' && v <= INT_MAX)
-		v = v * 10 + (*s++ - '0');
-	*end = s;
-	return v > INT_MAX ? 0 : (pid_t)v;
-}
-
 /* The thread whose counter @path names, or 0 when it is not a fail-nth path of ours. */
 static pid_t nth_target(const char *path)
 {
@@ -279,7 +267,7 @@ static pid_t nth_target(const char *path)
 	if (!strncmp(s, "self/", 5)) {
 		s += 5;
 	} else {
-		pid = parse_pid(s, &e);
+		pid = procfs_parse_pid(s, &e);
 		if (pid != getpid() || *e != '/')
 			return 0;
 		s = e + 1;
@@ -288,7 +276,7 @@ static pid_t nth_target(const char *path)
 		return getpid();
 	if (strncmp(s, "task/", 5))
 		return 0;
-	tid = parse_pid(s + 5, &e);
+	tid = procfs_parse_pid(s + 5, &e);
 	return tid && !strcmp(e, "/fail-nth") ? tid : 0;
 }
 

@@ -53,8 +53,7 @@ static bool under_mock(void)
 	return name && *name;
 }
 
-/* Parse a decimal pid; 0 if @s does not start with one. */
-static pid_t parse_pid(const char *s, const char **end)
+pid_t procfs_parse_pid(const char *s, const char **end)
 {
 	long v = 0;
 
@@ -81,7 +80,7 @@ static pid_t status_target(const char *path)
 		pid = getpid();
 		s += 4;
 	} else {
-		pid = parse_pid(s, &e);
+		pid = procfs_parse_pid(s, &e);
 		if (!pid)
 			return 0;
 		s = e;
@@ -89,7 +88,7 @@ static pid_t status_target(const char *path)
 	if (!strcmp(s, "/status"))
 		return pid;
 	/* a thread's file shows its process's memory counters */
-	if (strncmp(s, "/task/", 6) || !parse_pid(s + 6, &e))
+	if (strncmp(s, "/task/", 6) || !procfs_parse_pid(s + 6, &e))
 		return 0;
 	return strcmp(e, "/status") ? 0 : pid;
 }
