@@ -4,7 +4,7 @@
  * (Linux 7.3, CONFIG_IOMMUFD_TEST), as served by kmod-mock.
  *
  * Written independently with the kernel's identifiers so that the kernel selftests compile
- * against it unchanged; tests/abi proves every value and layout equal to the kernel's
+ * against it unchanged; tests/uapi proves every value and layout equal to the kernel's
  * drivers/iommu/iommufd/iommufd_test.h of 7.3 (and the shared part of 6.12).
  */
 #ifndef LIBIOMMUFD_IOMMUFD_TEST_H

@@ -8,7 +8,7 @@
 root=${1:?usage: cxx_check.sh SOURCE_ROOT [CXX ARGS...]}
 shift
 if [ $# -eq 0 ]; then
-	echo "abi-cxx: SKIP: no C++ compiler found"
+	echo "uapi-cxx: SKIP: no C++ compiler found"
 	exit 77
 fi
 passed=0
@@ -25,5 +25,5 @@ for h in iommufd-uapi.h iommufd_test.h; do
 		fi
 	done
 done
-echo "abi-cxx: $passed passed, $failed failed"
+echo "uapi-cxx: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,7 +2,7 @@
 """The driver data headers of libiommufd mapped to the kernel's names.
 
 include/iommufd/{intel_vtd,arm_smmuv3,amd_iommu,tegra241_cmdqv,vfio_pci,
-selftest}.h use library-owned names; abi_check.py compares each of their
+selftest}.h use library-owned names; uapi_check.py compares each of their
 structs and constants with the kernel definition it stands for:
 
 STRUCTS   ours -> (kernel struct, {our field path: kernel field path}); fields
