@@ -20,7 +20,7 @@
 #include "iommufd_test.h"
 
 /*
- * Kernel releases (release.c): MOCK_KV(6, 12) < MOCK_KV(7, 3). Behaviour that
+ * Kernel releases (kernel_version.c): MOCK_KV(6, 12) < MOCK_KV(7, 3). Behaviour that
  * changed between releases tests mock_kv(k) at its point of use.
  */
 #define MOCK_KV(major, minor) (((major) << 8) | (minor))
@@ -193,7 +193,7 @@ struct mock_pin_table {
 };
 
 struct mock_kernel {
-	unsigned int kv; /* the release presented, MOCK_KV(major, minor) (release.c) */
+	unsigned int kv; /* the release presented, MOCK_KV(major, minor) (kernel_version.c) */
 	struct mock_pin_table pins;
 	struct mock_mm *mms;
 	struct mock_user *users;
@@ -212,7 +212,7 @@ struct mock_kernel {
 	unsigned int nr_fail_nth, cap_fail_nth;
 };
 
-/* The release the context's kernel presents (release.c). */
+/* The release the context's kernel presents (kernel_version.c). */
 static inline unsigned int mock_kv(const struct iommufd_ctx *ictx)
 {
 	return ictx->k->kv;

@@ -17,7 +17,7 @@
  * answer, the real file is opened unchanged. glibc's fopen opens through an
  * internal entry that open() interposition does not see, so fopen and fopen64
  * are interposed here. Requests use a short-lived control connection of their
- * own, as in failnth.c.
+ * own, as in fail_nth_proc.c.
  */
 #undef _FILE_OFFSET_BITS
 #ifndef _GNU_SOURCE

@@ -47,7 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "failnth.h" /* fail-nth */
+#include "fail_nth_proc.h" /* fail-nth */
 #include "iommufd-mock.h"
 #include "iommufd_test.h" /* the ioctl numbers of the calls that make fds */
 #include "memcheck.h"
@@ -779,7 +779,7 @@ EXPORT int open(const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode;
 
-	if (failnth_owns_path(AT_FDCWD, path)) /* fail-nth: failnth.c */
+	if (failnth_owns_path(AT_FDCWD, path)) /* fail-nth: fail_nth_proc.c */
 		return failnth_open(AT_FDCWD, path, flags);
 	if (procfs_owns_path(AT_FDCWD, path, flags)) /* VmPin/VmLck: procfs.c */
 		return procfs_open(AT_FDCWD, path, flags);
@@ -796,7 +796,7 @@ EXPORT int open64(const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode;
 
-	if (failnth_owns_path(AT_FDCWD, path)) /* fail-nth: failnth.c */
+	if (failnth_owns_path(AT_FDCWD, path)) /* fail-nth: fail_nth_proc.c */
 		return failnth_open(AT_FDCWD, path, flags);
 	if (procfs_owns_path(AT_FDCWD, path, flags)) /* VmPin/VmLck: procfs.c */
 		return procfs_open(AT_FDCWD, path, flags);
@@ -813,7 +813,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode;
 
-	if (failnth_owns_path(dirfd, path)) /* fail-nth: failnth.c */
+	if (failnth_owns_path(dirfd, path)) /* fail-nth: fail_nth_proc.c */
 		return failnth_open(dirfd, path, flags);
 	if (procfs_owns_path(dirfd, path, flags)) /* VmPin/VmLck: procfs.c */
 		return procfs_open(dirfd, path, flags);
@@ -831,7 +831,7 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	va_list ap;
 	mode_t mode;
 
-	if (failnth_owns_path(dirfd, path)) /* fail-nth: failnth.c */
+	if (failnth_owns_path(dirfd, path)) /* fail-nth: fail_nth_proc.c */
 		return failnth_open(dirfd, path, flags);
 	if (procfs_owns_path(dirfd, path, flags)) /* VmPin/VmLck: procfs.c */
 		return procfs_open(dirfd, path, flags);
@@ -1112,7 +1112,7 @@ EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	uint64_t ino = fdt_get(fd);
 
-	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_read(fd, buf, len, true, 0);
 	if (ino) {
 		ssize_t r = mock_rw(MOCK_OP_READ, fd, ino, (uintptr_t)buf, len, 0);
@@ -1127,7 +1127,7 @@ EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	uint64_t ino = fdt_get(fd);
 
-	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_write(fd, buf, len);
 	if (ino) {
 		ssize_t r = mock_rw(MOCK_OP_WRITE, fd, ino, (uintptr_t)buf, len, 0);
@@ -1151,7 +1151,7 @@ EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
 {
 	uint64_t ino = fdt_get(fd);
 
-	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_read(fd, buf, len, false, off);
 	if (ino) {
 		ssize_t r = mock_prw(MOCK_OP_PREAD, fd, ino, (uintptr_t)buf, len, off);
@@ -1166,7 +1166,7 @@ EXPORT ssize_t pread64(int fd, void *buf, size_t len, off64_t off)
 {
 	uint64_t ino = fdt_get(fd);
 
-	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_read(fd, buf, len, false, off);
 	if (ino) {
 		ssize_t r = mock_prw(MOCK_OP_PREAD, fd, ino, (uintptr_t)buf, len, off);
@@ -1181,7 +1181,7 @@ EXPORT ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 {
 	uint64_t ino = fdt_get(fd);
 
-	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_write(fd, buf, len);
 	if (ino) {
 		ssize_t r = mock_prw(MOCK_OP_PWRITE, fd, ino, (uintptr_t)buf, len, off);
@@ -1196,7 +1196,7 @@ EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 {
 	uint64_t ino = fdt_get(fd);
 
-	if (failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_write(fd, buf, len);
 	if (ino) {
 		ssize_t r = mock_prw(MOCK_OP_PWRITE, fd, ino, (uintptr_t)buf, len, off);
@@ -1216,7 +1216,7 @@ EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
 	uint64_t ino = len <= buflen ? fdt_get(fd) : 0;
 
-	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_read(fd, buf, len, true, 0);
 	if (ino) {
 		ssize_t r = mock_rw(MOCK_OP_READ, fd, ino, (uintptr_t)buf, len, 0);
@@ -1231,7 +1231,7 @@ EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t bufl
 {
 	uint64_t ino = len <= buflen ? fdt_get(fd) : 0;
 
-	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_read(fd, buf, len, false, off);
 	if (ino) {
 		ssize_t r = mock_prw(MOCK_OP_PREAD, fd, ino, (uintptr_t)buf, len, off);
@@ -1246,7 +1246,7 @@ EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t off, size_t 
 {
 	uint64_t ino = len <= buflen ? fdt_get(fd) : 0;
 
-	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: failnth.c */
+	if (len <= buflen && failnth_is_fd(fd)) /* fail-nth: fail_nth_proc.c */
 		return failnth_read(fd, buf, len, false, off);
 	if (ino) {
 		ssize_t r = mock_prw(MOCK_OP_PREAD, fd, ino, (uintptr_t)buf, len, off);

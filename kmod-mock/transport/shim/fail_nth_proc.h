@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * failnth.h - the shim's fault-injection files (failnth.c), as seen by the
+ * fail_nth_proc.h - the shim's fault-injection files (fail_nth_proc.c), as seen by the
  * interposed open/read/write family of shim.c: one hook call at the top of
  * each wrapper.
  */
@@ -14,14 +14,14 @@
 /* How many fail-nth fds are open; read/write on other fds cost one load. */
 extern unsigned int failnth_nr_fds;
 
-/* Does failnth.c serve open(@path) relative to @dirfd (AT_FDCWD for open())? */
+/* Does fail_nth_proc.c serve open(@path) relative to @dirfd (AT_FDCWD for open())? */
 bool failnth_owns_path(int dirfd, const char *path);
 /* Open it: a real fd (memfd) or -1 with errno set. */
 int failnth_open(int dirfd, const char *path, int flags);
 
 bool failnth_is_fd_slow(int fd);
 
-/* Is @fd a /proc/.../fail-nth file failnth.c made? */
+/* Is @fd a /proc/.../fail-nth file fail_nth_proc.c made? */
 static inline bool failnth_is_fd(int fd)
 {
 	return __atomic_load_n(&failnth_nr_fds, __ATOMIC_RELAXED) && failnth_is_fd_slow(fd);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * release.c - which Linux release the mock kernel presents.
+ * kernel_version.c - which Linux release the mock kernel presents.
  *
  * A real program meets the iommufd of whatever kernel it runs on, so the mock
  * can be any of a few releases (IOMMUFD_MOCK_KERNEL=6.12, iommufd-mock-run

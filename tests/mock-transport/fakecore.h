@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fake-core.h - the ioctls of fakecore.c, the stand-in core that the readiness
+ * fakecore.h - the ioctls of fakecore.c, the stand-in core that the readiness
  * and mmap tests (events.c) run against. Type ';' so that the shim forwards them.
  */
 #ifndef MOCK_TRANSPORT_FAKE_CORE_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * failnth.c - the fault-injection files of a CONFIG_FAULT_INJECTION kernel,
+ * fail_nth_proc.c - the fault-injection files of a CONFIG_FAULT_INJECTION kernel,
  * for programs under kmod-mock (the kernel's iommufd_fail_nth selftest).
  *
  * - /proc/self/fail-nth, /proc/thread-self/fail-nth and
@@ -43,7 +43,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "failnth.h"
+#include "fail_nth_proc.h"
 #include "memcheck.h"
 #include "procfs.h"
 #include "proto.h"
