@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vfio.h"
+#include "pci.h"
 
 #define MOCK_MACHINE_DEFAULT "edu"
 #define MOCK_MAX_PCI_DEVS 64
