@@ -161,48 +161,53 @@ long harness_ioctl(struct harness *h, int fd, unsigned int cmd, uint64_t arg)
 	return harness_fioctl(h, harness_file(h, fd), cmd, arg);
 }
 
-ssize_t harness_read(struct harness *h, int fd, uint64_t ubuf, size_t len)
+enum rw_op { RW_READ, RW_WRITE, RW_PREAD, RW_PWRITE };
+
+static ssize_t rw(struct harness *h, int fd, enum rw_op op, uint64_t ubuf, size_t len,
+		  uint64_t off)
 {
 	struct mock_file *f = harness_file(h, fd);
 	struct mock_call call;
+	ssize_t rc;
 
 	if (!f)
 		return -EBADF;
 	mock_call_init(&call, &h->task);
-	return finish(h, &call, mock_read(f, ubuf, len, &call));
+	switch (op) {
+	case RW_READ:
+		rc = mock_read(f, ubuf, len, &call);
+		break;
+	case RW_WRITE:
+		rc = mock_write(f, ubuf, len, &call);
+		break;
+	case RW_PREAD:
+		rc = mock_pread(f, ubuf, len, off, &call);
+		break;
+	default:
+		rc = mock_pwrite(f, ubuf, len, off, &call);
+		break;
+	}
+	return finish(h, &call, rc);
+}
+
+ssize_t harness_read(struct harness *h, int fd, uint64_t ubuf, size_t len)
+{
+	return rw(h, fd, RW_READ, ubuf, len, 0);
 }
 
 ssize_t harness_write(struct harness *h, int fd, uint64_t ubuf, size_t len)
 {
-	struct mock_file *f = harness_file(h, fd);
-	struct mock_call call;
-
-	if (!f)
-		return -EBADF;
-	mock_call_init(&call, &h->task);
-	return finish(h, &call, mock_write(f, ubuf, len, &call));
+	return rw(h, fd, RW_WRITE, ubuf, len, 0);
 }
 
 ssize_t harness_pread(struct harness *h, int fd, uint64_t ubuf, size_t len, uint64_t off)
 {
-	struct mock_file *f = harness_file(h, fd);
-	struct mock_call call;
-
-	if (!f)
-		return -EBADF;
-	mock_call_init(&call, &h->task);
-	return finish(h, &call, mock_pread(f, ubuf, len, off, &call));
+	return rw(h, fd, RW_PREAD, ubuf, len, off);
 }
 
 ssize_t harness_pwrite(struct harness *h, int fd, uint64_t ubuf, size_t len, uint64_t off)
 {
-	struct mock_file *f = harness_file(h, fd);
-	struct mock_call call;
-
-	if (!f)
-		return -EBADF;
-	mock_call_init(&call, &h->task);
-	return finish(h, &call, mock_pwrite(f, ubuf, len, off, &call));
+	return rw(h, fd, RW_PWRITE, ubuf, len, off);
 }
 
 int harness_mmap(struct harness *h, int fd, uint64_t off, uint64_t len, int prot, int flags)
