@@ -36,8 +36,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(dirname "$here")
 results=$build/bench/results
 mkdir -p "$results"
-export IOMMUFD_MOCKD=$build/kmod-mock/daemon/iommufd-mockd
-export IOMMUFD_MOCK_SHIM=$build/kmod-mock/shim/libiommufd-mock.so
+export IOMMUFD_MOCKD=$build/kmod-mock/transport/daemon/iommufd-mockd
+export IOMMUFD_MOCK_SHIM=$build/kmod-mock/transport/shim/libiommufd-mock.so
 
 summary=()
 
@@ -82,7 +82,7 @@ mkdir -p "$kscache"
 for d in src-7.3 deb-7.3; do
 	[[ -e $usercache/$d && ! -e $kscache/$d ]] && ln -s "$usercache/$d" "$kscache/$d"
 done
-ks=(bash "$src/tests/kselftest/kselftest.sh" --runner "$build/kmod-mock/run/iommufd-mock-run"
+ks=(bash "$src/tests/kselftest/kselftest.sh" --runner "$build/kmod-mock/transport/run/iommufd-mock-run"
     --linux-source "$src/scripts/linux-source.sh" --cache "$kscache")
 if [[ $quick -eq 1 ]]; then
 	summary+=("kselftest|not run with --quick (the whole 7.3 suite takes tens of seconds)")

@@ -32,7 +32,6 @@
 #include <unistd.h>
 
 #include "core.h"
-#include "io_pagetable.h"
 #include "iommufd-uapi.h"
 
 #define PAGE 4096ULL
@@ -356,8 +355,11 @@ int main(int argc, char **argv)
 		print_mode(m == 0 ? "fixed" : "automatic", res[m], nr, &met, &missed);
 	}
 	/* Where an area's bytes go (malloc adds 8-16 bytes of header to each). */
+	size_t area_bytes, pages_bytes;
+
+	mock_iopt_struct_sizes(&area_bytes, &pages_bytes);
 	printf("per area: struct iopt_area %zu + struct iopt_pages %zu bytes + malloc headers\n",
-	       sizeof(struct iopt_area), sizeof(struct iopt_pages));
+	       area_bytes, pages_bytes);
 	printf("scale: %d targets met, %d NOT met\n", met, missed);
 	return 0;
 }

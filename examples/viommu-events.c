@@ -12,7 +12,7 @@
  *
  * Only the kernel selftest's IOMMU driver has a vIOMMU that the mock models,
  * so the vIOMMU, vEVENTQ and nested HWPT types and data are the selftest
- * driver's (see kmod-mock/iommufd_test.h); on a kernel or device without
+ * driver's (see uapi/iommufd_test.h); on a kernel or device without
  * them the program skips.
  *
  * Usage: viommu-events [/dev/vfio/devices/vfioN]

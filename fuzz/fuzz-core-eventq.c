@@ -12,17 +12,19 @@
  * leak check sees any queued event or fault group the core forgot.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "iommufd-uapi.h"
 #include "iommufd_test.h"
-#include "mockenv.h"
+#include "arena.h"
+#include "cursor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct st {
-	struct mockenv e;
+	struct harness e;
 	int ictx;
 	uint32_t ioas, stdev, idev, parent, viommu, vdev, fault_id, iopf_hwpt, nested;
 	uint32_t veventq_id;
@@ -34,11 +36,11 @@ struct st {
 /* Runs one command through the arena (where the core can reach it) and copies it back. */
 static long cmd(struct st *s, unsigned int nr, void *arg, size_t len)
 {
-	uint8_t *a = me_arena();
+	uint8_t *a = fuzz_arena();
 	long rc;
 
 	memcpy(a, arg, len);
-	rc = me_ioctl(&s->e, s->ictx, nr, (uintptr_t)a);
+	rc = harness_ioctl(&s->e, s->ictx, nr, (uintptr_t)a);
 	memcpy(arg, a, len);
 	return rc;
 }
@@ -57,7 +59,7 @@ static long hwpt_alloc(struct st *s, uint32_t pt, uint32_t flags, uint32_t fault
 		.size = sizeof(h), .flags = flags, .dev_id = s->idev, .pt_id = pt,
 		.fault_id = fault_id,
 	};
-	uint8_t *data = me_arena() + 2048;
+	uint8_t *data = fuzz_arena() + 2048;
 	long rc;
 
 	if (nested) {
@@ -114,9 +116,9 @@ static int setup(struct st *s, struct cursor *c)
 	memset(s, 0, sizeof(*s));
 	s->fault_fd = -1;
 	s->veventq_fd = -1;
-	if (me_init(&s->e, "selftest,dirty,nesting,pasid=20"))
+	if (fuzz_harness_init(&s->e, "selftest,dirty,nesting,pasid=20"))
 		return -1;
-	s->ictx = me_open(&s->e, "/dev/iommu");
+	s->ictx = harness_open(&s->e, "/dev/iommu", O_RDWR);
 	if (s->ictx < 0 || cmd(s, IOMMU_IOAS_ALLOC, &ioas, sizeof(ioas)))
 		return -1;
 	s->ioas = ioas.out_ioas_id;
@@ -153,8 +155,8 @@ static uint64_t ubuf(struct cursor *c)
 	uint16_t off = cur_u16(c);
 
 	if (sel < 0xe0)
-		return (uintptr_t)me_arena() + 65536 + off;
-	return me_uptr(sel, off);
+		return (uintptr_t)fuzz_arena() + 65536 + off;
+	return fuzz_uptr(sel, off);
 }
 
 /* Remembers the cookies of fault records a read returned (in the arena at @buf). */
@@ -162,7 +164,7 @@ static void note_cookies(struct st *s, uint64_t buf, ssize_t n)
 {
 	ssize_t off;
 
-	if (n <= 0 || !me_in_arena(buf, (size_t)n))
+	if (n <= 0 || !fuzz_in_arena(buf, (size_t)n))
 		return;
 	for (off = 0; off + (ssize_t)sizeof(struct iommu_hwpt_pgfault) <= n;
 	     off += sizeof(struct iommu_hwpt_pgfault)) {
@@ -177,7 +179,7 @@ static void respond(struct st *s, struct cursor *c)
 {
 	uint8_t mode = cur_u8(c);
 	struct iommu_hwpt_page_response r;
-	uint8_t *buf = me_arena() + 4096;
+	uint8_t *buf = fuzz_arena() + 4096;
 	size_t len = sizeof(r);
 
 	cur_bytes(c, &r, sizeof(r));
@@ -192,7 +194,7 @@ static void respond(struct st *s, struct cursor *c)
 		if (len > sizeof(r))
 			cur_bytes(c, buf + sizeof(r), len - sizeof(r));
 	}
-	me_write(&s->e, s->fault_fd, (mode & 0x20) ? ubuf(c) : (uintptr_t)buf, len);
+	harness_write(&s->e, s->fault_fd, (mode & 0x20) ? ubuf(c) : (uintptr_t)buf, len);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -225,17 +227,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 2:
 			b = ubuf(&c);
-			n = me_read(&s.e, s.fault_fd, b, cur_u16(&c) % 512);
+			n = harness_read(&s.e, s.fault_fd, b, cur_u16(&c) % 512);
 			note_cookies(&s, b, n);
 			break;
 		case 3:
 			respond(&s, &c);
 			break;
 		case 4:
-			me_read(&s.e, s.veventq_fd, ubuf(&c), cur_u16(&c) % 512);
+			harness_read(&s.e, s.veventq_fd, ubuf(&c), cur_u16(&c) % 512);
 			break;
 		case 5:
-			me_write(&s.e, s.veventq_fd, ubuf(&c), cur_u8(&c));
+			harness_write(&s.e, s.veventq_fd, ubuf(&c), cur_u8(&c));
 			break;
 		case 6: { /* where the device is attached decides where events go */
 			const uint32_t pts[] = { s.ioas, s.iopf_hwpt, s.nested, s.parent };
@@ -244,11 +246,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 7:
-			me_close(&s.e, s.fault_fd);
+			harness_close(&s.e, s.fault_fd);
 			s.fault_fd = -1;
 			break;
 		case 8:
-			me_close(&s.e, s.veventq_fd);
+			harness_close(&s.e, s.veventq_fd);
 			s.veventq_fd = -1;
 			break;
 		case 9: { /* destroy one of the objects (most refuse while in use) */
@@ -268,10 +270,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				veventq_alloc(&s, cur_u32(&c) % 64);
 			break;
 		case 12:
-			if (me_file(&s.e, s.fault_fd))
-				mock_poll(me_file(&s.e, s.fault_fd));
-			if (me_file(&s.e, s.veventq_fd))
-				mock_poll(me_file(&s.e, s.veventq_fd));
+			if (harness_file(&s.e, s.fault_fd))
+				mock_poll(harness_file(&s.e, s.fault_fd));
+			if (harness_file(&s.e, s.veventq_fd))
+				mock_poll(harness_file(&s.e, s.veventq_fd));
 			break;
 		case 13: /* a new IOPF-capable HWPT on the current fault queue */
 			hwpt_alloc(&s, s.parent, IOMMU_HWPT_FAULT_ID_VALID, s.fault_id, true,
@@ -281,6 +283,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 out:
 	if (s.e.k)
-		me_fini(&s.e);
+		harness_fini(&s.e);
 	return 0;
 }

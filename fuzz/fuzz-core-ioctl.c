@@ -14,15 +14,18 @@
  * leak check then catches whatever the core did not free.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "iommufd-uapi.h"
 #include "iommufd_test.h"
-#include "mockenv.h"
+#include "arena.h"
+#include "cursor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -109,7 +112,7 @@ enum op {
 
 static int pick_fd(struct cursor *c)
 {
-	return ME_FD_BASE + cur_u8(c) % ME_NFDS;
+	return HARNESS_FD_BASE + cur_u8(c) % HARNESS_NFDS;
 }
 
 static void clamp_len(uint8_t *arg, size_t size, uint16_t len_off)
@@ -125,7 +128,7 @@ static void clamp_len(uint8_t *arg, size_t size, uint16_t len_off)
 
 static void set_uptr(struct cursor *c, uint8_t *arg, size_t size, uint16_t off, uint16_t len_off)
 {
-	uint64_t p = me_uptr(cur_u8(c), cur_u16(c));
+	uint64_t p = fuzz_uptr(cur_u8(c), cur_u16(c));
 
 	if (off + sizeof(p) > size)
 		return;
@@ -170,11 +173,14 @@ static void test_cmd_uptrs(struct cursor *c, uint8_t *arg, size_t size)
 #undef TC
 }
 
-static void do_ioctl(struct mockenv *e, struct cursor *c)
+/* a file of the harness's own for IOAS_MAP_FILE, one per input */
+static int memfd = -1;
+
+static void do_ioctl(struct harness *e, struct cursor *c)
 {
 	int fd = pick_fd(c);
 	const struct ioctl_desc *d = &ioctls[cur_u8(c) % NR_IOCTLS];
-	uint8_t *arg = me_arena();
+	uint8_t *arg = fuzz_arena();
 	uint8_t mode = cur_u8(c);
 	size_t n = d->size;
 	uint32_t usize;
@@ -208,21 +214,21 @@ static void do_ioctl(struct mockenv *e, struct cursor *c)
 		test_cmd_uptrs(c, arg, d->size);
 	if (d->cmd == IOMMU_IOAS_MAP_FILE && (mode & 4)) {
 		/* our memfd instead of a mock fd */
-		int32_t mfd = e->memfd;
+		int32_t mfd = memfd;
 
 		memcpy(arg + offsetof(struct iommu_ioas_map_file, fd), &mfd, sizeof(mfd));
 	}
 	if (d->size < 4) {
 		/* VFIO ioctls with an integer argument, not a pointer */
-		me_ioctl(e, fd, d->cmd, cur_u8(c));
+		harness_ioctl(e, fd, d->cmd, cur_u8(c));
 		return;
 	}
-	me_ioctl(e, fd, d->cmd, (uintptr_t)arg);
+	harness_ioctl(e, fd, d->cmd, (uintptr_t)arg);
 }
 
-static void do_setup(struct mockenv *e, struct cursor *c)
+static void do_setup(struct harness *e, struct cursor *c)
 {
-	uint8_t *arena = me_arena();
+	uint8_t *arena = fuzz_arena();
 	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
 	struct iommu_test_cmd md = { .size = sizeof(md), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
 	struct iommu_ioas_map map = {
@@ -233,16 +239,16 @@ static void do_setup(struct mockenv *e, struct cursor *c)
 
 	/* One IOAS with a selftest mock domain and 4 pages mapped: a common starting point. */
 	memcpy(arena, &ioas, sizeof(ioas));
-	if (me_ioctl(e, fd, IOMMU_IOAS_ALLOC, (uintptr_t)arena))
+	if (harness_ioctl(e, fd, IOMMU_IOAS_ALLOC, (uintptr_t)arena))
 		return;
 	memcpy(&ioas, arena, sizeof(ioas));
 	md.id = ioas.out_ioas_id;
 	memcpy(arena, &md, sizeof(md));
-	me_ioctl(e, fd, IOMMU_TEST_CMD, (uintptr_t)arena);
+	harness_ioctl(e, fd, IOMMU_TEST_CMD, (uintptr_t)arena);
 	map.ioas_id = ioas.out_ioas_id;
 	map.user_va = (uintptr_t)arena + 16 * 4096;
 	memcpy(arena, &map, sizeof(map));
-	me_ioctl(e, fd, IOMMU_IOAS_MAP, (uintptr_t)arena);
+	harness_ioctl(e, fd, IOMMU_IOAS_MAP, (uintptr_t)arena);
 }
 
 static const char *const dev_paths[] = {
@@ -253,35 +259,41 @@ static const char *const dev_paths[] = {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cursor c = { data, size };
-	struct mockenv e;
+	struct harness e;
 	unsigned int steps = 0;
 
-	if (me_init(&e, "edu;selftest,dirty,nesting,pasid=20"))
+	if (fuzz_harness_init(&e, "edu;selftest,dirty,nesting,pasid=20"))
 		return 0;
+	memfd = memfd_create("fuzz-map-file", MFD_CLOEXEC);
+	if (memfd >= 0 && ftruncate(memfd, 16 * 4096)) {
+		close(memfd);
+		memfd = -1;
+	}
 	while (c.left && steps++ < 64) {
-		uint8_t *arena = me_arena();
+		uint8_t *arena = fuzz_arena();
 		int fd;
 
 		switch (cur_u8(&c) % NR_OPS) {
 		case OP_OPEN_IOMMU:
-			me_open(&e, "/dev/iommu");
+			harness_open(&e, "/dev/iommu", O_RDWR);
 			break;
 		case OP_OPEN_DEV:
-			me_open(&e, dev_paths[cur_u8(&c) % (sizeof(dev_paths) / sizeof(dev_paths[0]))]);
+			harness_open(&e, dev_paths[cur_u8(&c) % (sizeof(dev_paths) / sizeof(dev_paths[0]))],
+				     O_RDWR);
 			break;
 		case OP_CLOSE:
-			me_close(&e, pick_fd(&c));
+			harness_close(&e, pick_fd(&c));
 			break;
 		case OP_IOCTL:
 			do_ioctl(&e, &c);
 			break;
 		case OP_READ:
 			fd = pick_fd(&c);
-			me_read(&e, fd, me_uptr(cur_u8(&c), cur_u16(&c)), cur_u16(&c));
+			harness_read(&e, fd, fuzz_uptr(cur_u8(&c), cur_u16(&c)), cur_u16(&c));
 			break;
 		case OP_WRITE:
 			fd = pick_fd(&c);
-			me_write(&e, fd, me_uptr(cur_u8(&c), cur_u16(&c)), cur_u16(&c));
+			harness_write(&e, fd, fuzz_uptr(cur_u8(&c), cur_u16(&c)), cur_u16(&c));
 			break;
 		case OP_PREAD:
 		case OP_PWRITE: {
@@ -293,32 +305,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t len;
 
 			fd = pick_fd(&c);
-			ubuf = me_uptr(cur_u8(&c), cur_u16(&c));
+			ubuf = fuzz_uptr(cur_u8(&c), cur_u16(&c));
 			len = cur_u8(&c) % 17;
 			if (sel & 2)
 				off = cur_u64(&c);
 			if (wr)
-				me_pwrite(&e, fd, ubuf, len, off);
+				harness_pwrite(&e, fd, ubuf, len, off);
 			else
-				me_pread(&e, fd, ubuf, len, off);
+				harness_pread(&e, fd, ubuf, len, off);
 			break;
 		}
 		case OP_POLL:
 			fd = pick_fd(&c);
-			if (me_file(&e, fd))
-				mock_poll(me_file(&e, fd));
+			if (harness_file(&e, fd))
+				mock_poll(harness_file(&e, fd));
 			break;
 		case OP_MMAP:
 			fd = pick_fd(&c);
-			me_mmap(&e, fd, (uint64_t)cur_u16(&c) << 12, (uint64_t)(cur_u8(&c) % 8) << 12,
+			harness_mmap(&e, fd, (uint64_t)cur_u16(&c) << 12, (uint64_t)(cur_u8(&c) % 8) << 12,
 				(int)(cur_u8(&c) & 7), (cur_u8(&c) & 1) ? MAP_SHARED : MAP_PRIVATE);
 			break;
 		case OP_FILL: {
-			uint32_t off = cur_u16(&c) % ME_ARENA_SIZE;
+			uint32_t off = cur_u16(&c) % FUZZ_ARENA_SIZE;
 			size_t n = cur_u8(&c);
 
-			if (n > ME_ARENA_SIZE - off)
-				n = ME_ARENA_SIZE - off;
+			if (n > FUZZ_ARENA_SIZE - off)
+				n = FUZZ_ARENA_SIZE - off;
 			cur_bytes(&c, arena + off, n);
 			break;
 		}
@@ -327,6 +339,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	me_fini(&e);
+	harness_fini(&e);
+	if (memfd >= 0)
+		close(memfd);
+	memfd = -1;
 	return 0;
 }

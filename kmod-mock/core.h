@@ -125,6 +125,23 @@ void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
 			   uint64_t *locked);
 
 /*
+ * What leak checks count once every file is closed: the references held on
+ * process address spaces (mm) and the pages charged to users (locked_vm),
+ * each summed over all of them.
+ */
+unsigned int mock_kernel_mm_refs(const struct mock_kernel *k);
+uint64_t mock_kernel_user_locked_vm(const struct mock_kernel *k);
+
+/* Files the kernel holds (released by the server or not): what leak checks count. */
+unsigned int mock_kernel_nr_files(const struct mock_kernel *k);
+
+/* Objects in the iommufd context of @f (/dev/iommu), 0 for any other file. */
+uint32_t mock_file_nr_objects(const struct mock_file *f);
+
+/* The core's bookkeeping per mapped area (struct iopt_area, struct iopt_pages), in bytes. */
+void mock_iopt_struct_sizes(size_t *area, size_t *pages);
+
+/*
  * open(2) of @path ("/dev/iommu", later "/dev/vfio/devices/vfioN").
  * Returns 0 and a new file, -ENOENT if the path is not a mock device, or another
  * negative errno.

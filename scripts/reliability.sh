@@ -53,8 +53,8 @@ tsan_opts=(--werror -Db_sanitize=thread -Db_lundef=false -Dkselftest=disabled
 # context, event-queue readers, the transport's threads, clients and daemons killed.
 tsan_tests=(mock-transport mock-transport-events lib-event-loop lib-vevent reliability-faults
 	    reliability-trust)
-tsan_targets=(kmod-mock/daemon/iommufd-mockd kmod-mock/shim/libiommufd-mock.so
-	      kmod-mock/run/iommufd-mock-run tests/stress/stress
+tsan_targets=(kmod-mock/transport/daemon/iommufd-mockd kmod-mock/transport/shim/libiommufd-mock.so
+	      kmod-mock/transport/run/iommufd-mock-run tests/stress/stress
 	      tests/mock-transport/mock-transport tests/mock-transport/mock-transport-events
 	      tests/mock-transport/mock-transport-fakemockd tests/mock-transport/mock-transport-preload
 	      tests/lib/test-lib-event-loop tests/lib/test-lib-vevent

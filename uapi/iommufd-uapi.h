@@ -6,7 +6,7 @@
  * This is the single definition of the kernel ABI inside libiommufd; it is written
  * independently but uses the kernel's own identifiers so that code reads like the kernel
  * documentation. Every name, value and layout here is checked against the kernel's
- * include/uapi/linux/{iommufd,vfio}.h by tests/abi. It never includes the system's
+ * include/uapi/linux/{iommufd,vfio}.h by tests/uapi. It never includes the system's
  * <linux/iommufd.h> or <linux/vfio.h>, which may be older than the ABI described here.
  */
 #ifndef LIBIOMMUFD_UAPI_H

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "core.h"
+#include "harness.h"
 #include "iommufd-uapi.h"
 #include "iommufd_test.h"
 
@@ -31,35 +31,19 @@
 #define PAGE_MASK_U64 (~(uint64_t)(PAGE - 1))
 
 struct env {
-	struct mock_kernel *k;
-	struct mock_task task;
-	struct mock_file *f;
-	struct mock_file *fds[16]; /* fake fd table: fd = 100 + index */
+	struct harness h;
+	struct mock_file *f; /* the iommufd (not in the fd table) */
 	uint32_t ioas;
 	uint8_t *buf;
 };
-
-static struct mock_file *env_fget(void *priv, const struct mock_task *task, int fd)
-{
-	struct env *e = priv;
-
-	(void)task;
-	if (fd < 100 || fd >= 116)
-		return NULL;
-	return e->fds[fd - 100];
-}
 
 static int env_setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	e->task.pid = getpid();
-	e->task.tid = getpid();
-	e->task.uid = getuid();
-	assert_int_equal(mock_kernel_new(NULL, &e->k), 0);
-	mock_kernel_set_fget(e->k, env_fget, e);
-	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	assert_int_equal(harness_init(&e->h, NULL), 0);
+	assert_int_equal(mock_open(e->h.k, "/dev/iommu", O_RDWR, &e->h.task, &e->f), 0);
 	e->buf = mmap(NULL, BUF_PAGES * PAGE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	assert_true(e->buf != MAP_FAILED);
@@ -70,14 +54,11 @@ static int env_setup(void **state)
 static int env_teardown(void **state)
 {
 	struct env *e = *state;
-	unsigned int i;
 
-	for (i = 0; i != 16; i++)
-		if (e->fds[i])
-			mock_release(e->fds[i]);
+	harness_close_all(&e->h);
 	if (e->f)
 		mock_release(e->f);
-	mock_kernel_free(e->k);
+	harness_fini(&e->h);
 	munmap(e->buf, BUF_PAGES * PAGE);
 	free(e);
 	return 0;
@@ -85,29 +66,7 @@ static int env_teardown(void **state)
 
 static long xioctl(struct env *e, unsigned int cmd, void *arg)
 {
-	struct mock_call call;
-	unsigned int i;
-	long rc;
-
-	mock_call_init(&call, &e->task);
-	rc = mock_ioctl(e->f, cmd, (unsigned long)arg, &call);
-	for (i = 0; i != call.nr_newfd; i++) {
-		unsigned int slot;
-
-		for (slot = 0; slot != 16 && e->fds[slot]; slot++)
-			;
-		assert_true(slot < 16);
-		e->fds[slot] = call.newfd[i].file;
-		if (call.newfd[i].uaddr)
-			*(int *)(uintptr_t)call.newfd[i].uaddr = 100 + (int)slot;
-	}
-	return rc;
-}
-
-static void close_fake_fd(struct env *e, int fd)
-{
-	mock_release(e->fds[fd - 100]);
-	e->fds[fd - 100] = NULL;
+	return harness_fioctl(&e->h, e->f, cmd, (uintptr_t)arg);
 }
 
 static uint32_t ioas_alloc(struct env *e)
@@ -573,7 +532,7 @@ static void test_mock_domain(void **state)
 	assert_int_equal(check_refs(e, e->buf, PAGE * BUF_PAGES, 1), 0);
 	mock_release(e->f);
 	e->f = NULL;
-	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	assert_int_equal(mock_open(e->h.k, "/dev/iommu", O_RDWR, &e->h.task, &e->f), 0);
 	assert_int_equal(check_refs(e, e->buf, PAGE * BUF_PAGES, 0), 0);
 }
 
@@ -688,14 +647,14 @@ static void test_access(void **state)
 	cmd.access_pages.iova = iova;
 	cmd.access_pages.length = PAGE;
 	assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &cmd), -EOPNOTSUPP);
-	close_fake_fd(e, fd2);
+	harness_close(&e->h, fd2);
 	assert_int_equal(ioas_unmap(e, ioas, 0, UINT64_MAX, NULL), 0);
 	assert_int_equal(destroy(e, ioas), 0);
 
 	/* the access keeps the context alive after the iommufd is closed */
 	mock_release(e->f);
 	e->f = NULL;
-	close_fake_fd(e, fd);
+	harness_close(&e->h, fd);
 }
 
 static void test_temp_memory_limit(void **state)
@@ -784,20 +743,20 @@ static void test_rlimit_accounting(void **state)
 		if (cap_set_proc(caps) || setrlimit(RLIMIT_MEMLOCK, &rl))
 			_exit(2);
 		cap_free(caps);
-		e->task.pid = getpid();
-		e->task.tid = getpid();
+		e->h.task.pid = getpid();
+		e->h.task.tid = getpid();
 		ioas = ioas_alloc(e);
 		ok &= mock_domain(e, ioas, 0, NULL, NULL, NULL) == 0;
 		ok &= ioas_map(e, ioas, e->buf, PAGE * 8, &iova, 0) == -ENOMEM;
 		ok &= check_refs(e, e->buf, PAGE * 8, 0) == 0;
 		iova = 0;
 		ok &= ioas_map(e, ioas, e->buf, PAGE * 4, &iova, 0) == 0;
-		mock_kernel_pinned_vm(e->k, getpid(), &pinned, &locked);
+		mock_kernel_pinned_vm(e->h.k, getpid(), &pinned, &locked);
 		ok &= pinned == 4 && locked == 0;
 		iova = 0;
 		ok &= ioas_map(e, ioas, e->buf + PAGE * 4, PAGE, &iova, 0) == -ENOMEM;
 		ok &= ioas_unmap(e, ioas, 0, UINT64_MAX, NULL) == 0;
-		mock_kernel_pinned_vm(e->k, getpid(), &pinned, &locked);
+		mock_kernel_pinned_vm(e->h.k, getpid(), &pinned, &locked);
 		ok &= pinned == 0;
 		iova = 0;
 		ok &= ioas_map(e, ioas, e->buf + PAGE * 4, PAGE * 4, &iova, 0) == 0;
@@ -893,9 +852,9 @@ static void test_kernel_free_live(void **state)
 	/* the iommufd goes first: the access keeps the context alive */
 	mock_release(e->f);
 	e->f = NULL;
-	mock_kernel_free(e->k);
-	e->k = NULL;
-	memset(e->fds, 0, sizeof(e->fds));
+	mock_kernel_free(e->h.k);
+	e->h.k = NULL;
+	memset(e->h.fds, 0, sizeof(e->h.fds));
 }
 
 /* Mapping a file pins nothing without a domain: past the end is only caught on pinning. */
@@ -1088,10 +1047,7 @@ static void test_hwpt_dirty(void **state)
 
 static long vfio(struct env *e, unsigned int cmd, unsigned long arg)
 {
-	struct mock_call call;
-
-	mock_call_init(&call, &e->task);
-	return mock_ioctl(e->f, cmd, arg, &call);
+	return harness_fioctl(&e->h, e->f, cmd, arg);
 }
 
 static void test_vfio_compat(void **state)

@@ -3,8 +3,8 @@
  * test-events.c - in-process tests of the mock core's newest iommufd objects:
  * fault queues (read/write/poll and the readiness notify hook), vIOMMU with
  * its mmap region (mock_mmap, mock_mmap_get/put), vDEVICE tombstones,
- * vEVENTQ overflow, HW queues and test dma-bufs. The fd table is faked as in
- * test-core.c: new files get numbers 100..115.
+ * vEVENTQ overflow, HW queues and test dma-bufs. New files land in the fd
+ * table of tests/harness.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,94 +21,37 @@
 
 #include <cmocka.h>
 
-#include "core.h"
+#include "harness.h"
 #include "iommufd-uapi.h"
 #include "iommufd_test.h"
 
 #define PAGE 4096UL
-#define NFDS 16
 
 struct env {
-	struct mock_kernel *k;
-	struct mock_task task;
-	struct mock_file *f;
-	struct mock_file *fds[NFDS];
+	struct harness h;
+	struct mock_file *f; /* the iommufd (not in the fd table) */
 	uint32_t ioas, stdev, hwpt, idev, parent, viommu;
 	uint8_t *buf;
-	unsigned int notified;
-	struct mock_file *last_notified;
-	long last_retval_fd;
 };
-
-static struct mock_file *env_fget(void *priv, const struct mock_task *task, int fd)
-{
-	struct env *e = priv;
-
-	(void)task;
-	if (fd < 100 || fd >= 100 + NFDS)
-		return NULL;
-	return e->fds[fd - 100];
-}
-
-static void env_notify(void *priv, struct mock_file *f)
-{
-	struct env *e = priv;
-
-	e->notified++;
-	e->last_notified = f;
-}
 
 static long xioctl(struct env *e, unsigned int cmd, void *arg)
 {
-	struct mock_call call;
-	unsigned int i;
-	long rc;
-
-	mock_call_init(&call, &e->task);
-	rc = mock_ioctl(e->f, cmd, (unsigned long)arg, &call);
-	e->last_retval_fd = -1;
-	for (i = 0; i != call.nr_newfd; i++) {
-		unsigned int slot;
-
-		for (slot = 0; slot != NFDS && e->fds[slot]; slot++)
-			;
-		assert_true(slot < NFDS);
-		e->fds[slot] = call.newfd[i].file;
-		if (call.newfd[i].uaddr)
-			*(int *)(uintptr_t)call.newfd[i].uaddr = 100 + (int)slot;
-		if (call.retval_newfd == (int)i)
-			e->last_retval_fd = 100 + (long)slot;
-	}
-	if (!rc && call.retval_newfd >= 0)
-		rc = e->last_retval_fd;
-	return rc;
+	return harness_fioctl(&e->h, e->f, cmd, (uintptr_t)arg);
 }
 
 static struct mock_file *fdf(struct env *e, int fd)
 {
-	return e->fds[fd - 100];
-}
-
-static void close_fd(struct env *e, int fd)
-{
-	mock_release(e->fds[fd - 100]);
-	e->fds[fd - 100] = NULL;
+	return harness_file(&e->h, fd);
 }
 
 static ssize_t xread(struct env *e, int fd, void *buf, size_t len)
 {
-	struct mock_call call;
-
-	mock_call_init(&call, &e->task);
-	return mock_read(fdf(e, fd), (uintptr_t)buf, len, &call);
+	return harness_read(&e->h, fd, (uintptr_t)buf, len);
 }
 
 static ssize_t xwrite(struct env *e, int fd, const void *buf, size_t len)
 {
-	struct mock_call call;
-
-	mock_call_init(&call, &e->task);
-	return mock_write(fdf(e, fd), (uintptr_t)buf, len, &call);
+	return harness_write(&e->h, fd, (uintptr_t)buf, len);
 }
 
 static long destroy(struct env *e, uint32_t id)
@@ -186,13 +129,8 @@ static int env_setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	e->task.pid = getpid();
-	e->task.tid = getpid();
-	e->task.uid = getuid();
-	assert_int_equal(mock_kernel_new(NULL, &e->k), 0);
-	mock_kernel_set_fget(e->k, env_fget, e);
-	mock_kernel_set_notify(e->k, env_notify, e);
-	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	assert_int_equal(harness_init(&e->h, NULL), 0);
+	assert_int_equal(mock_open(e->h.k, "/dev/iommu", O_RDWR, &e->h.task, &e->f), 0);
 	e->buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	assert_true(e->buf != MAP_FAILED);
@@ -214,14 +152,11 @@ static int env_setup(void **state)
 static int env_teardown(void **state)
 {
 	struct env *e = *state;
-	unsigned int i;
 
-	for (i = 0; i != NFDS; i++)
-		if (e->fds[i])
-			mock_release(e->fds[i]);
+	harness_close_all(&e->h);
 	if (e->f)
 		mock_release(e->f);
-	mock_kernel_free(e->k);
+	harness_fini(&e->h);
 	munmap(e->buf, 4 * PAGE);
 	free(e);
 	return 0;
@@ -265,10 +200,10 @@ static void test_fault_queue(void **state)
 	assert_int_equal(mock_poll(fdf(e, fd)), POLLOUT);
 
 	assert_int_equal(replace(e, iopf_hwpt), 0);
-	e->notified = 0;
+	e->h.notified = 0;
 	trigger_iopf(e, 1);
-	assert_true(e->notified >= 1);
-	assert_ptr_equal(e->last_notified, fdf(e, fd));
+	assert_true(e->h.notified >= 1);
+	assert_ptr_equal(e->h.last_notified, fdf(e, fd));
 	assert_int_equal(mock_poll(fdf(e, fd)), POLLOUT | POLLIN | POLLRDNORM);
 
 	assert_int_equal(xread(e, fd, rec, sizeof(rec[0]) - 1), -ESPIPE);
@@ -304,7 +239,7 @@ static void test_fault_queue(void **state)
 	assert_int_equal(destroy(e, fa.out_fault_id), -EBUSY);
 	assert_int_equal(destroy(e, iopf_hwpt), 0);
 	assert_int_equal(destroy(e, fa.out_fault_id), -EBUSY);
-	close_fd(e, fd);
+	harness_close(&e->h, fd);
 	assert_int_equal(destroy(e, fa.out_fault_id), 0);
 }
 
@@ -321,7 +256,7 @@ static void test_viommu_mmap(void **state)
 	assert_int_equal(data.out_mmap_length, 2 * PAGE);
 	assert_true(data.out_mmap_offset >= PAGE && !(data.out_mmap_offset % PAGE));
 
-	mock_call_init(&call, &e->task);
+	mock_call_init(&call, &e->h.task);
 	assert_int_equal(mock_mmap(e->f, data.out_mmap_offset + PAGE, data.out_mmap_length,
 				   PROT_READ, MAP_SHARED, &call, &res), -ENXIO);
 	assert_int_equal(mock_mmap(e->f, data.out_mmap_offset, data.out_mmap_length / 2,
@@ -340,13 +275,13 @@ static void test_viommu_mmap(void **state)
 
 	/* each mapping holds the vIOMMU */
 	assert_int_equal(destroy(e, viommu), -EBUSY);
-	mock_mmap_get(e->k, res.cookie); /* a fork duplicated it */
-	mock_mmap_put(e->k, res.cookie);
+	mock_mmap_get(e->h.k, res.cookie); /* a fork duplicated it */
+	mock_mmap_put(e->h.k, res.cookie);
 	assert_int_equal(destroy(e, viommu), -EBUSY);
-	mock_mmap_put(e->k, res.cookie);
-	mock_mmap_put(e->k, res.cookie); /* one too many: ignored */
+	mock_mmap_put(e->h.k, res.cookie);
+	mock_mmap_put(e->h.k, res.cookie); /* one too many: ignored */
 	assert_int_equal(destroy(e, viommu), 0);
-	mock_mmap_get(e->k, res.cookie); /* gone: ignored */
+	mock_mmap_get(e->h.k, res.cookie); /* gone: ignored */
 
 	/* other files have no mmap */
 	assert_int_equal(viommu_alloc(e, &data, sizeof(data), &viommu), 0);
@@ -423,7 +358,7 @@ static void test_vdevice_veventq(void **state)
 	assert_int_equal(replace(e, e->ioas), 0);
 	assert_int_equal(destroy(e, e->stdev), 0);
 	assert_int_equal(destroy(e, vdev), -ENOENT);
-	close_fd(e, fd);
+	harness_close(&e->h, fd);
 	assert_int_equal(destroy(e, va.out_veventq_id), 0);
 	assert_int_equal(destroy(e, nested), 0);
 }
@@ -504,7 +439,7 @@ static void test_dmabuf(void **state)
 	rev.dmabuf_revoke.dmabuf_fd = 99;
 	assert_int_equal(test_cmd(e, &rev), -EBADF);
 	/* the mappings keep the buffer after its fd is closed */
-	close_fd(e, (int)fd);
+	harness_close(&e->h, (int)fd);
 }
 
 /* IOMMU_IOAS_NOIOMMU_GET_PA on an IOMMU-backed IOAS: the kernel's errnos (probe73). */

@@ -21,45 +21,27 @@
 
 #include <cmocka.h>
 
-#include "core.h"
-#include "iommufd_private.h"
+#include "harness.h"
+#include "iommufd-uapi.h"
+#include "iommufd_test.h"
 
 #define PAGE 4096UL
 #define BUF_PAGES 64
-#define MAX_FILES 8
-#define IOMMUFD_FD 99 /* the fake fd number of e->f */
 
 struct env {
-	struct mock_kernel *k;
-	struct mock_task task;
-	struct mock_file *f;
-	struct mock_file *files[MAX_FILES]; /* fake fd table: fd = 100 + index */
+	struct harness h;
+	struct mock_file *f; /* the iommufd, fake fd ifd */
+	int ifd;
 	uint8_t *buf;
 	bool retry; /* STEP: redo a call that failed, instead of stopping */
 };
-
-static struct mock_file *env_fget(void *priv, const struct mock_task *task, int fd)
-{
-	struct env *e = priv;
-
-	(void)task;
-	if (fd == IOMMUFD_FD)
-		return e->f;
-	if (fd < 100 || fd >= 100 + MAX_FILES)
-		return NULL;
-	return e->files[fd - 100];
-}
 
 static int env_setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	e->task.pid = getpid();
-	e->task.tid = gettid();
-	e->task.uid = getuid();
-	assert_int_equal(mock_kernel_new(NULL, &e->k), 0);
-	mock_kernel_set_fget(e->k, env_fget, e);
+	assert_int_equal(harness_init(&e->h, NULL), 0);
 	e->buf = mmap(NULL, BUF_PAGES * PAGE, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	assert_true(e->buf != MAP_FAILED);
@@ -69,13 +51,7 @@ static int env_setup(void **state)
 
 static void close_all(struct env *e)
 {
-	for (unsigned int i = 0; i < MAX_FILES; i++) {
-		if (e->files[i])
-			mock_release(e->files[i]);
-		e->files[i] = NULL;
-	}
-	if (e->f)
-		mock_release(e->f);
+	harness_close_all(&e->h);
 	e->f = NULL;
 }
 
@@ -84,63 +60,51 @@ static int env_teardown(void **state)
 	struct env *e = *state;
 
 	close_all(e);
-	mock_kernel_free(e->k);
+	harness_fini(&e->h);
 	munmap(e->buf, BUF_PAGES * PAGE);
 	free(e);
 	return 0;
 }
 
+/* open("/dev/iommu") as e->f: 0 or a negative errno. */
+static int open_iommufd(struct env *e)
+{
+	int fd = harness_open(&e->h, "/dev/iommu", O_RDWR);
+
+	e->f = NULL;
+	if (fd < 0)
+		return fd;
+	e->ifd = fd;
+	e->f = harness_file(&e->h, fd);
+	return 0;
+}
+
 static long xioctl(struct env *e, unsigned int cmd, void *arg)
 {
-	struct mock_call call;
-	long rc;
-
-	mock_call_init(&call, &e->task);
-	rc = mock_ioctl(e->f, cmd, (unsigned long)arg, &call);
-	if (rc < 0) {
-		/* what the server does with the new files of a failed call */
-		for (unsigned int i = 0; i < call.nr_newfd; i++)
-			mock_release(call.newfd[i].file);
-		return rc;
-	}
-	for (unsigned int i = 0; i < call.nr_newfd; i++) {
-		unsigned int slot;
-
-		for (slot = 0; slot < MAX_FILES && e->files[slot]; slot++)
-			;
-		assert_true(slot < MAX_FILES);
-		e->files[slot] = call.newfd[i].file;
-		if (call.newfd[i].uaddr)
-			*(int *)(uintptr_t)call.newfd[i].uaddr = 100 + (int)slot;
-	}
-	return rc;
+	return harness_fioctl(&e->h, e->f, cmd, (uintptr_t)arg);
 }
 
 static int set_nth(struct env *e, unsigned int n)
 {
-	return mock_fail_nth(e->k, &e->task, e->task.tid, true, &n);
+	return mock_fail_nth(e->h.k, &e->h.task, e->h.task.tid, true, &n);
 }
 
 static unsigned int get_nth(struct env *e)
 {
 	unsigned int n = 12345;
 
-	assert_int_equal(mock_fail_nth(e->k, &e->task, e->task.tid, false, &n), 0);
+	assert_int_equal(mock_fail_nth(e->h.k, &e->h.task, e->h.task.tid, false, &n), 0);
 	return n;
 }
 
 static uint32_t nr_objects(struct env *e)
 {
-	return e->f ? ((struct iommufd_ctx *)e->f->private_data)->nr_objects : 0;
+	return e->f ? mock_file_nr_objects(e->f) : 0;
 }
 
 static unsigned int nr_files(struct env *e)
 {
-	unsigned int n = 0;
-
-	for (struct mock_file *f = e->k->files; f; f = f->next)
-		n++;
-	return n;
+	return mock_kernel_nr_files(e->h.k);
 }
 
 static long test_cmd(struct env *e, struct iommu_test_cmd *cmd)
@@ -163,11 +127,11 @@ static long ioas_alloc(struct env *e, uint32_t *id)
 static void test_counter(void **state)
 {
 	struct env *e = *state;
-	struct mock_task other = e->task;
+	struct mock_task other = e->h.task;
 	unsigned int n;
 	uint32_t ioas;
 
-	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	assert_int_equal(open_iommufd(e), 0);
 	assert_int_equal(get_nth(e), 0);
 
 	/* the first fault point of the next call fails; the counter then reads 0 */
@@ -187,21 +151,21 @@ static void test_counter(void **state)
 	assert_int_equal(get_nth(e), 0);
 
 	/* another thread's counter does not fire in our calls */
-	other.tid = e->task.tid + 100000;
+	other.tid = e->h.task.tid + 100000;
 	n = 1;
 	assert_int_equal(set_nth(e, 0), 0);
-	assert_int_equal(mock_fail_nth(e->k, &e->task, other.tid, true, &n), -ESRCH);
+	assert_int_equal(mock_fail_nth(e->h.k, &e->h.task, other.tid, true, &n), -ESRCH);
 	n = 1;
-	assert_int_equal(mock_fail_nth(e->k, &other, other.tid, true, &n), 0);
+	assert_int_equal(mock_fail_nth(e->h.k, &other, other.tid, true, &n), 0);
 	assert_int_equal(ioas_alloc(e, &ioas), 0);
-	assert_int_equal(mock_fail_nth(e->k, &other, other.tid, false, &n), 0);
+	assert_int_equal(mock_fail_nth(e->h.k, &other, other.tid, false, &n), 0);
 	assert_int_equal(n, 1);
 
 	/* only a thread of the caller's process */
 	n = 1;
-	assert_int_equal(mock_fail_nth(e->k, &e->task, 1, true, &n), getpid() == 1 ? 0 : -ESRCH);
-	assert_int_equal(mock_fail_nth(NULL, &e->task, e->task.tid, true, &n), -EINVAL);
-	assert_int_equal(mock_fail_nth(e->k, &e->task, 0, true, &n), -EINVAL);
+	assert_int_equal(mock_fail_nth(e->h.k, &e->h.task, 1, true, &n), getpid() == 1 ? 0 : -ESRCH);
+	assert_int_equal(mock_fail_nth(NULL, &e->h.task, e->h.task.tid, true, &n), -EINVAL);
+	assert_int_equal(mock_fail_nth(e->h.k, &e->h.task, 0, true, &n), -EINVAL);
 
 	/* a release is no task's call: armed counters do not fail it */
 	assert_int_equal(set_nth(e, 1), 0);
@@ -210,7 +174,7 @@ static void test_counter(void **state)
 	assert_int_equal(set_nth(e, 0), 0);
 	/* open is a fault point too */
 	assert_int_equal(set_nth(e, 1), 0);
-	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), -ENOMEM);
+	assert_int_equal(open_iommufd(e), -ENOMEM);
 	e->f = NULL;
 	assert_int_equal(nr_files(e), 0);
 }
@@ -258,14 +222,14 @@ static long scenario(struct env *e)
 	int access_fd = -1;
 	int rc;
 
-	rc = mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f);
+	rc = open_iommufd(e);
 	if (rc) {
 		e->f = NULL;
 		assert_int_equal(rc, -ENOMEM);
 		assert_int_equal(get_nth(e), 0);
 		if (!e->retry)
 			return rc;
-		assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+		assert_int_equal(open_iommufd(e), 0);
 	}
 	STEP(ioas_alloc(e, &ioas), 1);
 	STEP(ioas_alloc(e, &ioas2), 1);
@@ -342,14 +306,6 @@ static long scenario(struct env *e)
 	return 0;
 }
 
-/* Release the file behind fake fd @fd, as a close(2) of it. */
-static void close_fd(struct env *e, int fd)
-{
-	if (fd >= 100 && fd < 100 + MAX_FILES && e->files[fd - 100]) {
-		mock_release(e->files[fd - 100]);
-		e->files[fd - 100] = NULL;
-	}
-}
 
 static long hwpt_alloc(struct env *e, uint32_t idev, uint32_t pt, uint32_t flags,
 		       uint32_t fault_id, bool nested, uint32_t *out)
@@ -384,13 +340,13 @@ static long scenario_device(struct env *e)
 	struct iommu_test_cmd cmd;
 	int rc;
 
-	rc = mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f);
+	rc = open_iommufd(e);
 	if (rc) {
 		e->f = NULL;
 		assert_int_equal(get_nth(e), 0);
 		if (!e->retry)
 			return rc;
-		assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+		assert_int_equal(open_iommufd(e), 0);
 	}
 	STEP(ioas_alloc(e, &ioas), 1);
 	STEP(ioas_alloc(e, &ioas2), 1);
@@ -451,7 +407,7 @@ static long scenario_device(struct env *e)
 		struct iommu_fault_alloc fa = { .size = sizeof(fa) };
 
 		STEP(xioctl(e, IOMMU_FAULT_QUEUE_ALLOC, &fa), 1);
-		close_fd(e, (int)fa.out_fault_fd);
+		harness_close(&e->h, (int)fa.out_fault_fd);
 		STEP(hwpt_alloc(e, idev, parent, IOMMU_HWPT_FAULT_ID_VALID, fa.out_fault_id, true,
 				&nested), 1);
 	}
@@ -462,7 +418,7 @@ static long scenario_device(struct env *e)
 		};
 
 		STEP(xioctl(e, IOMMU_VEVENTQ_ALLOC, &vq), 1);
-		close_fd(e, (int)vq.out_veventq_fd);
+		harness_close(&e->h, (int)vq.out_veventq_fd);
 	}
 	STEP(hwpt_alloc(e, idev, ioas, IOMMU_HWPT_ALLOC_PASID, 0, false, &test_hwpt), 1);
 
@@ -483,10 +439,7 @@ static long scenario_device(struct env *e)
 /* An ioctl on a file other than e->f (a VFIO device). */
 static long dioctl(struct mock_file *f, struct env *e, unsigned int cmd, unsigned long arg)
 {
-	struct mock_call call;
-
-	mock_call_init(&call, &e->task);
-	return mock_ioctl(f, cmd, arg, &call);
+	return harness_fioctl(&e->h, f, cmd, arg);
 }
 
 /*
@@ -498,15 +451,15 @@ static long scenario_vfio(struct env *e)
 {
 	struct mock_file *dev;
 	uint32_t ioas;
-	int rc, slot;
+	int rc;
 
-	rc = mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f);
+	rc = open_iommufd(e);
 	if (rc) {
 		e->f = NULL;
 		assert_int_equal(get_nth(e), 0);
 		if (!e->retry)
 			return rc;
-		assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+		assert_int_equal(open_iommufd(e), 0);
 	}
 	STEP(ioas_alloc(e, &ioas), 1);
 	{
@@ -525,21 +478,18 @@ static long scenario_vfio(struct env *e)
 		STEP(xioctl(e, VFIO_IOMMU_MAP_DMA, &map), 0);
 	}
 
-	rc = mock_open(e->k, "/dev/vfio/devices/vfio0", O_RDWR, &e->task, &dev);
+	rc = mock_open(e->h.k, "/dev/vfio/devices/vfio0", O_RDWR, &e->h.task, &dev);
 	if (rc) {
 		assert_int_equal(get_nth(e), 0);
 		if (!e->retry)
 			return rc;
-		assert_int_equal(mock_open(e->k, "/dev/vfio/devices/vfio0", O_RDWR, &e->task, &dev),
+		assert_int_equal(mock_open(e->h.k, "/dev/vfio/devices/vfio0", O_RDWR, &e->h.task, &dev),
 				 0);
 	}
-	for (slot = 0; slot < MAX_FILES && e->files[slot]; slot++)
-		;
-	assert_true(slot < MAX_FILES);
-	e->files[slot] = dev;
+	assert_true(harness_install(&e->h, dev) >= 0);
 	{
 		struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind),
-							 .iommufd = IOMMUFD_FD };
+							 .iommufd = e->ifd };
 
 		STEP(dioctl(dev, e, VFIO_DEVICE_BIND_IOMMUFD, (uintptr_t)&bind), 1);
 	}
@@ -580,14 +530,12 @@ static void check_nothing_left(struct env *e)
 	uint64_t pinned = 1, locked = 1;
 
 	assert_int_equal(nr_files(e), 0);
-	mock_kernel_pinned_vm(e->k, getpid(), &pinned, &locked);
+	mock_kernel_pinned_vm(e->h.k, getpid(), &pinned, &locked);
 	assert_int_equal(pinned, 0);
 	assert_int_equal(locked, 0);
-	for (struct mock_mm *mm = e->k->mms; mm; mm = mm->next)
-		assert_int_equal(mm->refs, 0);
-	for (struct mock_user *u = e->k->users; u; u = u->next)
-		assert_int_equal(u->locked_vm, 0);
-	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
+	assert_int_equal(mock_kernel_mm_refs(e->h.k), 0);
+	assert_int_equal(mock_kernel_user_locked_vm(e->h.k), 0);
+	assert_int_equal(open_iommufd(e), 0);
 	assert_int_equal(test_cmd(e, &cmd), 0);
 	close_all(e);
 }

@@ -27,49 +27,40 @@
 
 #include <cmocka.h>
 
-#include "core.h"
+#include "harness.h"
 #include "iommufd-uapi.h"
 #include "iommufd_test.h"
 
 #define PAGE 4096UL
 #define TMPFS_MAGIC_ 0x01021994
-#define NFAKE 16
-#define FAKE_FD0 1000 /* fake fd numbers: never open in this process */
 
 static const char *release = "7.3";
 static bool is_612;
 
 struct env {
-	struct mock_kernel *k;
-	struct mock_task task;
-	struct mock_file *f;
-	struct mock_file *fds[NFAKE]; /* fake fd table: fd = FAKE_FD0 + index */
+	struct harness h;
+	struct mock_file *f; /* the iommufd, fake fd ifd (for BIND_IOMMUFD) */
+	int ifd;
 };
 
-static struct mock_file *env_fget(void *priv, const struct mock_task *task, int fd)
+/* A kernel with machine @devices (NULL: the default, one edu behind VT-d) and its iommufd. */
+static void env_machine(struct env *e, const char *devices)
 {
-	struct env *e = priv;
+	struct mock_kernel_config cfg = { .sz = sizeof(cfg), .kernel = release,
+					  .devices = devices };
 
-	(void)task;
-	if (fd < FAKE_FD0 || fd >= FAKE_FD0 + NFAKE)
-		return NULL;
-	return e->fds[fd - FAKE_FD0];
+	assert_int_equal(harness_init(&e->h, &cfg), 0);
+	e->ifd = harness_open(&e->h, "/dev/iommu", O_RDWR);
+	assert_true(e->ifd >= 0);
+	e->f = harness_file(&e->h, e->ifd);
 }
 
 static int env_setup(void **state)
 {
-	struct mock_kernel_config cfg = { .sz = sizeof(cfg), .kernel = release };
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	e->task.pid = getpid();
-	e->task.tid = getpid();
-	e->task.uid = getuid();
-	/* the default machine: one edu behind VT-d */
-	assert_int_equal(mock_kernel_new(&cfg, &e->k), 0);
-	mock_kernel_set_fget(e->k, env_fget, e);
-	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
-	e->fds[0] = e->f; /* the iommufd is fake fd FAKE_FD0 too (for BIND_IOMMUFD) */
+	env_machine(e, NULL);
 	*state = e;
 	return 0;
 }
@@ -78,33 +69,14 @@ static int env_teardown(void **state)
 {
 	struct env *e = *state;
 
-	for (unsigned int i = 1; i != NFAKE; i++)
-		if (e->fds[i])
-			mock_release(e->fds[i]);
-	mock_release(e->f);
-	mock_kernel_free(e->k);
+	harness_fini(&e->h);
 	free(e);
 	return 0;
 }
 
 static long fioctl(struct env *e, struct mock_file *f, unsigned int cmd, void *arg)
 {
-	struct mock_call call;
-	long rc;
-
-	mock_call_init(&call, &e->task);
-	rc = mock_ioctl(f, cmd, (unsigned long)arg, &call);
-	for (unsigned int i = 0; i != call.nr_newfd; i++) {
-		unsigned int slot;
-
-		for (slot = 1; slot != NFAKE && e->fds[slot]; slot++)
-			;
-		assert_true(slot < NFAKE);
-		e->fds[slot] = call.newfd[i].file;
-		if (call.newfd[i].uaddr)
-			*(int *)(uintptr_t)call.newfd[i].uaddr = FAKE_FD0 + (int)slot;
-	}
-	return rc;
+	return harness_fioctl(&e->h, f, cmd, (uintptr_t)arg);
 }
 
 static long xioctl(struct env *e, unsigned int cmd, void *arg)
@@ -197,7 +169,7 @@ static struct mock_file *open_vfio0(struct env *e)
 {
 	struct mock_file *dev = NULL;
 
-	assert_int_equal(mock_open(e->k, "/dev/vfio/devices/vfio0", O_RDWR, &e->task, &dev), 0);
+	assert_int_equal(mock_open(e->h.k, "/dev/vfio/devices/vfio0", O_RDWR, &e->h.task, &dev), 0);
 	return dev;
 }
 
@@ -256,8 +228,7 @@ static void test_writable_map_of_readonly_memory(void **state)
 		assert_int_equal(byte, 0);
 		byte = 0x5a;
 		assert_int_equal(unmap_all(e, lazy), 0);
-		mock_release(e->fds[afd - FAKE_FD0]);
-		e->fds[afd - FAKE_FD0] = NULL;
+		harness_close(&e->h, afd);
 	}
 	/* the private page was never written: it is still the zero page */
 	assert_int_equal(priv[0], 0);
@@ -411,7 +382,7 @@ static void test_vfio_mmap_unbound(void **state)
 	struct mock_mmap_result res;
 	struct mock_call call;
 
-	mock_call_init(&call, &e->task);
+	mock_call_init(&call, &e->h.task);
 	assert_int_equal(mock_mmap(dev, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &call, &res),
 			 -EINVAL);
 	mock_release(dev);
@@ -433,7 +404,7 @@ static void test_bind_foreign_fd(void **state)
 	assert_int_equal(bind_dev(e, dev, null, NULL), -EBADFD);
 	assert_int_equal(bind_dev(e, dev, 999, NULL), -EBADF);
 	assert_int_equal(bind_dev(e, dev, opath, NULL), -EBADF);
-	assert_int_equal(bind_dev(e, dev, FAKE_FD0, &dev_id), 0);
+	assert_int_equal(bind_dev(e, dev, e->ifd, &dev_id), 0);
 	assert_int_not_equal(dev_id, 0);
 	close(null);
 	close(opath);
@@ -452,7 +423,7 @@ static void test_default_capabilities(void **state)
 	struct iommu_hw_info info = { .size = sizeof(info) };
 	uint32_t dev_id = 0;
 
-	assert_int_equal(bind_dev(e, dev, FAKE_FD0, &dev_id), 0);
+	assert_int_equal(bind_dev(e, dev, e->ifd, &dev_id), 0);
 	info.dev_id = dev_id;
 	assert_int_equal(xioctl(e, IOMMU_GET_HW_INFO, &info), 0);
 	assert_int_equal(info.out_data_type, IOMMU_HW_INFO_TYPE_INTEL_VTD);
@@ -463,26 +434,20 @@ static void test_default_capabilities(void **state)
 /* A device configured `ats` can use ATS: no PCI_ATS_NOT_SUPPORTED. */
 static void test_ats_device(void **state)
 {
-	struct mock_kernel_config cfg = { .sz = sizeof(cfg), .kernel = release,
-					  .devices = "edu,ats;edu,ats,no-ats" };
 	struct env *e = *state;
 	struct iommu_hw_info info = { .size = sizeof(info) };
 	struct mock_file *dev[2];
 	uint32_t dev_id = 0;
 
-	/* a machine of its own, the iommufd of which is fake fd FAKE_FD0 */
-	mock_release(e->f);
-	mock_kernel_free(e->k);
-	assert_int_equal(mock_kernel_new(&cfg, &e->k), 0);
-	mock_kernel_set_fget(e->k, env_fget, e);
-	assert_int_equal(mock_open(e->k, "/dev/iommu", O_RDWR, &e->task, &e->f), 0);
-	e->fds[0] = e->f;
+	/* a machine of its own */
+	harness_fini(&e->h);
+	env_machine(e, "edu,ats;edu,ats,no-ats");
 	for (unsigned int i = 0; i != 2; i++) {
 		char path[32];
 
 		snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%u", i);
-		assert_int_equal(mock_open(e->k, path, O_RDWR, &e->task, &dev[i]), 0);
-		assert_int_equal(bind_dev(e, dev[i], FAKE_FD0, &dev_id), 0);
+		assert_int_equal(mock_open(e->h.k, path, O_RDWR, &e->h.task, &dev[i]), 0);
+		assert_int_equal(bind_dev(e, dev[i], e->ifd, &dev_id), 0);
 		info = (struct iommu_hw_info){ .size = sizeof(info), .dev_id = dev_id };
 		assert_int_equal(xioctl(e, IOMMU_GET_HW_INFO, &info), 0);
 		/* an IOMMU without ATS (no-ats) takes it from the device again */

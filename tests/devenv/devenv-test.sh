@@ -98,13 +98,13 @@ else
 fi
 
 # 5. outside devenv, the wrapper's errors name the variable to set
-run=$build/kmod-mock/run/iommufd-mock-run
+run=$build/kmod-mock/transport/run/iommufd-mock-run
 out=$("${clean[@]}" IOMMUFD_MOCKD=/nonexistent/iommufd-mockd "$run" true 2>&1)
 rc=$?
 [[ $rc == 125 && $out == *"/nonexistent/iommufd-mockd"* && $out == *IOMMUFD_MOCKD* ]] &&
 	ok "a missing daemon names IOMMUFD_MOCKD (exit 125)" ||
 	fail "missing daemon: exit $rc: $out"
-out=$("${clean[@]}" IOMMUFD_MOCKD="$build/kmod-mock/daemon/iommufd-mockd" \
+out=$("${clean[@]}" IOMMUFD_MOCKD="$build/kmod-mock/transport/daemon/iommufd-mockd" \
 	IOMMUFD_MOCK_SHIM=/nonexistent/libiommufd-mock.so "$run" true 2>&1)
 rc=$?
 [[ $rc == 125 && $out == *"/nonexistent/libiommufd-mock.so"* && $out == *IOMMUFD_MOCK_SHIM* ]] &&

@@ -261,14 +261,6 @@ struct scenario {
 		fail();                                                                     \
 	} while (0)
 
-static int test_cmd(struct iommufd_ctx *ctx, struct iommu_test_cmd *cmd)
-{
-	cmd->size = sizeof(*cmd);
-	if (ioctl(iommufd_ctx_get_fd(ctx), IOMMU_TEST_CMD, cmd))
-		return -errno;
-	return 0;
-}
-
 /* IOMMU_TEST_OP_DIRTY over [iova, iova + nbits * ps) with the byte bitmap @bm. */
 static int op_mark(struct scenario *s, uint64_t iova, uint64_t nbits, uint64_t ps,
 		   const uint8_t *bm, uint64_t *nr)

@@ -56,7 +56,7 @@ void require_selftest(struct iommufd_ctx *ctx)
 		skip();
 }
 
-static int test_cmd(struct iommufd_ctx *ctx, struct iommu_test_cmd *cmd)
+int test_cmd(struct iommufd_ctx *ctx, struct iommu_test_cmd *cmd)
 {
 	cmd->size = sizeof(*cmd);
 	if (ioctl(iommufd_ctx_get_fd(ctx), IOMMU_TEST_CMD, cmd))

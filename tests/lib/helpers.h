@@ -16,6 +16,10 @@
 
 #include <iommufd/iommufd.h>
 
+#include "asserts.h"
+
+struct iommu_test_cmd;
+
 /* Geometry of the selftest mock IOMMU domain (SELFTEST-SPEC.md section 3). */
 #define TEST_MOCK_PAGE_SIZE 2048UL
 #define TEST_MOCK_APERTURE_START (1UL << 24)
@@ -52,12 +56,7 @@ int check_refs(struct iommufd_ctx *ctx, void *buf, uint64_t length, uint32_t ref
 int check_map(struct iommufd_ctx *ctx, uint32_t hwpt_id, uint64_t iova, uint64_t length,
 	      void *buf);
 
-/* Asserts that @call returned -@err and left @err in errno. */
-#define assert_errno(err, call)                                                             \
-	do {                                                                                \
-		errno = 0;                                                                  \
-		assert_int_equal(-(err), (call));                                           \
-		assert_int_equal((err), errno);                                             \
-	} while (0)
+/* IOMMU_TEST_CMD with @cmd->size set: 0 or -errno. */
+int test_cmd(struct iommufd_ctx *ctx, struct iommu_test_cmd *cmd);
 
 #endif /* LIBIOMMUFD_TESTS_HELPERS_H */

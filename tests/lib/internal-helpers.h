@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "asserts.h"
 #include "internal.h"
 
 /* A context without a file (fd -1): its handles' ioctls fail with EBADF. */

@@ -8,6 +8,9 @@
  * invalidation (and the bad ones refused, with entry_num at the bad one).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -113,6 +116,46 @@ static void vsmmu_up(struct vsmmu *v)
 	assert_int_equal(drv_viommu_alloc(&v->m, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, v->parent,
 					  &v->viommu), 0);
 	assert_int_equal(drv_vdevice_alloc(&v->m, v->viommu, VSID, &v->vdev), 0);
+}
+
+/*
+ * The command array is allocated as the kernel allocates it (kzalloc): a fault
+ * point, so fail-nth can fail the call with ENOMEM before any command is
+ * taken. Each fault point of the call is failed in turn until it succeeds.
+ */
+static void test_invalidate_fault(void **state)
+{
+	struct iommufd_smmuv3_cmd cmd = iommufd_smmuv3_cmd_tlbi_nh_all();
+	bool enomem = false;
+	char path[64], v[16];
+	struct vsmmu vs;
+	unsigned int n;
+	uint32_t num;
+	int fd, rc;
+
+	(void)state;
+	vsmmu_up(&vs);
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth", (long)gettid());
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	for (n = 1; n < 64; n++) {
+		int len = snprintf(v, sizeof(v), "%u", n);
+
+		assert_int_equal(pwrite(fd, v, (size_t)len, 0), len);
+		num = 1;
+		rc = inv(&vs.m, vs.viommu, &cmd, &num);
+		if (!rc)
+			break;
+		/* the vIOMMU lookup fails as ENOENT, the allocation as ENOMEM */
+		assert_true(rc == ENOENT || rc == ENOMEM);
+		assert_int_equal(num, 0);
+		enomem |= rc == ENOMEM;
+	}
+	assert_int_equal(pwrite(fd, "0", 1, 0), 1);
+	close(fd);
+	assert_int_equal(rc, 0);
+	assert_int_equal(num, 1);
+	assert_true(enomem);
 }
 
 /* Every builder's command goes through the vIOMMU; the bad ones stop it where they are. */
@@ -318,6 +361,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_encodings, drv_teardown),
 		cmocka_unit_test_teardown(test_hw_info, drv_teardown),
 		cmocka_unit_test_teardown(test_invalidate, drv_teardown),
+		cmocka_unit_test_teardown(test_invalidate_fault, drv_teardown),
 		cmocka_unit_test_teardown(test_ste, drv_teardown),
 		cmocka_unit_test_teardown(test_nested_dma, drv_teardown),
 	};

@@ -16,13 +16,6 @@
 
 #include "internal-helpers.h"
 
-#define assert_errno(err, call)                                                             \
-	do {                                                                                \
-		errno = 0;                                                                  \
-		assert_int_equal(-(err), (call));                                           \
-		assert_int_equal((err), errno);                                             \
-	} while (0)
-
 struct lfix {
 	struct iommufd_ctx *ctx;
 	struct iommufd_event_loop *loop;

@@ -29,14 +29,6 @@ static void require_cmd(struct iommufd_ctx *ctx, enum iommufd_cmd cmd, const cha
 	}
 }
 
-static int test_cmd(struct iommufd_ctx *ctx, struct iommu_test_cmd *cmd)
-{
-	cmd->size = sizeof(*cmd);
-	if (ioctl(iommufd_ctx_get_fd(ctx), IOMMU_TEST_CMD, cmd))
-		return -errno;
-	return 0;
-}
-
 /* IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: a mock device with @dev_flags on @pt_id; its idev id. */
 static uint32_t mock_device_flags(struct iommufd_ctx *ctx, uint32_t pt_id, uint32_t dev_flags)
 {

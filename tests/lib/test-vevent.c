@@ -20,13 +20,6 @@
 #define SEQ_MAX 0x7fffffffu
 
 /* Asserts that @call returned -@err and left @err in errno. */
-#define assert_errno(err, call)                                                             \
-	do {                                                                                \
-		errno = 0;                                                                  \
-		assert_int_equal(-(err), (call));                                           \
-		assert_int_equal((err), errno);                                             \
-	} while (0)
-
 static int parse(struct iommufd_vevent_seq *seq, const struct vbuf *v,
 		 struct iommufd_vevent *ev, size_t max, uint64_t *lost)
 {

@@ -11,13 +11,6 @@
 
 #include "internal-helpers.h"
 
-#define assert_errno(err, call)                                                             \
-	do {                                                                                \
-		errno = 0;                                                                  \
-		assert_int_equal(-(err), (call));                                           \
-		assert_int_equal((err), errno);                                             \
-	} while (0)
-
 static void release_free(struct iommufd_obj *obj)
 {
 	free(obj);

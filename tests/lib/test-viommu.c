@@ -29,14 +29,6 @@ static void require_cmd(struct iommufd_ctx *ctx, enum iommufd_cmd cmd, const cha
 	}
 }
 
-static int test_cmd(struct iommufd_ctx *ctx, struct iommu_test_cmd *cmd)
-{
-	cmd->size = sizeof(*cmd);
-	if (ioctl(iommufd_ctx_get_fd(ctx), IOMMU_TEST_CMD, cmd))
-		return -errno;
-	return 0;
-}
-
 /* IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: moves mock device @stdev_id to @pt_id. */
 static int replace(struct iommufd_ctx *ctx, uint32_t stdev_id, uint32_t pt_id)
 {

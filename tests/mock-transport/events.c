@@ -29,7 +29,7 @@
 
 #include <cmocka.h>
 
-#include "fake-core.h"
+#include "fakecore.h"
 #include "iommufd-mock.h"
 
 static long page;

@@ -5,7 +5,7 @@
  * tests drive readiness and mmap references deterministically, whatever the
  * real core can do yet. Never linked with the real core.
  *
- * "/dev/iommu" is a root file. Its ioctls (type ';', numbers in fake-core.h):
+ * "/dev/iommu" is a root file. Its ioctls (type ';', numbers in fakecore.h):
  * FAKE_QUEUE_ALLOC makes an event queue file (new fd as the result);
  * FAKE_PUSH queues arg events (on a queue: into it; on a root: into every
  * queue of that root); FAKE_REFS answers the references on the root's mmap
@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "core.h"
-#include "fake-core.h"
+#include "fakecore.h"
 
 #define REGION_PAGES 2
 #define REGION_COOKIE 42

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/*
+ * machine.c - the mock machine's devices: parses the device list of struct
+ * mock_kernel_config (the syntax of doc/mock-devices.md, given to the daemon
+ * as IOMMUFD_MOCK_DEVICES or by iommufd-mock-run --device) into VFIO PCI
+ * devices /dev/vfio/devices/vfio0, vfio1, ... and gives each its power-on
+ * state. This plays the firmware and the PCI/IOMMU probe of a real kernel.
+ *
+ * The default machine is one edu device behind an IOMMU that reports what
+ * Linux 6.12 reports for QEMU 7.2's intel-iommu (legacy mode).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pci.h"
+
+#define MOCK_MACHINE_DEFAULT "edu"
+#define MOCK_MAX_PCI_DEVS 64
+
+/* Linux 6.12 on QEMU 7.2 intel-iommu: GET_HW_INFO data of the edu device. */
+#define VTD_DEFAULT_CAP 0xd2008c22260206ULL
+#define VTD_DEFAULT_ECAP 0xf00f4aULL
+#define VTD_SCALABLE_ECAP 0x480080f00f4aULL
+#define VTD_ECAP_NEST (1ULL << 26)
+#define VTD_ECAP_PSS_SHIFT 35
+#define VTD_ECAP_PASID (1ULL << 40)
+#define VTD_ECAP_SSADS (1ULL << 45) /* SLADS: second-level access/dirty */
+
+#define X86_MSI_START 0xfee00000ULL
+#define X86_MSI_LAST 0xfeefffffULL
+#define ARM_SW_MSI_START 0x8000000ULL
+#define ARM_SW_MSI_LAST 0x80fffffULL
+
+struct dev_opts {
+	bool has_model, has_iommu, has_dirty, has_nesting, has_resv;
+	bool has_reg[2], has_flags;
+};
+
+static int fail(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && err_len) {
+		va_start(ap, fmt);
+		vsnprintf(err, err_len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && !*end;
+}
+
+static int parse_iommu(const char *v, enum mock_iommu_model *m)
+{
+	if (!strcasecmp(v, "selftest") || !strcasecmp(v, "mock"))
+		*m = MOCK_IOMMU_SELFTEST;
+	else if (!strcasecmp(v, "vtd") || !strcasecmp(v, "intel-vtd") ||
+		 !strcasecmp(v, "intel"))
+		*m = MOCK_IOMMU_INTEL_VTD;
+	else if (!strcasecmp(v, "smmuv3") || !strcasecmp(v, "arm-smmuv3"))
+		*m = MOCK_IOMMU_ARM_SMMUV3;
+	else if (!strcasecmp(v, "amd"))
+		*m = MOCK_IOMMU_AMD;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int add_resv(struct mock_dev *mdev, uint64_t start, uint64_t last)
+{
+	if (mdev->nr_resv == MOCK_MAX_RESV || last < start)
+		return -EINVAL;
+	mdev->resv[mdev->nr_resv].start = start;
+	mdev->resv[mdev->nr_resv].last = last;
+	mdev->nr_resv++;
+	return 0;
+}
+
+/* Apply one "key[=value]" to @pdev. */
+static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, char *err,
+		     size_t err_len)
+{
+	struct mock_dev *mdev = &pdev->mdev;
+	char *val = strchr(opt, '=');
+	uint64_t n;
+
+	if (val)
+		*val++ = '\0';
+	if (!o->has_model) {
+		if (val)
+			return fail(err, err_len, "device model expected before '%s='", opt);
+		if (!strcmp(opt, "edu"))
+			pdev->model = MOCK_PCI_EDU;
+		else if (!strcmp(opt, "plain") || !strcmp(opt, "selftest"))
+			pdev->model = MOCK_PCI_PLAIN;
+		else
+			return fail(err, err_len, "unknown device model '%s' (edu, plain)", opt);
+		/* "selftest" also chooses the selftest IOMMU */
+		mdev->model = !strcmp(opt, "edu") || !strcmp(opt, "plain") ? MOCK_IOMMU_INTEL_VTD :
+									    MOCK_IOMMU_SELFTEST;
+		o->has_model = true;
+		return 0;
+	}
+	if (!strcmp(opt, "hwinfo") || !strcmp(opt, "iommu")) {
+		if (!val || parse_iommu(val, &mdev->model))
+			return fail(err, err_len, "%s= takes selftest, vtd, smmuv3 or amd", opt);
+		o->has_iommu = true;
+	} else if (!strcmp(opt, "dirty") || !strcmp(opt, "nodirty")) {
+		if (val)
+			return fail(err, err_len, "%s takes no value", opt);
+		mdev->dirty = opt[0] == 'd';
+		o->has_dirty = true;
+	} else if (!strcmp(opt, "nesting") || !strcmp(opt, "nonesting")) {
+		if (val)
+			return fail(err, err_len, "%s takes no value", opt);
+		mdev->nesting = opt[0] == 'n' && opt[1] == 'e';
+		o->has_nesting = true;
+	} else if (!strcmp(opt, "pasid")) {
+		if (!val || !parse_u64(val, &n) || n > 20)
+			return fail(err, err_len, "pasid= takes a width in bits, 0 to 20");
+		mdev->pasid_log2 = (unsigned int)n;
+	} else if (!strcmp(opt, "aperture")) {
+		if (!val || !parse_u64(val, &n) || n < 32 || n > 64)
+			return fail(err, err_len, "aperture= takes address bits, 32 to 64");
+		mdev->aperture_bits = (unsigned int)n;
+	} else if (!strcmp(opt, "resv")) {
+		char *dash;
+		uint64_t last;
+
+		if (!o->has_resv)
+			mdev->nr_resv = 0;
+		o->has_resv = true;
+		if (val && !strcmp(val, "none"))
+			return 0;
+		dash = val ? strchr(val, '-') : NULL;
+		if (!dash)
+			return fail(err, err_len, "resv= takes START-LAST or none");
+		*dash = '\0';
+		if (!parse_u64(val, &n) || !parse_u64(dash + 1, &last) || add_resv(mdev, n, last))
+			return fail(err, err_len, "bad resv=%s-%s (at most %d regions)", val,
+				    dash + 1, MOCK_MAX_RESV);
+	} else if (!strcmp(opt, "cap") || !strcmp(opt, "efr") || !strcmp(opt, "ecap") ||
+		   !strcmp(opt, "efr2")) {
+		int i = !strcmp(opt, "ecap") || !strcmp(opt, "efr2");
+
+		if (!val || !parse_u64(val, &n))
+			return fail(err, err_len, "%s= takes a number", opt);
+		mdev->hw_info_reg[i] = n;
+		o->has_reg[i] = true;
+	} else if (!strcmp(opt, "hwinfo-flags")) {
+		if (!val || !parse_u64(val, &n) || n > UINT32_MAX)
+			return fail(err, err_len, "hwinfo-flags= takes a 32-bit number");
+		mdev->hw_info_flags = (uint32_t)n;
+		o->has_flags = true;
+	} else if (!strcmp(opt, "reset")) {
+		pdev->reset_works = true;
+	} else if (!strcmp(opt, "no-ats")) {
+		mdev->no_ats = true;
+	} else if (!strcmp(opt, "ats")) {
+		mdev->ats = true;
+	} else if (!strcmp(opt, "noiommu")) {
+		/* VFIO no-IOMMU mode: a software page table, IOAS_NOIOMMU_GET_PA */
+		mdev->no_iommu = true;
+	} else if (!strcmp(opt, "dma-bits")) {
+		if (!val || !parse_u64(val, &n) || n < 12 || n > 64)
+			return fail(err, err_len, "dma-bits= takes 12 to 64");
+		pdev->dma_bits = (unsigned int)n;
+	} else {
+		return fail(err, err_len, "unknown device option '%s'", opt);
+	}
+	return 0;
+}
+
+/* What the chosen IOMMU reports unless the configuration says otherwise. */
+static void apply_iommu_defaults(struct mock_pci_dev *pdev, const struct dev_opts *o)
+{
+	struct mock_dev *mdev = &pdev->mdev;
+
+	if (!o->has_dirty)
+		mdev->dirty = mdev->model == MOCK_IOMMU_SELFTEST;
+	if (!o->has_nesting)
+		mdev->nesting = mdev->model == MOCK_IOMMU_SELFTEST;
+
+	switch (mdev->model) {
+	case MOCK_IOMMU_SELFTEST:
+		break;
+	case MOCK_IOMMU_INTEL_VTD:
+		if (!mdev->aperture_bits)
+			mdev->aperture_bits = 39;
+		if (!o->has_resv)
+			(void)add_resv(mdev, X86_MSI_START, X86_MSI_LAST);
+		if (!o->has_flags)
+			mdev->hw_info_flags = IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17;
+		if (!o->has_reg[0])
+			mdev->hw_info_reg[0] = VTD_DEFAULT_CAP;
+		if (!o->has_reg[1]) {
+			uint64_t ecap = VTD_DEFAULT_ECAP;
+
+			/* nesting, dirty tracking and PASID need scalable mode */
+			if (mdev->nesting || mdev->dirty || mdev->pasid_log2)
+				ecap = VTD_SCALABLE_ECAP;
+			if (mdev->nesting)
+				ecap |= VTD_ECAP_NEST;
+			if (mdev->dirty)
+				ecap |= VTD_ECAP_SSADS;
+			if (mdev->pasid_log2)
+				ecap |= VTD_ECAP_PASID |
+					((uint64_t)(mdev->pasid_log2 - 1) << VTD_ECAP_PSS_SHIFT);
+			mdev->hw_info_reg[1] = ecap;
+		}
+		break;
+	case MOCK_IOMMU_ARM_SMMUV3:
+		if (!mdev->aperture_bits)
+			mdev->aperture_bits = 48;
+		if (!o->has_resv)
+			(void)add_resv(mdev, ARM_SW_MSI_START, ARM_SW_MSI_LAST);
+		/*
+		 * IDR0: S2P, S1P, AArch64 tables, HTTU (access+dirty) with dirty
+		 * tracking, ATS unless no-ats, 16-bit ASIDs (the vSMMU's TLBI checks
+		 * read these, as QEMU's SMMU sets them)
+		 */
+		mdev->smmu_idr[0] = 0x1 | 0x2 | (0x2 << 2) | (mdev->dirty ? 0x2u << 6 : 0) |
+				    (mdev->no_ats ? 0 : 1u << 10) | (1u << 12);
+		/* IDR1: SSIDSIZE; IDR3: RIL (range invalidation); IDR5: 4K granule, 48-bit OAS */
+		mdev->smmu_idr[1] = mdev->pasid_log2 << 6;
+		mdev->smmu_idr[3] = 1u << 10;
+		mdev->smmu_idr[5] = (1 << 4) | 0x5;
+		break;
+	case MOCK_IOMMU_AMD:
+		if (!mdev->aperture_bits)
+			mdev->aperture_bits = 48;
+		if (!o->has_resv)
+			(void)add_resv(mdev, X86_MSI_START, X86_MSI_LAST);
+		if (!o->has_reg[0]) {
+			uint64_t efr = 0;
+
+			/* GTSup and GIOSup (with EFR2 GCR3TRPMode): what NEST_PARENT needs */
+			if (mdev->nesting)
+				efr |= (1ULL << 4) | (1ULL << 48);
+			if (mdev->pasid_log2)
+				efr |= (uint64_t)(mdev->pasid_log2 - 1) << 32; /* PASmax */
+			if (mdev->dirty)
+				efr |= 1ULL << 52; /* HDSup */
+			mdev->hw_info_reg[0] = efr;
+		}
+		if (!o->has_reg[1] && mdev->nesting)
+			mdev->hw_info_reg[1] = 1ULL << 3; /* GCR3TRPMode */
+		break;
+	}
+}
+
+static void pci_config_init(struct mock_pci_dev *pdev)
+{
+	uint8_t *c = pdev->config;
+	uint16_t vendor = 0x1234, device = 0x11e8;
+
+	if (pdev->model == MOCK_PCI_PLAIN) {
+		vendor = 0x1b36; /* QEMU's PCI test device */
+		device = 0x0005;
+	}
+	memset(c, 0, MOCK_PCI_CFG_SIZE);
+	c[0x00] = (uint8_t)vendor;
+	c[0x01] = (uint8_t)(vendor >> 8);
+	c[0x02] = (uint8_t)device;
+	c[0x03] = (uint8_t)(device >> 8);
+	/* vfio-pci enables the device when it is opened: memory decoding on, bus master off */
+	c[PCI_COMMAND] = PCI_COMMAND_MEMORY;
+	c[0x06] = 0x10; /* status: capability list */
+	c[0x08] = 0x10; /* revision */
+	c[0x0b] = 0xff; /* class: other */
+	pdev->bar0_addr = 0xfea00000u - pdev->index * (uint32_t)MOCK_PCI_BAR0_SIZE;
+	memcpy(&c[PCI_BASE_ADDRESS_0], &pdev->bar0_addr, 4); /* 32-bit memory BAR */
+	c[0x2c] = 0xf4; /* subsystem 1af4:1100 */
+	c[0x2d] = 0x1a;
+	c[0x2e] = 0x00;
+	c[0x2f] = 0x11;
+	c[0x34] = 0x40; /* MSI capability, 64-bit */
+	c[0x3d] = 0x01; /* INTA */
+	c[0x40] = 0x05;
+	c[0x42] = 0x80;
+}
+
+void mock_pci_dev_reset(struct mock_pci_dev *pdev)
+{
+	pci_config_init(pdev);
+	pdev->bar0_sizing = false;
+	edu_reset(pdev);
+}
+
+static int parse_device(struct mock_kernel *k, char *spec, char *err, size_t err_len)
+{
+	struct mock_pci_dev *pdev, **devs;
+	struct dev_opts o = { 0 };
+	char *save = NULL, *opt;
+	int rc = 0;
+
+	if (k->nr_pci_devs == MOCK_MAX_PCI_DEVS)
+		return fail(err, err_len, "at most %d devices", MOCK_MAX_PCI_DEVS);
+	pdev = calloc(1, sizeof(*pdev));
+	if (!pdev)
+		return -ENOMEM;
+	pdev->k = k;
+	pdev->index = k->nr_pci_devs;
+	pdev->dma_bits = 28; /* QEMU's edu default dma_mask */
+	for (opt = strtok_r(spec, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		size_t len;
+
+		while (*opt == ' ')
+			opt++;
+		len = strlen(opt);
+		while (len && opt[len - 1] == ' ')
+			opt[--len] = '\0';
+		rc = parse_opt(pdev, &o, opt, err, err_len);
+		if (rc)
+			goto out_free;
+	}
+	if (!o.has_model) {
+		rc = fail(err, err_len, "empty device description");
+		goto out_free;
+	}
+	apply_iommu_defaults(pdev, &o);
+	/* drivers report their GET_HW_INFO type from a release on */
+	if (pdev->mdev.model == MOCK_IOMMU_ARM_SMMUV3 && k->kv < MOCK_KV(6, 14)) {
+		rc = fail(err, err_len, "an SMMUv3 IOMMU needs Linux 6.14 or later (%s presented)",
+			  mock_release_name(k->kv));
+		goto out_free;
+	}
+	if (pdev->mdev.model == MOCK_IOMMU_AMD && k->kv < MOCK_KV(6, 18)) {
+		rc = fail(err, err_len, "an AMD IOMMU needs Linux 7.3 (%s presented)",
+			  mock_release_name(k->kv));
+		goto out_free;
+	}
+	pdev->mdev.io_pages_2k = pdev->mdev.model == MOCK_IOMMU_SELFTEST && k->kv < MOCK_KV(6, 18);
+	pdev->mdev.id = pdev->index;
+	for (unsigned int i = 0; i != MOCK_DEV_CACHE_NUM; i++)
+		pdev->mdev.cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
+	mock_pci_dev_reset(pdev);
+
+	devs = realloc(k->pci_devs, (k->nr_pci_devs + 1) * sizeof(*devs));
+	if (!devs) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	k->pci_devs = devs;
+	k->pci_devs[k->nr_pci_devs++] = pdev;
+	return 0;
+
+out_free:
+	free(pdev);
+	return rc;
+}
+
+int mock_machine_init(struct mock_kernel *k, const char *spec, char *err, size_t err_len)
+{
+	char *copy, *save = NULL, *dev;
+	int rc = 0;
+
+	if (!spec)
+		spec = MOCK_MACHINE_DEFAULT;
+	copy = strdup(spec);
+	if (!copy)
+		return -ENOMEM;
+	for (dev = strtok_r(copy, ";", &save); dev; dev = strtok_r(NULL, ";", &save)) {
+		if (!dev[strspn(dev, " ")])
+			continue;
+		rc = parse_device(k, dev, err, err_len);
+		if (rc)
+			break;
+	}
+	free(copy);
+	if (rc)
+		mock_machine_free(k);
+	return rc;
+}
+
+void mock_machine_free(struct mock_kernel *k)
+{
+	unsigned int i;
+
+	for (i = 0; i != k->nr_pci_devs; i++)
+		free(k->pci_devs[i]);
+	free(k->pci_devs);
+	k->pci_devs = NULL;
+	k->nr_pci_devs = 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vfio.h - the mock's VFIO side (the kernel's drivers/vfio/vfio.h and
+ * vfio_pci_core): the cdev files of the PCI devices of drivers/pci/pci.h,
+ * their regions and ioctls.
+ */
+#ifndef KMOD_MOCK_VFIO_H
+#define KMOD_MOCK_VFIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iommufd_private.h"
+#include "pci.h"
+
+#define VFIO_PCI_OFFSET_SHIFT 40
+#define VFIO_PCI_INDEX_TO_OFFSET(index) ((uint64_t)(index) << VFIO_PCI_OFFSET_SHIFT)
+#define VFIO_PCI_OFFSET_TO_INDEX(off) ((off) >> VFIO_PCI_OFFSET_SHIFT)
+#define VFIO_PCI_OFFSET_MASK ((1ULL << VFIO_PCI_OFFSET_SHIFT) - 1)
+
+/* One open of a device cdev (kernel: struct vfio_device_file). */
+struct vfio_device_file {
+	struct mock_pci_dev *device;
+	struct mock_file *file;
+	struct iommufd_ctx *iommufd;
+	struct iommufd_device *idev;
+	bool access_granted;
+};
+
+/* device_cdev.c */
+int vfio_device_fops_cdev_open(struct mock_kernel *k, const char *path, int oflags,
+			       struct mock_file **out);
+void vfio_device_fops_release(struct mock_file *f);
+long vfio_device_fops_unl_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg,
+				struct mock_call *call);
+ssize_t vfio_device_fops_rw(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			    bool write, struct mock_call *call);
+
+/* vfio_pci_core.c */
+long vfio_pci_core_ioctl(struct mock_pci_dev *pdev, unsigned int cmd, unsigned long arg,
+			 const struct mock_task *task);
+ssize_t vfio_pci_rw(struct mock_pci_dev *pdev, void *buf, size_t len, uint64_t off, bool write);
+
+#endif /* KMOD_MOCK_VFIO_H */

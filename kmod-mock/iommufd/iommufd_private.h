@@ -1,0 +1,779 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iommufd_private.h - internal types of the mock kernel core, shaped like the
+ * kernel's drivers/iommu/iommufd/iommufd_private.h: the per-file context, the
+ * object table and object types, and the entry points each .c file provides.
+ */
+#ifndef KMOD_MOCK_IOMMUFD_PRIVATE_H
+#define KMOD_MOCK_IOMMUFD_PRIVATE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include "core.h"
+#include "iommufd-uapi.h"
+#include "io_pagetable.h"
+#include "iommufd_test.h"
+
+/*
+ * Kernel releases (kernel_version.c): MOCK_KV(6, 12) < MOCK_KV(7, 3). Behaviour that
+ * changed between releases tests mock_kv(k) at its point of use.
+ */
+#define MOCK_KV(major, minor) (((major) << 8) | (minor))
+#define MOCK_KV_NEWEST MOCK_KV(7, 3)
+int mock_release_parse(const char *name, unsigned int *kv, char *err, size_t err_len);
+const char *mock_release_name(unsigned int kv);
+unsigned int mock_release_last_cmd(unsigned int kv);
+
+/* Largest automatic IOVA alignment (the kernel's HPAGE_SIZE with THP). */
+#define MOCK_HPAGE_SIZE (2UL * 1024 * 1024)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
+
+/* A circular doubly linked list (event queues keep their events in order). */
+struct mock_list {
+	struct mock_list *prev, *next;
+};
+
+static inline void mock_list_init(struct mock_list *h)
+{
+	h->prev = h;
+	h->next = h;
+}
+
+static inline bool mock_list_empty(const struct mock_list *h)
+{
+	return h->next == h;
+}
+
+static inline void mock_list_insert(struct mock_list *n, struct mock_list *prev,
+				    struct mock_list *next)
+{
+	n->prev = prev;
+	n->next = next;
+	prev->next = n;
+	next->prev = n;
+}
+
+static inline void mock_list_add_tail(struct mock_list *n, struct mock_list *h)
+{
+	mock_list_insert(n, h->prev, h);
+}
+
+static inline void mock_list_add_head(struct mock_list *n, struct mock_list *h)
+{
+	mock_list_insert(n, h, h->next);
+}
+
+static inline void mock_list_del(struct mock_list *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n;
+	n->next = n;
+}
+
+/* Is @n linked into some list (a deleted node points at itself). */
+static inline bool mock_list_linked(const struct mock_list *n)
+{
+	return n->next != n && n->next != NULL;
+}
+
+#define mock_list_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* Kinds of mock_file. Room for the files later capabilities add. */
+enum mock_file_type {
+	MOCK_FILE_IOMMUFD,
+	MOCK_FILE_TEST_ACCESS,
+	MOCK_FILE_FAULT,
+	MOCK_FILE_VEVENTQ,
+	MOCK_FILE_VFIO_DEVICE,
+	MOCK_FILE_DMABUF,
+};
+
+struct mock_file {
+	enum mock_file_type type;
+	struct mock_kernel *k;
+	int oflags;
+	bool released; /* mock_release() ran: the server no longer holds it */
+	void *private_data;
+	/* every file of the kernel, so mock_kernel_free() can release what is left */
+	struct mock_file *next, *prev;
+};
+
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_FAULT,
+	IOMMUFD_OBJ_VIOMMU,
+	IOMMUFD_OBJ_VDEVICE,
+	IOMMUFD_OBJ_VEVENTQ,
+	IOMMUFD_OBJ_HW_QUEUE,
+	IOMMUFD_OBJ_SELFTEST,
+	IOMMUFD_OBJ_MAX,
+};
+
+struct iommufd_ctx;
+
+struct iommufd_object {
+	enum iommufd_object_type type;
+	uint32_t id;
+	/* 1 = only the table holds it; destroy needs exactly that. */
+	unsigned int users;
+	bool finalized;
+	struct iommufd_ctx *ictx;
+};
+
+/* Accounting modes of pinned pages (IOMMU_OPTION_RLIMIT_MODE). */
+enum iopt_pages_account_mode {
+	IOPT_PAGES_ACCOUNT_NONE = 0,
+	IOPT_PAGES_ACCOUNT_USER = 1,
+	IOPT_PAGES_ACCOUNT_MM = 2,
+	IOPT_PAGES_ACCOUNT_MODE_NUM = 3,
+};
+
+struct iommufd_ioas;
+
+struct iommufd_ctx {
+	struct mock_kernel *k;
+	struct mock_file *file;
+	unsigned int refs; /* the file itself + every access (iommufd_ctx_get) */
+	struct iommufd_object **objects; /* index = id; NULL = free */
+	uint32_t nr_slots;
+	uint32_t first_free;
+	uint32_t nr_objects;
+	enum iopt_pages_account_mode account_mode;
+	struct iommufd_ioas *vfio_ioas;
+	struct mock_list mmaps; /* struct iommufd_mmap of this context, by offset */
+};
+
+/*
+ * One user memory owner ("mm"): the address space of a process, held through
+ * its /proc/<pid>/mem file (uaccess.c), which dies when the process exits or
+ * execs; a new image at the same pid gets a record of its own.
+ */
+struct mock_mm {
+	struct mock_mm *next;
+	struct mock_kernel *k; /* the kernel that keeps it */
+	pid_t pid;
+	int mem_fd; /* /proc/<pid>/mem, -1 if it could not be opened */
+	unsigned int refs;
+	uint64_t locked_vm; /* pages, IOPT_PAGES_ACCOUNT_MM */
+	uint64_t pinned_vm; /* pages, any mode (VmPin) */
+};
+
+/* Per-uid pinned page count (the kernel's user_struct::locked_vm). */
+struct mock_user {
+	struct mock_user *next;
+	uid_t uid;
+	uint64_t locked_vm;
+};
+
+/* Global pin counts per physical-page identity. */
+struct mock_pin_key {
+	uint64_t dev; /* 0/0 for anonymous user memory: off is then the user VA */
+	uint64_t ino;
+	uint64_t off;
+};
+
+struct mock_pin_table {
+	struct mock_pin_slot *slots;
+	size_t cap;
+	size_t used; /* live + tombstones */
+};
+
+struct mock_kernel {
+	unsigned int kv; /* the release presented, MOCK_KV(major, minor) (kernel_version.c) */
+	struct mock_pin_table pins;
+	struct mock_mm *mms;
+	struct mock_user *users;
+	uint32_t test_memory_limit;
+	uint32_t next_mock_dev_id;
+	mock_fget_fn fget;
+	void *fget_priv;
+	struct mock_file *files; /* every live mock_file */
+	struct mock_pci_dev **pci_devs; /* /dev/vfio/devices/vfio<index> */
+	unsigned int nr_pci_devs;
+	mock_notify_fn notify;
+	void *notify_priv;
+	struct mock_list mmaps; /* every struct iommufd_mmap, for mock_mmap_get/put */
+	uint64_t next_mmap_cookie;
+	struct mock_fail_nth *fail_nth; /* armed fail-nth counters, one per thread */
+	unsigned int nr_fail_nth, cap_fail_nth;
+};
+
+/* The release the context's kernel presents (kernel_version.c). */
+static inline unsigned int mock_kv(const struct iommufd_ctx *ictx)
+{
+	return ictx->k->kv;
+}
+
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	struct mock_call *call;
+	const struct mock_task *task;
+	uint64_t ubuffer;
+	uint32_t user_size;
+	size_t ksize; /* the command's struct size in the release presented */
+	void *cmd;
+	struct iommufd_object *new_obj;
+};
+
+/* ---- fail_nth.c: fault injection ---- */
+/*
+ * A fault point: true when it must fail for @task (NULL: the caller of the
+ * entry point running now), because that thread's fail-nth counter reached 0.
+ */
+bool mock_should_fail(const struct mock_task *task);
+/*
+ * @npoints fault points in a row (a loop the kernel runs that many times,
+ * one point each): true if one of them fails. Nothing before it is undone by
+ * the caller's unwind that the kernel would not undo too: use it only where
+ * the work is all or nothing anyway.
+ */
+bool mock_should_fail_n(const struct mock_task *task, uint64_t npoints);
+
+/* calloc() as the kernel's kzalloc(): a fault point of @task (NULL: current) first. */
+static inline void *mock_zalloc_for(const struct mock_task *task, size_t n, size_t size)
+{
+	return mock_should_fail(task) ? NULL : calloc(n, size);
+}
+
+/* mock_zalloc_for() the current task. */
+static inline void *mock_zalloc(size_t n, size_t size)
+{
+	return mock_zalloc_for(NULL, n, size);
+}
+
+/* Who called the core entry point running now (the kernel's "current"). */
+struct mock_current {
+	struct mock_kernel *k;
+	const struct mock_task *task;
+};
+
+void mock_current_enter(struct mock_kernel *k, const struct mock_task *task,
+			struct mock_current *saved);
+void mock_current_leave(const struct mock_current *saved);
+void mock_fail_nth_free(struct mock_kernel *k);
+
+/* ---- uaccess.c: the only code that touches user memory ---- */
+int copy_from_user(const struct mock_task *task, void *dst, uint64_t usrc, size_t len);
+int copy_to_user(const struct mock_task *task, uint64_t udst, const void *src, size_t len);
+int clear_user(const struct mock_task *task, uint64_t udst, size_t len);
+int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
+			  uint64_t usrc, size_t usize);
+
+/*
+ * viommu.c: the kernel's iommu_copy_struct_from_full_user_array() into an array
+ * allocated here (kzalloc, so a fault point first): @n entries of @klen bytes
+ * from @n user entries of @ulen bytes at @uptr, each zero-extended or checked
+ * for a zero tail. 0 with *out set (free() it), or -ENOMEM, -EFAULT, -E2BIG.
+ */
+int mock_memdup_user_array(const struct mock_task *task, void **out, uint32_t n, size_t klen,
+			   uint64_t uptr, uint32_t ulen);
+
+int get_user_u32(const struct mock_task *task, uint32_t *val, uint64_t usrc);
+/* Open @pid's /proc/<pid>/mem (the identity of its current mm), or -1. */
+int mm_open_mem(pid_t pid);
+bool mock_mm_alive(const struct mock_mm *mm);
+int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len);
+int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len);
+/* A copy to or from pages of @mm nobody pinned: the mapping's protection counts. */
+int mm_copy_unpinned(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len,
+		     bool write);
+/* How many of @npages pages from @uaddr are readable in @mm (0..npages), < 0 on error. */
+long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages);
+/*
+ * The shared mappings of @mm's process that cover [@start, @end): for each, its
+ * backing object opened through /proc/<pid>/map_files (@writable: for writing
+ * too) is given to @fn with the VA piece [lo, hi) it backs and the file
+ * offset of lo; @fn owns the fd. A non-zero return of @fn stops the walk and
+ * is returned. Private memory is skipped. With @writable (a pin with
+ * FOLL_WRITE) a mapping of the range the process cannot write is -EFAULT.
+ * A NULL @fn only checks that.
+ */
+typedef int (*mm_backing_fn)(void *priv, uint64_t lo, uint64_t hi, uint64_t off, int fd);
+int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_t end,
+			       bool writable, mm_backing_fn fn, void *priv);
+/* Identity of the page behind @va in @pid (file mapping or the VA itself). */
+int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file);
+/* The flags of @task's open fd @fd (/proc/<pid>/fdinfo), -EBADF if it is not open. */
+int mock_user_fd_flags(const struct mock_task *task, int fd, int *flags);
+int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,
+			uint64_t *dev, uint64_t *ino);
+bool mock_task_capable(const struct mock_task *task, int cap);
+int mock_task_memlock_limit(pid_t pid, uint64_t *limit_pages);
+
+/* ---- main.c ---- */
+struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
+					    enum iommufd_object_type type);
+struct iommufd_object *iommufd_object_alloc_ucmd(struct iommufd_ucmd *ucmd, size_t size,
+						 enum iommufd_object_type type);
+void iommufd_object_finalize(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
+					  enum iommufd_object_type type);
+void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *to_destroy,
+			  uint32_t id);
+/* Destroy an object the kernel itself holds a user reference on. */
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
+void iommufd_ctx_get(struct iommufd_ctx *ictx);
+void iommufd_ctx_put(struct iommufd_ctx *ictx);
+struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
+				  void *private_data, int oflags);
+/* Free a file that was never handed out, or whose owner is gone. */
+void mock_file_free(struct mock_file *f);
+struct mock_mm *mock_mm_get(struct mock_kernel *k, pid_t pid);
+void mock_mm_put(struct mock_kernel *k, struct mock_mm *mm);
+struct mock_user *mock_user_get(struct mock_kernel *k, uid_t uid);
+void mock_pin_inc(struct mock_kernel *k, const struct mock_pin_key *key);
+void mock_pin_dec(struct mock_kernel *k, const struct mock_pin_key *key);
+uint64_t mock_pin_count(struct mock_kernel *k, const struct mock_pin_key *key);
+
+/* ---- ioas.c ---- */
+struct iommufd_ioas {
+	struct iommufd_object obj;
+	struct io_pagetable iopt;
+	struct iommufd_hwpt_paging *hwpt_list; /* auto and explicit paging HWPTs */
+};
+
+struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, uint32_t id);
+struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
+void iommufd_ioas_destroy(struct iommufd_object *obj);
+int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd);
+int iommufd_option_rlimit_mode(struct iommufd_ucmd *ucmd, struct iommu_option *cmd);
+
+/* ---- mock_iommu.c: the IOMMU drivers behind the mock devices ---- */
+
+/* Which IOMMU driver a device sits behind; it owns the domains made for it. */
+enum mock_iommu_model {
+	MOCK_IOMMU_SELFTEST, /* the kernel selftest's mock IOMMU (2 KiB pages) */
+	MOCK_IOMMU_INTEL_VTD,
+	MOCK_IOMMU_ARM_SMMUV3,
+	MOCK_IOMMU_AMD,
+};
+
+#define MOCK_MAX_RESV 8
+#define IOMMU_NO_PASID 0U
+
+struct mock_resv_region {
+	uint64_t start;
+	uint64_t last;
+};
+
+/* One DMA the IOMMU refused (kept for later IOPF / vEVENT reporting). */
+struct mock_dma_fault {
+	uint64_t iova;
+	uint32_t pasid;
+	bool write;
+	int reason; /* -ENOENT not mapped, -EACCES permission, -EFAULT memory gone */
+};
+
+#define MOCK_DMA_FAULT_LOG 16
+
+/* What the IOMMU knows of one device (a selftest mock device or a VFIO PCI device). */
+struct mock_dev {
+	uint32_t id;
+	uint32_t flags; /* MOCK_FLAGS_DEVICE_* of a selftest device */
+	uint32_t cache[MOCK_DEV_CACHE_NUM]; /* vIOMMU-invalidated cache slots */
+	enum mock_iommu_model model;
+	bool dirty;   /* IOMMU_CAP_DIRTY_TRACKING */
+	bool nesting; /* NEST_PARENT domains and nested HWPTs */
+	bool no_ats;  /* the IOMMU has no ATS (SMMUv3 IDR0.ATS clear) */
+	bool ats;     /* the device has ATS: 7.3 clears IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
+	unsigned int pasid_log2; /* 0: no PASID */
+	unsigned int aperture_bits; /* input address width (non-selftest models) */
+	unsigned int nr_resv;
+	struct mock_resv_region resv[MOCK_MAX_RESV];
+	uint32_t hw_info_flags;
+	uint64_t hw_info_reg[2]; /* VT-d cap/ecap, AMD efr/efr2 */
+	uint32_t smmu_idr[6];
+	bool pasid_1024_fake_error; /* the selftest driver's replace failure injection */
+	bool io_pages_2k; /* a selftest device of a release <= 6.17 (struct mock_domain) */
+	unsigned int nr_faults; /* total DMA faults; the last MOCK_DMA_FAULT_LOG are kept */
+	struct mock_dma_fault faults[MOCK_DMA_FAULT_LOG];
+	bool no_iommu; /* VFIO no-IOMMU mode: DMA uses physical addresses */
+	struct iommufd_device *idev;   /* bound DEVICE object, or NULL */
+	struct iommufd_viommu *viommu; /* vIOMMU of the attached nested domain (RID) */
+	uint64_t vdev_id;              /* its virtual id there, 0 = none */
+	uint32_t next_grpid;           /* page request group ids of DMA faults */
+};
+
+/* Initialise @mdev as a selftest mock device with MOCK_FLAGS_DEVICE_* @flags. */
+void mock_dev_init_selftest(struct mock_dev *mdev, uint32_t flags);
+struct mock_domain;
+struct mock_nested_domain;
+struct iommufd_hw_pagetable;
+int mock_domain_init(struct mock_domain *domain, const struct mock_dev *mdev, uint32_t flags,
+		     const struct iommu_hwpt_selftest *cfg);
+bool mock_domain_compatible(const struct mock_domain *domain, const struct mock_dev *mdev);
+uint64_t mock_hw_capabilities(const struct mock_dev *mdev);
+int mock_hw_info(const struct mock_dev *mdev, uint32_t in_type, uint32_t *out_type, void *buf,
+		 uint32_t *len);
+int mock_copy_struct_from_user(const struct mock_task *task, void *dst, size_t klen,
+			       size_t min_len, uint32_t want_type, uint32_t type, uint64_t uptr,
+			       uint64_t ulen);
+int mock_nested_domain_init(struct mock_nested_domain *nd, const struct mock_domain *parent,
+			    const struct mock_dev *mdev, uint32_t flags,
+			    const struct mock_task *task, const struct iommu_hwpt_alloc *cmd);
+int mock_nested_cache_invalidate(struct mock_nested_domain *nd, const struct mock_task *task,
+				 struct iommu_hwpt_invalidate *cmd);
+int mock_set_dev_pasid(struct mock_dev *mdev, uint32_t pasid, bool blocked);
+int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uint32_t pasid,
+		   uint64_t iova, void *buf, size_t len, bool write);
+
+/* ---- hw_pagetable.c / device.c ---- */
+struct mock_domain {
+	enum mock_iommu_model model; /* the driver that owns it */
+	uint64_t aperture_start;
+	uint64_t aperture_last;
+	uint64_t pgsize; /* smallest IO page */
+	uint32_t flags;
+	uint32_t pagetable_type; /* MOCK_IOMMUPT_* */
+	bool dirty_tracking;     /* has dirty ops (allocated with DIRTY_TRACKING) */
+	bool dirty_enabled;      /* IOMMU_HWPT_SET_DIRTY_TRACKING on */
+	bool no_iommu;           /* the software table of a no-IOMMU device */
+	/*
+	 * The selftest table before the generic page table (<= 6.17): each
+	 * 2 KiB IO page is a PTE of its own (own dirty bit); 1 MiB PTEs only
+	 * where the device had MOCK_FLAGS_DEVICE_HUGE_IOVA (huge_iova).
+	 */
+	bool io_pages_2k, huge_iova;
+	struct io_pagetable *iopt; /* the table it is in, NULL if none */
+	struct interval_tree_root dirty; /* dirty bits, in chunks (dirty.c) */
+	uint64_t *dirty_win; /* GET_DIRTY_BITMAP's window, kept between reads (dirty.c) */
+	size_t dirty_win_size;
+};
+
+/* The common part of paging and nested HWPTs (kernel: struct iommufd_hw_pagetable). */
+struct iommufd_fault;
+
+struct iommufd_hw_pagetable {
+	struct iommufd_object obj;
+	bool pasid_compat; /* allocated with IOMMU_HWPT_ALLOC_PASID */
+	unsigned int nr_attach; /* device RIDs and PASIDs attached */
+	struct iommufd_fault *fault; /* FAULT_ID_VALID: where page requests go */
+};
+
+struct iommufd_hwpt_paging {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_ioas *ioas;
+	struct iommufd_hwpt_paging *next_in_ioas;
+	struct mock_domain domain;
+	bool auto_domain;
+	bool nest_parent;
+	bool enforce_cache_coherency;
+};
+
+/* A stage-1 domain on a NEST_PARENT paging domain. */
+struct mock_nested_domain {
+	enum mock_iommu_model model;
+	uint32_t data_type; /* IOMMU_HWPT_DATA_* */
+	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM]; /* selftest */
+	union {
+		struct iommu_hwpt_vtd_s1 vtd;
+		struct iommu_hwpt_arm_smmuv3 smmu;
+		struct iommu_hwpt_amd_guest amd;
+	} data;
+};
+
+struct iommufd_hwpt_nested {
+	struct iommufd_hw_pagetable common;
+	struct iommufd_hwpt_paging *parent;
+	struct iommufd_viommu *viommu; /* allocated on a vIOMMU (holds it, not the parent) */
+	struct mock_nested_domain domain;
+};
+
+/* One PASID of a device attached to a HWPT. */
+struct iommufd_pasid_attach {
+	struct iommufd_pasid_attach *next;
+	uint32_t pasid;
+	struct iommufd_hw_pagetable *hwpt;
+};
+
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct mock_dev *mdev;
+	struct iommufd_hw_pagetable *hwpt; /* RID attachment, or NULL */
+	struct iommufd_pasid_attach *pasids;
+	struct iommufd_vdevice *vdev; /* its vDEVICE, at most one */
+};
+
+static inline struct iommufd_hwpt_paging *to_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	return hwpt && hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING ?
+		       (struct iommufd_hwpt_paging *)hwpt : NULL;
+}
+
+/* The paging HWPT a HWPT translates through (itself, or a nested HWPT's parent). */
+static inline struct iommufd_hwpt_paging *find_hwpt_paging(struct iommufd_hw_pagetable *hwpt)
+{
+	if (!hwpt)
+		return NULL;
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED)
+		return ((struct iommufd_hwpt_nested *)hwpt)->parent;
+	return to_hwpt_paging(hwpt);
+}
+
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ioas *ioas;
+	struct iommufd_ioas *ioas_unpin;
+	bool needs_pin_pages;
+	unsigned long iova_alignment;
+	void (*unmap)(void *data, uint64_t iova, uint64_t length);
+	void *data;
+};
+
+struct iommufd_hwpt_paging *iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx,
+						      struct iommufd_ioas *ioas,
+						      struct iommufd_device *idev, uint32_t flags,
+						      bool immediate_attach,
+						      const struct iommu_hwpt_selftest *cfg,
+						      int *err);
+struct iommufd_hwpt_paging *iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, uint32_t id);
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
+void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+/* Mark the IO PTE mapping @iova dirty (TEST_OP_DIRTY); false if nothing maps it. */
+bool mock_domain_set_dirty(struct mock_domain *domain, uint64_t iova);
+/* The PTEs of [first, last] went away (unmap). */
+void mock_domain_clear_dirty(struct mock_domain *domain, uint64_t first, uint64_t last);
+/*
+ * Merge the dirty bits of IOVA [first, last] into the user bitmap at @ubitmap
+ * (bit 0 = @first, one bit per @page_size) and, if @clear, clear the PTEs read.
+ */
+int mock_domain_read_dirty(struct mock_domain *domain, const struct mock_task *task,
+			   uint64_t first, uint64_t last, uint64_t page_size, uint64_t ubitmap,
+			   bool clear);
+struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, uint32_t id);
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
+void iommufd_hwpt_paging_abort(struct iommufd_object *obj);
+struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx, struct mock_dev *mdev);
+void iommufd_device_unbind(struct iommufd_device *idev);
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id);
+void iommufd_device_detach(struct iommufd_device *idev, uint32_t pasid);
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id);
+/* The HWPT @pasid of @idev is attached to, or NULL. */
+struct iommufd_hw_pagetable *iommufd_device_pasid_hwpt(struct iommufd_device *idev,
+						       uint32_t pasid);
+void iommufd_device_destroy(struct iommufd_object *obj);
+
+struct iommufd_access *iommufd_access_create(struct iommufd_ctx *ictx, bool needs_pin,
+					     void (*unmap)(void *, uint64_t, uint64_t),
+					     void *data);
+void iommufd_access_destroy(struct iommufd_access *access);
+void iommufd_access_destroy_object(struct iommufd_object *obj);
+int iommufd_access_attach(struct iommufd_access *access, uint32_t ioas_id);
+int iommufd_access_replace(struct iommufd_access *access, uint32_t ioas_id);
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova, uint64_t length);
+int iommufd_access_pin_pages(struct iommufd_access *access, uint64_t iova, uint64_t length,
+			     unsigned int flags);
+void iommufd_access_unpin_pages(struct iommufd_access *access, uint64_t iova,
+				uint64_t length);
+int iommufd_access_rw(struct iommufd_access *access, uint64_t iova, void *data,
+		      size_t length, unsigned int flags);
+
+#define IOMMUFD_ACCESS_RW_WRITE (1U << 0)
+/* The selftest's MOCK_ACCESS_RW_SLOW_PATH: copy through pinned pages, not the process's mm. */
+#define IOMMUFD_ACCESS_RW_SLOW_PATH (1U << 2)
+/* How many batches (fault points) the kernel moves @npages pages in. */
+uint64_t iopt_pages_nr_batches(const struct mock_kernel *k, uint64_t npages);
+
+/* ---- eventq.c: fault queues and vEVENTQs ---- */
+
+/* Common part of the FAULT and VEVENTQ objects: a queue read through a file. */
+struct iommufd_eventq {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct mock_file *filep; /* NULL once the file is closed */
+	struct mock_list deliver;
+};
+
+/* A page request group (one LAST_PAGE request: the mock has no partial groups). */
+struct iopf_group {
+	struct mock_list node; /* in the fault's deliver list or response list */
+	struct iommufd_device *idev;
+	struct iommufd_hw_pagetable *hwpt; /* the attach handle's domain */
+	uint32_t attach_pasid; /* the attach handle's PASID */
+	uint32_t cookie;
+	unsigned int fault_count;
+	struct iommu_hwpt_pgfault fault;
+};
+
+struct iommufd_fault {
+	struct iommufd_eventq common;
+	struct mock_list response; /* groups read and awaiting a response, by cookie */
+};
+
+struct iommufd_vevent {
+	struct mock_list node;
+	struct iommufd_vevent_header header;
+	uint32_t data_len;
+	unsigned char *event_data;
+};
+
+struct iommufd_veventq {
+	struct iommufd_eventq common;
+	struct iommufd_viommu *viommu;
+	struct mock_list node; /* in viommu->veventqs */
+	uint32_t type;
+	uint32_t depth;
+	uint32_t num_events;
+	uint32_t sequence;
+	struct iommufd_vevent lost_events_header;
+};
+
+int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
+void iommufd_fault_destroy(struct iommufd_object *obj);
+struct iommufd_fault *iommufd_get_fault(struct iommufd_ctx *ictx, uint32_t id);
+int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd);
+void iommufd_veventq_destroy(struct iommufd_object *obj);
+void iommufd_eventq_release(struct mock_file *f);
+ssize_t iommufd_eventq_read(struct mock_file *f, uint64_t ubuf, size_t len,
+			    const struct mock_task *task);
+ssize_t iommufd_eventq_write(struct mock_file *f, uint64_t ubuf, size_t len,
+			     const struct mock_task *task);
+unsigned int iommufd_eventq_poll(struct mock_file *f);
+/* Answer (INVALID) and drop the page requests of @idev's attachment @pasid to @hwpt. */
+void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
+				  struct iommufd_device *idev, uint32_t pasid);
+/* iommu_report_device_fault(): a page request of @idev; -ENODEV if nothing takes it. */
+int iommufd_report_iopf(struct iommufd_device *idev, uint32_t flags, uint32_t pasid,
+			uint32_t grpid, uint32_t perm, uint64_t addr);
+int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
+				const void *event_data, size_t data_len);
+/* A DMA of @mdev through @hwpt faulted: deliver it as an IOPF or a vEVENT. */
+/* @smmu_evt: the SMMUv3 event record of a stage-1 fault (4 dwords), or NULL */
+void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
+		       uint32_t pasid, uint64_t iova, bool write, const uint64_t *smmu_evt);
+void mock_file_notify(struct mock_file *f);
+
+/* ---- viommu.c: vIOMMU, vDEVICE, HW queue, mmap regions ---- */
+
+/* A range of the iommufd file's mmap offsets, backed by core-owned memory. */
+struct iommufd_mmap {
+	struct mock_list ctx_node; /* ictx->mmaps */
+	struct mock_list k_node;   /* k->mmaps */
+	struct iommufd_ctx *ictx;
+	struct iommufd_object *owner;
+	uint64_t offset;
+	uint64_t length;
+	int memfd;
+	uint64_t cookie;
+	unsigned int refs; /* mappings the server holds */
+};
+
+struct iommufd_hw_queue;
+
+struct iommufd_viommu {
+	struct iommufd_object obj;
+	struct iommufd_hwpt_paging *hwpt;
+	enum mock_iommu_model model; /* the IOMMU instance */
+	uint32_t type;
+	struct mock_list veventqs;
+	struct iommufd_vdevice *vdevs; /* by virt_id, a short list */
+	/* the selftest driver's vIOMMU */
+	struct iommufd_hw_queue *hw_queue[IOMMU_TEST_HW_QUEUE_MAX];
+	struct iommufd_mmap *immap;
+};
+
+struct iommufd_vdevice {
+	struct iommufd_object obj;
+	struct iommufd_viommu *viommu;
+	struct iommufd_device *idev;
+	uint64_t virt_id;
+	struct iommufd_vdevice *next_in_viommu;
+};
+
+struct iommufd_hw_queue {
+	struct iommufd_object obj;
+	struct iommufd_viommu *viommu;
+	struct iommufd_hw_queue *prev;
+	struct iommufd_ioas *ioas; /* where the pinned queue memory is */
+	uint32_t type;
+	uint32_t index;
+	bool installed; /* in viommu->hw_queue[index] */
+	uint64_t base_addr;
+	uint64_t length;
+	uint64_t pin_iova, pin_length; /* page-aligned pinned range, 0 length = none */
+};
+
+struct iommufd_viommu *iommufd_get_viommu(struct iommufd_ctx *ictx, uint32_t id);
+int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd);
+void iommufd_viommu_destroy(struct iommufd_object *obj);
+int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd);
+void iommufd_vdevice_destroy(struct iommufd_object *obj);
+int iommufd_hw_queue_alloc_ioctl(struct iommufd_ucmd *ucmd);
+void iommufd_hw_queue_destroy(struct iommufd_object *obj);
+int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
+				    const struct mock_task *task,
+				    struct iommu_hwpt_invalidate *cmd);
+/* The device @virt_id names in @viommu, or NULL. */
+struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
+					       uint64_t virt_id);
+/* The device is going away: tombstone its vDEVICE (7.3's iommufd_device_remove_vdev). */
+void iommufd_device_remove_vdev(struct iommufd_device *idev);
+int iommufd_mmap_file(struct iommufd_ctx *ictx, uint64_t offset, uint64_t length, int prot,
+		      int flags, struct mock_mmap_result *res);
+void iommufd_mmap_drop_all(struct mock_kernel *k);
+
+/* ---- main.c: tombstones ---- */
+/* Remove @obj (the caller holds a users ref) leaving its id unusable (ENOENT). */
+void iommufd_object_tombstone_user(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+
+/* ---- dma-bufs (selftest.c, pages.c) ---- */
+struct mock_dmabuf {
+	struct mock_file *file;
+	int memfd;        /* the exporter's memory */
+	uint64_t length;
+	bool revoked;
+	unsigned int refs; /* the file + each pages object importing it */
+	struct iopt_pages *importers; /* linked by dmabuf_next */
+};
+void mock_dmabuf_put(struct mock_dmabuf *db);
+/* The exporter revoked @db: every importing pages object loses its memory for good. */
+void iopt_dmabuf_revoke_all(struct mock_dmabuf *db);
+/* IOAS_MAP_FILE of a dma-buf: pages on its memory, or NULL with *err. */
+struct iopt_pages *iopt_alloc_dmabuf_pages(struct mock_kernel *k, const struct mock_task *task,
+					   struct mock_dmabuf *db, uint64_t start_byte,
+					   uint64_t start, uint64_t length, bool writable,
+					   int *err);
+void mock_dmabuf_file_release(struct mock_file *f);
+
+/* ---- selftest.c ---- */
+int iommufd_test(struct iommufd_ucmd *ucmd);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
+void iommufd_test_access_file_release(struct mock_file *f);
+
+/* ---- vfio_compat.c ---- */
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsigned long arg,
+			struct mock_call *call);
+
+#endif /* KMOD_MOCK_IOMMUFD_PRIVATE_H */

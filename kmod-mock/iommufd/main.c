@@ -1,0 +1,1075 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - the mock iommufd "misc device" (the kernel's iommufd/main.c):
+ * kernel instance, files and their release, the per-context object table
+ * (non-zero ids from one namespace, users refcounts so a busy object cannot be
+ * destroyed), the ioctl table with minimum sizes and the generic ioctl
+ * contract, IOMMU_DESTROY and IOMMU_OPTION, plus the global bookkeeping the
+ * kernel keeps elsewhere (pinned page counts per page, per-user and per-mm
+ * locked memory).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "iommufd_private.h"
+#include "iommufd_test.h"
+#include "vfio.h"
+
+void mock_call_init(struct mock_call *call, const struct mock_task *task)
+{
+	memset(call, 0, sizeof(*call));
+	call->task = task;
+	call->retval_newfd = -1;
+	call->fd_room = MOCK_MAX_NEWFD;
+}
+
+/* ---------------- pinned page table (open addressing) ---------------- */
+
+struct mock_pin_slot {
+	struct mock_pin_key key;
+	uint64_t count; /* 0 with state 2 = tombstone */
+	int state;      /* 0 empty, 1 live, 2 tombstone */
+};
+
+static uint64_t pin_hash(const struct mock_pin_key *key)
+{
+	uint64_t h = key->off * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (key->ino + 0x632BE59BD9B4E019ULL) * 0xBF58476D1CE4E5B9ULL;
+	h ^= (key->dev + 1) * 0x94D049BB133111EBULL;
+	return h ^ (h >> 31);
+}
+
+static bool pin_key_eq(const struct mock_pin_key *a, const struct mock_pin_key *b)
+{
+	return a->off == b->off && a->ino == b->ino && a->dev == b->dev;
+}
+
+static struct mock_pin_slot *pin_find(struct mock_pin_table *t, const struct mock_pin_key *key,
+				      bool insert)
+{
+	struct mock_pin_slot *tomb = NULL;
+	size_t i, mask;
+
+	if (!t->cap)
+		return NULL;
+	mask = t->cap - 1;
+	for (i = pin_hash(key) & mask;; i = (i + 1) & mask) {
+		struct mock_pin_slot *s = &t->slots[i];
+
+		if (s->state == 0) {
+			if (!insert)
+				return NULL;
+			if (tomb)
+				return tomb;
+			t->used++;
+			return s;
+		}
+		if (s->state == 2) {
+			if (!tomb)
+				tomb = s;
+			continue;
+		}
+		if (pin_key_eq(&s->key, key))
+			return s;
+	}
+}
+
+static int pin_grow(struct mock_pin_table *t)
+{
+	struct mock_pin_table nt = { NULL, t->cap ? t->cap * 2 : 1024, 0 };
+	size_t i;
+
+	nt.slots = calloc(nt.cap, sizeof(*nt.slots));
+	if (!nt.slots)
+		return -ENOMEM;
+	for (i = 0; i != t->cap; i++) {
+		struct mock_pin_slot *s;
+
+		if (t->slots[i].state != 1)
+			continue;
+		s = pin_find(&nt, &t->slots[i].key, true);
+		*s = t->slots[i];
+	}
+	free(t->slots);
+	*t = nt;
+	return 0;
+}
+
+void mock_pin_inc(struct mock_kernel *k, const struct mock_pin_key *key)
+{
+	struct mock_pin_slot *s;
+
+	if ((k->pins.used + 1) * 4 >= k->pins.cap * 3 && pin_grow(&k->pins))
+		return; /* only the MD_CHECK_REFS view degrades */
+	s = pin_find(&k->pins, key, true);
+	if (s->state != 1) {
+		s->state = 1;
+		s->key = *key;
+		s->count = 0;
+	}
+	s->count++;
+}
+
+void mock_pin_dec(struct mock_kernel *k, const struct mock_pin_key *key)
+{
+	struct mock_pin_slot *s = pin_find(&k->pins, key, false);
+
+	if (!s || s->state != 1)
+		return;
+	if (--s->count == 0)
+		s->state = 2;
+}
+
+uint64_t mock_pin_count(struct mock_kernel *k, const struct mock_pin_key *key)
+{
+	struct mock_pin_slot *s = pin_find(&k->pins, key, false);
+
+	return s && s->state == 1 ? s->count : 0;
+}
+
+/* ---------------- mm and user records ---------------- */
+
+struct mock_mm *mock_mm_get(struct mock_kernel *k, pid_t pid)
+{
+	struct mock_mm *mm;
+
+	for (mm = k->mms; mm; mm = mm->next) {
+		if (mm->pid == pid && mock_mm_alive(mm)) {
+			mm->refs++;
+			return mm;
+		}
+	}
+	mm = mock_zalloc(1, sizeof(*mm));
+	if (!mm)
+		return NULL;
+	mm->k = k;
+	mm->pid = pid;
+	mm->mem_fd = mm_open_mem(pid);
+	mm->refs = 1;
+	mm->next = k->mms;
+	k->mms = mm;
+	return mm;
+}
+
+void mock_mm_put(struct mock_kernel *k, struct mock_mm *mm)
+{
+	struct mock_mm **pp;
+
+	if (!mm || --mm->refs)
+		return;
+	for (pp = &k->mms; *pp; pp = &(*pp)->next) {
+		if (*pp == mm) {
+			*pp = mm->next;
+			break;
+		}
+	}
+	if (mm->mem_fd >= 0)
+		close(mm->mem_fd);
+	free(mm);
+}
+
+struct mock_user *mock_user_get(struct mock_kernel *k, uid_t uid)
+{
+	struct mock_user *u;
+
+	for (u = k->users; u; u = u->next)
+		if (u->uid == uid)
+			return u;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->uid = uid;
+	u->next = k->users;
+	k->users = u;
+	return u;
+}
+
+void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
+			   uint64_t *locked)
+{
+	struct mock_mm *mm;
+
+	*pinned = 0;
+	*locked = 0;
+	for (mm = k->mms; mm; mm = mm->next) {
+		if (mm->pid == pid && mock_mm_alive(mm)) {
+			*pinned += mm->pinned_vm;
+			*locked += mm->locked_vm;
+		}
+	}
+}
+
+unsigned int mock_kernel_mm_refs(const struct mock_kernel *k)
+{
+	unsigned int n = 0;
+
+	for (const struct mock_mm *mm = k->mms; mm; mm = mm->next)
+		n += mm->refs;
+	return n;
+}
+
+uint64_t mock_kernel_user_locked_vm(const struct mock_kernel *k)
+{
+	uint64_t n = 0;
+
+	for (const struct mock_user *u = k->users; u; u = u->next)
+		n += u->locked_vm;
+	return n;
+}
+
+unsigned int mock_kernel_nr_files(const struct mock_kernel *k)
+{
+	unsigned int n = 0;
+
+	for (const struct mock_file *f = k->files; f; f = f->next)
+		n++;
+	return n;
+}
+
+uint32_t mock_file_nr_objects(const struct mock_file *f)
+{
+	if (f->type != MOCK_FILE_IOMMUFD)
+		return 0;
+	return ((const struct iommufd_ctx *)f->private_data)->nr_objects;
+}
+
+void mock_iopt_struct_sizes(size_t *area, size_t *pages)
+{
+	*area = sizeof(struct iopt_area);
+	*pages = sizeof(struct iopt_pages);
+}
+
+void mock_kernel_set_fget(struct mock_kernel *k, mock_fget_fn fn, void *priv)
+{
+	k->fget = fn;
+	k->fget_priv = priv;
+}
+
+/* ---------------- kernel instance and files ---------------- */
+
+int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **out)
+{
+	struct mock_kernel_config c = { .sz = sizeof(c) };
+	struct mock_kernel *k;
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	if (cfg && cfg->sz < sizeof(size_t))
+		return -EINVAL;
+	/* an older, smaller config: the fields it lacks keep their defaults */
+	if (cfg)
+		memcpy(&c, cfg, cfg->sz < sizeof(c) ? cfg->sz : sizeof(c));
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->test_memory_limit = 65536;
+	mock_list_init(&k->mmaps);
+	rc = mock_release_parse(c.sz >= offsetofend(struct mock_kernel_config, kernel) ? c.kernel : NULL,
+				&k->kv, c.sz >= offsetofend(struct mock_kernel_config, err_len) ? c.err : NULL,
+				c.err_len);
+	if (rc) {
+		free(k);
+		return rc;
+	}
+	rc = mock_machine_init(k, c.devices, c.sz >= offsetofend(struct mock_kernel_config, err_len) ?
+					     c.err : NULL, c.err_len);
+	if (rc) {
+		free(k);
+		return rc;
+	}
+	*out = k;
+	return 0;
+}
+
+unsigned int mock_kernel_device_faults(struct mock_kernel *k, unsigned int index)
+{
+	if (!k || index >= k->nr_pci_devs)
+		return 0;
+	return k->pci_devs[index]->mdev.nr_faults;
+}
+
+void mock_kernel_free(struct mock_kernel *k)
+{
+	struct mock_file *f;
+
+	if (!k)
+		return;
+	/* mappings the server did not put hold contexts */
+	iommufd_mmap_drop_all(k);
+	/*
+	 * Files the server still holds are released as on a close. Releasing
+	 * one may free others (an access file holds its context), so restart
+	 * the walk each time.
+	 */
+	for (;;) {
+		for (f = k->files; f && f->released; f = f->next)
+			;
+		if (!f)
+			break;
+		mock_release(f);
+	}
+	/* Released files a refcount bug kept alive: leak-free exit anyway */
+	while (k->files)
+		mock_file_free(k->files);
+	while (k->mms) {
+		struct mock_mm *mm = k->mms;
+
+		k->mms = mm->next;
+		if (mm->mem_fd >= 0)
+			close(mm->mem_fd);
+		free(mm);
+	}
+	while (k->users) {
+		struct mock_user *u = k->users;
+
+		k->users = u->next;
+		free(u);
+	}
+	free(k->pins.slots);
+	mock_machine_free(k);
+	mock_fail_nth_free(k);
+	free(k);
+}
+
+struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
+				  void *private_data, int oflags)
+{
+	struct mock_file *f = mock_zalloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->type = type;
+	f->k = k;
+	f->oflags = oflags;
+	f->private_data = private_data;
+	f->next = k->files;
+	if (k->files)
+		k->files->prev = f;
+	k->files = f;
+	return f;
+}
+
+void mock_file_free(struct mock_file *f)
+{
+	if (!f)
+		return;
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		f->k->files = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	free(f);
+}
+
+static int open_locked(struct mock_kernel *k, const char *path, int oflags,
+		       const struct mock_task *task, struct mock_file **out)
+{
+	struct iommufd_ctx *ictx;
+	struct mock_file *f;
+
+	if (!k || !path || !task || !out)
+		return -EINVAL;
+	if (!strncmp(path, "/dev/vfio/devices/", 18))
+		return vfio_device_fops_cdev_open(k, path, oflags, out);
+	if (strcmp(path, "/dev/iommu") != 0)
+		return -ENOENT;
+	ictx = mock_zalloc_for(task, 1, sizeof(*ictx));
+	if (!ictx)
+		return -ENOMEM;
+	f = mock_file_alloc(k, MOCK_FILE_IOMMUFD, ictx, oflags);
+	if (!f) {
+		free(ictx);
+		return -ENOMEM;
+	}
+	ictx->k = k;
+	ictx->file = f;
+	ictx->refs = 1;
+	ictx->first_free = 1;
+	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	mock_list_init(&ictx->mmaps);
+	*out = f;
+	return 0;
+}
+
+/* ---------------- objects ---------------- */
+
+struct iommufd_object_ops {
+	void (*destroy)(struct iommufd_object *obj);
+	void (*abort)(struct iommufd_object *obj);
+};
+
+static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
+	[IOMMUFD_OBJ_ACCESS] = { .destroy = iommufd_access_destroy_object },
+	[IOMMUFD_OBJ_DEVICE] = { .destroy = iommufd_device_destroy },
+	[IOMMUFD_OBJ_HWPT_PAGING] = { .destroy = iommufd_hwpt_paging_destroy,
+				      .abort = iommufd_hwpt_paging_abort },
+	[IOMMUFD_OBJ_HWPT_NESTED] = { .destroy = iommufd_hwpt_nested_destroy },
+	[IOMMUFD_OBJ_IOAS] = { .destroy = iommufd_ioas_destroy },
+	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
+	[IOMMUFD_OBJ_FAULT] = { .destroy = iommufd_fault_destroy },
+	[IOMMUFD_OBJ_VEVENTQ] = { .destroy = iommufd_veventq_destroy },
+	[IOMMUFD_OBJ_VIOMMU] = { .destroy = iommufd_viommu_destroy },
+	[IOMMUFD_OBJ_VDEVICE] = { .destroy = iommufd_vdevice_destroy },
+	[IOMMUFD_OBJ_HW_QUEUE] = { .destroy = iommufd_hw_queue_destroy },
+};
+
+/*
+ * The slot of a destroyed object whose id must not come back (a vDEVICE that
+ * went with its device): lookups and IOMMU_DESTROY see ENOENT, allocation
+ * skips it, until the context is released.
+ */
+static struct iommufd_object iommufd_tombstone = { .type = IOMMUFD_OBJ_NONE };
+
+static bool is_tombstone(const struct iommufd_object *obj)
+{
+	return obj == &iommufd_tombstone;
+}
+
+struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
+					    enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+	uint32_t id;
+
+	obj = mock_zalloc(1, size);
+	if (!obj)
+		return NULL;
+	for (id = ictx->first_free; id < ictx->nr_slots && ictx->objects[id]; id++)
+		;
+	if (id >= ictx->nr_slots) {
+		uint32_t n = ictx->nr_slots ? ictx->nr_slots * 2 : 64;
+		struct iommufd_object **t;
+
+		if (id >= INT32_MAX) {
+			free(obj);
+			return NULL;
+		}
+		t = realloc(ictx->objects, n * sizeof(*t));
+		if (!t) {
+			free(obj);
+			return NULL;
+		}
+		memset(t + ictx->nr_slots, 0, (n - ictx->nr_slots) * sizeof(*t));
+		ictx->objects = t;
+		ictx->nr_slots = n;
+	}
+	obj->type = type;
+	obj->id = id;
+	obj->users = 1;
+	obj->ictx = ictx;
+	ictx->objects[id] = obj;
+	ictx->first_free = id + 1;
+	ictx->nr_objects++;
+	return obj;
+}
+
+struct iommufd_object *iommufd_object_alloc_ucmd(struct iommufd_ucmd *ucmd, size_t size,
+						 enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	if (ucmd->new_obj)
+		return NULL;
+	obj = iommufd_object_alloc(ucmd->ictx, size, type);
+	ucmd->new_obj = obj;
+	return obj;
+}
+
+static void object_slot_free(struct iommufd_ctx *ictx, uint32_t id)
+{
+	ictx->objects[id] = NULL;
+	ictx->nr_objects--;
+	if (id < ictx->first_free)
+		ictx->first_free = id;
+}
+
+void iommufd_object_finalize(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	(void)ictx;
+	obj->finalized = true;
+}
+
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	object_slot_free(ictx, obj->id);
+	free(obj);
+}
+
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	const struct iommufd_object_ops *ops = &iommufd_object_ops[obj->type];
+
+	if (ops->abort)
+		ops->abort(obj);
+	else if (ops->destroy)
+		ops->destroy(obj);
+	iommufd_object_abort(ictx, obj);
+}
+
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, uint32_t id,
+					  enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	if (mock_should_fail(NULL))
+		return NULL;
+	if (id >= ictx->nr_slots)
+		return NULL;
+	obj = ictx->objects[id];
+	if (!obj || is_tombstone(obj) || !obj->finalized ||
+	    (type != IOMMUFD_OBJ_ANY && obj->type != type))
+		return NULL;
+	obj->users++;
+	return obj;
+}
+
+void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	(void)ictx;
+	obj->users--;
+}
+
+static void object_destroy_free(struct iommufd_object *obj)
+{
+	if (iommufd_object_ops[obj->type].destroy)
+		iommufd_object_ops[obj->type].destroy(obj);
+	free(obj);
+}
+
+/*
+ * Remove @id (or @to_destroy, whose caller holds one extra users reference)
+ * if nothing else uses it: -ENOENT / -EBUSY otherwise.
+ */
+int iommufd_object_remove(struct iommufd_ctx *ictx, struct iommufd_object *to_destroy,
+			  uint32_t id)
+{
+	struct iommufd_object *obj;
+
+	if (to_destroy)
+		id = to_destroy->id;
+	obj = id < ictx->nr_slots ? ictx->objects[id] : NULL;
+	if (to_destroy) {
+		obj->users--;
+		if (obj != to_destroy)
+			return -ENOENT;
+	} else if (!obj || is_tombstone(obj) || !obj->finalized) {
+		return -ENOENT;
+	}
+	if (obj->users != 1)
+		return -EBUSY;
+	obj->users = 0;
+	object_slot_free(ictx, id);
+	if (ictx->vfio_ioas && &ictx->vfio_ioas->obj == obj)
+		ictx->vfio_ioas = NULL;
+	object_destroy_free(obj);
+	return 0;
+}
+
+void iommufd_object_tombstone_user(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	uint32_t id = obj->id;
+
+	if (obj->users != 1 || ictx->objects[id] != obj)
+		return; /* a users refcount bug: leave it to the context release */
+	obj->users = 0;
+	ictx->objects[id] = &iommufd_tombstone;
+	ictx->nr_objects--;
+	object_destroy_free(obj);
+}
+
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	/* Drops the kernel-side users reference; single threaded, so it succeeds */
+	(void)iommufd_object_remove(ictx, obj, 0);
+}
+
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
+{
+	size_t n = ucmd->user_size < cmd_len ? ucmd->user_size : cmd_len;
+
+	/* an older release's struct ends earlier: it writes nothing past it */
+	if (ucmd->ksize && n > ucmd->ksize)
+		n = ucmd->ksize;
+
+	if (copy_to_user(ucmd->task, ucmd->ubuffer, ucmd->cmd, n))
+		return -EFAULT;
+	return 0;
+}
+
+static int iommufd_destroy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_destroy *cmd = ucmd->cmd;
+
+	return iommufd_object_remove(ucmd->ictx, NULL, cmd->id);
+}
+
+void iommufd_ctx_get(struct iommufd_ctx *ictx)
+{
+	ictx->refs++;
+}
+
+static void iommufd_ctx_destroy(struct iommufd_ctx *ictx)
+{
+	/* Objects that depend on others hold users refs; peel until empty */
+	while (ictx->nr_objects) {
+		unsigned int destroyed = 0;
+		uint32_t id;
+
+		for (id = 1; id < ictx->nr_slots; id++) {
+			struct iommufd_object *obj = ictx->objects[id];
+
+			if (!obj || is_tombstone(obj) || obj->users != 1)
+				continue;
+			obj->users = 0;
+			object_slot_free(ictx, id);
+			object_destroy_free(obj);
+			destroyed++;
+		}
+		if (!destroyed)
+			break; /* a users refcount bug: leak rather than crash */
+	}
+	free(ictx->objects);
+	mock_file_free(ictx->file);
+	free(ictx);
+}
+
+void iommufd_ctx_put(struct iommufd_ctx *ictx)
+{
+	if (--ictx->refs == 0)
+		iommufd_ctx_destroy(ictx);
+}
+
+static void release_locked(struct mock_file *f)
+{
+	if (!f || f->released)
+		return;
+	f->released = true;
+	switch (f->type) {
+	case MOCK_FILE_IOMMUFD:
+		/* the ctx frees the file struct when its last reference goes */
+		iommufd_ctx_put(f->private_data);
+		return;
+	case MOCK_FILE_TEST_ACCESS:
+		iommufd_test_access_file_release(f);
+		break;
+	case MOCK_FILE_VFIO_DEVICE:
+		vfio_device_fops_release(f);
+		break;
+	case MOCK_FILE_FAULT:
+	case MOCK_FILE_VEVENTQ:
+		iommufd_eventq_release(f);
+		break;
+	case MOCK_FILE_DMABUF:
+		mock_dmabuf_file_release(f);
+		break;
+	default:
+		break;
+	}
+	mock_file_free(f);
+}
+
+/* ---------------- IOMMU_OPTION ---------------- */
+
+static int iommufd_option(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		rc = iommufd_option_rlimit_mode(ucmd, cmd);
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		rc = iommufd_ioas_option(ucmd);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	if (copy_to_user(ucmd->task, ucmd->ubuffer + offsetof(struct iommu_option, val64),
+			 &cmd->val64, sizeof(cmd->val64)))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---------------- ioctl dispatch ---------------- */
+
+union ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_ioas_alloc alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map map;
+	struct iommu_ioas_map_file map_file;
+	struct iommu_ioas_unmap unmap;
+	struct iommu_ioas_change_process change_process;
+	struct iommu_option option;
+	struct iommu_test_cmd test;
+	struct iommu_hwpt_alloc hwpt;
+	struct iommu_hw_info info;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
+	struct iommu_hwpt_invalidate hwpt_invalidate;
+	struct iommu_vfio_ioas vfio_ioas;
+	struct iommu_fault_alloc fault;
+	struct iommu_hw_queue_alloc hw_queue;
+	struct iommu_ioas_noiommu_get_pa noiommu_get_pa;
+	struct iommu_vdevice_alloc vdev;
+	struct iommu_veventq_alloc veventq;
+	struct iommu_viommu_alloc viommu;
+	/* room for the structs of later ioctls */
+	unsigned char pad[256];
+};
+
+struct iommufd_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct iommufd_ucmd *ucmd);
+};
+
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)                  \
+	[_IOC_NR(_ioctl) - IOMMUFD_CMD_BASE] = {               \
+		.size = sizeof(_struct),                       \
+		.min_size = offsetofend(_struct, _last),       \
+		.ioctl_num = _ioctl,                           \
+		.execute = _fn,                                \
+	}
+
+static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
+	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc, struct iommu_fault_alloc,
+		 out_fault_fd),
+	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, iommufd_hw_queue_alloc_ioctl,
+		 struct iommu_hw_queue_alloc, length),
+	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info, __reserved),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate, struct iommu_hwpt_invalidate,
+		 __reserved),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, iommufd_hwpt_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl, struct iommu_ioas_alloc,
+		 out_ioas_id),
+	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
+		 struct iommu_ioas_allow_iovas, allowed_iovas),
+	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
+		 struct iommu_ioas_change_process, __reserved),
+	IOCTL_OP(IOMMU_IOAS_COPY, iommufd_ioas_copy, struct iommu_ioas_copy, src_iova),
+	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
+		 struct iommu_ioas_iova_ranges, out_iova_alignment),
+	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map, struct iommu_ioas_map, iova),
+	IOCTL_OP(IOMMU_IOAS_MAP_FILE, iommufd_ioas_map_file, struct iommu_ioas_map_file, iova),
+	IOCTL_OP(IOMMU_IOAS_NOIOMMU_GET_PA, iommufd_ioas_noiommu_get_pa,
+		 struct iommu_ioas_noiommu_get_pa, out_phys),
+	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap, length),
+	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
+	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
+	IOCTL_OP(IOMMU_VDEVICE_ALLOC, iommufd_vdevice_alloc_ioctl, struct iommu_vdevice_alloc,
+		 virt_id),
+	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, iommufd_veventq_alloc, struct iommu_veventq_alloc,
+		 out_veventq_fd),
+	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas, __reserved),
+	IOCTL_OP(IOMMU_VIOMMU_ALLOC, iommufd_viommu_alloc_ioctl, struct iommu_viommu_alloc,
+		 out_viommu_id),
+};
+
+_Static_assert(sizeof(union ucmd_buffer) >= sizeof(struct iommu_test_cmd), "ucmd_buffer");
+
+/*
+ * The size of @op's struct in release @kv, where a later release grew it: a
+ * caller's bytes past it must be zero (E2BIG), as they were then.
+ */
+static size_t release_op_size(const struct iommufd_ioctl_op *op, unsigned int kv)
+{
+	switch (op->ioctl_num) {
+	case IOMMU_HWPT_ALLOC:
+		/* 6.7 added the driver data (nesting), 6.11 the fault queue id */
+		if (kv < MOCK_KV(6, 7))
+			return offsetofend(struct iommu_hwpt_alloc, __reserved);
+		if (kv < MOCK_KV(6, 11))
+			return offsetofend(struct iommu_hwpt_alloc, data_uptr);
+		break;
+	case IOMMU_GET_HW_INFO:
+		/* 6.7 added out_capabilities */
+		if (kv < MOCK_KV(6, 7))
+			return offsetofend(struct iommu_hw_info, __reserved);
+		break;
+	case IOMMU_VIOMMU_ALLOC:
+		/* 6.17 added driver data */
+		if (kv < MOCK_KV(6, 17))
+			return offsetofend(struct iommu_viommu_alloc, out_viommu_id);
+		break;
+	}
+	return op->size;
+}
+
+static long iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsigned long arg,
+			       struct mock_call *call)
+{
+	const struct iommufd_ioctl_op *op;
+	struct iommufd_ucmd ucmd = { 0 };
+	union ucmd_buffer buf;
+	unsigned int nr;
+	int ret;
+
+	nr = _IOC_NR(cmd);
+	if (nr < IOMMUFD_CMD_BASE || (nr - IOMMUFD_CMD_BASE) >= ARRAY_SIZE(iommufd_ioctl_ops))
+		return iommufd_vfio_ioctl(ictx, cmd, arg, call);
+
+	ucmd.ictx = ictx;
+	ucmd.call = call;
+	ucmd.task = call->task;
+	ucmd.ubuffer = arg;
+	ret = get_user_u32(call->task, &ucmd.user_size, arg);
+	if (ret)
+		return ret;
+
+	op = &iommufd_ioctl_ops[nr - IOMMUFD_CMD_BASE];
+	if (!op->execute || op->ioctl_num != cmd)
+		return -ENOTTY;
+	/* IOMMU_TEST_CMD sits past the table's end in every release */
+	if (nr > mock_release_last_cmd(mock_kv(ictx)) && cmd != IOMMU_TEST_CMD)
+		return -ENOTTY;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+
+	ucmd.cmd = &buf;
+	/* the release's struct may end earlier: bytes past its end must be zero */
+	ucmd.ksize = release_op_size(op, mock_kv(ictx));
+	if (ucmd.ksize < op->size)
+		memset((char *)&buf + ucmd.ksize, 0, op->size - ucmd.ksize);
+	ret = copy_struct_from_user(call->task, ucmd.cmd, ucmd.ksize, arg, ucmd.user_size);
+	if (ret)
+		return ret;
+	ret = op->execute(&ucmd);
+
+	if (ucmd.new_obj) {
+		if (ret)
+			iommufd_object_abort_and_destroy(ictx, ucmd.new_obj);
+		else
+			iommufd_object_finalize(ictx, ucmd.new_obj);
+	}
+	return ret;
+}
+
+static long ioctl_locked(struct mock_file *f, unsigned int cmd, unsigned long arg,
+			 struct mock_call *call)
+{
+	if (!f || !call || !call->task)
+		return -EINVAL;
+	switch (f->type) {
+	case MOCK_FILE_IOMMUFD:
+		return iommufd_fops_ioctl(f->private_data, cmd, arg, call);
+	case MOCK_FILE_VFIO_DEVICE:
+		return vfio_device_fops_unl_ioctl(f, cmd, arg, call);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static ssize_t read_locked(struct mock_file *f, uint64_t ubuf, size_t len,
+			   struct mock_call *call)
+{
+	if (!f || !call || !call->task)
+		return -EBADF;
+	if (f->type == MOCK_FILE_FAULT || f->type == MOCK_FILE_VEVENTQ)
+		return iommufd_eventq_read(f, ubuf, len, call->task);
+	return -EINVAL;
+}
+
+static ssize_t write_locked(struct mock_file *f, uint64_t ubuf, size_t len,
+			    struct mock_call *call)
+{
+	if (!f || !call || !call->task)
+		return -EBADF;
+	if (f->type == MOCK_FILE_FAULT || f->type == MOCK_FILE_VEVENTQ)
+		return iommufd_eventq_write(f, ubuf, len, call->task);
+	return -EINVAL;
+}
+
+static ssize_t pread_locked(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			    struct mock_call *call)
+{
+	if (!f || !call || !call->task)
+		return -EBADF;
+	if (f->type == MOCK_FILE_VFIO_DEVICE)
+		return vfio_device_fops_rw(f, ubuf, len, off, false, call);
+	return -ESPIPE;
+}
+
+static ssize_t pwrite_locked(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			     struct mock_call *call)
+{
+	if (!f || !call || !call->task)
+		return -EBADF;
+	if (f->type == MOCK_FILE_VFIO_DEVICE)
+		return vfio_device_fops_rw(f, ubuf, len, off, true, call);
+	return -ESPIPE;
+}
+
+unsigned int mock_poll(struct mock_file *f)
+{
+	if (!f)
+		return POLLNVAL;
+	switch (f->type) {
+	case MOCK_FILE_FAULT:
+	case MOCK_FILE_VEVENTQ:
+		return iommufd_eventq_poll(f);
+	default:
+		/* files without a poll op are always ready */
+		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	}
+}
+
+void mock_kernel_set_notify(struct mock_kernel *k, mock_notify_fn fn, void *priv)
+{
+	if (!k)
+		return;
+	k->notify = fn;
+	k->notify_priv = priv;
+}
+
+static int mmap_locked(struct mock_file *f, uint64_t offset, uint64_t length, int prot,
+		       int flags, struct mock_call *call, struct mock_mmap_result *res)
+{
+	if (!f || !call || !call->task || !res)
+		return -EINVAL;
+	if (f->released)
+		return -EBADF;
+	switch (f->type) {
+	case MOCK_FILE_IOMMUFD:
+		return iommufd_mmap_file(f->private_data, offset, length, prot, flags, res);
+	case MOCK_FILE_VFIO_DEVICE:
+		/*
+		 * vfio_device_fops_mmap(): EINVAL before the bind grants access;
+		 * after it vfio-pci answers EINVAL for every region, as none is
+		 * offered for mmap (doc/mock-divergences.md: VFIO BAR mmap).
+		 */
+		return -EINVAL;
+	default:
+		return -ENODEV;
+	}
+}
+
+/*
+ * The entry points record their caller as "current" for the fault points
+ * (fail_nth.c); a release has none: as in the kernel, teardown cannot fail.
+ */
+int mock_open(struct mock_kernel *k, const char *path, int oflags,
+	      const struct mock_task *task, struct mock_file **out)
+{
+	struct mock_current saved;
+	int ret;
+
+	mock_current_enter(k, task, &saved);
+	ret = open_locked(k, path, oflags, task, out);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+void mock_release(struct mock_file *f)
+{
+	struct mock_current saved;
+
+	if (!f)
+		return;
+	mock_current_enter(f->k, NULL, &saved);
+	release_locked(f);
+	mock_current_leave(&saved);
+}
+
+long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg, struct mock_call *call)
+{
+	struct mock_current saved;
+	long ret;
+
+	if (!f || !call || !call->task)
+		return -EINVAL;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = ioctl_locked(f, cmd, arg, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+ssize_t mock_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
+{
+	struct mock_current saved;
+	ssize_t ret;
+
+	if (!f || !call || !call->task)
+		return -EBADF;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = read_locked(f, ubuf, len, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
+{
+	struct mock_current saved;
+	ssize_t ret;
+
+	if (!f || !call || !call->task)
+		return -EBADF;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = write_locked(f, ubuf, len, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+		   struct mock_call *call)
+{
+	struct mock_current saved;
+	ssize_t ret;
+
+	if (!f || !call || !call->task)
+		return -EBADF;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = pread_locked(f, ubuf, len, off, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+		    struct mock_call *call)
+{
+	struct mock_current saved;
+	ssize_t ret;
+
+	if (!f || !call || !call->task)
+		return -EBADF;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = pwrite_locked(f, ubuf, len, off, call);
+	mock_current_leave(&saved);
+	return ret;
+}
+
+int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,
+	      struct mock_call *call, struct mock_mmap_result *res)
+{
+	struct mock_current saved;
+	int ret;
+
+	if (!f || !call || !call->task || !res)
+		return -EINVAL;
+	mock_current_enter(f->k, call->task, &saved);
+	ret = mmap_locked(f, offset, length, prot, flags, call, res);
+	mock_current_leave(&saved);
+	return ret;
+}
