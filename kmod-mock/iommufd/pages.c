@@ -570,9 +570,7 @@ int iopt_area_add_access(struct iopt_area *area, uint64_t index, uint64_t last_i
 		acc->users++;
 		return 0;
 	}
-	if (mock_should_fail(NULL))
-		return -ENOMEM;
-	acc = calloc(1, sizeof(*acc));
+	acc = mock_zalloc(1, sizeof(*acc));
 	if (!acc)
 		return -ENOMEM;
 	rc = pages_pin_holes(pages, index, last_index);

@@ -759,7 +759,7 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 			proc_drop((size_t)(p - procs));
 		return 0;
 	}
-	case MOCK_OP_FAIL_NTH: { /* fail-nth: the shim's failnth.c */
+	case MOCK_OP_FAIL_NTH: { /* fail-nth: the shim's fail_nth_proc.c */
 		unsigned int nth = (unsigned int)req->len;
 		int ret;
 
