@@ -21,12 +21,21 @@
 
 #include "vfio.h"
 
+/*
+ * eventfd_signal(). The file is the caller's, blocking or not: a counter
+ * the program filled to its maximum would block the write, and the daemon
+ * with it, so the signal is dropped unless the eventfd is writable now
+ * (the kernel's eventfd_signal() never waits either).
+ */
 static void efd_signal(int fd)
 {
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	uint64_t one = 1;
 
-	if (fd >= 0 && write(fd, &one, sizeof(one)) != (ssize_t)sizeof(one)) {
-		/* a counter at its maximum: the kernel's eventfd_signal() saturates too */
+	if (fd < 0 || poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT))
+		return;
+	if (write(fd, &one, sizeof(one)) != (ssize_t)sizeof(one)) {
+		/* nothing to do: the program holds the counter */
 	}
 }
 
