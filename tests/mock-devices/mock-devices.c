@@ -2018,6 +2018,27 @@ static void test_msi_and_completion(void **state)
 	close(efd);
 }
 
+/* A blocking eventfd at its counter's maximum: the signal is dropped, the daemon goes on. */
+static void test_irq_full_eventfd(void **state)
+{
+	uint64_t full = UINT64_MAX - 1, v = 0;
+	int efd = (int)syscall(SYS_eventfd2, 0, O_CLOEXEC);
+	struct machine m;
+
+	(void)state;
+	assert_true(efd >= 0);
+	assert_int_equal(write(efd, &full, sizeof(full)), sizeof(full));
+	machine_up(&m, 0);
+	assert_int_equal(set_efd(m.dev, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSI_IRQ_INDEX, efd),
+			 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0x1);
+	assert_int_equal(read(efd, &v, sizeof(v)), sizeof(v));
+	assert_true(v == full);
+	machine_down(&m);
+	close(efd);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest default_tests[] = {
@@ -2034,6 +2055,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_set_irqs_errnos),
 		cmocka_unit_test(test_intx),
 		cmocka_unit_test(test_msi_and_completion),
+		cmocka_unit_test(test_irq_full_eventfd),
 	};
 	const struct CMUnitTest two_tests[] = {
 		cmocka_unit_test(test_two_devices),
