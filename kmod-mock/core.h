@@ -58,6 +58,8 @@ struct mock_task {
 
 /* Files a call created that the server must turn into fds for the caller. */
 #define MOCK_MAX_NEWFD 2
+/* Caller files passed along with one call (struct mock_call.fds). */
+#define MOCK_MAX_CALL_FDS 8
 
 struct mock_newfd {
 	struct mock_file *file; /* the new file; the server owns it from now on */
@@ -71,6 +73,17 @@ struct mock_call {
 	struct mock_newfd newfd[MOCK_MAX_NEWFD];
 	int retval_newfd; /* -1, or the index in newfd[] whose fd number is the return value */
 	unsigned int fd_room; /* how many new fds the caller can take (default MOCK_MAX_NEWFD) */
+	/*
+	 * Files of the caller the call names by fd number and the server passed
+	 * along (the eventfds of VFIO_DEVICE_SET_IRQS): the caller's number and
+	 * the server's own fd of the same file. A call that keeps one sets its
+	 * fd to -1; the server closes the rest afterwards.
+	 */
+	unsigned int nr_fds;
+	struct mock_call_fd {
+		int ufd;
+		int fd;
+	} fds[MOCK_MAX_CALL_FDS];
 };
 
 /* Initialise a call for @task (no new fds, retval_newfd = -1). */

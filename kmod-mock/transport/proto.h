@@ -56,6 +56,13 @@
  * daemon wrote for a newer event between the reply and the drain survives:
  * a wake-up may be spurious (a read then finds no record), never lost.
  *
+ * Caller files. A call that names files of the caller by number (the
+ * eventfds of VFIO_DEVICE_SET_IRQS) gets them passed along: the request's
+ * fds[] lists the caller's numbers of the first nr_fds fds attached
+ * (SCM_RIGHTS), in order; a proof fd, if any, comes after them. The daemon
+ * cannot take them any other way (an eventfd cannot be reopened through
+ * /proc). A number the shim did not attach (not an open fd) is EBADF.
+ *
  * Mappings. MOCK_OP_MMAP answers with the memory to map (one fd attached, not
  * a mock file) at reply.mmap_off and a cookie naming the mapping; the daemon
  * counts one reference per mapping and per process, drops it on
@@ -92,7 +99,7 @@
 /* Longest socket name (sun_path minus the leading NUL). */
 #define MOCK_SOCKET_NAME_MAX 100
 
-#define MOCK_PROTO_VERSION 4
+#define MOCK_PROTO_VERSION 5
 
 enum mock_proto_op {
 	MOCK_OP_OPEN = 1,  /* path[] follows the header; oflags */
@@ -134,6 +141,9 @@ enum mock_proto_op {
  */
 #define MOCK_REQ_FD_ROOM (1u << 2)
 
+/* Caller files one request passes along (the core's MOCK_MAX_CALL_FDS). */
+#define MOCK_PROTO_MAX_FDS 8
+
 /* Longest inline argument (proto.h header); the core's window (core.h) is as large. */
 #define MOCK_PROTO_INLINE_MAX 256
 
@@ -150,6 +160,8 @@ struct mock_req {
 	uint64_t off;     /* pread/pwrite offset */
 	uint32_t inline_len; /* MOCK_OP_IOCTL: bytes of the caller's memory at arg that follow */
 	uint32_t fd_room; /* with MOCK_REQ_FD_ROOM: new fds the caller can still open */
+	uint32_t nr_fds;  /* caller files attached ahead of any proof fd (below) */
+	int32_t fds[MOCK_PROTO_MAX_FDS]; /* their numbers in the caller */
 	/* MOCK_OP_OPEN: a NUL-terminated path follows, at most PATH_MAX bytes */
 };
 

@@ -1615,6 +1615,430 @@ static void test_amd_and_unsupported_viommu(void **state)
 	close(fd);
 }
 
+/* ---------------- interrupts (vfio-pci's GET_IRQ_INFO and SET_IRQS) ---------------- */
+
+#define EDU_IRQ_STATUS 0x24
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
+#define IRQ_SET_HDR offsetof(struct vfio_irq_set, data)
+
+static int irq_info(int dev, uint32_t index, uint32_t argsz, struct vfio_irq_info *info)
+{
+	memset(info, 0xa5, sizeof(*info));
+	info->argsz = argsz;
+	info->index = index;
+	return xioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, info);
+}
+
+/* VFIO_DEVICE_SET_IRQS with @len bytes of @data; argsz covers exactly those. */
+static int set_irqs(int dev, uint32_t flags, uint32_t index, uint32_t start, uint32_t count,
+		    const void *data, size_t len)
+{
+	union {
+		struct vfio_irq_set set;
+		unsigned char raw[IRQ_SET_HDR + 64];
+	} u;
+
+	assert_true(len <= sizeof(u.raw) - IRQ_SET_HDR);
+	memset(&u, 0, sizeof(u));
+	u.set.argsz = (uint32_t)(IRQ_SET_HDR + len);
+	u.set.flags = flags;
+	u.set.index = index;
+	u.set.start = start;
+	u.set.count = count;
+	if (len)
+		memcpy(u.raw + IRQ_SET_HDR, data, len);
+	return xioctl(dev, VFIO_DEVICE_SET_IRQS, &u.set);
+}
+
+static int set_efd(int dev, uint32_t action, uint32_t index, int32_t fd)
+{
+	return set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD | action, index, 0, 1, &fd, sizeof(fd));
+}
+
+static int set_none(int dev, uint32_t action, uint32_t index, uint32_t count)
+{
+	return set_irqs(dev, VFIO_IRQ_SET_DATA_NONE | action, index, 0, count, NULL, 0);
+}
+
+/* The eventfd's count, taken (0: nothing was signalled). The mock signals synchronously. */
+static uint64_t efd_take(int efd)
+{
+	uint64_t v = 0;
+
+	if (read(efd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {
+		assert_int_equal(errno, EAGAIN);
+		return 0;
+	}
+	return v;
+}
+
+static int new_efd(void)
+{
+	int efd = (int)syscall(SYS_eventfd2, 0, O_CLOEXEC | O_NONBLOCK);
+
+	assert_true(efd >= 0);
+	return efd;
+}
+
+static void cfg_cmd(struct machine *m, uint16_t set, uint16_t clear)
+{
+	uint16_t cmd;
+
+	assert_int_equal(pread(m->dev, &cmd, 2, (off_t)(m->cfg + 4)), 2);
+	cmd = (uint16_t)((cmd | set) & ~clear);
+	assert_int_equal(pwrite(m->dev, &cmd, 2, (off_t)(m->cfg + 4)), 2);
+}
+
+/* What vfio-pci answers for edu (measured in the 7.3 VM), and edu's MSI capability. */
+static void test_irq_info(void **state)
+{
+	static const struct {
+		uint32_t count, flags;
+	} want[VFIO_PCI_NUM_IRQS] = {
+		[VFIO_PCI_INTX_IRQ_INDEX] = { 1, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+							 VFIO_IRQ_INFO_AUTOMASKED },
+		[VFIO_PCI_MSI_IRQ_INDEX] = { 1, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE },
+		[VFIO_PCI_MSIX_IRQ_INDEX] = { 0, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE },
+		[VFIO_PCI_ERR_IRQ_INDEX] = { 1, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE },
+		[VFIO_PCI_REQ_IRQ_INDEX] = { 1, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE },
+	};
+	const uint32_t minsz = offsetof(struct vfio_irq_info, count) + sizeof(uint32_t);
+	struct vfio_irq_info info;
+	uint8_t cap[16];
+	struct machine m;
+	uint16_t status;
+
+	(void)state;
+	machine_up(&m, 0);
+	for (uint32_t i = 0; i < VFIO_PCI_NUM_IRQS; i++) {
+		assert_int_equal(irq_info(m.dev, i, minsz, &info), 0);
+		assert_int_equal(info.index, i);
+		assert_int_equal(info.count, want[i].count);
+		assert_int_equal(info.flags, want[i].flags);
+		assert_int_equal(info.argsz, minsz);
+	}
+	assert_int_equal(irq_info(m.dev, VFIO_PCI_NUM_IRQS, minsz, &info), EINVAL);
+	assert_int_equal(irq_info(m.dev, UINT32_MAX, minsz, &info), EINVAL);
+	assert_int_equal(irq_info(m.dev, VFIO_PCI_INTX_IRQ_INDEX, minsz - 1, &info), EINVAL);
+
+	/* QEMU's msi_init(1 vector, 64-bit, no per-vector mask) at 0x40, the list's only entry */
+	assert_int_equal(pread(m.dev, &status, 2, (off_t)(m.cfg + 6)), 2);
+	assert_int_equal(status & 0x10, 0x10);
+	assert_int_equal(pread(m.dev, cap, 1, (off_t)(m.cfg + 0x34)), 1);
+	assert_int_equal(cap[0], 0x40);
+	assert_int_equal(pread(m.dev, cap, sizeof(cap), (off_t)(m.cfg + 0x40)), sizeof(cap));
+	assert_int_equal(cap[0], 0x05);
+	assert_int_equal(cap[1], 0x00);
+	assert_int_equal(cap[2] | cap[3] << 8, 0x0080);
+	/* the virtual capability takes enable, the address and the data; the QMASK is read-only */
+	cap[2] = 0xff;
+	cap[4] = 0x00;
+	cap[5] = 0x10;
+	cap[6] = 0xe0;
+	cap[7] = 0xfe;
+	cap[12] = 0x41;
+	assert_int_equal(pwrite(m.dev, cap, 14, (off_t)(m.cfg + 0x40)), 14);
+	memset(cap, 0, sizeof(cap));
+	assert_int_equal(pread(m.dev, cap, 14, (off_t)(m.cfg + 0x40)), 14);
+	assert_int_equal(cap[2], 0x80 | 0x70 | 0x01);
+	assert_int_equal(cap[4] | cap[5] << 8 | cap[6] << 16 | (uint32_t)cap[7] << 24, 0xfee01000);
+	assert_int_equal(cap[12], 0x41);
+	assert_int_equal(irq_info(m.dev, VFIO_PCI_MSI_IRQ_INDEX, minsz, &info), 0);
+	assert_int_equal(info.count, 1);
+	machine_down(&m);
+}
+
+/* The errnos of vfio_set_irqs_validate_and_prepare() and vfio_pci_set_irqs_ioctl(). */
+static void test_set_irqs_errnos(void **state)
+{
+	const uint32_t none = VFIO_IRQ_SET_DATA_NONE, trig = VFIO_IRQ_SET_ACTION_TRIGGER;
+	struct vfio_irq_set hdr = { .argsz = IRQ_SET_HDR - 1, .flags = none | trig };
+	int32_t fds[2];
+	uint8_t one = 1, zero = 0;
+	struct machine m;
+	int efd = new_efd();
+
+	(void)state;
+	machine_up(&m, 0);
+	/* the header */
+	assert_int_equal(xioctl(m.dev, VFIO_DEVICE_SET_IRQS, &hdr), EINVAL);
+	assert_int_equal(set_irqs(m.dev, none | trig | 0x400, 0, 0, 1, NULL, 0), EINVAL);
+	assert_int_equal(set_irqs(m.dev, none | trig, VFIO_PCI_NUM_IRQS, 0, 1, NULL, 0), EINVAL);
+	assert_int_equal(set_irqs(m.dev, none | trig, 0, 1, UINT32_MAX - 1, NULL, 0), EINVAL);
+	/* vectors the index lacks: INTx has one, MSI-X none at all */
+	assert_int_equal(set_irqs(m.dev, none | trig, VFIO_PCI_INTX_IRQ_INDEX, 1, 0, NULL, 0),
+			 EINVAL);
+	assert_int_equal(set_irqs(m.dev, none | trig, VFIO_PCI_INTX_IRQ_INDEX, 0, 2, NULL, 0),
+			 EINVAL);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_MSIX_IRQ_INDEX, 0), EINVAL);
+	/* two data types, and data shorter than count says */
+	assert_int_equal(set_irqs(m.dev, none | VFIO_IRQ_SET_DATA_BOOL | trig, 0, 0, 1, &one, 1),
+			 EINVAL);
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_EVENTFD | trig, 0, 0, 1, &efd, 3),
+			 EINVAL);
+	/* two actions: no handler */
+	assert_int_equal(set_irqs(m.dev, none | VFIO_IRQ_SET_ACTION_MASK |
+						 VFIO_IRQ_SET_ACTION_UNMASK, 0, 0, 1, NULL, 0),
+			 ENOTTY);
+	/* vfio-pci cannot mask MSI, ERR or REQ */
+	assert_int_equal(set_none(m.dev, VFIO_IRQ_SET_ACTION_MASK, VFIO_PCI_MSI_IRQ_INDEX, 1),
+			 ENOTTY);
+	assert_int_equal(set_none(m.dev, VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_MSI_IRQ_INDEX, 1),
+			 ENOTTY);
+	assert_int_equal(set_none(m.dev, VFIO_IRQ_SET_ACTION_MASK, VFIO_PCI_REQ_IRQ_INDEX, 1),
+			 ENOTTY);
+	assert_int_equal(set_none(m.dev, VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_ERR_IRQ_INDEX, 1),
+			 ENOTTY);
+
+	/* nothing enabled: mask, unmask, loopback and disable are refused */
+	assert_int_equal(set_none(m.dev, VFIO_IRQ_SET_ACTION_MASK, VFIO_PCI_INTX_IRQ_INDEX, 1),
+			 EINVAL);
+	assert_int_equal(set_none(m.dev, VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX_IRQ_INDEX, 1),
+			 EINVAL);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 1), EINVAL);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 0), EINVAL);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, 0), EINVAL);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, 1), EINVAL);
+	/* eventfd_ctx_fdget(): no file EBADF, a file that is no eventfd EINVAL */
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 1000), EBADF);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, m.dev), EINVAL);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, m.iommufd), EINVAL);
+	/* ... and the failed MSI enable is undone */
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, 0), EINVAL);
+
+	/* INTx on: MSI is refused until INTx is off; masking with an eventfd is not implemented */
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, efd), 0);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, efd), EINVAL);
+	assert_int_equal(set_efd(m.dev, VFIO_IRQ_SET_ACTION_MASK, VFIO_PCI_INTX_IRQ_INDEX, efd),
+			 ENOTTY);
+	assert_int_equal(set_efd(m.dev, VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX_IRQ_INDEX,
+				 m.dev), EINVAL);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 0), EINVAL);
+
+	/* MSI: one vector only */
+	fds[0] = fds[1] = efd;
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_EVENTFD | trig, VFIO_PCI_MSI_IRQ_INDEX,
+				  0, 2, fds, sizeof(fds)), EINVAL);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, efd), 0);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, efd), EINVAL);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, 0), 0);
+
+	/* ERR and REQ: one eventfd each */
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_REQ_IRQ_INDEX, 1), EINVAL);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_REQ_IRQ_INDEX, 0), EINVAL);
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_BOOL | trig, VFIO_PCI_ERR_IRQ_INDEX, 0,
+				  0, NULL, 0), EINVAL);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_ERR_IRQ_INDEX, -2), EINVAL);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_REQ_IRQ_INDEX, -1), 0);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_REQ_IRQ_INDEX, efd), 0);
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_BOOL | trig, VFIO_PCI_REQ_IRQ_INDEX, 0,
+				  1, &zero, 1), 0);
+	assert_int_equal(efd_take(efd), 0);
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_BOOL | trig, VFIO_PCI_REQ_IRQ_INDEX, 0,
+				  1, &one, 1), 0);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_REQ_IRQ_INDEX, 1), 0);
+	assert_int_equal(efd_take(efd), 2);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_REQ_IRQ_INDEX, 0), 0);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_REQ_IRQ_INDEX, 0), EINVAL);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_ERR_IRQ_INDEX, efd), 0);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_ERR_IRQ_INDEX, 1), 0);
+	assert_int_equal(efd_take(efd), 1);
+	machine_down(&m);
+	close(efd);
+}
+
+/* INTx: vfio-pci masks it when it fires; unmasking a pin still up sends it again. */
+static void test_intx(void **state)
+{
+	const uint32_t trig = VFIO_IRQ_SET_ACTION_TRIGGER;
+	const uint32_t mask = VFIO_IRQ_SET_ACTION_MASK, unmask = VFIO_IRQ_SET_ACTION_UNMASK;
+	int efd = new_efd(), rfd = new_efd();
+	uint64_t one = 1;
+	uint8_t yes = 1, no = 0;
+	struct machine m;
+
+	(void)state;
+	machine_up(&m, 0);
+	/* the pin is up before INTx is enabled: it fires at once */
+	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, efd), 0);
+	assert_int_equal(efd_take(efd), 1);
+	/* automasked: more raises are not sent */
+	wr32(&m, EDU_IRQ_RAISE, 0x2);
+	assert_int_equal(efd_take(efd), 0);
+	/* unmask with the pin still up: sent again, still masked */
+	assert_int_equal(set_none(m.dev, unmask, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_ACK, 0x1);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0x2);
+	assert_int_equal(efd_take(efd), 0);
+	wr32(&m, EDU_IRQ_ACK, 0x2);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0);
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_BOOL | unmask, VFIO_PCI_INTX_IRQ_INDEX,
+				  0, 1, &yes, 1), 0);
+	assert_int_equal(efd_take(efd), 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x4);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_ACK, 0x4);
+	assert_int_equal(set_none(m.dev, unmask, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+
+	/* masked by the program (DATA_BOOL false does nothing) */
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_BOOL | mask, VFIO_PCI_INTX_IRQ_INDEX, 0,
+				  1, &no, 1), 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x8);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_ACK, 0x8);
+	assert_int_equal(set_none(m.dev, unmask, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+	assert_int_equal(set_none(m.dev, mask, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x8);
+	assert_int_equal(efd_take(efd), 0);
+	assert_int_equal(set_none(m.dev, unmask, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_ACK, 0x8);
+	assert_int_equal(set_none(m.dev, unmask, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+
+	/* the command register's INTx disable is the mask too */
+	cfg_cmd(&m, 0x400, 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x10);
+	assert_int_equal(efd_take(efd), 0);
+	cfg_cmd(&m, 0, 0x400);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_ACK, 0x10);
+	assert_int_equal(set_none(m.dev, unmask, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+
+	/* the resampler: a signal on it unmasks */
+	assert_int_equal(set_efd(m.dev, unmask, VFIO_PCI_INTX_IRQ_INDEX, rfd), 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x20);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_ACK, 0x20);
+	wr32(&m, EDU_IRQ_RAISE, 0x20);
+	assert_int_equal(efd_take(efd), 0); /* still masked */
+	wr32(&m, EDU_IRQ_ACK, 0x20);
+	assert_int_equal(write(rfd, &one, sizeof(one)), sizeof(one));
+	wr32(&m, EDU_IRQ_RAISE, 0x20);
+	assert_int_equal(efd_take(efd), 1);
+	assert_int_equal(efd_take(rfd), 0); /* consumed */
+	wr32(&m, EDU_IRQ_ACK, 0x20);
+	assert_int_equal(set_efd(m.dev, unmask, VFIO_PCI_INTX_IRQ_INDEX, -1), 0);
+
+	/* loopback, a new eventfd in place, no eventfd at all, then off */
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_BOOL | trig, VFIO_PCI_INTX_IRQ_INDEX, 0,
+				  1, &yes, 1), 0);
+	assert_int_equal(efd_take(efd), 2);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, rfd), 0);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+	assert_int_equal(efd_take(rfd), 1);
+	assert_int_equal(efd_take(efd), 0);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, -1), 0);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 1), 0);
+	assert_int_equal(efd_take(rfd), 0);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
+	assert_int_equal(set_none(m.dev, mask, VFIO_PCI_INTX_IRQ_INDEX, 1), EINVAL);
+	machine_down(&m);
+	close(rfd);
+	close(efd);
+}
+
+/* MSI: one message per raise, DMA and factorial completion interrupts, off at release. */
+static void test_msi_and_completion(void **state)
+{
+	const uint32_t trig = VFIO_IRQ_SET_ACTION_TRIGGER;
+	int efd = new_efd(), other = new_efd();
+	uint8_t yes = 1;
+	struct machine m;
+
+	(void)state;
+	machine_up(&m, 0);
+	bus_master(&m, true);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, efd), 0);
+	/* no INTx while MSI is on */
+	assert_int_equal(set_none(m.dev, VFIO_IRQ_SET_ACTION_MASK, VFIO_PCI_INTX_IRQ_INDEX, 1),
+			 EINVAL);
+	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	wr32(&m, EDU_IRQ_RAISE, 0x2);
+	assert_int_equal(efd_take(efd), 2);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0x3);
+	wr32(&m, EDU_IRQ_ACK, 0x3);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0);
+	assert_int_equal(efd_take(efd), 0);
+
+	/* DMA completion with the command's interrupt bit (0x4): status 0x100, one message */
+	fill(m.a, PG, 3);
+	wr64(&m, 0x80, IOVA_A);
+	wr64(&m, 0x88, EDU_BUF);
+	wr64(&m, 0x90, 64);
+	wr64(&m, 0x98, 0x1 | 0x4);
+	assert_int_equal(rd64(&m, 0x98) & 0x1, 0);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0x100);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_ACK, 0x100);
+	/* without the bit: done, and silent */
+	edu_dma(&m, EDU_BUF, IOVA_B, 64, true);
+	assert_int_equal(memcmp(m.a, m.b, 64), 0);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0);
+	assert_int_equal(efd_take(efd), 0);
+	/* factorial with the status register's interrupt bit (0x80): status 0x1 */
+	wr32(&m, 0x20, 0x80);
+	wr32(&m, 0x08, 4);
+	assert_int_equal(rd32(&m, 0x08), 24);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0x1);
+	assert_int_equal(efd_take(efd), 1);
+	wr32(&m, EDU_IRQ_ACK, 0x1);
+	wr32(&m, 0x20, 0);
+	wr32(&m, 0x08, 3);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0);
+	assert_int_equal(efd_take(efd), 0);
+
+	/* loopback, then the vector moved to another eventfd, then unassigned */
+	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_BOOL | trig, VFIO_PCI_MSI_IRQ_INDEX, 0,
+				  1, &yes, 1), 0);
+	assert_int_equal(efd_take(efd), 1);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, other), 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	assert_int_equal(efd_take(other), 1);
+	assert_int_equal(efd_take(efd), 0);
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, -1), 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	assert_int_equal(efd_take(other), 0);
+	wr32(&m, EDU_IRQ_ACK, 0x1);
+	/* MSI is on when the device is closed: the release switches it off */
+	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, efd), 0);
+	machine_down(&m);
+	machine_up(&m, 0);
+	assert_int_equal(set_none(m.dev, trig, VFIO_PCI_MSI_IRQ_INDEX, 0), EINVAL);
+	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	assert_int_equal(efd_take(efd), 0);
+	machine_down(&m);
+	close(other);
+	close(efd);
+}
+
+/* A blocking eventfd at its counter's maximum: the signal is dropped, the daemon goes on. */
+static void test_irq_full_eventfd(void **state)
+{
+	uint64_t full = UINT64_MAX - 1, v = 0;
+	int efd = (int)syscall(SYS_eventfd2, 0, O_CLOEXEC);
+	struct machine m;
+
+	(void)state;
+	assert_true(efd >= 0);
+	assert_int_equal(write(efd, &full, sizeof(full)), sizeof(full));
+	machine_up(&m, 0);
+	assert_int_equal(set_efd(m.dev, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSI_IRQ_INDEX, efd),
+			 0);
+	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0x1);
+	assert_int_equal(read(efd, &v, sizeof(v)), sizeof(v));
+	assert_true(v == full);
+	machine_down(&m);
+	close(efd);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest default_tests[] = {
@@ -1627,6 +2051,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dma_after_exec),
 		cmocka_unit_test(test_map_fifo_then_sigterm),
 		cmocka_unit_test(test_sigterm_while_blocked),
+		cmocka_unit_test(test_irq_info),
+		cmocka_unit_test(test_set_irqs_errnos),
+		cmocka_unit_test(test_intx),
+		cmocka_unit_test(test_msi_and_completion),
+		cmocka_unit_test(test_irq_full_eventfd),
 	};
 	const struct CMUnitTest two_tests[] = {
 		cmocka_unit_test(test_two_devices),

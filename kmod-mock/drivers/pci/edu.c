@@ -21,11 +21,38 @@
 #define EDU_FACT_IRQ 0x00000001
 #define EDU_DMA_IRQ_STATUS 0x00000100
 
+/*
+ * edu_raise_irq() / edu_lower_irq(): with MSI enabled every raise is one
+ * message; otherwise the INTx pin follows the status register.
+ */
+static void edu_raise_irq(struct mock_pci_dev *pdev, uint32_t val)
+{
+	struct edu_state *edu = &pdev->edu;
+
+	edu->irq_status |= val;
+	if (!edu->irq_status)
+		return;
+	if (mock_pci_msi_enabled(pdev))
+		mock_pci_msi_notify(pdev, 0);
+	else
+		mock_pci_set_intx(pdev, true);
+}
+
+static void edu_lower_irq(struct mock_pci_dev *pdev, uint32_t val)
+{
+	struct edu_state *edu = &pdev->edu;
+
+	edu->irq_status &= ~val;
+	if (!edu->irq_status && !mock_pci_msi_enabled(pdev))
+		mock_pci_set_intx(pdev, false);
+}
+
 void edu_reset(struct mock_pci_dev *pdev)
 {
 	struct edu_state *edu = &pdev->edu;
 
 	memset(edu, 0, sizeof(*edu));
+	pdev->irqs.intx_level = false;
 	edu->dma_mask = pdev->dma_bits >= 64 ? UINT64_MAX : (1ULL << pdev->dma_bits) - 1;
 }
 
@@ -78,7 +105,7 @@ static void edu_dma_run(struct mock_pci_dev *pdev)
 done:
 	edu->dma_cmd &= ~(uint64_t)EDU_DMA_RUN;
 	if (edu->dma_cmd & EDU_DMA_IRQ)
-		edu->irq_status |= EDU_DMA_IRQ_STATUS;
+		edu_raise_irq(pdev, EDU_DMA_IRQ_STATUS);
 }
 
 static uint32_t factorial(uint32_t n)
@@ -138,7 +165,7 @@ void edu_mmio_write(struct mock_pci_dev *pdev, uint64_t addr, uint64_t val, unsi
 		/* the factorial is done by the time anyone can look */
 		edu->fact = factorial((uint32_t)val);
 		if (edu->status & EDU_STATUS_IRQFACT)
-			edu->irq_status |= EDU_FACT_IRQ;
+			edu_raise_irq(pdev, EDU_FACT_IRQ);
 		break;
 	case 0x20:
 		if (val & EDU_STATUS_IRQFACT)
@@ -147,10 +174,10 @@ void edu_mmio_write(struct mock_pci_dev *pdev, uint64_t addr, uint64_t val, unsi
 			edu->status &= ~(uint32_t)EDU_STATUS_IRQFACT;
 		break;
 	case 0x60:
-		edu->irq_status |= (uint32_t)val;
+		edu_raise_irq(pdev, (uint32_t)val);
 		break;
 	case 0x64:
-		edu->irq_status &= ~(uint32_t)val;
+		edu_lower_irq(pdev, (uint32_t)val);
 		break;
 	case 0x80:
 		edu->dma_src = size == 4 ? (uint32_t)val : val;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pci.h"
+#include "vfio.h"
 
 #define MOCK_MACHINE_DEFAULT "edu"
 #define MOCK_MAX_PCI_DEVS 64
@@ -350,6 +350,7 @@ static int parse_device(struct mock_kernel *k, char *spec, char *err, size_t err
 	pdev->mdev.id = pdev->index;
 	for (unsigned int i = 0; i != MOCK_DEV_CACHE_NUM; i++)
 		pdev->mdev.cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
+	vfio_pci_irqs_init(pdev);
 	mock_pci_dev_reset(pdev);
 
 	devs = realloc(k->pci_devs, (k->nr_pci_devs + 1) * sizeof(*devs));
@@ -393,8 +394,10 @@ void mock_machine_free(struct mock_kernel *k)
 {
 	unsigned int i;
 
-	for (i = 0; i != k->nr_pci_devs; i++)
+	for (i = 0; i != k->nr_pci_devs; i++) {
+		vfio_pci_irqs_release(k->pci_devs[i]);
 		free(k->pci_devs[i]);
+	}
 	free(k->pci_devs);
 	k->pci_devs = NULL;
 	k->nr_pci_devs = 0;

@@ -22,6 +22,11 @@
 #define PCI_COMMAND_MASTER 0x4
 #define PCI_COMMAND_INTX_DISABLE 0x400
 #define PCI_BASE_ADDRESS_0 0x10
+#define PCI_INTERRUPT_PIN 0x3d
+#define MOCK_PCI_MSI_CAP 0x40 /* edu's MSI capability */
+#define PCI_MSI_FLAGS_ENABLE 0x1
+#define PCI_MSI_FLAGS_QMASK 0xe
+#define PCI_MSI_FLAGS_QSIZE 0x70
 
 /* The edu device (QEMU hw/misc/edu.c). */
 #define EDU_DMA_START 0x40000
@@ -49,6 +54,23 @@ struct edu_state {
 
 struct vfio_device_file;
 
+/*
+ * vfio-pci's interrupt state of a device (the kernel's irq_type, ctx[] and
+ * the ERR/REQ eventfds). Eventfds are the daemon's fds of the caller's
+ * eventfds (passed with SCM_RIGHTS), -1 for none.
+ */
+#define MOCK_PCI_MAX_MSI 1
+struct mock_pci_irqs {
+	int type;           /* the VFIO_PCI_*_IRQ_INDEX enabled, -1 none */
+	int intx_trigger;   /* INTx eventfd */
+	int intx_unmask;    /* the resampler: signalling it unmasks INTx */
+	bool intx_masked;   /* by vfio-pci when it fired, or by the program */
+	bool intx_level;    /* the device asserts its INTx pin */
+	unsigned int nr_msi; /* vectors enabled */
+	int msi_trigger[MOCK_PCI_MAX_MSI];
+	int err_trigger, req_trigger;
+};
+
 /* A configured PCI device, /dev/vfio/devices/vfio<index> to VFIO. */
 struct mock_pci_dev {
 	struct mock_kernel *k;
@@ -61,6 +83,7 @@ struct mock_pci_dev {
 	uint32_t bar0_addr;
 	bool bar0_sizing; /* all-ones was written to BAR0 */
 	struct edu_state edu;
+	struct mock_pci_irqs irqs;
 	/* the cdev file that has the device open (vfio's open_count), and its bind */
 	struct vfio_device_file *open_df;
 };
@@ -69,6 +92,15 @@ struct mock_pci_dev {
 int mock_machine_init(struct mock_kernel *k, const char *spec, char *err, size_t err_len);
 void mock_machine_free(struct mock_kernel *k);
 void mock_pci_dev_reset(struct mock_pci_dev *pdev);
+
+/*
+ * A device model's interrupt lines (the host side is vfio-pci's,
+ * drivers/vfio/vfio_pci_intrs.c): the level of its INTx pin, an MSI message
+ * of vector @vector, and whether the host has MSI enabled on it.
+ */
+void mock_pci_set_intx(struct mock_pci_dev *pdev, bool level);
+void mock_pci_msi_notify(struct mock_pci_dev *pdev, unsigned int vector);
+bool mock_pci_msi_enabled(const struct mock_pci_dev *pdev);
 
 /* edu.c */
 void edu_reset(struct mock_pci_dev *pdev);

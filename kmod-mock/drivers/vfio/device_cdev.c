@@ -63,6 +63,7 @@ static void vfio_df_unbind(struct vfio_device_file *df)
 	iommufd_device_unbind(df->idev);
 	df->idev = NULL;
 	df->device->open_df = NULL;
+	vfio_pci_irqs_release(df->device);
 	/* vfio-pci disables the device on the last close */
 	mock_pci_dev_reset(df->device);
 	df->iommufd = NULL;
@@ -248,7 +249,7 @@ long vfio_device_fops_unl_ioctl(struct mock_file *f, unsigned int cmd, unsigned 
 	case VFIO_DEVICE_FEATURE:
 		return vfio_ioctl_device_feature(arg, call->task);
 	default:
-		return vfio_pci_core_ioctl(df->device, cmd, arg, call->task);
+		return vfio_pci_core_ioctl(df->device, cmd, arg, call);
 	}
 }
 
@@ -275,6 +276,7 @@ ssize_t vfio_device_fops_rw(struct mock_file *f, uint64_t ubuf, size_t len, uint
 		n = -EFAULT;
 		goto out;
 	}
+	vfio_pci_irqs_poll(df->device);
 	n = vfio_pci_rw(df->device, buf, len, off, write);
 	if (n > 0 && !write && copy_to_user(call->task, ubuf, buf, (size_t)n))
 		n = -EFAULT;

@@ -38,7 +38,17 @@ ssize_t vfio_device_fops_rw(struct mock_file *f, uint64_t ubuf, size_t len, uint
 
 /* vfio_pci_core.c */
 long vfio_pci_core_ioctl(struct mock_pci_dev *pdev, unsigned int cmd, unsigned long arg,
-			 const struct mock_task *task);
+			 const struct mock_call *call);
 ssize_t vfio_pci_rw(struct mock_pci_dev *pdev, void *buf, size_t len, uint64_t off, bool write);
+
+/* vfio_pci_intrs.c */
+void vfio_pci_irqs_init(struct mock_pci_dev *pdev);
+void vfio_pci_irqs_release(struct mock_pci_dev *pdev);
+void vfio_pci_irqs_poll(struct mock_pci_dev *pdev);
+void vfio_pci_intx_disable_write(struct mock_pci_dev *pdev, bool disable);
+long vfio_pci_ioctl_get_irq_info(struct mock_pci_dev *pdev, unsigned long arg,
+				 const struct mock_task *task);
+long vfio_pci_ioctl_set_irqs(struct mock_pci_dev *pdev, unsigned long arg,
+			     const struct mock_call *call);
 
 #endif /* KMOD_MOCK_VFIO_H */

@@ -72,9 +72,15 @@ static long vfio_pci_ioctl_get_region_info(struct mock_pci_dev *pdev, unsigned l
 }
 
 long vfio_pci_core_ioctl(struct mock_pci_dev *pdev, unsigned int cmd, unsigned long arg,
-			 const struct mock_task *task)
+			 const struct mock_call *call)
 {
+	const struct mock_task *task = call->task;
+
 	switch (cmd) {
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		return vfio_pci_ioctl_get_irq_info(pdev, arg, task);
+	case VFIO_DEVICE_SET_IRQS:
+		return vfio_pci_ioctl_set_irqs(pdev, arg, call);
 	case VFIO_DEVICE_GET_INFO:
 		return vfio_pci_ioctl_get_info(pdev, arg, task);
 	case VFIO_DEVICE_GET_REGION_INFO:
@@ -98,8 +104,27 @@ static void config_write(struct mock_pci_dev *pdev, unsigned int pos, uint8_t va
 
 	if (pos == PCI_COMMAND || pos == PCI_COMMAND + 1) {
 		uint8_t m = (uint8_t)(pos == PCI_COMMAND ? cmd_mask : cmd_mask >> 8);
+		uint8_t old = pdev->config[pos];
 
 		pdev->config[pos] = (uint8_t)((pdev->config[pos] & ~m) | (val & m));
+		/* vfio-pci virtualises INTx disable as its INTx mask */
+		if (pos == PCI_COMMAND + 1 && ((old ^ val) & (PCI_COMMAND_INTX_DISABLE >> 8)))
+			vfio_pci_intx_disable_write(pdev,
+						    val & (PCI_COMMAND_INTX_DISABLE >> 8));
+		return;
+	}
+	/*
+	 * The MSI capability is virtual (vfio_pci_config.c): the program may
+	 * write enable and multiple message enable, the address and the data.
+	 */
+	if (pos == MOCK_PCI_MSI_CAP + 2) {
+		pdev->config[pos] = (uint8_t)((pdev->config[pos] & ~(PCI_MSI_FLAGS_ENABLE |
+								       PCI_MSI_FLAGS_QSIZE)) |
+					      (val & (PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE)));
+		return;
+	}
+	if (pos >= MOCK_PCI_MSI_CAP + 4 && pos < MOCK_PCI_MSI_CAP + 14) {
+		pdev->config[pos] = val;
 		return;
 	}
 	if (pos >= PCI_BASE_ADDRESS_0 && pos < PCI_BASE_ADDRESS_0 + 4) {

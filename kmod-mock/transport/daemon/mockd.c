@@ -889,8 +889,11 @@ static bool serve(struct conn *c)
 	} cbuf;
 	union {
 		struct cmsghdr align;
-		char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 2)];
+		char b[CMSG_SPACE(sizeof(struct ucred)) +
+		       CMSG_SPACE(sizeof(int) * (MOCK_PROTO_MAX_FDS + 1))];
 	} rcbuf;
+	int rfds[MOCK_PROTO_MAX_FDS + 1];
+	unsigned int nr_rfds = 0;
 	struct ucred cred_buf, *cred = NULL;
 	int cfds[MOCK_MAX_NEWFD];
 	const char *path = NULL;
@@ -920,16 +923,16 @@ static bool serve(struct conn *c)
 				int f;
 
 				memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-				if (proof_fd < 0)
-					proof_fd = f;
+				if (nr_rfds < MOCK_PROTO_MAX_FDS + 1)
+					rfds[nr_rfds++] = f;
 				else
 					close(f);
 			}
 		}
 	}
 	if (n == 0) {
-		if (proof_fd >= 0)
-			close(proof_fd);
+		while (nr_rfds)
+			close(rfds[--nr_rfds]);
 		return false;
 	}
 
@@ -937,6 +940,19 @@ static bool serve(struct conn *c)
 	conn_settle_drain(c);
 	task.tid = c->pid;
 	mock_call_init(&call, &task);
+	/* The caller files the request names come first, then the proof fd (proto.h). */
+	if ((size_t)n >= sizeof(buf.req) && buf.req.nr_fds <= MOCK_PROTO_MAX_FDS &&
+	    buf.req.nr_fds <= nr_rfds) {
+		for (unsigned int i = 0; i < buf.req.nr_fds; i++)
+			call.fds[call.nr_fds++] =
+				(struct mock_call_fd){ .ufd = buf.req.fds[i], .fd = rfds[i] };
+	}
+	for (unsigned int i = call.nr_fds; i < nr_rfds; i++) {
+		if (proof_fd < 0)
+			proof_fd = rfds[i];
+		else
+			close(rfds[i]);
+	}
 	if ((size_t)n < sizeof(buf.req) || (msg.msg_flags & MSG_TRUNC) ||
 	    buf.req.version != MOCK_PROTO_VERSION) {
 		ret = -EINVAL;
@@ -977,6 +993,9 @@ static bool serve(struct conn *c)
 	}
 	if (proof_fd >= 0)
 		close(proof_fd);
+	for (unsigned int i = 0; i < call.nr_fds; i++)
+		if (call.fds[i].fd >= 0)
+			close(call.fds[i].fd);
 
 	if (ret < 0 && call.nr_newfd) {
 		for (unsigned int i = 0; i < call.nr_newfd && i < MOCK_MAX_NEWFD; i++)

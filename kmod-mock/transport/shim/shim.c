@@ -542,13 +542,15 @@ static int round_trip(int fd, struct mock_req *req, const void *payload, size_t 
 	struct iovec iov[2];
 	union {
 		struct cmsghdr align;
-		char b[CMSG_SPACE(sizeof(int) * MOCK_PROTO_MAX_NEWFD)];
+		char b[CMSG_SPACE(sizeof(int) * (MOCK_PROTO_MAX_FDS + 1 + MOCK_PROTO_MAX_NEWFD))];
 	} cbuf;
 	union {
 		struct mock_reply rep;
 		unsigned char raw[MOCK_PROTO_REPLY_MAX];
 	} rbuf;
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1 };
+	int send_fds[MOCK_PROTO_MAX_FDS + 1];
+	unsigned int nr_send = 0;
 	struct cmsghdr *cm;
 	unsigned int nfds = 0;
 	ssize_t n;
@@ -558,20 +560,25 @@ static int round_trip(int fd, struct mock_req *req, const void *payload, size_t 
 		iov[1] = (struct iovec){ .iov_base = (void *)payload, .iov_len = payload_len };
 		msg.msg_iovlen = 2;
 	}
-	if (attach >= 0) {
+	/* the caller files the request names, then the proof (proto.h) */
+	for (unsigned int i = 0; i < req->nr_fds && i < MOCK_PROTO_MAX_FDS; i++)
+		send_fds[nr_send++] = req->fds[i];
+	if (attach >= 0)
+		send_fds[nr_send++] = attach;
+	if (nr_send) {
 		memset(&cbuf, 0, sizeof(cbuf));
 		msg.msg_control = cbuf.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int));
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nr_send);
 		cm = CMSG_FIRSTHDR(&msg);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &attach, sizeof(int));
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nr_send);
+		memcpy(CMSG_DATA(cm), send_fds, sizeof(int) * nr_send);
 	}
 	while ((n = sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
 	if (n < 0) {
-		if (attach >= 0 && errno == EBADF)
+		if (nr_send && errno == EBADF)
 			return -EBADF;
 		/* Refused at once (the daemon at its fd limit): its one answer waits for us. */
 		if (errno == EPIPE && ctl.fresh &&
@@ -1000,6 +1007,38 @@ static bool not_mine_closed(int fd, uint64_t ino, bool probe)
 }
 
 /*
+ * VFIO_DEVICE_SET_IRQS with DATA_EVENTFD names eventfds of ours by number:
+ * they travel with the request (proto.h, "Caller files"). Numbers that are
+ * no open fd stay behind: the daemon answers EBADF for them as the kernel does.
+ */
+static void ioctl_pass_fds(unsigned long request, const struct inline_arg *ia,
+			   struct mock_req *req)
+{
+	const size_t minsz = offsetof(struct vfio_irq_set, data);
+	struct vfio_irq_set hdr;
+	size_t count;
+
+	if (request != VFIO_DEVICE_SET_IRQS || ia->len < minsz)
+		return;
+	memcpy(&hdr, ia->buf, minsz);
+	if ((hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) != VFIO_IRQ_SET_DATA_EVENTFD)
+		return;
+	count = (ia->len - minsz) / sizeof(int32_t);
+	if (count > hdr.count)
+		count = hdr.count;
+	for (size_t i = 0; i < count && req->nr_fds < MOCK_PROTO_MAX_FDS; i++) {
+		int32_t efd;
+		bool dup = false;
+
+		memcpy(&efd, ia->buf + minsz + i * sizeof(efd), sizeof(efd));
+		for (uint32_t j = 0; j < req->nr_fds; j++)
+			dup |= req->fds[j] == efd;
+		if (efd >= 0 && !dup && fcntl(efd, F_GETFD) >= 0)
+			req->fds[req->nr_fds++] = efd;
+	}
+}
+
+/*
  * Forward an ioctl on a socket that may be a mock file. Returns 1 and the
  * result in *ret when the daemon handled it, 0 when it is not ours.
  */
@@ -1030,6 +1069,7 @@ static int mock_ioctl_fd(int fd, unsigned long request, unsigned long arg, long 
 	}
 	inline_get(arg, ctl_get(false) >= 0 ? ctl.pid : 0, &ia);
 	req.inline_len = ia.len;
+	ioctl_pass_fds(request, &ia, &req);
 	if (ia.writable)
 		req.flags |= MOCK_REQ_INLINE_RW;
 	err = transact(&req, ia.buf, ia.len, false, fd, &rep, fds);
