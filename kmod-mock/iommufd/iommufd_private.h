@@ -375,6 +375,45 @@ enum mock_iommu_model {
 	MOCK_IOMMU_AMD,
 };
 
+struct iommufd_device;
+struct iommufd_ucmd;
+struct iommufd_viommu;
+struct iommu_hwpt_invalidate;
+struct iommu_viommu_alloc;
+struct mock_dev;
+struct mock_task;
+
+/*
+ * The kernel's iommufd_viommu_ops: what a driver's vIOMMU does. A NULL or
+ * false member is an op the driver does not have (the core answers for it).
+ */
+struct mock_viommu_ops {
+	bool alloc_domain_nested; /* nested domains are allocated on the vIOMMU */
+	int (*cache_invalidate)(struct iommufd_viommu *viommu, const struct mock_task *task,
+				struct iommu_hwpt_invalidate *cmd);
+	/* get_hw_queue_size()/hw_queue_init_phys(): HW queues of @type */
+	bool (*hw_queue_supported)(uint32_t type);
+};
+
+/* The kernel's iommu_ops, as far as the mock's drivers differ: one per model. */
+struct mock_iommu_ops {
+	/* the size of the driver's vIOMMU object of @type on @mdev's IOMMU, 0: none */
+	size_t (*get_viommu_size)(const struct mock_dev *mdev, uint32_t type);
+	/* viommu->ops is set (to viommu_ops) before it is called */
+	int (*viommu_init)(struct iommufd_viommu *viommu, struct iommufd_device *idev,
+			   struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd);
+	const struct mock_viommu_ops *viommu_ops;
+};
+
+/* drivers/iommu/iommu.c: the driver a device of @model sits behind. */
+const struct mock_iommu_ops *mock_iommu_ops(enum mock_iommu_model model);
+extern const struct mock_iommu_ops mock_selftest_iommu_ops;
+extern const struct mock_iommu_ops mock_intel_iommu_ops;
+extern const struct mock_iommu_ops mock_arm_smmu_v3_ops;
+extern const struct mock_iommu_ops mock_amd_iommu_ops;
+/* The AMD and SMMUv3 viommu_init(): -EINVAL unless the parent is the driver's own domain. */
+int mock_viommu_init_parent(struct iommufd_viommu *viommu);
+
 #define MOCK_MAX_RESV 8
 #define IOMMU_NO_PASID 0U
 
@@ -695,6 +734,7 @@ struct iommufd_viommu {
 	struct iommufd_object obj;
 	struct iommufd_hwpt_paging *hwpt;
 	enum mock_iommu_model model; /* the IOMMU instance */
+	const struct mock_viommu_ops *ops;
 	uint32_t type;
 	struct mock_list veventqs;
 	struct iommufd_vdevice *vdevs; /* by virt_id, a short list */
@@ -734,6 +774,12 @@ void iommufd_hw_queue_destroy(struct iommufd_object *obj);
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    const struct mock_task *task,
 				    struct iommu_hwpt_invalidate *cmd);
+/* For drivers: a region of @len bytes the user mmap()s through the iommufd, owned by @owner. */
+struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
+					       struct iommufd_object *owner, uint64_t length,
+					       int *err);
+/* Does the vIOMMU's driver allocate nested domains on it? */
+bool iommufd_viommu_has_nested(const struct iommufd_viommu *viommu);
 /* The device @virt_id names in @viommu, or NULL. */
 struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
 					       uint64_t virt_id);

@@ -388,3 +388,38 @@ bool arm_vsmmu_event_forwarded(const uint64_t evt[4])
 		return false;
 	}
 }
+
+/* ---- the driver's ops ---- */
+
+/* A nesting-capable SMMU has a vSMMU of its own type. */
+static size_t arm_vsmmu_size(const struct mock_dev *mdev, uint32_t type)
+{
+	if (!mdev->nesting || type != IOMMU_VIOMMU_TYPE_ARM_SMMUV3)
+		return 0;
+	return sizeof(struct arm_vsmmu);
+}
+
+static int arm_vsmmu_init(struct iommufd_viommu *viommu, struct iommufd_device *idev,
+			  struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd)
+{
+	int rc = mock_viommu_init_parent(viommu);
+
+	(void)ucmd;
+	(void)cmd;
+	if (rc)
+		return rc;
+	memcpy(((struct arm_vsmmu *)viommu)->idr, idev->mdev->smmu_idr,
+	       sizeof(idev->mdev->smmu_idr));
+	return 0;
+}
+
+static const struct mock_viommu_ops arm_vsmmu_ops = {
+	.alloc_domain_nested = true,
+	.cache_invalidate = arm_vsmmu_cache_invalidate,
+};
+
+const struct mock_iommu_ops mock_arm_smmu_v3_ops = {
+	.get_viommu_size = arm_vsmmu_size,
+	.viommu_init = arm_vsmmu_init,
+	.viommu_ops = &arm_vsmmu_ops,
+};
