@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -302,7 +301,7 @@ static struct iommufd_hw_pagetable *iopf_find_hwpt(struct iommufd_device *idev, 
 		hwpt = iommufd_device_pasid_hwpt(idev, pasid);
 		*attach_pasid = pasid;
 		/* a driver with a user PASID table takes the RID's nested domain */
-		if (!hwpt && idev->mdev->model == MOCK_IOMMU_SELFTEST && idev->hwpt &&
+		if (!hwpt && mock_iommu_ops(idev->mdev->model)->user_pasid_table && idev->hwpt &&
 		    idev->hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED) {
 			hwpt = idev->hwpt;
 			*attach_pasid = IOMMU_NO_PASID;
@@ -603,22 +602,6 @@ void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
 	}
 	/* a stage-1 fault under a vIOMMU: the driver reports a vEVENT */
 	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED && mdev->viommu && mdev->vdev_id &&
-	    mdev->viommu->type == IOMMU_VIOMMU_TYPE_SELFTEST) {
-		struct iommu_viommu_event_selftest ev = { .virt_id = (uint32_t)mdev->vdev_id };
-
-		(void)iommufd_viommu_report_event(mdev->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &ev,
-						  sizeof(ev));
-	}
-	/* the SMMU's stage-1 event, its StreamID replaced by the vSID */
-	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED && mdev->viommu && mdev->vdev_id &&
-	    mdev->viommu->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3 && smmu_evt &&
-	    arm_vsmmu_event_forwarded(smmu_evt)) {
-		struct iommu_vevent_arm_smmuv3 ev;
-
-		ev.evt[0] = htole64((smmu_evt[0] & 0xffffffffULL) | (mdev->vdev_id << 32));
-		for (unsigned int i = 1; i < 4; i++)
-			ev.evt[i] = htole64(smmu_evt[i]);
-		(void)iommufd_viommu_report_event(mdev->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, &ev,
-						  sizeof(ev));
-	}
+	    mdev->viommu->ops->report_fault)
+		mdev->viommu->ops->report_fault(mdev->viommu, mdev->vdev_id, smmu_evt);
 }

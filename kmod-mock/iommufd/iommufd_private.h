@@ -393,7 +393,15 @@ struct mock_viommu_ops {
 				struct iommu_hwpt_invalidate *cmd);
 	/* get_hw_queue_size()/hw_queue_init_phys(): HW queues of @type */
 	bool (*hw_queue_supported)(uint32_t type);
+	/*
+	 * A stage-1 DMA fault of the device @vdev_id names under the vIOMMU: the
+	 * driver reports its vEVENT (@smmu_evt: the SMMU's event record, or NULL).
+	 */
+	void (*report_fault)(struct iommufd_viommu *viommu, uint64_t vdev_id,
+			     const uint64_t *smmu_evt);
 };
+
+struct mock_nested_domain;
 
 /* The kernel's iommu_ops, as far as the mock's drivers differ: one per model. */
 struct mock_iommu_ops {
@@ -403,6 +411,14 @@ struct mock_iommu_ops {
 	int (*viommu_init)(struct iommufd_viommu *viommu, struct iommufd_device *idev,
 			   struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd);
 	const struct mock_viommu_ops *viommu_ops;
+	/* has domain_alloc_nested() (else nested domains come only from a vIOMMU) */
+	bool domain_alloc_nested;
+	/* the driver data a paging domain takes (IOMMU_HWPT_DATA_NONE: none) */
+	uint32_t paging_data_type;
+	/* the device's PASIDs are in a user PASID table: the RID's nested domain takes their faults */
+	bool user_pasid_table;
+	/* the nested domain's attach_dev() without the device's vDEVICE: may it be installed? */
+	bool (*nested_attach_no_vdev)(const struct mock_nested_domain *nd);
 };
 
 /* drivers/iommu/iommu.c: the driver a device of @model sits behind. */

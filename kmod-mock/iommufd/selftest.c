@@ -643,7 +643,8 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, uint32_t mockp
 								  IOMMUFD_OBJ_HWPT_NESTED);
 	if (!nested)
 		return -ENOENT;
-	if (nested->domain.model != MOCK_IOMMU_SELFTEST) {
+	/* the kernel's domain->owner != &mock_ops */
+	if (mock_iommu_ops(nested->domain.model) != &mock_selftest_iommu_ops) {
 		rc = -EINVAL;
 		goto out_put;
 	}
@@ -734,7 +735,7 @@ static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd, struct iommu_tes
 	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
 	if (!idev)
 		return -ENOENT;
-	if (idev->mdev->model != MOCK_IOMMU_SELFTEST) {
+	if (mock_iommu_ops(idev->mdev->model) != &mock_selftest_iommu_ops) {
 		iommufd_put_object(ucmd->ictx, &idev->obj);
 		return -EINVAL;
 	}

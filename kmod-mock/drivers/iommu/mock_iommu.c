@@ -708,22 +708,35 @@ static bool selftest_hw_queue_supported(uint32_t type)
 	return type == IOMMU_HW_QUEUE_TYPE_SELFTEST;
 }
 
+static void selftest_viommu_report_fault(struct iommufd_viommu *viommu, uint64_t vdev_id,
+					 const uint64_t *smmu_evt)
+{
+	struct iommu_viommu_event_selftest ev = { .virt_id = (uint32_t)vdev_id };
+
+	(void)smmu_evt;
+	(void)iommufd_viommu_report_event(viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &ev, sizeof(ev));
+}
+
 static const struct mock_viommu_ops selftest_viommu_ops = {
 	.alloc_domain_nested = true,
 	.cache_invalidate = selftest_viommu_cache_invalidate,
 	.hw_queue_supported = selftest_hw_queue_supported,
+	.report_fault = selftest_viommu_report_fault,
 };
 
 const struct mock_iommu_ops mock_selftest_iommu_ops = {
 	.get_viommu_size = selftest_get_viommu_size,
 	.viommu_init = selftest_viommu_init,
 	.viommu_ops = &selftest_viommu_ops,
+	.domain_alloc_nested = true,
+	.paging_data_type = IOMMU_HWPT_DATA_SELFTEST,
+	.user_pasid_table = true,
 };
 
 /* ---- Intel VT-d: no vIOMMU in the releases modelled ---- */
 
 const struct mock_iommu_ops mock_intel_iommu_ops = {
-	.get_viommu_size = NULL,
+	.domain_alloc_nested = true,
 };
 
 /* ---- AMD-Vi: 7.3's vIOMMU takes any type; its ops have only destroy ---- */
