@@ -360,8 +360,7 @@ static void vevent_free(struct iommufd_vevent *vevent)
 	free(vevent);
 }
 
-static struct iommufd_veventq *viommu_find_veventq(struct iommufd_viommu *viommu,
-						   uint32_t type)
+struct iommufd_veventq *iommufd_viommu_find_veventq(struct iommufd_viommu *viommu, uint32_t type)
 {
 	struct mock_list *n;
 
@@ -392,7 +391,7 @@ int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd)
 	viommu = iommufd_get_viommu(ucmd->ictx, cmd->viommu_id);
 	if (!viommu)
 		return -ENOENT;
-	if (viommu_find_veventq(viommu, cmd->type)) {
+	if (iommufd_viommu_find_veventq(viommu, cmd->type)) {
 		rc = -EEXIST;
 		goto out_put;
 	}
@@ -448,7 +447,7 @@ void iommufd_veventq_destroy(struct iommufd_object *obj)
 }
 
 /* Queue @vevent (which may be the lost-events header) with the next sequence number. */
-static void vevent_handler(struct iommufd_veventq *veventq, struct iommufd_vevent *vevent)
+void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_vevent *vevent)
 {
 	struct mock_list *lost = &veventq->lost_events_header.node;
 
@@ -462,44 +461,7 @@ static void vevent_handler(struct iommufd_veventq *veventq, struct iommufd_veven
 	mock_list_add_tail(&vevent->node, &veventq->common.deliver);
 	vevent->header.sequence = veventq->sequence;
 	veventq->sequence = (veventq->sequence + 1) & INT32_MAX;
-}
-
-int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
-				const void *event_data, size_t data_len)
-{
-	struct iommufd_veventq *veventq;
-	struct iommufd_vevent *vevent;
-	int rc = 0;
-
-	if (!data_len || !event_data)
-		return -EINVAL;
-	veventq = viommu_find_veventq(viommu, type);
-	if (!veventq)
-		return -EOPNOTSUPP;
-
-	if (veventq->num_events == veventq->depth) {
-		vevent = &veventq->lost_events_header;
-	} else {
-		vevent = calloc(1, sizeof(*vevent));
-		if (vevent) {
-			vevent->event_data = malloc(data_len);
-			if (!vevent->event_data) {
-				free(vevent);
-				vevent = NULL;
-			}
-		}
-		if (!vevent) {
-			vevent = &veventq->lost_events_header;
-			rc = -ENOMEM;
-		} else {
-			vevent->data_len = (uint32_t)data_len;
-			memcpy(vevent->event_data, event_data, data_len);
-			veventq->num_events++;
-		}
-	}
-	vevent_handler(veventq, vevent);
 	eventq_notify(&veventq->common);
-	return rc;
 }
 
 static ssize_t veventq_read(struct iommufd_veventq *veventq, uint64_t ubuf, size_t count,

@@ -274,7 +274,7 @@ int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
 			  uint64_t usrc, size_t usize);
 
 /*
- * viommu.c: the kernel's iommu_copy_struct_from_full_user_array() into an array
+ * driver.c: the kernel's iommu_copy_struct_from_full_user_array() into an array
  * allocated here (kzalloc, so a fault point first): @n entries of @klen bytes
  * from @n user entries of @ulen bytes at @uptr, each zero-extended or checked
  * for a zero tail. 0 with *out set (free() it), or -ENOMEM, -EFAULT, -E2BIG.
@@ -721,8 +721,13 @@ void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
 /* iommu_report_device_fault(): a page request of @idev; -ENODEV if nothing takes it. */
 int iommufd_report_iopf(struct iommufd_device *idev, uint32_t flags, uint32_t pasid,
 			uint32_t grpid, uint32_t perm, uint64_t addr);
+/* driver.c: queue a vEVENT of @type on @viommu's vEVENTQ of that type. */
 int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
 				const void *event_data, size_t data_len);
+/* The vEVENTQ of @type on @viommu, or NULL. */
+struct iommufd_veventq *iommufd_viommu_find_veventq(struct iommufd_viommu *viommu, uint32_t type);
+/* Queue @vevent (or the lost-events header) with the next sequence number; wakes readers. */
+void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_vevent *vevent);
 /* A DMA of @mdev through @hwpt faulted: deliver it as an IOPF or a vEVENT. */
 /* @smmu_evt: the SMMUv3 event record of a stage-1 fault (4 dwords), or NULL */
 void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
@@ -790,7 +795,7 @@ void iommufd_hw_queue_destroy(struct iommufd_object *obj);
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    const struct mock_task *task,
 				    struct iommu_hwpt_invalidate *cmd);
-/* For drivers: a region of @len bytes the user mmap()s through the iommufd, owned by @owner. */
+/* driver.c: a vIOMMU mmap region of @len bytes the user mmap()s through the iommufd, owned by @owner. */
 struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
 					       struct iommufd_object *owner, uint64_t length,
 					       int *err);

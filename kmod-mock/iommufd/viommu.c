@@ -25,52 +25,6 @@ struct iommufd_viommu *iommufd_get_viommu(struct iommufd_ctx *ictx, uint32_t id)
 
 /* ---------------- mmap regions ---------------- */
 
-/* Reserve the lowest free page-aligned range of offsets >= PAGE_SIZE for @owner. */
-struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
-					       struct iommufd_object *owner, uint64_t length,
-					       int *err)
-{
-	struct iommufd_mmap *immap, *cur;
-	uint64_t start = PAGE_SIZE;
-	struct mock_list *n, *pos;
-
-	if (!length || length % PAGE_SIZE) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	immap = mock_zalloc(1, sizeof(*immap));
-	if (!immap) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	immap->memfd = memfd_create("iommufd-mmap", MFD_CLOEXEC);
-	if (immap->memfd < 0 || ftruncate(immap->memfd, (off_t)length)) {
-		*err = -ENOMEM;
-		if (immap->memfd >= 0)
-			close(immap->memfd);
-		free(immap);
-		return NULL;
-	}
-	/* ictx->mmaps is sorted by offset: first fit */
-	pos = &ictx->mmaps;
-	for (n = ictx->mmaps.next; n != &ictx->mmaps; n = n->next) {
-		cur = mock_list_entry(n, struct iommufd_mmap, ctx_node);
-		if (start + length <= cur->offset) {
-			pos = n;
-			break;
-		}
-		start = cur->offset + cur->length;
-	}
-	immap->ictx = ictx;
-	immap->owner = owner;
-	immap->offset = start;
-	immap->length = length;
-	immap->cookie = ++ictx->k->next_mmap_cookie;
-	mock_list_add_tail(&immap->ctx_node, pos);
-	mock_list_add_tail(&immap->k_node, &ictx->k->mmaps);
-	return immap;
-}
-
 static void iommufd_destroy_mmap(struct iommufd_mmap *immap)
 {
 	if (!immap)
@@ -245,42 +199,6 @@ void iommufd_viommu_destroy(struct iommufd_object *obj)
 	viommu->immap = NULL;
 	if (viommu->hwpt)
 		viommu->hwpt->common.obj.users--;
-}
-
-struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
-					       uint64_t virt_id)
-{
-	struct iommufd_vdevice *vdev;
-
-	for (vdev = viommu->vdevs; vdev; vdev = vdev->next_in_viommu)
-		if (vdev->virt_id == virt_id)
-			return vdev->idev;
-	return NULL;
-}
-
-int mock_memdup_user_array(const struct mock_task *task, void **out, uint32_t n, size_t klen,
-			   uint64_t uptr, uint32_t ulen)
-{
-	uint8_t *a = mock_zalloc(n, klen);
-	int rc = 0;
-
-	*out = NULL;
-	if (!a)
-		return -ENOMEM;
-	if (ulen == klen) {
-		if (copy_from_user(task, a, uptr, (size_t)n * klen))
-			rc = -EFAULT;
-	} else {
-		for (uint32_t i = 0; i != n && !rc; i++)
-			rc = copy_struct_from_user(task, a + klen * i, klen,
-						   uptr + (uint64_t)ulen * i, ulen);
-	}
-	if (rc) {
-		free(a);
-		return rc;
-	}
-	*out = a;
-	return 0;
 }
 
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
