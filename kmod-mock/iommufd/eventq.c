@@ -567,3 +567,32 @@ void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
 	    mdev->viommu->ops->report_fault)
 		mdev->viommu->ops->report_fault(mdev->viommu, mdev->vdev_id, smmu_evt);
 }
+
+/* ---------------- the fault and vEVENTQ files' operations ---------------- */
+
+static ssize_t eventq_fops_read(struct mock_file *f, uint64_t ubuf, size_t len,
+				struct mock_call *call)
+{
+	return iommufd_eventq_read(f, ubuf, len, call->task);
+}
+
+static ssize_t eventq_fops_write(struct mock_file *f, uint64_t ubuf, size_t len,
+				 struct mock_call *call)
+{
+	return iommufd_eventq_write(f, ubuf, len, call->task);
+}
+
+const struct mock_file_operations iommufd_fault_fops = {
+	.release = iommufd_eventq_release,
+	.read = eventq_fops_read,
+	.write = eventq_fops_write,
+	.poll = iommufd_eventq_poll,
+};
+
+/* The same ops: iommufd_eventq_write() refuses the vEVENTQ (it has no write op). */
+const struct mock_file_operations iommufd_veventq_fops = {
+	.release = iommufd_eventq_release,
+	.read = eventq_fops_read,
+	.write = eventq_fops_write,
+	.poll = iommufd_eventq_poll,
+};

@@ -96,8 +96,44 @@ enum mock_file_type {
 	MOCK_FILE_DMABUF,
 };
 
+struct mock_call;
+struct mock_file;
+struct mock_mmap_result;
+
+/*
+ * The kernel's file_operations, as far as the mock's files go; set when the
+ * file is made. A NULL member is an op the file does not have: release
+ * frees nothing, ioctl -ENOTTY, read/write -EINVAL, pread/pwrite -ESPIPE,
+ * poll always ready, mmap -ENODEV.
+ */
+struct mock_file_operations {
+	/* the file struct itself outlives release (the iommufd ctx frees it) */
+	bool release_keeps_file;
+	void (*release)(struct mock_file *f);
+	long (*unlocked_ioctl)(struct mock_file *f, unsigned int cmd, unsigned long arg,
+			       struct mock_call *call);
+	ssize_t (*read)(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call);
+	ssize_t (*write)(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call);
+	ssize_t (*pread)(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			 struct mock_call *call);
+	ssize_t (*pwrite)(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			  struct mock_call *call);
+	unsigned int (*poll)(struct mock_file *f);
+	int (*mmap)(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,
+		    struct mock_mmap_result *res);
+};
+
+/* Each kind of file's operations (mock_file_alloc() sets them by type). */
+extern const struct mock_file_operations iommufd_fops;
+extern const struct mock_file_operations iommufd_test_staccess_fops;
+extern const struct mock_file_operations iommufd_fault_fops;
+extern const struct mock_file_operations iommufd_veventq_fops;
+extern const struct mock_file_operations vfio_device_fops;
+extern const struct mock_file_operations mock_dmabuf_fops;
+
 struct mock_file {
 	enum mock_file_type type;
+	const struct mock_file_operations *f_op;
 	struct mock_kernel *k;
 	int oflags;
 	bool released; /* mock_release() ran: the server no longer holds it */

@@ -388,7 +388,7 @@ static struct selftest_access *iommufd_access_get(struct iommufd_ucmd *ucmd, int
 	if (!k->fget)
 		return NULL;
 	f = k->fget(k->fget_priv, ucmd->task, fd);
-	if (!f || f->type != MOCK_FILE_TEST_ACCESS)
+	if (!f || f->f_op != &iommufd_test_staccess_fops)
 		return NULL;
 	return f->private_data;
 }
@@ -831,7 +831,7 @@ static int iommufd_test_dmabuf_revoke(struct iommufd_ucmd *ucmd, int fd, bool re
 	f = k->fget ? k->fget(k->fget_priv, ucmd->task, fd) : NULL;
 	if (!f)
 		return -EBADF;
-	if (f->type != MOCK_FILE_DMABUF)
+	if (f->f_op != &mock_dmabuf_fops)
 		return -EINVAL;
 	db = f->private_data;
 	db->revoked = revoked;
@@ -916,3 +916,12 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	}
 }
+
+/* The selftest access file and the selftest dma-buf: a release op only. */
+const struct mock_file_operations iommufd_test_staccess_fops = {
+	.release = iommufd_test_access_file_release,
+};
+
+const struct mock_file_operations mock_dmabuf_fops = {
+	.release = mock_dmabuf_file_release,
+};
