@@ -739,36 +739,8 @@ const struct mock_iommu_ops mock_intel_iommu_ops = {
 	.domain_alloc_nested = true,
 };
 
-/* ---- AMD-Vi: 7.3's vIOMMU takes any type; its ops have only destroy ---- */
-
-static size_t amd_get_viommu_size(const struct mock_dev *mdev, uint32_t type)
-{
-	(void)mdev;
-	(void)type;
-	return sizeof(struct iommufd_viommu);
-}
-
 /* The AMD (and SMMUv3) viommu_init(): the parent must be the driver's own S2 domain. */
 int mock_viommu_init_parent(struct iommufd_viommu *viommu)
 {
 	return viommu->hwpt->domain.model != viommu->model ? -EINVAL : 0;
 }
-
-static int amd_viommu_init(struct iommufd_viommu *viommu, struct iommufd_device *idev,
-			   struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd)
-{
-	(void)idev;
-	(void)ucmd;
-	(void)cmd;
-	return mock_viommu_init_parent(viommu);
-}
-
-static const struct mock_viommu_ops amd_viommu_ops = {
-	.alloc_domain_nested = false,
-};
-
-const struct mock_iommu_ops mock_amd_iommu_ops = {
-	.get_viommu_size = amd_get_viommu_size,
-	.viommu_init = amd_viommu_init,
-	.viommu_ops = &amd_viommu_ops,
-};
