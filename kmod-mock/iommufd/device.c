@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -116,14 +115,13 @@ static int hwpt_driver_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_
 				&((const struct iommufd_hwpt_nested *)hwpt)->domain;
 
 			/*
-			 * Without one only an SMMUv3 STE that translates nothing
-			 * (abort, bypass: the guest's GBPA) may be installed.
+			 * Without one only what the driver allows (SMMUv3: an STE
+			 * that translates nothing: abort, bypass, the guest's GBPA).
 			 */
 			if (idev->vdev && idev->vdev->viommu == viommu)
 				vdev_id = idev->vdev->virt_id;
-			else if (nd->model != MOCK_IOMMU_ARM_SMMUV3 ||
-				 (arm_vsmmu_ste_cfg(&nd->data.smmu) != ARM_STE_CFG_ABORT &&
-				  arm_vsmmu_ste_cfg(&nd->data.smmu) != ARM_STE_CFG_BYPASS))
+			else if (!mock_iommu_ops(nd->model)->nested_attach_no_vdev ||
+				 !mock_iommu_ops(nd->model)->nested_attach_no_vdev(nd))
 				return -ENOENT;
 		}
 		mdev->viommu = viommu;

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -302,7 +301,7 @@ static struct iommufd_hw_pagetable *iopf_find_hwpt(struct iommufd_device *idev, 
 		hwpt = iommufd_device_pasid_hwpt(idev, pasid);
 		*attach_pasid = pasid;
 		/* a driver with a user PASID table takes the RID's nested domain */
-		if (!hwpt && idev->mdev->model == MOCK_IOMMU_SELFTEST && idev->hwpt &&
+		if (!hwpt && mock_iommu_ops(idev->mdev->model)->user_pasid_table && idev->hwpt &&
 		    idev->hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED) {
 			hwpt = idev->hwpt;
 			*attach_pasid = IOMMU_NO_PASID;
@@ -361,8 +360,7 @@ static void vevent_free(struct iommufd_vevent *vevent)
 	free(vevent);
 }
 
-static struct iommufd_veventq *viommu_find_veventq(struct iommufd_viommu *viommu,
-						   uint32_t type)
+struct iommufd_veventq *iommufd_viommu_find_veventq(struct iommufd_viommu *viommu, uint32_t type)
 {
 	struct mock_list *n;
 
@@ -393,7 +391,7 @@ int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd)
 	viommu = iommufd_get_viommu(ucmd->ictx, cmd->viommu_id);
 	if (!viommu)
 		return -ENOENT;
-	if (viommu_find_veventq(viommu, cmd->type)) {
+	if (iommufd_viommu_find_veventq(viommu, cmd->type)) {
 		rc = -EEXIST;
 		goto out_put;
 	}
@@ -449,7 +447,7 @@ void iommufd_veventq_destroy(struct iommufd_object *obj)
 }
 
 /* Queue @vevent (which may be the lost-events header) with the next sequence number. */
-static void vevent_handler(struct iommufd_veventq *veventq, struct iommufd_vevent *vevent)
+void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_vevent *vevent)
 {
 	struct mock_list *lost = &veventq->lost_events_header.node;
 
@@ -463,44 +461,7 @@ static void vevent_handler(struct iommufd_veventq *veventq, struct iommufd_veven
 	mock_list_add_tail(&vevent->node, &veventq->common.deliver);
 	vevent->header.sequence = veventq->sequence;
 	veventq->sequence = (veventq->sequence + 1) & INT32_MAX;
-}
-
-int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
-				const void *event_data, size_t data_len)
-{
-	struct iommufd_veventq *veventq;
-	struct iommufd_vevent *vevent;
-	int rc = 0;
-
-	if (!data_len || !event_data)
-		return -EINVAL;
-	veventq = viommu_find_veventq(viommu, type);
-	if (!veventq)
-		return -EOPNOTSUPP;
-
-	if (veventq->num_events == veventq->depth) {
-		vevent = &veventq->lost_events_header;
-	} else {
-		vevent = calloc(1, sizeof(*vevent));
-		if (vevent) {
-			vevent->event_data = malloc(data_len);
-			if (!vevent->event_data) {
-				free(vevent);
-				vevent = NULL;
-			}
-		}
-		if (!vevent) {
-			vevent = &veventq->lost_events_header;
-			rc = -ENOMEM;
-		} else {
-			vevent->data_len = (uint32_t)data_len;
-			memcpy(vevent->event_data, event_data, data_len);
-			veventq->num_events++;
-		}
-	}
-	vevent_handler(veventq, vevent);
 	eventq_notify(&veventq->common);
-	return rc;
 }
 
 static ssize_t veventq_read(struct iommufd_veventq *veventq, uint64_t ubuf, size_t count,
@@ -603,22 +564,35 @@ void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
 	}
 	/* a stage-1 fault under a vIOMMU: the driver reports a vEVENT */
 	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED && mdev->viommu && mdev->vdev_id &&
-	    mdev->viommu->type == IOMMU_VIOMMU_TYPE_SELFTEST) {
-		struct iommu_viommu_event_selftest ev = { .virt_id = (uint32_t)mdev->vdev_id };
-
-		(void)iommufd_viommu_report_event(mdev->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &ev,
-						  sizeof(ev));
-	}
-	/* the SMMU's stage-1 event, its StreamID replaced by the vSID */
-	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED && mdev->viommu && mdev->vdev_id &&
-	    mdev->viommu->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3 && smmu_evt &&
-	    arm_vsmmu_event_forwarded(smmu_evt)) {
-		struct iommu_vevent_arm_smmuv3 ev;
-
-		ev.evt[0] = htole64((smmu_evt[0] & 0xffffffffULL) | (mdev->vdev_id << 32));
-		for (unsigned int i = 1; i < 4; i++)
-			ev.evt[i] = htole64(smmu_evt[i]);
-		(void)iommufd_viommu_report_event(mdev->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, &ev,
-						  sizeof(ev));
-	}
+	    mdev->viommu->ops->report_fault)
+		mdev->viommu->ops->report_fault(mdev->viommu, mdev->vdev_id, smmu_evt);
 }
+
+/* ---------------- the fault and vEVENTQ files' operations ---------------- */
+
+static ssize_t eventq_fops_read(struct mock_file *f, uint64_t ubuf, size_t len,
+				struct mock_call *call)
+{
+	return iommufd_eventq_read(f, ubuf, len, call->task);
+}
+
+static ssize_t eventq_fops_write(struct mock_file *f, uint64_t ubuf, size_t len,
+				 struct mock_call *call)
+{
+	return iommufd_eventq_write(f, ubuf, len, call->task);
+}
+
+const struct mock_file_operations iommufd_fault_fops = {
+	.release = iommufd_eventq_release,
+	.read = eventq_fops_read,
+	.write = eventq_fops_write,
+	.poll = iommufd_eventq_poll,
+};
+
+/* The same ops: iommufd_eventq_write() refuses the vEVENTQ (it has no write op). */
+const struct mock_file_operations iommufd_veventq_fops = {
+	.release = iommufd_eventq_release,
+	.read = eventq_fops_read,
+	.write = eventq_fops_write,
+	.poll = iommufd_eventq_poll,
+};

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -240,10 +239,9 @@ static struct iommufd_hwpt_nested *hwpt_nested_alloc(struct iommufd_ucmd *ucmd,
 	struct iommufd_hwpt_nested *nested;
 	int rc;
 
-	/* SMMUv3 and AMD have no domain_alloc_nested op: only through a vIOMMU */
+	/* e.g. SMMUv3 and AMD have no domain_alloc_nested op: only through a vIOMMU */
 	if ((cmd->flags & ~release_nested_flags(mock_kv(ictx))) || !cmd->data_len ||
-	    idev->mdev->model == MOCK_IOMMU_ARM_SMMUV3 ||
-	    idev->mdev->model == MOCK_IOMMU_AMD) {
+	    !mock_iommu_ops(idev->mdev->model)->domain_alloc_nested) {
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -305,8 +303,9 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		if (cmd->data_len) {
 			/* the mock driver takes its own type (or NONE) for paging domains */
 			/* (after 6.17: the generic page table's selftest format types) */
-			if (idev->mdev->model != MOCK_IOMMU_SELFTEST ||
-			    cmd->data_type != IOMMU_HWPT_DATA_SELFTEST ||
+			uint32_t data_type = mock_iommu_ops(idev->mdev->model)->paging_data_type;
+
+			if (data_type == IOMMU_HWPT_DATA_NONE || cmd->data_type != data_type ||
 			    mock_kv(ictx) < MOCK_KV(6, 18)) {
 				rc = -EOPNOTSUPP;
 				goto out_put_pt;

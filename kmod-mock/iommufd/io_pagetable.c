@@ -423,7 +423,7 @@ int iopt_map_file_pages(struct iommufd_ctx *ictx, const struct mock_task *task,
 	if (ictx->k->fget) {
 		struct mock_file *f = ictx->k->fget(ictx->k->fget_priv, task, fd);
 
-		if (f && f->type == MOCK_FILE_DMABUF) {
+		if (f && f->f_op == &mock_dmabuf_fops) { /* is_dma_buf_file() */
 			pages = iopt_alloc_dmabuf_pages(ictx->k, task, f->private_data, start_byte,
 							start, length, iommu_prot & IOMMU_WRITE,
 							&err);

@@ -96,8 +96,44 @@ enum mock_file_type {
 	MOCK_FILE_DMABUF,
 };
 
+struct mock_call;
+struct mock_file;
+struct mock_mmap_result;
+
+/*
+ * The kernel's file_operations, as far as the mock's files go; set when the
+ * file is made. A NULL member is an op the file does not have: release
+ * frees nothing, ioctl -ENOTTY, read/write -EINVAL, pread/pwrite -ESPIPE,
+ * poll always ready, mmap -ENODEV.
+ */
+struct mock_file_operations {
+	/* the file struct itself outlives release (the iommufd ctx frees it) */
+	bool release_keeps_file;
+	void (*release)(struct mock_file *f);
+	long (*unlocked_ioctl)(struct mock_file *f, unsigned int cmd, unsigned long arg,
+			       struct mock_call *call);
+	ssize_t (*read)(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call);
+	ssize_t (*write)(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call);
+	ssize_t (*pread)(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			 struct mock_call *call);
+	ssize_t (*pwrite)(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			  struct mock_call *call);
+	unsigned int (*poll)(struct mock_file *f);
+	int (*mmap)(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,
+		    struct mock_mmap_result *res);
+};
+
+/* Each kind of file's operations (mock_file_alloc() sets them by type). */
+extern const struct mock_file_operations iommufd_fops;
+extern const struct mock_file_operations iommufd_test_staccess_fops;
+extern const struct mock_file_operations iommufd_fault_fops;
+extern const struct mock_file_operations iommufd_veventq_fops;
+extern const struct mock_file_operations vfio_device_fops;
+extern const struct mock_file_operations mock_dmabuf_fops;
+
 struct mock_file {
 	enum mock_file_type type;
+	const struct mock_file_operations *f_op;
 	struct mock_kernel *k;
 	int oflags;
 	bool released; /* mock_release() ran: the server no longer holds it */
@@ -274,7 +310,7 @@ int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
 			  uint64_t usrc, size_t usize);
 
 /*
- * viommu.c: the kernel's iommu_copy_struct_from_full_user_array() into an array
+ * driver.c: the kernel's iommu_copy_struct_from_full_user_array() into an array
  * allocated here (kzalloc, so a fault point first): @n entries of @klen bytes
  * from @n user entries of @ulen bytes at @uptr, each zero-extended or checked
  * for a zero tail. 0 with *out set (free() it), or -ENOMEM, -EFAULT, -E2BIG.
@@ -374,6 +410,61 @@ enum mock_iommu_model {
 	MOCK_IOMMU_ARM_SMMUV3,
 	MOCK_IOMMU_AMD,
 };
+
+struct iommufd_device;
+struct iommufd_ucmd;
+struct iommufd_viommu;
+struct iommu_hwpt_invalidate;
+struct iommu_viommu_alloc;
+struct mock_dev;
+struct mock_task;
+
+/*
+ * The kernel's iommufd_viommu_ops: what a driver's vIOMMU does. A NULL or
+ * false member is an op the driver does not have (the core answers for it).
+ */
+struct mock_viommu_ops {
+	bool alloc_domain_nested; /* nested domains are allocated on the vIOMMU */
+	int (*cache_invalidate)(struct iommufd_viommu *viommu, const struct mock_task *task,
+				struct iommu_hwpt_invalidate *cmd);
+	/* get_hw_queue_size()/hw_queue_init_phys(): HW queues of @type */
+	bool (*hw_queue_supported)(uint32_t type);
+	/*
+	 * A stage-1 DMA fault of the device @vdev_id names under the vIOMMU: the
+	 * driver reports its vEVENT (@smmu_evt: the SMMU's event record, or NULL).
+	 */
+	void (*report_fault)(struct iommufd_viommu *viommu, uint64_t vdev_id,
+			     const uint64_t *smmu_evt);
+};
+
+struct mock_nested_domain;
+
+/* The kernel's iommu_ops, as far as the mock's drivers differ: one per model. */
+struct mock_iommu_ops {
+	/* the size of the driver's vIOMMU object of @type on @mdev's IOMMU, 0: none */
+	size_t (*get_viommu_size)(const struct mock_dev *mdev, uint32_t type);
+	/* viommu->ops is set (to viommu_ops) before it is called */
+	int (*viommu_init)(struct iommufd_viommu *viommu, struct iommufd_device *idev,
+			   struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd);
+	const struct mock_viommu_ops *viommu_ops;
+	/* has domain_alloc_nested() (else nested domains come only from a vIOMMU) */
+	bool domain_alloc_nested;
+	/* the driver data a paging domain takes (IOMMU_HWPT_DATA_NONE: none) */
+	uint32_t paging_data_type;
+	/* the device's PASIDs are in a user PASID table: the RID's nested domain takes their faults */
+	bool user_pasid_table;
+	/* the nested domain's attach_dev() without the device's vDEVICE: may it be installed? */
+	bool (*nested_attach_no_vdev)(const struct mock_nested_domain *nd);
+};
+
+/* drivers/iommu/iommu.c: the driver a device of @model sits behind. */
+const struct mock_iommu_ops *mock_iommu_ops(enum mock_iommu_model model);
+extern const struct mock_iommu_ops mock_selftest_iommu_ops;
+extern const struct mock_iommu_ops mock_intel_iommu_ops;
+extern const struct mock_iommu_ops mock_arm_smmu_v3_ops;
+extern const struct mock_iommu_ops mock_amd_iommu_ops;
+/* The AMD and SMMUv3 viommu_init(): -EINVAL unless the parent is the driver's own domain. */
+int mock_viommu_init_parent(struct iommufd_viommu *viommu);
 
 #define MOCK_MAX_RESV 8
 #define IOMMU_NO_PASID 0U
@@ -666,8 +757,13 @@ void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
 /* iommu_report_device_fault(): a page request of @idev; -ENODEV if nothing takes it. */
 int iommufd_report_iopf(struct iommufd_device *idev, uint32_t flags, uint32_t pasid,
 			uint32_t grpid, uint32_t perm, uint64_t addr);
+/* driver.c: queue a vEVENT of @type on @viommu's vEVENTQ of that type. */
 int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
 				const void *event_data, size_t data_len);
+/* The vEVENTQ of @type on @viommu, or NULL. */
+struct iommufd_veventq *iommufd_viommu_find_veventq(struct iommufd_viommu *viommu, uint32_t type);
+/* Queue @vevent (or the lost-events header) with the next sequence number; wakes readers. */
+void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_vevent *vevent);
 /* A DMA of @mdev through @hwpt faulted: deliver it as an IOPF or a vEVENT. */
 /* @smmu_evt: the SMMUv3 event record of a stage-1 fault (4 dwords), or NULL */
 void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
@@ -695,6 +791,7 @@ struct iommufd_viommu {
 	struct iommufd_object obj;
 	struct iommufd_hwpt_paging *hwpt;
 	enum mock_iommu_model model; /* the IOMMU instance */
+	const struct mock_viommu_ops *ops;
 	uint32_t type;
 	struct mock_list veventqs;
 	struct iommufd_vdevice *vdevs; /* by virt_id, a short list */
@@ -734,6 +831,12 @@ void iommufd_hw_queue_destroy(struct iommufd_object *obj);
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    const struct mock_task *task,
 				    struct iommu_hwpt_invalidate *cmd);
+/* driver.c: a vIOMMU mmap region of @len bytes the user mmap()s through the iommufd, owned by @owner. */
+struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
+					       struct iommufd_object *owner, uint64_t length,
+					       int *err);
+/* Does the vIOMMU's driver allocate nested domains on it? */
+bool iommufd_viommu_has_nested(const struct iommufd_viommu *viommu);
 /* The device @virt_id names in @viommu, or NULL. */
 struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
 					       uint64_t virt_id);

@@ -234,7 +234,7 @@ unsigned int mock_kernel_nr_files(const struct mock_kernel *k)
 
 uint32_t mock_file_nr_objects(const struct mock_file *f)
 {
-	if (f->type != MOCK_FILE_IOMMUFD)
+	if (f->f_op != &iommufd_fops)
 		return 0;
 	return ((const struct iommufd_ctx *)f->private_data)->nr_objects;
 }
@@ -338,6 +338,16 @@ void mock_kernel_free(struct mock_kernel *k)
 	free(k);
 }
 
+/* The operations of each kind of file (anon_inode_getfile()'s fops). */
+static const struct mock_file_operations *const file_fops[] = {
+	[MOCK_FILE_IOMMUFD] = &iommufd_fops,
+	[MOCK_FILE_TEST_ACCESS] = &iommufd_test_staccess_fops,
+	[MOCK_FILE_FAULT] = &iommufd_fault_fops,
+	[MOCK_FILE_VEVENTQ] = &iommufd_veventq_fops,
+	[MOCK_FILE_VFIO_DEVICE] = &vfio_device_fops,
+	[MOCK_FILE_DMABUF] = &mock_dmabuf_fops,
+};
+
 struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
 				  void *private_data, int oflags)
 {
@@ -346,6 +356,7 @@ struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type typ
 	if (!f)
 		return NULL;
 	f->type = type;
+	f->f_op = file_fops[type];
 	f->k = k;
 	f->oflags = oflags;
 	f->private_data = private_data;
@@ -369,8 +380,9 @@ void mock_file_free(struct mock_file *f)
 	free(f);
 }
 
-static int open_locked(struct mock_kernel *k, const char *path, int oflags,
-		       const struct mock_task *task, struct mock_file **out)
+/* Open the device node @path (/dev/iommu or a VFIO device cdev). */
+static int vfs_open(struct mock_kernel *k, const char *path, int oflags,
+		    const struct mock_task *task, struct mock_file **out)
 {
 	struct iommufd_ctx *ictx;
 	struct mock_file *f;
@@ -647,33 +659,25 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 		iommufd_ctx_destroy(ictx);
 }
 
-static void release_locked(struct mock_file *f)
+/* The last close of @f (the kernel's __fput()): its release op, then the file. */
+static void vfs_release(struct mock_file *f)
 {
+	const struct mock_file_operations *fops;
+
 	if (!f || f->released)
 		return;
 	f->released = true;
-	switch (f->type) {
-	case MOCK_FILE_IOMMUFD:
-		/* the ctx frees the file struct when its last reference goes */
-		iommufd_ctx_put(f->private_data);
-		return;
-	case MOCK_FILE_TEST_ACCESS:
-		iommufd_test_access_file_release(f);
-		break;
-	case MOCK_FILE_VFIO_DEVICE:
-		vfio_device_fops_release(f);
-		break;
-	case MOCK_FILE_FAULT:
-	case MOCK_FILE_VEVENTQ:
-		iommufd_eventq_release(f);
-		break;
-	case MOCK_FILE_DMABUF:
-		mock_dmabuf_file_release(f);
-		break;
-	default:
-		break;
-	}
-	mock_file_free(f);
+	fops = f->f_op; /* a release_keeps_file release may free @f */
+	if (fops->release)
+		fops->release(f);
+	if (!fops->release_keeps_file)
+		mock_file_free(f);
+}
+
+/* The iommufd file's release: the ctx frees the file struct when its last reference goes. */
+static void iommufd_fops_release(struct mock_file *f)
+{
+	iommufd_ctx_put(f->private_data);
 }
 
 /* ---------------- IOMMU_OPTION ---------------- */
@@ -867,73 +871,69 @@ static long iommufd_fops_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsig
 	return ret;
 }
 
-static long ioctl_locked(struct mock_file *f, unsigned int cmd, unsigned long arg,
-			 struct mock_call *call)
+static long iommufd_fops_unlocked_ioctl(struct mock_file *f, unsigned int cmd,
+					unsigned long arg, struct mock_call *call)
+{
+	return iommufd_fops_ioctl(f->private_data, cmd, arg, call);
+}
+
+/* The vfs_*() below check the call and go to the file's op (see struct mock_file_operations). */
+static long vfs_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg,
+		      struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EINVAL;
-	switch (f->type) {
-	case MOCK_FILE_IOMMUFD:
-		return iommufd_fops_ioctl(f->private_data, cmd, arg, call);
-	case MOCK_FILE_VFIO_DEVICE:
-		return vfio_device_fops_unl_ioctl(f, cmd, arg, call);
-	default:
+	if (!f->f_op->unlocked_ioctl)
 		return -ENOTTY;
-	}
+	return f->f_op->unlocked_ioctl(f, cmd, arg, call);
 }
 
-static ssize_t read_locked(struct mock_file *f, uint64_t ubuf, size_t len,
-			   struct mock_call *call)
+static ssize_t vfs_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EBADF;
-	if (f->type == MOCK_FILE_FAULT || f->type == MOCK_FILE_VEVENTQ)
-		return iommufd_eventq_read(f, ubuf, len, call->task);
-	return -EINVAL;
+	if (!f->f_op->read)
+		return -EINVAL;
+	return f->f_op->read(f, ubuf, len, call);
 }
 
-static ssize_t write_locked(struct mock_file *f, uint64_t ubuf, size_t len,
-			    struct mock_call *call)
+static ssize_t vfs_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EBADF;
-	if (f->type == MOCK_FILE_FAULT || f->type == MOCK_FILE_VEVENTQ)
-		return iommufd_eventq_write(f, ubuf, len, call->task);
-	return -EINVAL;
+	if (!f->f_op->write)
+		return -EINVAL;
+	return f->f_op->write(f, ubuf, len, call);
 }
 
-static ssize_t pread_locked(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
-			    struct mock_call *call)
+static ssize_t vfs_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			 struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EBADF;
-	if (f->type == MOCK_FILE_VFIO_DEVICE)
-		return vfio_device_fops_rw(f, ubuf, len, off, false, call);
-	return -ESPIPE;
+	if (!f->f_op->pread)
+		return -ESPIPE;
+	return f->f_op->pread(f, ubuf, len, off, call);
 }
 
-static ssize_t pwrite_locked(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
-			     struct mock_call *call)
+static ssize_t vfs_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
+			  struct mock_call *call)
 {
 	if (!f || !call || !call->task)
 		return -EBADF;
-	if (f->type == MOCK_FILE_VFIO_DEVICE)
-		return vfio_device_fops_rw(f, ubuf, len, off, true, call);
-	return -ESPIPE;
+	if (!f->f_op->pwrite)
+		return -ESPIPE;
+	return f->f_op->pwrite(f, ubuf, len, off, call);
 }
 
 unsigned int mock_poll(struct mock_file *f)
 {
 	if (!f)
 		return POLLNVAL;
-	switch (f->type) {
-	case MOCK_FILE_FAULT:
-	case MOCK_FILE_VEVENTQ:
-		return iommufd_eventq_poll(f);
-	default:
+	if (!f->f_op->poll)
 		/* files without a poll op are always ready */
 		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
-	}
+	return f->f_op->poll(f);
 }
 
 void mock_kernel_set_notify(struct mock_kernel *k, mock_notify_fn fn, void *priv)
@@ -944,27 +944,30 @@ void mock_kernel_set_notify(struct mock_kernel *k, mock_notify_fn fn, void *priv
 	k->notify_priv = priv;
 }
 
-static int mmap_locked(struct mock_file *f, uint64_t offset, uint64_t length, int prot,
-		       int flags, struct mock_call *call, struct mock_mmap_result *res)
+static int vfs_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,
+		    struct mock_call *call, struct mock_mmap_result *res)
 {
 	if (!f || !call || !call->task || !res)
 		return -EINVAL;
 	if (f->released)
 		return -EBADF;
-	switch (f->type) {
-	case MOCK_FILE_IOMMUFD:
-		return iommufd_mmap_file(f->private_data, offset, length, prot, flags, res);
-	case MOCK_FILE_VFIO_DEVICE:
-		/*
-		 * vfio_device_fops_mmap(): EINVAL before the bind grants access;
-		 * after it vfio-pci answers EINVAL for every region, as none is
-		 * offered for mmap (doc/mock-divergences.md: VFIO BAR mmap).
-		 */
-		return -EINVAL;
-	default:
+	if (!f->f_op->mmap)
 		return -ENODEV;
-	}
+	return f->f_op->mmap(f, offset, length, prot, flags, res);
 }
+
+static int iommufd_fops_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot,
+			     int flags, struct mock_mmap_result *res)
+{
+	return iommufd_mmap_file(f->private_data, offset, length, prot, flags, res);
+}
+
+const struct mock_file_operations iommufd_fops = {
+	.release_keeps_file = true,
+	.release = iommufd_fops_release,
+	.unlocked_ioctl = iommufd_fops_unlocked_ioctl,
+	.mmap = iommufd_fops_mmap,
+};
 
 /*
  * The entry points record their caller as "current" for the fault points
@@ -977,7 +980,7 @@ int mock_open(struct mock_kernel *k, const char *path, int oflags,
 	int ret;
 
 	mock_current_enter(k, task, &saved);
-	ret = open_locked(k, path, oflags, task, out);
+	ret = vfs_open(k, path, oflags, task, out);
 	mock_current_leave(&saved);
 	return ret;
 }
@@ -989,7 +992,7 @@ void mock_release(struct mock_file *f)
 	if (!f)
 		return;
 	mock_current_enter(f->k, NULL, &saved);
-	release_locked(f);
+	vfs_release(f);
 	mock_current_leave(&saved);
 }
 
@@ -1001,7 +1004,7 @@ long mock_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg, struct
 	if (!f || !call || !call->task)
 		return -EINVAL;
 	mock_current_enter(f->k, call->task, &saved);
-	ret = ioctl_locked(f, cmd, arg, call);
+	ret = vfs_ioctl(f, cmd, arg, call);
 	mock_current_leave(&saved);
 	return ret;
 }
@@ -1014,7 +1017,7 @@ ssize_t mock_read(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_ca
 	if (!f || !call || !call->task)
 		return -EBADF;
 	mock_current_enter(f->k, call->task, &saved);
-	ret = read_locked(f, ubuf, len, call);
+	ret = vfs_read(f, ubuf, len, call);
 	mock_current_leave(&saved);
 	return ret;
 }
@@ -1027,7 +1030,7 @@ ssize_t mock_write(struct mock_file *f, uint64_t ubuf, size_t len, struct mock_c
 	if (!f || !call || !call->task)
 		return -EBADF;
 	mock_current_enter(f->k, call->task, &saved);
-	ret = write_locked(f, ubuf, len, call);
+	ret = vfs_write(f, ubuf, len, call);
 	mock_current_leave(&saved);
 	return ret;
 }
@@ -1041,7 +1044,7 @@ ssize_t mock_pread(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
 	if (!f || !call || !call->task)
 		return -EBADF;
 	mock_current_enter(f->k, call->task, &saved);
-	ret = pread_locked(f, ubuf, len, off, call);
+	ret = vfs_pread(f, ubuf, len, off, call);
 	mock_current_leave(&saved);
 	return ret;
 }
@@ -1055,7 +1058,7 @@ ssize_t mock_pwrite(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off
 	if (!f || !call || !call->task)
 		return -EBADF;
 	mock_current_enter(f->k, call->task, &saved);
-	ret = pwrite_locked(f, ubuf, len, off, call);
+	ret = vfs_pwrite(f, ubuf, len, off, call);
 	mock_current_leave(&saved);
 	return ret;
 }
@@ -1069,7 +1072,7 @@ int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, i
 	if (!f || !call || !call->task || !res)
 		return -EINVAL;
 	mock_current_enter(f->k, call->task, &saved);
-	ret = mmap_locked(f, offset, length, prot, flags, call, res);
+	ret = vfs_mmap(f, offset, length, prot, flags, call, res);
 	mock_current_leave(&saved);
 	return ret;
 }

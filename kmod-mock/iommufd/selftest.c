@@ -388,7 +388,7 @@ static struct selftest_access *iommufd_access_get(struct iommufd_ucmd *ucmd, int
 	if (!k->fget)
 		return NULL;
 	f = k->fget(k->fget_priv, ucmd->task, fd);
-	if (!f || f->type != MOCK_FILE_TEST_ACCESS)
+	if (!f || f->f_op != &iommufd_test_staccess_fops)
 		return NULL;
 	return f->private_data;
 }
@@ -643,7 +643,8 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, uint32_t mockp
 								  IOMMUFD_OBJ_HWPT_NESTED);
 	if (!nested)
 		return -ENOENT;
-	if (nested->domain.model != MOCK_IOMMU_SELFTEST) {
+	/* the kernel's domain->owner != &mock_ops */
+	if (mock_iommu_ops(nested->domain.model) != &mock_selftest_iommu_ops) {
 		rc = -EINVAL;
 		goto out_put;
 	}
@@ -734,7 +735,7 @@ static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd, struct iommu_tes
 	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
 	if (!idev)
 		return -ENOENT;
-	if (idev->mdev->model != MOCK_IOMMU_SELFTEST) {
+	if (mock_iommu_ops(idev->mdev->model) != &mock_selftest_iommu_ops) {
 		iommufd_put_object(ucmd->ictx, &idev->obj);
 		return -EINVAL;
 	}
@@ -830,7 +831,7 @@ static int iommufd_test_dmabuf_revoke(struct iommufd_ucmd *ucmd, int fd, bool re
 	f = k->fget ? k->fget(k->fget_priv, ucmd->task, fd) : NULL;
 	if (!f)
 		return -EBADF;
-	if (f->type != MOCK_FILE_DMABUF)
+	if (f->f_op != &mock_dmabuf_fops)
 		return -EINVAL;
 	db = f->private_data;
 	db->revoked = revoked;
@@ -915,3 +916,12 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	}
 }
+
+/* The selftest access file and the selftest dma-buf: a release op only. */
+const struct mock_file_operations iommufd_test_staccess_fops = {
+	.release = iommufd_test_access_file_release,
+};
+
+const struct mock_file_operations mock_dmabuf_fops = {
+	.release = mock_dmabuf_file_release,
+};

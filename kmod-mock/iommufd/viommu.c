@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arm_smmuv3.h"
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
@@ -25,52 +24,6 @@ struct iommufd_viommu *iommufd_get_viommu(struct iommufd_ctx *ictx, uint32_t id)
 }
 
 /* ---------------- mmap regions ---------------- */
-
-/* Reserve the lowest free page-aligned range of offsets >= PAGE_SIZE for @owner. */
-static struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
-					       struct iommufd_object *owner, uint64_t length,
-					       int *err)
-{
-	struct iommufd_mmap *immap, *cur;
-	uint64_t start = PAGE_SIZE;
-	struct mock_list *n, *pos;
-
-	if (!length || length % PAGE_SIZE) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	immap = mock_zalloc(1, sizeof(*immap));
-	if (!immap) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	immap->memfd = memfd_create("iommufd-mmap", MFD_CLOEXEC);
-	if (immap->memfd < 0 || ftruncate(immap->memfd, (off_t)length)) {
-		*err = -ENOMEM;
-		if (immap->memfd >= 0)
-			close(immap->memfd);
-		free(immap);
-		return NULL;
-	}
-	/* ictx->mmaps is sorted by offset: first fit */
-	pos = &ictx->mmaps;
-	for (n = ictx->mmaps.next; n != &ictx->mmaps; n = n->next) {
-		cur = mock_list_entry(n, struct iommufd_mmap, ctx_node);
-		if (start + length <= cur->offset) {
-			pos = n;
-			break;
-		}
-		start = cur->offset + cur->length;
-	}
-	immap->ictx = ictx;
-	immap->owner = owner;
-	immap->offset = start;
-	immap->length = length;
-	immap->cookie = ++ictx->k->next_mmap_cookie;
-	mock_list_add_tail(&immap->ctx_node, pos);
-	mock_list_add_tail(&immap->k_node, &ictx->k->mmaps);
-	return immap;
-}
 
 static void iommufd_destroy_mmap(struct iommufd_mmap *immap)
 {
@@ -174,47 +127,17 @@ static enum mock_iommu_model device_iommu(struct iommufd_device *idev)
 	return idev->mdev->model;
 }
 
-/*
- * The driver's get_viommu_size(): the size of its vIOMMU object for @type on
- * @idev's IOMMU, 0 if it has none. The SMMUv3 driver needs a nesting-capable
- * SMMU and its own type; the AMD driver (7.3) takes any type.
- */
-static size_t viommu_size(struct iommufd_device *idev, uint32_t type)
-{
-	if (idev->mdev->no_iommu)
-		return 0;
-	switch (device_iommu(idev)) {
-	case MOCK_IOMMU_SELFTEST:
-		return type == IOMMU_VIOMMU_TYPE_SELFTEST ? sizeof(struct iommufd_viommu) : 0;
-	case MOCK_IOMMU_ARM_SMMUV3:
-		if (!idev->mdev->nesting || type != IOMMU_VIOMMU_TYPE_ARM_SMMUV3)
-			return 0;
-		return sizeof(struct arm_vsmmu);
-	case MOCK_IOMMU_AMD:
-		return sizeof(struct iommufd_viommu);
-	default:
-		return 0;
-	}
-}
-
 /* Does the vIOMMU's driver allocate nested domains (viommu ops alloc_domain_nested)? */
 bool iommufd_viommu_has_nested(const struct iommufd_viommu *viommu)
 {
-	switch (viommu->model) {
-	case MOCK_IOMMU_SELFTEST:
-		return viommu->type == IOMMU_VIOMMU_TYPE_SELFTEST;
-	case MOCK_IOMMU_ARM_SMMUV3:
-		return viommu->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
-	default:
-		/* 7.3's AMD vIOMMU ops have only destroy: no nested domain */
-		return false;
-	}
+	return viommu->ops->alloc_domain_nested;
 }
 
 int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_viommu_alloc *cmd = ucmd->cmd;
 	struct iommufd_hwpt_paging *hwpt_paging;
+	const struct mock_iommu_ops *ops;
 	struct iommufd_viommu *viommu;
 	struct iommufd_device *idev;
 	size_t size;
@@ -225,7 +148,10 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
 	if (!idev)
 		return -ENOENT;
-	size = viommu_size(idev, cmd->type);
+	ops = mock_iommu_ops(device_iommu(idev));
+	/* the driver's get_viommu_size(): 0 if it has no vIOMMU of @type */
+	size = idev->mdev->no_iommu || !ops->get_viommu_size ?
+		       0 : ops->get_viommu_size(idev->mdev, cmd->type);
 	if (!size) {
 		rc = -EOPNOTSUPP;
 		goto out_put_idev;
@@ -251,49 +177,10 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	hwpt_paging->common.obj.users++;
 	mock_list_init(&viommu->veventqs);
 
-	/* the SMMUv3 and AMD drivers' viommu_init(): the parent is their own S2 domain */
-	if (viommu->model != MOCK_IOMMU_SELFTEST) {
-		if (hwpt_paging->domain.model != viommu->model) {
-			rc = -EINVAL;
-			goto out_put_hwpt;
-		}
-		if (viommu->model == MOCK_IOMMU_ARM_SMMUV3)
-			memcpy(((struct arm_vsmmu *)viommu)->idr, idev->mdev->smmu_idr,
-			       sizeof(idev->mdev->smmu_idr));
-	} else if (cmd->data_len) {
-		/* the selftest driver's viommu_init() */
-		struct iommu_viommu_selftest data;
-		uint32_t in;
-
-		rc = mock_copy_struct_from_user(ucmd->task, &data, sizeof(data),
-						offsetofend(struct iommu_viommu_selftest, out_data),
-						IOMMU_VIOMMU_TYPE_SELFTEST, cmd->type, cmd->data_uptr,
-						cmd->data_len);
-		if (rc)
-			goto out_put_hwpt;
-		viommu->immap = iommufd_alloc_mmap(ucmd->ictx, &viommu->obj, PAGE_SIZE * 2, &rc);
-		if (!viommu->immap)
-			goto out_put_hwpt;
-		in = data.in_data;
-		if (pwrite(viommu->immap->memfd, &in, sizeof(in), 0) != (ssize_t)sizeof(in)) {
-			rc = -ENOMEM;
-			goto out_put_hwpt;
-		}
-		data.out_data = data.in_data;
-		data.out_mmap_length = PAGE_SIZE * 2;
-		data.out_mmap_offset = viommu->immap->offset;
-		/* iommu_copy_struct_to_user(): at most what the user gave, from out_data */
-		{
-			size_t len = cmd->data_len < sizeof(data) ? cmd->data_len : sizeof(data);
-			size_t off = offsetof(struct iommu_viommu_selftest, out_data);
-
-			if (copy_to_user(ucmd->task, cmd->data_uptr + off, (char *)&data + off,
-					 len - off)) {
-				rc = -EFAULT;
-				goto out_put_hwpt;
-			}
-		}
-	}
+	viommu->ops = ops->viommu_ops;
+	rc = ops->viommu_init(viommu, idev, ucmd, cmd);
+	if (rc)
+		goto out_put_hwpt;
 
 	cmd->out_viommu_id = viommu->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
@@ -314,101 +201,16 @@ void iommufd_viommu_destroy(struct iommufd_object *obj)
 		viommu->hwpt->common.obj.users--;
 }
 
-struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
-					       uint64_t virt_id)
-{
-	struct iommufd_vdevice *vdev;
-
-	for (vdev = viommu->vdevs; vdev; vdev = vdev->next_in_viommu)
-		if (vdev->virt_id == virt_id)
-			return vdev->idev;
-	return NULL;
-}
-
-int mock_memdup_user_array(const struct mock_task *task, void **out, uint32_t n, size_t klen,
-			   uint64_t uptr, uint32_t ulen)
-{
-	uint8_t *a = mock_zalloc(n, klen);
-	int rc = 0;
-
-	*out = NULL;
-	if (!a)
-		return -ENOMEM;
-	if (ulen == klen) {
-		if (copy_from_user(task, a, uptr, (size_t)n * klen))
-			rc = -EFAULT;
-	} else {
-		for (uint32_t i = 0; i != n && !rc; i++)
-			rc = copy_struct_from_user(task, a + klen * i, klen,
-						   uptr + (uint64_t)ulen * i, ulen);
-	}
-	if (rc) {
-		free(a);
-		return rc;
-	}
-	*out = a;
-	return 0;
-}
-
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    const struct mock_task *task,
 				    struct iommu_hwpt_invalidate *cmd)
 {
-	struct iommu_viommu_invalidate_selftest *cmds;
-	uint32_t i = 0, n = cmd->entry_num;
-	int rc = 0;
-
-	if (viommu->model == MOCK_IOMMU_ARM_SMMUV3 &&
-	    viommu->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3)
-		return arm_vsmmu_cache_invalidate(viommu, task, cmd);
-	/* the AMD vIOMMU has no cache_invalidate op: nothing done */
-	if (viommu->model != MOCK_IOMMU_SELFTEST || viommu->type != IOMMU_VIOMMU_TYPE_SELFTEST) {
+	/* e.g. the AMD vIOMMU has no cache_invalidate op: nothing done */
+	if (!viommu->ops->cache_invalidate) {
 		cmd->entry_num = 0;
 		return -EOPNOTSUPP;
 	}
-	/* an empty array checks the data type */
-	if (n == 0 && cmd->data_type == IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) {
-		cmd->entry_num = 0;
-		return 0;
-	}
-	if (cmd->data_type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST || !n) {
-		cmd->entry_num = 0;
-		return -EINVAL;
-	}
-	/* the whole array is read before anything is done */
-	rc = mock_memdup_user_array(task, (void **)&cmds, n, sizeof(*cmds), cmd->data_uptr,
-				    cmd->entry_len);
-	if (rc) {
-		cmd->entry_num = 0;
-		return rc;
-	}
-	for (; i != n; i++) {
-		struct iommufd_device *idev;
-		unsigned int j;
-
-		if (cmds[i].flags & ~(uint32_t)IOMMU_TEST_INVALIDATE_FLAG_ALL) {
-			rc = -EOPNOTSUPP;
-			break;
-		}
-		if (cmds[i].cache_id > MOCK_DEV_CACHE_ID_MAX) {
-			rc = -EINVAL;
-			break;
-		}
-		idev = iommufd_viommu_find_dev(viommu, cmds[i].vdev_id);
-		if (!idev) {
-			rc = -EINVAL;
-			break;
-		}
-		if (cmds[i].flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
-			for (j = 0; j != MOCK_DEV_CACHE_NUM; j++)
-				idev->mdev->cache[j] = 0;
-		} else {
-			idev->mdev->cache[cmds[i].cache_id] = 0;
-		}
-	}
-	cmd->entry_num = i;
-	free(cmds);
-	return rc;
+	return viommu->ops->cache_invalidate(viommu, task, cmd);
 }
 
 /* ---------------- vDEVICE ---------------- */
@@ -588,8 +390,7 @@ int iommufd_hw_queue_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	viommu = iommufd_get_viommu(ucmd->ictx, cmd->viommu_id);
 	if (!viommu)
 		return -ENOENT;
-	if (viommu->model != MOCK_IOMMU_SELFTEST || viommu->type != IOMMU_VIOMMU_TYPE_SELFTEST ||
-	    cmd->type != IOMMU_HW_QUEUE_TYPE_SELFTEST) {
+	if (!viommu->ops->hw_queue_supported || !viommu->ops->hw_queue_supported(cmd->type)) {
 		rc = -EOPNOTSUPP;
 		goto out_put_viommu;
 	}

@@ -388,3 +388,62 @@ bool arm_vsmmu_event_forwarded(const uint64_t evt[4])
 		return false;
 	}
 }
+
+/* ---- the driver's ops ---- */
+
+/* A nesting-capable SMMU has a vSMMU of its own type. */
+static size_t arm_vsmmu_size(const struct mock_dev *mdev, uint32_t type)
+{
+	if (!mdev->nesting || type != IOMMU_VIOMMU_TYPE_ARM_SMMUV3)
+		return 0;
+	return sizeof(struct arm_vsmmu);
+}
+
+static int arm_vsmmu_init(struct iommufd_viommu *viommu, struct iommufd_device *idev,
+			  struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd)
+{
+	int rc = mock_viommu_init_parent(viommu);
+
+	(void)ucmd;
+	(void)cmd;
+	if (rc)
+		return rc;
+	memcpy(((struct arm_vsmmu *)viommu)->idr, idev->mdev->smmu_idr,
+	       sizeof(idev->mdev->smmu_idr));
+	return 0;
+}
+
+/* The SMMU's stage-1 event, its StreamID replaced by the vSID. */
+static void arm_vsmmu_report_fault(struct iommufd_viommu *viommu, uint64_t vdev_id,
+				   const uint64_t *smmu_evt)
+{
+	struct iommu_vevent_arm_smmuv3 ev;
+
+	if (!smmu_evt || !arm_vsmmu_event_forwarded(smmu_evt))
+		return;
+	ev.evt[0] = htole64((smmu_evt[0] & 0xffffffffULL) | (vdev_id << 32));
+	for (unsigned int i = 1; i < 4; i++)
+		ev.evt[i] = htole64(smmu_evt[i]);
+	(void)iommufd_viommu_report_event(viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, &ev, sizeof(ev));
+}
+
+/* Without its vDEVICE only an STE that translates nothing (abort, bypass) is installed. */
+static bool arm_vsmmu_attach_no_vdev(const struct mock_nested_domain *nd)
+{
+	unsigned int cfg = arm_vsmmu_ste_cfg(&nd->data.smmu);
+
+	return cfg == ARM_STE_CFG_ABORT || cfg == ARM_STE_CFG_BYPASS;
+}
+
+static const struct mock_viommu_ops arm_vsmmu_ops = {
+	.alloc_domain_nested = true,
+	.cache_invalidate = arm_vsmmu_cache_invalidate,
+	.report_fault = arm_vsmmu_report_fault,
+};
+
+const struct mock_iommu_ops mock_arm_smmu_v3_ops = {
+	.get_viommu_size = arm_vsmmu_size,
+	.viommu_init = arm_vsmmu_init,
+	.viommu_ops = &arm_vsmmu_ops,
+	.nested_attach_no_vdev = arm_vsmmu_attach_no_vdev,
+};

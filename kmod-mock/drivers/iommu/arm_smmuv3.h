@@ -19,9 +19,6 @@ struct arm_vsmmu {
 	uint32_t idr[6]; /* the SMMU's ID registers, for its features */
 };
 
-/* viommu.c: does the vIOMMU's driver allocate nested domains on it? */
-bool iommufd_viommu_has_nested(const struct iommufd_viommu *viommu);
-
 int arm_vsmmu_validate_ste(struct iommu_hwpt_arm_smmuv3 *ste);
 unsigned int arm_vsmmu_ste_cfg(const struct iommu_hwpt_arm_smmuv3 *ste);
 /* Reads the 8 bytes of guest memory at @ipa (stage 2 applies): 0 or -errno. */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arm_smmuv3.h"
 #include "iommufd_private.h"
@@ -596,4 +597,150 @@ int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uin
 out:
 	free(segs);
 	return rc;
+}
+
+/* ---- the selftest driver's vIOMMU (the kernel's selftest mock_viommu) ---- */
+
+static size_t selftest_get_viommu_size(const struct mock_dev *mdev, uint32_t type)
+{
+	(void)mdev;
+	return type == IOMMU_VIOMMU_TYPE_SELFTEST ? sizeof(struct iommufd_viommu) : 0;
+}
+
+static int selftest_viommu_init(struct iommufd_viommu *viommu, struct iommufd_device *idev,
+				struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd)
+{
+	int rc;
+
+	(void)idev;
+	if (!cmd->data_len)
+		return 0;
+	{
+	struct iommu_viommu_selftest data;
+	uint32_t in;
+
+	rc = mock_copy_struct_from_user(ucmd->task, &data, sizeof(data),
+					offsetofend(struct iommu_viommu_selftest, out_data),
+					IOMMU_VIOMMU_TYPE_SELFTEST, cmd->type, cmd->data_uptr,
+					cmd->data_len);
+	if (rc)
+		return rc;
+	viommu->immap = iommufd_alloc_mmap(ucmd->ictx, &viommu->obj, PAGE_SIZE * 2, &rc);
+	if (!viommu->immap)
+		return rc;
+	in = data.in_data;
+	if (pwrite(viommu->immap->memfd, &in, sizeof(in), 0) != (ssize_t)sizeof(in)) {
+		return -ENOMEM;
+	}
+	data.out_data = data.in_data;
+	data.out_mmap_length = PAGE_SIZE * 2;
+	data.out_mmap_offset = viommu->immap->offset;
+	/* iommu_copy_struct_to_user(): at most what the user gave, from out_data */
+	{
+		size_t len = cmd->data_len < sizeof(data) ? cmd->data_len : sizeof(data);
+		size_t off = offsetof(struct iommu_viommu_selftest, out_data);
+
+		if (copy_to_user(ucmd->task, cmd->data_uptr + off, (char *)&data + off,
+				 len - off)) {
+			return -EFAULT;
+		}
+	}
+	}
+	return 0;
+}
+
+/* The selftest vIOMMU's cache_invalidate(): clears the device caches named. */
+static int selftest_viommu_cache_invalidate(struct iommufd_viommu *viommu,
+					    const struct mock_task *task,
+					    struct iommu_hwpt_invalidate *cmd)
+{
+	struct iommu_viommu_invalidate_selftest *cmds;
+	uint32_t i = 0, n = cmd->entry_num;
+	int rc = 0;
+
+	/* an empty array checks the data type */
+	if (n == 0 && cmd->data_type == IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) {
+		cmd->entry_num = 0;
+		return 0;
+	}
+	if (cmd->data_type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST || !n) {
+		cmd->entry_num = 0;
+		return -EINVAL;
+	}
+	/* the whole array is read before anything is done */
+	rc = mock_memdup_user_array(task, (void **)&cmds, n, sizeof(*cmds), cmd->data_uptr,
+				    cmd->entry_len);
+	if (rc) {
+		cmd->entry_num = 0;
+		return rc;
+	}
+	for (; i != n; i++) {
+		struct iommufd_device *idev;
+		unsigned int j;
+
+		if (cmds[i].flags & ~(uint32_t)IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if (cmds[i].cache_id > MOCK_DEV_CACHE_ID_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		idev = iommufd_viommu_find_dev(viommu, cmds[i].vdev_id);
+		if (!idev) {
+			rc = -EINVAL;
+			break;
+		}
+		if (cmds[i].flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			for (j = 0; j != MOCK_DEV_CACHE_NUM; j++)
+				idev->mdev->cache[j] = 0;
+		} else {
+			idev->mdev->cache[cmds[i].cache_id] = 0;
+		}
+	}
+	cmd->entry_num = i;
+	free(cmds);
+	return rc;
+}
+
+static bool selftest_hw_queue_supported(uint32_t type)
+{
+	return type == IOMMU_HW_QUEUE_TYPE_SELFTEST;
+}
+
+static void selftest_viommu_report_fault(struct iommufd_viommu *viommu, uint64_t vdev_id,
+					 const uint64_t *smmu_evt)
+{
+	struct iommu_viommu_event_selftest ev = { .virt_id = (uint32_t)vdev_id };
+
+	(void)smmu_evt;
+	(void)iommufd_viommu_report_event(viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &ev, sizeof(ev));
+}
+
+static const struct mock_viommu_ops selftest_viommu_ops = {
+	.alloc_domain_nested = true,
+	.cache_invalidate = selftest_viommu_cache_invalidate,
+	.hw_queue_supported = selftest_hw_queue_supported,
+	.report_fault = selftest_viommu_report_fault,
+};
+
+const struct mock_iommu_ops mock_selftest_iommu_ops = {
+	.get_viommu_size = selftest_get_viommu_size,
+	.viommu_init = selftest_viommu_init,
+	.viommu_ops = &selftest_viommu_ops,
+	.domain_alloc_nested = true,
+	.paging_data_type = IOMMU_HWPT_DATA_SELFTEST,
+	.user_pasid_table = true,
+};
+
+/* ---- Intel VT-d: no vIOMMU in the releases modelled ---- */
+
+const struct mock_iommu_ops mock_intel_iommu_ops = {
+	.domain_alloc_nested = true,
+};
+
+/* The AMD (and SMMUv3) viommu_init(): the parent must be the driver's own S2 domain. */
+int mock_viommu_init_parent(struct iommufd_viommu *viommu)
+{
+	return viommu->hwpt->domain.model != viommu->model ? -EINVAL : 0;
 }

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/*
+ * amd.c - the AMD-Vi driver's model: 7.3's AMD vIOMMU takes any type, its
+ * parent must be the driver's own stage-2 domain, and its vIOMMU ops have
+ * only destroy (no nested domains on it, no cache invalidation). Its paging
+ * domains are the common model's (mock_iommu.c).
+ */
+#include "iommufd_private.h"
+
+static size_t amd_get_viommu_size(const struct mock_dev *mdev, uint32_t type)
+{
+	(void)mdev;
+	(void)type;
+	return sizeof(struct iommufd_viommu);
+}
+
+static int amd_viommu_init(struct iommufd_viommu *viommu, struct iommufd_device *idev,
+			   struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd)
+{
+	(void)idev;
+	(void)ucmd;
+	(void)cmd;
+	return mock_viommu_init_parent(viommu);
+}
+
+static const struct mock_viommu_ops amd_viommu_ops = {
+	.alloc_domain_nested = false,
+};
+
+const struct mock_iommu_ops mock_amd_iommu_ops = {
+	.get_viommu_size = amd_get_viommu_size,
+	.viommu_init = amd_viommu_init,
+	.viommu_ops = &amd_viommu_ops,
+};

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vfio_main.c - the VFIO device file's operations (the kernel's
+ * vfio_device_fops in drivers/vfio/vfio_main.c); the ops themselves are in
+ * device_cdev.c.
+ */
+#include "iommufd_private.h"
+#include "vfio.h"
+
+static ssize_t vfio_device_fops_read(struct mock_file *f, uint64_t ubuf, size_t len,
+				     uint64_t off, struct mock_call *call)
+{
+	return vfio_device_fops_rw(f, ubuf, len, off, false, call);
+}
+
+static ssize_t vfio_device_fops_write(struct mock_file *f, uint64_t ubuf, size_t len,
+				      uint64_t off, struct mock_call *call)
+{
+	return vfio_device_fops_rw(f, ubuf, len, off, true, call);
+}
+
+/*
+ * vfio_device_fops_mmap(): EINVAL before the bind grants access; after it
+ * vfio-pci answers EINVAL for every region, as none is offered for mmap
+ * (doc/mock-divergences.md: VFIO BAR mmap).
+ */
+static int vfio_device_fops_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot,
+				 int flags, struct mock_mmap_result *res)
+{
+	(void)f;
+	(void)offset;
+	(void)length;
+	(void)prot;
+	(void)flags;
+	(void)res;
+	return -EINVAL;
+}
+
+const struct mock_file_operations vfio_device_fops = {
+	.release = vfio_device_fops_release,
+	.unlocked_ioctl = vfio_device_fops_unl_ioctl,
+	.pread = vfio_device_fops_read,
+	.pwrite = vfio_device_fops_write,
+	.mmap = vfio_device_fops_mmap,
+};

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""core_dispatch.py SRC - suite 'structure': the iommufd core dispatches to
+IOMMU drivers and file types through ops tables, never by naming them.
+
+In every kmod-mock/iommufd/*.c (comments and string literals stripped):
+1. No IOMMU model constant (the enumerators of enum mock_iommu_model, read
+   from iommufd_private.h) appears at all: the model -> ops table lives in
+   kmod-mock/drivers/iommu/iommu.c, and the core asks the ops
+   (mock_iommu_ops(model)->..., viommu->ops->...).
+2. No #include of a driver's own header (kmod-mock/drivers/iommu/*.h).
+3. No file type constant (the enumerators of enum mock_file_type) in a
+   `case` label or an ==/!= comparison: a file's behaviour is its f_op, its
+   identity a comparison of f_op with a fops table (as the kernel's
+   file->f_op == &iommufd_fops).
+Allowed, as the kernel's core does the same: switch/case over uAPI values
+(IOMMUFD_OBJ_*, IOMMU_HWPT_DATA_*, IOMMU_VIOMMU_TYPE_*, ioctl numbers,
+option ids, IOMMU_TEST_OP_*), naming a file type where the file is made (an
+argument of mock_file_alloc() or of a helper that passes it on) and in
+main.c's type -> fops table (a designated index `[MOCK_FILE_X] =`).
+Prints one line per violation and a summary; exit status 1 if any.
+"""
+import os
+import re
+import sys
+
+COMMENT = re.compile(r'/\*.*?\*/|//[^\n]*', re.S)
+STRING = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
+
+
+def strip(text):
+    # keep line numbers: replace comments/strings with as many newlines
+    text = COMMENT.sub(lambda m: '\n' * m.group(0).count('\n'), text)
+    return STRING.sub('""', text)
+
+
+def enumerators(header, name):
+    m = re.search(r'enum\s+' + name + r'\s*\{(.*?)\}', strip(header), re.S)
+    if not m:
+        return []
+    return re.findall(r'^\s*([A-Z][A-Z0-9_]*)\s*(?:=[^,]*)?,?', m.group(1), re.M)
+
+
+def main():
+    src = sys.argv[1]
+    core = os.path.join(src, 'kmod-mock', 'iommufd')
+    with open(os.path.join(core, 'iommufd_private.h')) as f:
+        header = f.read()
+    models = enumerators(header, 'mock_iommu_model')
+    ftypes = enumerators(header, 'mock_file_type')
+    drv_dir = os.path.join(src, 'kmod-mock', 'drivers', 'iommu')
+    drv_headers = sorted(n for n in os.listdir(drv_dir) if n.endswith('.h'))
+    if not models or not ftypes:
+        print('FAIL: could not read enum mock_iommu_model / mock_file_type')
+        return 1
+    model_re = re.compile(r'\b(' + '|'.join(models) + r')\b')
+    ftype = '(?:' + '|'.join(ftypes) + ')'
+    case_re = re.compile(r'\bcase\s+(' + ftype + r')\b')
+    cmp_re = re.compile(r'(?:[!=]=\s*(' + ftype + r')\b|\b(' + ftype + r')\s*[!=]=)')
+    inc_re = re.compile(r'^\s*#\s*include\s*"(' + '|'.join(map(re.escape, drv_headers)) +
+                        r')"', re.M) if drv_headers else None
+    bad = 0
+    files = sorted(n for n in os.listdir(core) if n.endswith('.c'))
+    for name in files:
+        with open(os.path.join(core, name)) as f:
+            text = strip(f.read())
+        rel = 'kmod-mock/iommufd/' + name
+        for lineno, line in enumerate(text.split('\n'), 1):
+            for m in model_re.finditer(line):
+                print(f'{rel}:{lineno}: names the IOMMU model {m.group(1)}')
+                bad += 1
+            for m in case_re.finditer(line):
+                print(f'{rel}:{lineno}: case over the file type {m.group(1)}')
+                bad += 1
+            for m in cmp_re.finditer(line):
+                print(f'{rel}:{lineno}: compares with the file type {m.group(1) or m.group(2)}')
+                bad += 1
+        if inc_re:
+            for m in inc_re.finditer(text):
+                lineno = text.count('\n', 0, m.start()) + 1
+                print(f'{rel}:{lineno}: includes the driver header {m.group(1)}')
+                bad += 1
+    print(f'{len(files)} core files, {len(models)} IOMMU models, {len(ftypes)} file types: '
+          f'{bad} violation(s)')
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
