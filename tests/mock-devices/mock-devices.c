@@ -1690,6 +1690,15 @@ static void cfg_cmd(struct machine *m, uint16_t set, uint16_t clear)
 	assert_int_equal(pwrite(m->dev, &cmd, 2, (off_t)(m->cfg + 4)), 2);
 }
 
+/* PCI_STATUS_INTERRUPT (status bit 3): the device's INTx level, as hardware shows it. */
+static bool cfg_intx_status(struct machine *m)
+{
+	uint16_t status;
+
+	assert_int_equal(pread(m->dev, &status, 2, (off_t)(m->cfg + 6)), 2);
+	return status & 0x8;
+}
+
 /* What vfio-pci answers for edu (measured in the 7.3 VM), and edu's MSI capability. */
 static void test_irq_info(void **state)
 {
@@ -1861,8 +1870,11 @@ static void test_intx(void **state)
 
 	(void)state;
 	machine_up(&m, 0);
+	assert_false(cfg_intx_status(&m));
 	/* the pin is up before INTx is enabled: it fires at once */
 	wr32(&m, EDU_IRQ_RAISE, 0x1);
+	/* the status register shows the pending INTx (a guest's uio_pci_generic reads it) */
+	assert_true(cfg_intx_status(&m));
 	assert_int_equal(set_efd(m.dev, trig, VFIO_PCI_INTX_IRQ_INDEX, efd), 0);
 	assert_int_equal(efd_take(efd), 1);
 	/* automasked: more raises are not sent */
@@ -1876,6 +1888,7 @@ static void test_intx(void **state)
 	assert_int_equal(efd_take(efd), 0);
 	wr32(&m, EDU_IRQ_ACK, 0x2);
 	assert_int_equal(rd32(&m, EDU_IRQ_STATUS), 0);
+	assert_false(cfg_intx_status(&m));
 	assert_int_equal(set_irqs(m.dev, VFIO_IRQ_SET_DATA_BOOL | unmask, VFIO_PCI_INTX_IRQ_INDEX,
 				  0, 1, &yes, 1), 0);
 	assert_int_equal(efd_take(efd), 0);

@@ -53,6 +53,7 @@ void edu_reset(struct mock_pci_dev *pdev)
 
 	memset(edu, 0, sizeof(*edu));
 	pdev->irqs.intx_level = false;
+	pdev->config[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
 	edu->dma_mask = pdev->dma_bits >= 64 ? UINT64_MAX : (1ULL << pdev->dma_bits) - 1;
 }
 

@@ -17,6 +17,8 @@
 
 /* PCI config space registers the mock virtualises. */
 #define PCI_COMMAND 0x04
+#define PCI_STATUS 0x06
+#define PCI_STATUS_INTERRUPT 0x08 /* INTx asserted (read-only) */
 #define PCI_COMMAND_IO 0x1
 #define PCI_COMMAND_MEMORY 0x2
 #define PCI_COMMAND_MASTER 0x4

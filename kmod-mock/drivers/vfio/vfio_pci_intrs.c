@@ -184,6 +184,11 @@ void mock_pci_set_intx(struct mock_pci_dev *pdev, bool level)
 {
 	/* the program's INTx disable is vfio-pci's mask (vfio_pci_intx_disable_write()) */
 	pdev->irqs.intx_level = level;
+	/* the device's Interrupt Status (PCI_STATUS bit 3) follows its INTx line */
+	if (level)
+		pdev->config[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+	else
+		pdev->config[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
 	intx_fire(pdev);
 }
 
