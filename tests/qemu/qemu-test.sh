@@ -21,7 +21,7 @@
 #   mock-fd[-viommu]   the same guests, but the edu is kmod-mock's, passed
 #                      through to QEMU with -object iommufd -device
 #                      vfio-pci,iommufd=iommufd0,fd=N under iommufd-mock-run
-#                      (--mock-run); not registered as meson tests yet
+#                      (--mock-run); suite qemu runs mock-fd and mock-fd-viommu
 #   mock-host[-viommu] the same with host=BDF (--host-bdf) instead of fd=
 #
 # fetch   downloads QEMU 10.0.2 (qemu-system-x86, -common, -data and seabios
