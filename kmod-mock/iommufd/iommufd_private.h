@@ -128,6 +128,9 @@ extern const struct mock_file_operations iommufd_fops;
 extern const struct mock_file_operations iommufd_test_staccess_fops;
 extern const struct mock_file_operations iommufd_fault_fops;
 extern const struct mock_file_operations iommufd_veventq_fops;
+/* Open /dev/iommu (main.c); kernel.c's vfs_open() routes the path here. */
+int iommufd_fops_open(struct mock_kernel *k, int oflags, const struct mock_task *task,
+		      struct mock_file **out);
 extern const struct mock_file_operations vfio_device_fops;
 extern const struct mock_file_operations mock_dmabuf_fops;
 

@@ -187,31 +187,13 @@ void mock_file_free(struct mock_file *f)
 static int vfs_open(struct mock_kernel *k, const char *path, int oflags,
 		    const struct mock_task *task, struct mock_file **out)
 {
-	struct iommufd_ctx *ictx;
-	struct mock_file *f;
-
 	if (!k || !path || !task || !out)
 		return -EINVAL;
 	if (!strncmp(path, "/dev/vfio/devices/", 18))
 		return vfio_device_fops_cdev_open(k, path, oflags, out);
 	if (strcmp(path, "/dev/iommu") != 0)
 		return -ENOENT;
-	ictx = mock_zalloc_for(task, 1, sizeof(*ictx));
-	if (!ictx)
-		return -ENOMEM;
-	f = mock_file_alloc(k, MOCK_FILE_IOMMUFD, ictx, oflags);
-	if (!f) {
-		free(ictx);
-		return -ENOMEM;
-	}
-	ictx->k = k;
-	ictx->file = f;
-	ictx->refs = 1;
-	ictx->first_free = 1;
-	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
-	mock_list_init(&ictx->mmaps);
-	*out = f;
-	return 0;
+	return iommufd_fops_open(k, oflags, task, out);
 }
 
 /* The last close of @f (the kernel's __fput()): its release op, then the file. */

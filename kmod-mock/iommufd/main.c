@@ -3,9 +3,9 @@
  * main.c - the kernel's drivers/iommu/iommufd/main.c: the per-context object
  * table (non-zero ids from one namespace, users refcounts so a busy object
  * cannot be destroyed), the ioctl table with minimum sizes and the generic
- * ioctl contract, IOMMU_DESTROY and IOMMU_OPTION, and the /dev/iommu file's
- * operations (iommufd_fops). The kernel instance, its files and core.h's
- * entry points are in kernel.c; the accounting is in mm.c.
+ * ioctl contract, IOMMU_DESTROY and IOMMU_OPTION, and the /dev/iommu file
+ * (iommufd_fops_open() and iommufd_fops). The kernel instance, its files and
+ * core.h's entry points are in kernel.c; the accounting is in mm.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -262,6 +262,31 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 		iommufd_ctx_destroy(ictx);
 }
 
+
+/* Open /dev/iommu: a new context, the file's private data (the kernel's iommufd_fops_open()). */
+int iommufd_fops_open(struct mock_kernel *k, int oflags, const struct mock_task *task,
+		      struct mock_file **out)
+{
+	struct iommufd_ctx *ictx;
+	struct mock_file *f;
+
+	ictx = mock_zalloc_for(task, 1, sizeof(*ictx));
+	if (!ictx)
+		return -ENOMEM;
+	f = mock_file_alloc(k, MOCK_FILE_IOMMUFD, ictx, oflags);
+	if (!f) {
+		free(ictx);
+		return -ENOMEM;
+	}
+	ictx->k = k;
+	ictx->file = f;
+	ictx->refs = 1;
+	ictx->first_free = 1;
+	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	mock_list_init(&ictx->mmaps);
+	*out = f;
+	return 0;
+}
 
 /* The iommufd file's release: the ctx frees the file struct when its last reference goes. */
 static void iommufd_fops_release(struct mock_file *f)
