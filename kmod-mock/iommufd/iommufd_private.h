@@ -381,6 +381,7 @@ struct mock_user *mock_user_get(struct mock_kernel *k, uid_t uid);
 void mock_pin_inc(struct mock_kernel *k, const struct mock_pin_key *key);
 void mock_pin_dec(struct mock_kernel *k, const struct mock_pin_key *key);
 uint64_t mock_pin_count(struct mock_kernel *k, const struct mock_pin_key *key);
+void mock_mm_free_all(struct mock_kernel *k);
 
 /* ---- ioas.c ---- */
 struct iommufd_ioas {

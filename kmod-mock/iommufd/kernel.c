@@ -13,7 +13,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "iommufd_private.h"
 #include "vfio.h"
@@ -121,21 +120,7 @@ void mock_kernel_free(struct mock_kernel *k)
 	/* Released files a refcount bug kept alive: leak-free exit anyway */
 	while (k->files)
 		mock_file_free(k->files);
-	while (k->mms) {
-		struct mock_mm *mm = k->mms;
-
-		k->mms = mm->next;
-		if (mm->mem_fd >= 0)
-			close(mm->mem_fd);
-		free(mm);
-	}
-	while (k->users) {
-		struct mock_user *u = k->users;
-
-		k->users = u->next;
-		free(u);
-	}
-	free(k->pins.slots);
+	mock_mm_free_all(k);
 	mock_machine_free(k);
 	mock_fail_nth_free(k);
 	free(k);

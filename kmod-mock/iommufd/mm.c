@@ -206,3 +206,23 @@ uint64_t mock_kernel_user_locked_vm(const struct mock_kernel *k)
 		n += u->locked_vm;
 	return n;
 }
+
+/* At teardown: every mm record (whatever refs are left), user record and the pin table. */
+void mock_mm_free_all(struct mock_kernel *k)
+{
+	while (k->mms) {
+		struct mock_mm *mm = k->mms;
+
+		k->mms = mm->next;
+		if (mm->mem_fd >= 0)
+			close(mm->mem_fd);
+		free(mm);
+	}
+	while (k->users) {
+		struct mock_user *u = k->users;
+
+		k->users = u->next;
+		free(u);
+	}
+	free(k->pins.slots);
+}
