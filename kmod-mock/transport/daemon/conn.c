@@ -45,7 +45,7 @@ static dev_t sock_dev;
  * the backlog (where the listening socket stays readable: a busy loop, and a
  * client waiting forever).
  */
-int reserve_fd = -1;
+static int reserve_fd = -1;
 static bool fd_limit_logged;
 
 static void reserve_take(void)
@@ -287,4 +287,13 @@ int listen_on(const char *name)
 	}
 	reserve_take();
 	return fd;
+}
+
+/* At exit: the listening socket and the spare fd kept for refusing clients. */
+void listen_close(int lfd)
+{
+	close(lfd);
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	reserve_fd = -1;
 }

@@ -317,9 +317,7 @@ int main(int argc, char **argv)
 	rc = serve_loop(lfd, exit_when_idle);
 	stop_watch_loop_done();
 
-	close(lfd);
-	if (reserve_fd >= 0)
-		close(reserve_fd);
+	listen_close(lfd);
 	while (nr_conns)
 		conn_drop(nr_conns - 1);
 	while (nr_procs)

@@ -68,8 +68,8 @@ int grow(void **arr, size_t *cap, size_t need, size_t elem);
 /* conn.c: connections, who may talk, and on which files */
 extern struct conn *conns;
 extern size_t nr_conns, cap_conns;
-extern int reserve_fd;
 int listen_on(const char *name);
+void listen_close(int lfd);
 void accept_conns(int lfd, bool *had_client);
 void conn_drop(size_t i);
 void conn_forget_file(uint64_t ino);
