@@ -128,6 +128,9 @@ extern const struct mock_file_operations iommufd_fops;
 extern const struct mock_file_operations iommufd_test_staccess_fops;
 extern const struct mock_file_operations iommufd_fault_fops;
 extern const struct mock_file_operations iommufd_veventq_fops;
+/* Open /dev/iommu (main.c); kernel.c's vfs_open() routes the path here. */
+int iommufd_fops_open(struct mock_kernel *k, int oflags, const struct mock_task *task,
+		      struct mock_file **out);
 extern const struct mock_file_operations vfio_device_fops;
 extern const struct mock_file_operations mock_dmabuf_fops;
 
@@ -378,6 +381,7 @@ struct mock_user *mock_user_get(struct mock_kernel *k, uid_t uid);
 void mock_pin_inc(struct mock_kernel *k, const struct mock_pin_key *key);
 void mock_pin_dec(struct mock_kernel *k, const struct mock_pin_key *key);
 uint64_t mock_pin_count(struct mock_kernel *k, const struct mock_pin_key *key);
+void mock_mm_free_all(struct mock_kernel *k);
 
 /* ---- ioas.c ---- */
 struct iommufd_ioas {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fakecore.c - a tiny stand-in for the kmod-mock core (core.h), linked with the
- * real daemon (mockd.c) into mock-transport-fakemockd. It lets the transport
+ * real daemon (mockd_sources) into mock-transport-fakemockd. It lets the transport
  * tests drive readiness and mmap references deterministically, whatever the
  * real core can do yet. Never linked with the real core.
  *

@@ -17,7 +17,7 @@ Allowed, as the kernel's core does the same: switch/case over uAPI values
 (IOMMUFD_OBJ_*, IOMMU_HWPT_DATA_*, IOMMU_VIOMMU_TYPE_*, ioctl numbers,
 option ids, IOMMU_TEST_OP_*), naming a file type where the file is made (an
 argument of mock_file_alloc() or of a helper that passes it on) and in
-main.c's type -> fops table (a designated index `[MOCK_FILE_X] =`).
+kernel.c's type -> fops table (a designated index `[MOCK_FILE_X] =`).
 Prints one line per violation and a summary; exit status 1 if any.
 """
 import os
