@@ -135,3 +135,74 @@ int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
 	iommufd_vevent_handler(veventq, vevent);
 	return rc;
 }
+
+/* ---------------- the IOMMU core's view of iommufd's domains ---------------- */
+
+bool iommufd_dev_domain(struct mock_dev *mdev, uint32_t pasid, struct mock_domain **s2,
+			struct mock_nested_domain **s1)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_hwpt_paging *paging;
+
+	*s2 = NULL;
+	*s1 = NULL;
+	hwpt = mdev->idev ? iommufd_device_pasid_hwpt(mdev->idev, pasid) : NULL;
+	paging = find_hwpt_paging(hwpt);
+	if (!paging)
+		return false;
+	*s2 = &paging->domain;
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED)
+		*s1 = &((struct iommufd_hwpt_nested *)hwpt)->domain;
+	return true;
+}
+
+void iommufd_dev_report_fault(struct mock_dev *mdev, uint32_t pasid, uint64_t iova, bool write,
+			      const uint64_t *smmu_evt)
+{
+	struct iommufd_hw_pagetable *hwpt;
+
+	hwpt = mdev->idev ? iommufd_device_pasid_hwpt(mdev->idev, pasid) : NULL;
+	iommufd_dma_fault(mdev, hwpt, pasid, iova, write, smmu_evt);
+}
+
+/*
+ * The area of @domain's IOAS that maps @iova, if it is filled into domains
+ * (the mock's domains translate through the IOAS's areas, not a table of
+ * their own).
+ */
+static struct iopt_area *domain_area(struct mock_domain *domain, uint64_t iova)
+{
+	struct iopt_area *area;
+
+	if (!domain->iopt)
+		return NULL;
+	area = iopt_area_iter_first(domain->iopt, iova, iova);
+	if (!area || !area->pages || !area->storage_domain)
+		return NULL;
+	return area;
+}
+
+int iommufd_domain_lookup(struct mock_domain *domain, uint64_t iova, bool write)
+{
+	struct iopt_area *area = domain_area(domain, iova);
+
+	if (!area)
+		return -ENOENT;
+	if (!(area->iommu_prot & (write ? IOMMU_WRITE : IOMMU_READ)))
+		return -EACCES;
+	return 0;
+}
+
+int iommufd_domain_rw(struct mock_domain *domain, uint64_t iova, void *buf, size_t len,
+		      bool write)
+{
+	struct iopt_area *area = domain_area(domain, iova);
+
+	if (!area || iopt_pages_rw_access(area->pages, iopt_area_start_byte(area, iova), buf, len,
+					  write ? IOMMUFD_ACCESS_RW_WRITE : 0))
+		return -EFAULT;
+	/* the IO PTE's dirty bit */
+	if (write && domain->dirty_enabled)
+		(void)mock_domain_set_dirty(domain, iova);
+	return 0;
+}

@@ -644,7 +644,7 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, uint32_t mockp
 	if (!nested)
 		return -ENOENT;
 	/* the kernel's domain->owner != &mock_ops */
-	if (mock_iommu_ops(nested->domain.model) != &mock_selftest_iommu_ops) {
+	if (nested->domain.owner != &mock_selftest_iommu_ops) {
 		rc = -EINVAL;
 		goto out_put;
 	}

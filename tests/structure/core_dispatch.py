@@ -13,6 +13,11 @@ In every kmod-mock/iommufd/*.c (comments and string literals stripped):
    `case` label or an ==/!= comparison: a file's behaviour is its f_op, its
    identity a comparison of f_op with a fops table (as the kernel's
    file->f_op == &iommufd_fops).
+In drivers/iommu's shared files (the IOMMU core: iommu.c, and mock_iommu.c
+while it exists), where a driver plugs in through struct mock_iommu_ops:
+4. No `switch` over a model, no ==/!= comparison of a model, and no IOMMU
+   model constant outside the model -> ops table (a designated index
+   `[MOCK_IOMMU_X] =`): adding a model is one driver file plus a table line.
 Allowed, as the kernel's core does the same: switch/case over uAPI values
 (IOMMUFD_OBJ_*, IOMMU_HWPT_DATA_*, IOMMU_VIOMMU_TYPE_*, ioctl numbers,
 option ids, IOMMU_TEST_OP_*), naming a file type where the file is made (an
@@ -25,6 +30,8 @@ import re
 import sys
 
 COMMENT = re.compile(r'/\*.*?\*/|//[^\n]*', re.S)
+# drivers/iommu files that are the IOMMU core, not one driver
+SHARED = ('iommu.c', 'mock_iommu.c')
 STRING = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
 
 
@@ -80,6 +87,27 @@ def main():
                 lineno = text.count('\n', 0, m.start()) + 1
                 print(f'{rel}:{lineno}: includes the driver header {m.group(1)}')
                 bad += 1
+    shared = [n for n in SHARED if os.path.exists(os.path.join(drv_dir, n))]
+    switch_re = re.compile(r'\bswitch\s*\(([^)]*\bmodel\b[^)]*)\)')
+    mcmp_re = re.compile(r'(?:\bmodel\s*[!=]=|[!=]=\s*[\w.>-]*\bmodel\b)')
+    table_re = re.compile(r'^\s*\[(' + '|'.join(models) + r')\]\s*=')
+    for name in shared:
+        with open(os.path.join(drv_dir, name)) as f:
+            text = strip(f.read())
+        rel = 'kmod-mock/drivers/iommu/' + name
+        for lineno, line in enumerate(text.split('\n'), 1):
+            for m in switch_re.finditer(line):
+                print(f'{rel}:{lineno}: switch over the IOMMU model ({m.group(1).strip()})')
+                bad += 1
+            for m in mcmp_re.finditer(line):
+                print(f'{rel}:{lineno}: compares IOMMU models')
+                bad += 1
+            if table_re.match(line):
+                continue
+            for m in model_re.finditer(line):
+                print(f'{rel}:{lineno}: names the IOMMU model {m.group(1)}')
+                bad += 1
+    print(f'{len(shared)} shared IOMMU driver files checked')
     print(f'{len(files)} core files, {len(models)} IOMMU models, {len(ftypes)} file types: '
           f'{bad} violation(s)')
     return 1 if bad else 0
