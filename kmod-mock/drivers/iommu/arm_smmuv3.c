@@ -7,7 +7,9 @@
  * (EIO for a command the driver would not forward, entry_num = how many
  * were accepted). The SMMU's features come from the ID registers the device
  * reports through GET_HW_INFO. Nothing is cached by the mock, so accepted
- * commands have no further effect.
+ * commands have no further effect. Its ops: hw_info, paging domains of the
+ * generic page table, nested domains only on the vSMMU, and the stage-1
+ * walk of a DMA through a nested STE.
  */
 #include <endian.h>
 #include <errno.h>
