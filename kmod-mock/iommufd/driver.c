@@ -165,30 +165,15 @@ void iommufd_dev_report_fault(struct mock_dev *mdev, uint32_t pasid, uint64_t io
 	iommufd_dma_fault(mdev, hwpt, pasid, iova, write, smmu_evt);
 }
 
-/*
- * The area of @domain's IOAS that maps @iova, if it is filled into domains
- * (the mock's domains translate through the IOAS's areas, not a table of
- * their own).
- */
-static struct iopt_area *domain_area(struct mock_domain *domain, uint64_t iova)
-{
-	struct iopt_area *area;
-
-	if (!domain->iopt)
-		return NULL;
-	area = iopt_area_iter_first(domain->iopt, iova, iova);
-	if (!area || !area->pages || !area->storage_domain)
-		return NULL;
-	return area;
-}
-
 int iommufd_domain_lookup(struct mock_domain *domain, uint64_t iova, bool write)
 {
-	struct iopt_area *area = domain_area(domain, iova);
+	struct iopt_pages *pages;
+	uint64_t byte;
+	int prot;
 
-	if (!area)
+	if (!mock_domain_iova_to_pages(domain, iova, &pages, &byte, &prot, NULL, NULL))
 		return -ENOENT;
-	if (!(area->iommu_prot & (write ? IOMMU_WRITE : IOMMU_READ)))
+	if (!(prot & (write ? IOMMU_WRITE : IOMMU_READ)))
 		return -EACCES;
 	return 0;
 }
@@ -196,10 +181,12 @@ int iommufd_domain_lookup(struct mock_domain *domain, uint64_t iova, bool write)
 int iommufd_domain_rw(struct mock_domain *domain, uint64_t iova, void *buf, size_t len,
 		      bool write)
 {
-	struct iopt_area *area = domain_area(domain, iova);
+	struct iopt_pages *pages;
+	uint64_t byte;
+	int prot;
 
-	if (!area || iopt_pages_rw_access(area->pages, iopt_area_start_byte(area, iova), buf, len,
-					  write ? IOMMUFD_ACCESS_RW_WRITE : 0))
+	if (!mock_domain_iova_to_pages(domain, iova, &pages, &byte, &prot, NULL, NULL) ||
+	    iopt_pages_rw_access(pages, byte, buf, len, write ? IOMMUFD_ACCESS_RW_WRITE : 0))
 		return -EFAULT;
 	/* the IO PTE's dirty bit */
 	if (write && domain->dirty_enabled)

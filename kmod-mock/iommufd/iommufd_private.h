@@ -611,6 +611,7 @@ struct mock_domain {
 	 */
 	bool io_pages_2k, huge_iova;
 	struct io_pagetable *iopt; /* the table it is in, NULL if none */
+	struct interval_tree_root pt;    /* its IO page table (iommu_pt.c) */
 	struct interval_tree_root dirty; /* dirty bits, in chunks (dirty.c) */
 	uint64_t *dirty_win; /* GET_DIRTY_BITMAP's window, kept between reads (dirty.c) */
 	size_t dirty_win_size;
@@ -708,6 +709,26 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
 void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
 int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+/*
+ * iommu_pt.c: a paging domain's IO page table. map_pages(): [iova, last] ->
+ * @pages from @start_byte with @prot (-ENOMEM); unmap_pages() removes the
+ * entries in [iova, last] (whole areas); split cuts the entry holding @iova
+ * after it, with an entry from mock_pt_entry_alloc() (freed if unused).
+ */
+struct mock_pt_entry;
+int mock_domain_map_pages(struct mock_domain *domain, uint64_t iova, uint64_t last,
+			  struct iopt_pages *pages, uint64_t start_byte, int prot);
+void mock_domain_unmap_pages(struct mock_domain *domain, uint64_t iova, uint64_t last);
+void mock_domain_unmap_all(struct mock_domain *domain);
+struct mock_pt_entry *mock_pt_entry_alloc(void);
+void mock_domain_pt_split(struct mock_domain *domain, uint64_t iova, struct mock_pt_entry *spare);
+/*
+ * iova_to_phys(): the pages and byte @iova of @domain maps, its protection,
+ * and the mapped range it is in (@first/@last may be NULL); false: unmapped.
+ */
+bool mock_domain_iova_to_pages(struct mock_domain *domain, uint64_t iova,
+			       struct iopt_pages **pages, uint64_t *byte, int *prot,
+			       uint64_t *first, uint64_t *last);
 /* Mark the IO PTE mapping @iova dirty (TEST_OP_DIRTY); false if nothing maps it. */
 bool mock_domain_set_dirty(struct mock_domain *domain, uint64_t iova);
 /* The PTEs of [first, last] went away (unmap). */
