@@ -94,7 +94,7 @@ static int hwpt_driver_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_
 	if (!paging)
 		return -EINVAL;
 	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED) {
-		if (((struct iommufd_hwpt_nested *)hwpt)->domain.model != mdev->model)
+		if (((struct iommufd_hwpt_nested *)hwpt)->domain.owner != dev_iommu_ops(mdev))
 			return -EINVAL;
 	} else if (!mock_domain_compatible(&paging->domain, mdev)) {
 		return -EINVAL;
@@ -120,8 +120,8 @@ static int hwpt_driver_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_
 			 */
 			if (idev->vdev && idev->vdev->viommu == viommu)
 				vdev_id = idev->vdev->virt_id;
-			else if (!mock_iommu_ops(nd->model)->nested_attach_no_vdev ||
-				 !mock_iommu_ops(nd->model)->nested_attach_no_vdev(nd))
+			else if (!nd->owner->nested_attach_no_vdev ||
+				 !nd->owner->nested_attach_no_vdev(nd))
 				return -ENOENT;
 		}
 		mdev->viommu = viommu;

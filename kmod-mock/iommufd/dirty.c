@@ -132,18 +132,16 @@ static bool mock_domain_pte(struct mock_domain *domain, uint64_t iova, uint64_t 
 			    uint64_t *last, bool *huge)
 {
 	uint64_t granule = 1ULL << dirty_shift(domain);
-	struct iopt_area *area;
+	uint64_t map_first, map_last, byte;
+	struct iopt_pages *pages;
+	int prot;
 
-	if (!domain->iopt)
-		return false;
-	area = iopt_area_iter_first(domain->iopt, iova, iova);
-	if (!area || !area->pages || !area->storage_domain)
+	if (!mock_domain_iova_to_pages(domain, iova, &pages, &byte, &prot, &map_first, &map_last))
 		return false;
 	if (domain->pagetable_type == MOCK_IOMMUPT_HUGE || domain->huge_iova) {
 		uint64_t b = iova & ~(uint64_t)(MOCK_HUGE_PAGE_SIZE - 1);
 
-		if (iopt_area_iova(area) <= b &&
-		    iopt_area_last_iova(area) >= b + MOCK_HUGE_PAGE_SIZE - 1) {
+		if (map_first <= b && map_last >= b + MOCK_HUGE_PAGE_SIZE - 1) {
 			*first = b;
 			*last = b + MOCK_HUGE_PAGE_SIZE - 1;
 			*huge = true;

@@ -135,3 +135,61 @@ int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
 	iommufd_vevent_handler(veventq, vevent);
 	return rc;
 }
+
+/* ---------------- the IOMMU core's view of iommufd's domains ---------------- */
+
+bool iommufd_dev_domain(struct mock_dev *mdev, uint32_t pasid, struct mock_domain **s2,
+			struct mock_nested_domain **s1)
+{
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_hwpt_paging *paging;
+
+	*s2 = NULL;
+	*s1 = NULL;
+	hwpt = mdev->idev ? iommufd_device_pasid_hwpt(mdev->idev, pasid) : NULL;
+	paging = find_hwpt_paging(hwpt);
+	if (!paging)
+		return false;
+	*s2 = &paging->domain;
+	if (hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED)
+		*s1 = &((struct iommufd_hwpt_nested *)hwpt)->domain;
+	return true;
+}
+
+void iommufd_dev_report_fault(struct mock_dev *mdev, uint32_t pasid, uint64_t iova, bool write,
+			      const uint64_t *smmu_evt)
+{
+	struct iommufd_hw_pagetable *hwpt;
+
+	hwpt = mdev->idev ? iommufd_device_pasid_hwpt(mdev->idev, pasid) : NULL;
+	iommufd_dma_fault(mdev, hwpt, pasid, iova, write, smmu_evt);
+}
+
+int iommufd_domain_lookup(struct mock_domain *domain, uint64_t iova, bool write)
+{
+	struct iopt_pages *pages;
+	uint64_t byte;
+	int prot;
+
+	if (!mock_domain_iova_to_pages(domain, iova, &pages, &byte, &prot, NULL, NULL))
+		return -ENOENT;
+	if (!(prot & (write ? IOMMU_WRITE : IOMMU_READ)))
+		return -EACCES;
+	return 0;
+}
+
+int iommufd_domain_rw(struct mock_domain *domain, uint64_t iova, void *buf, size_t len,
+		      bool write)
+{
+	struct iopt_pages *pages;
+	uint64_t byte;
+	int prot;
+
+	if (!mock_domain_iova_to_pages(domain, iova, &pages, &byte, &prot, NULL, NULL) ||
+	    iopt_pages_rw_access(pages, byte, buf, len, write ? IOMMUFD_ACCESS_RW_WRITE : 0))
+		return -EFAULT;
+	/* the IO PTE's dirty bit */
+	if (write && domain->dirty_enabled)
+		(void)mock_domain_set_dirty(domain, iova);
+	return 0;
+}

@@ -246,7 +246,7 @@ static struct iommufd_hwpt_nested *hwpt_nested_alloc(struct iommufd_ucmd *ucmd,
 		return NULL;
 	}
 	if (parent->auto_domain || !parent->nest_parent ||
-	    parent->domain.model != idev->mdev->model) {
+	    parent->domain.owner != dev_iommu_ops(idev->mdev)) {
 		*err = -EINVAL;
 		return NULL;
 	}

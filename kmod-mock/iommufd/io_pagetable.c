@@ -304,10 +304,27 @@ void iopt_free_pages_list(struct iopt_pages_list *list, unsigned int nr)
 	free(list);
 }
 
-/* Pin the area's pages and "map" them into every domain of the iopt. */
+/* Map @area (filled, with @pages) into @domain's IO page table. */
+static int iopt_area_map_domain(struct iopt_area *area, struct iopt_pages *pages,
+				struct mock_domain *domain)
+{
+	return mock_domain_map_pages(domain, iopt_area_iova(area), iopt_area_last_iova(area), pages,
+				     iopt_area_start_byte(area, iopt_area_iova(area)),
+				     area->iommu_prot);
+}
+
+static void iopt_area_unmap_domains(struct iopt_area *area, unsigned int nr)
+{
+	for (unsigned int i = 0; i != nr; i++)
+		mock_domain_unmap_pages(area->iopt->domains[i], iopt_area_iova(area),
+					iopt_area_last_iova(area));
+}
+
+/* Pin the area's pages and map them into every domain of the iopt. */
 static int iopt_area_fill_domains(struct iopt_area *area, struct iopt_pages *pages)
 {
 	struct io_pagetable *iopt = area->iopt;
+	unsigned int i;
 	int rc;
 
 	if (!iopt->next_domain_id)
@@ -321,6 +338,14 @@ static int iopt_area_fill_domains(struct iopt_area *area, struct iopt_pages *pag
 		rc = -ENOMEM;
 		goto out;
 	}
+	for (i = 0; i != iopt->next_domain_id; i++) {
+		rc = iopt_area_map_domain(area, pages, iopt->domains[i]);
+		if (rc) {
+			iopt_area_unmap_domains(area, i);
+			iopt_area_unfill_domain_pins(area);
+			goto out;
+		}
+	}
 	area->storage_domain = iopt->domains[0];
 out:
 	area->pages = NULL;
@@ -331,6 +356,7 @@ static void iopt_area_unfill_domains(struct iopt_area *area, struct iopt_pages *
 {
 	if (!area->storage_domain)
 		return;
+	iopt_area_unmap_domains(area, area->iopt->next_domain_id);
 	area->pages = pages;
 	iopt_area_unfill_domain_pins(area);
 	area->pages = NULL;
@@ -664,6 +690,7 @@ static void iopt_unfill_all(struct io_pagetable *iopt, struct iopt_area *end_are
 	     area = iopt_area_iter_next(iopt, area, 0, UINT64_MAX)) {
 		if (!area->pages || !area->storage_domain)
 			continue;
+		iopt_area_unmap_domains(area, iopt->next_domain_id);
 		iopt_area_unfill_domain_pins(area);
 		area->storage_domain = NULL;
 	}
@@ -735,6 +762,19 @@ int iopt_table_add_domain(struct io_pagetable *iopt, struct mock_domain *domain)
 		rc = -ENOMEM;
 		goto out_reserved;
 	}
+	/* every filled area goes into the new domain's IO page table */
+	for (area = iopt_area_iter_first(iopt, 0, UINT64_MAX); area;
+	     area = iopt_area_iter_next(iopt, area, 0, UINT64_MAX)) {
+		if (!area->pages || !area->storage_domain)
+			continue;
+		rc = iopt_area_map_domain(area, area->pages, domain);
+		if (rc) {
+			mock_domain_unmap_all(domain);
+			if (!iopt->next_domain_id)
+				iopt_unfill_all(iopt, NULL);
+			goto out_reserved;
+		}
+	}
 
 	iopt->iova_alignment = new_iova_alignment;
 	iopt->domains[iopt->next_domain_id++] = domain;
@@ -791,6 +831,7 @@ void iopt_table_remove_domain(struct io_pagetable *iopt, struct mock_domain *dom
 		iopt_unfill_all(iopt, NULL);
 	}
 	iopt_remove_reserved_iova(iopt, domain);
+	mock_domain_unmap_all(domain);
 	mock_domain_clear_dirty(domain, 0, UINT64_MAX);
 	domain->iopt = NULL;
 	(void)iopt_calculate_iova_alignment(iopt);
@@ -865,8 +906,10 @@ static int iopt_area_split(struct iopt_area *area, uint64_t iova)
 	uint64_t start_iova = iopt_area_iova(area);
 	uint64_t last_iova = iopt_area_last_iova(area);
 	struct iopt_pages *pages = area->pages;
+	struct mock_pt_entry **spare = NULL;
 	uint64_t new_start = iova + 1;
 	struct iopt_area *lhs, *rhs;
+	unsigned int i, nr_spare = 0;
 	int rc;
 
 	if (iova == start_iova || iova == last_iova)
@@ -889,6 +932,18 @@ static int iopt_area_split(struct iopt_area *area, uint64_t iova)
 		free(lhs);
 		return -ENOMEM;
 	}
+	/* each domain's IO page table entry of the area is cut too */
+	if (area->storage_domain) {
+		spare = calloc(iopt->next_domain_id, sizeof(*spare));
+		rc = spare ? 0 : -ENOMEM;
+		for (; !rc && nr_spare != iopt->next_domain_id; nr_spare++) {
+			spare[nr_spare] = mock_pt_entry_alloc();
+			if (!spare[nr_spare])
+				rc = -ENOMEM;
+		}
+		if (rc)
+			goto err_spare;
+	}
 
 	interval_tree_remove(&area->node, &iopt->area_itree);
 	rc = iopt_insert_area(iopt, lhs, pages, start_iova, iopt_area_start_byte(area, start_iova),
@@ -910,14 +965,21 @@ static int iopt_area_split(struct iopt_area *area, uint64_t iova)
 	lhs->pages = pages;
 	rhs->pages = pages;
 	iopt_get_pages_ref(pages);
+	for (i = 0; i != nr_spare; i++)
+		mock_domain_pt_split(iopt->domains[i], iova, spare[i]);
+	free(spare);
 	free(area);
-	/* the pages are unchanged: nothing to redo in domains or pins */
+	/* the pages are unchanged: nothing to redo in pins */
 	return 0;
 
 err_remove_lhs:
 	interval_tree_remove(&lhs->node, &iopt->area_itree);
 err_insert:
 	interval_tree_insert(&area->node, &iopt->area_itree);
+err_spare:
+	for (i = 0; i != nr_spare; i++)
+		free(spare[i]);
+	free(spare);
 	free(lhs);
 	free(rhs);
 	return rc;

@@ -405,7 +405,7 @@ int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd);
 int iommufd_option_rlimit_mode(struct iommufd_ucmd *ucmd, struct iommu_option *cmd);
 
-/* ---- mock_iommu.c: the IOMMU drivers behind the mock devices ---- */
+/* ---- drivers/iommu: the IOMMU core (iommu.c) and the drivers behind the mock devices ---- */
 
 /* Which IOMMU driver a device sits behind; it owns the domains made for it. */
 enum mock_iommu_model {
@@ -441,32 +441,86 @@ struct mock_viommu_ops {
 			     const uint64_t *smmu_evt);
 };
 
+struct mock_domain;
 struct mock_nested_domain;
+struct iommu_hwpt_alloc;
+struct iommu_hwpt_selftest;
 
-/* The kernel's iommu_ops, as far as the mock's drivers differ: one per model. */
+/*
+ * One IOMMU driver (kmod-mock/drivers/iommu/<driver>.c), one per model: the
+ * kernel's iommu_ops, the iommu_domain_ops of its nested domains and its
+ * iommufd_viommu_ops, as far as user space can tell the drivers apart. A
+ * NULL or false member is an op the driver does not have.
+ */
 struct mock_iommu_ops {
+	/* ---- iommu_ops ---- */
+	/* hw_info(): the driver's IOMMU_HW_INFO_TYPE_* and its data (<= 64 bytes, returns the length) */
+	uint32_t hw_info_type;
+	uint32_t (*hw_info)(const struct mock_dev *mdev, void *buf);
+	/* capable(IOMMU_CAP_PCI_ATS_SUPPORTED) is never true (the selftest's mock IOMMU) */
+	bool no_pci_ats;
+	/*
+	 * domain_alloc_paging_flags(), after the core checked the flags against
+	 * the device: shape the paging domain (aperture, page size) from the
+	 * driver data @cfg (NULL: none).
+	 */
+	int (*domain_alloc_paging)(struct mock_domain *domain, const struct mock_dev *mdev,
+				   const struct iommu_hwpt_selftest *cfg);
+	/* has domain_alloc_nested() (else nested domains come only from a vIOMMU) */
+	bool domain_alloc_nested;
+	/*
+	 * domain_alloc_nested() or the vIOMMU's alloc_domain_nested(): take and
+	 * check the user data of a stage-1 domain on @parent.
+	 */
+	int (*nested_domain_init)(struct mock_nested_domain *nd, const struct mock_domain *parent,
+				  const struct mock_dev *mdev, uint32_t flags,
+				  const struct mock_task *task, const struct iommu_hwpt_alloc *cmd);
+	/* set_dev_pasid() of a non-blocking (or, @blocked, the blocking) domain */
+	int (*set_dev_pasid)(struct mock_dev *mdev, uint32_t pasid, bool blocked);
+	/* the driver data a paging domain takes (IOMMU_HWPT_DATA_NONE: none) */
+	uint32_t paging_data_type;
+	/* the device's PASIDs are in a user PASID table: the RID's nested domain takes their faults */
+	bool user_pasid_table;
+
+	/* ---- iommu_domain_ops of its nested domains ---- */
+	/* cache_invalidate_user(); sets cmd->entry_num to the number done */
+	int (*cache_invalidate_user)(struct mock_nested_domain *nd, const struct mock_task *task,
+				     struct iommu_hwpt_invalidate *cmd);
+	/*
+	 * Stage 1 of a DMA at @iova: the stage-2 IOVA it lands on (tables are
+	 * read through @s2, mock_domain_read_u64()), or a fault (-ENOENT,
+	 * -EACCES, -EPERM) with the SMMU event record in @evt (evt[0] == 0: none).
+	 */
+	int (*s1_translate)(const struct mock_nested_domain *nd, struct mock_domain *s2,
+			    uint64_t iova, bool write, uint64_t *s2_iova, uint64_t evt[4]);
+	/* attach_dev() without the device's vDEVICE: may the nested domain be installed? */
+	bool (*nested_attach_no_vdev)(const struct mock_nested_domain *nd);
+
+	/* ---- the vIOMMU ---- */
 	/* the size of the driver's vIOMMU object of @type on @mdev's IOMMU, 0: none */
 	size_t (*get_viommu_size)(const struct mock_dev *mdev, uint32_t type);
 	/* viommu->ops is set (to viommu_ops) before it is called */
 	int (*viommu_init)(struct iommufd_viommu *viommu, struct iommufd_device *idev,
 			   struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd);
 	const struct mock_viommu_ops *viommu_ops;
-	/* has domain_alloc_nested() (else nested domains come only from a vIOMMU) */
-	bool domain_alloc_nested;
-	/* the driver data a paging domain takes (IOMMU_HWPT_DATA_NONE: none) */
-	uint32_t paging_data_type;
-	/* the device's PASIDs are in a user PASID table: the RID's nested domain takes their faults */
-	bool user_pasid_table;
-	/* the nested domain's attach_dev() without the device's vDEVICE: may it be installed? */
-	bool (*nested_attach_no_vdev)(const struct mock_nested_domain *nd);
 };
 
 /* drivers/iommu/iommu.c: the driver a device of @model sits behind. */
 const struct mock_iommu_ops *mock_iommu_ops(enum mock_iommu_model model);
+/* The driver of @mdev's IOMMU (the kernel's dev_iommu_ops()). */
+const struct mock_iommu_ops *dev_iommu_ops(const struct mock_dev *mdev);
 extern const struct mock_iommu_ops mock_selftest_iommu_ops;
 extern const struct mock_iommu_ops mock_intel_iommu_ops;
 extern const struct mock_iommu_ops mock_arm_smmu_v3_ops;
 extern const struct mock_iommu_ops mock_amd_iommu_ops;
+/*
+ * The paging domain of the generic page table (VT-d, SMMUv3, AMD): the
+ * device's input address width, PAGE_SIZE pages, no driver data.
+ */
+int mock_domain_alloc_paging_generic(struct mock_domain *domain, const struct mock_dev *mdev,
+				     const struct iommu_hwpt_selftest *cfg);
+/* Read the 8-byte table entry at @gpa through paging domain @s2 (host order): 0 or -errno. */
+int mock_domain_read_u64(struct mock_domain *s2, uint64_t gpa, uint64_t *val);
 /* The AMD and SMMUv3 viommu_init(): -EINVAL unless the parent is the driver's own domain. */
 int mock_viommu_init_parent(struct iommufd_viommu *viommu);
 
@@ -536,12 +590,16 @@ int mock_nested_domain_init(struct mock_nested_domain *nd, const struct mock_dom
 int mock_nested_cache_invalidate(struct mock_nested_domain *nd, const struct mock_task *task,
 				 struct iommu_hwpt_invalidate *cmd);
 int mock_set_dev_pasid(struct mock_dev *mdev, uint32_t pasid, bool blocked);
-int mock_iommu_dma(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt, uint32_t pasid,
-		   uint64_t iova, void *buf, size_t len, bool write);
+/*
+ * A DMA of @len bytes by @mdev at @iova (@pasid) through the domain attached
+ * there (none: blocked); @write means device -> memory. 0 or the fault.
+ */
+int mock_iommu_dma(struct mock_dev *mdev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
+		   bool write);
 
 /* ---- hw_pagetable.c / device.c ---- */
 struct mock_domain {
-	enum mock_iommu_model model; /* the driver that owns it */
+	const struct mock_iommu_ops *owner; /* the driver that made it */
 	uint64_t aperture_start;
 	uint64_t aperture_last;
 	uint64_t pgsize; /* smallest IO page */
@@ -557,6 +615,7 @@ struct mock_domain {
 	 */
 	bool io_pages_2k, huge_iova;
 	struct io_pagetable *iopt; /* the table it is in, NULL if none */
+	struct interval_tree_root pt;    /* its IO page table (iommu_pt.c) */
 	struct interval_tree_root dirty; /* dirty bits, in chunks (dirty.c) */
 	uint64_t *dirty_win; /* GET_DIRTY_BITMAP's window, kept between reads (dirty.c) */
 	size_t dirty_win_size;
@@ -584,7 +643,7 @@ struct iommufd_hwpt_paging {
 
 /* A stage-1 domain on a NEST_PARENT paging domain. */
 struct mock_nested_domain {
-	enum mock_iommu_model model;
+	const struct mock_iommu_ops *owner; /* the driver that made it */
 	uint32_t data_type; /* IOMMU_HWPT_DATA_* */
 	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM]; /* selftest */
 	union {
@@ -654,6 +713,26 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
 void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
 int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+/*
+ * iommu_pt.c: a paging domain's IO page table. map_pages(): [iova, last] ->
+ * @pages from @start_byte with @prot (-ENOMEM); unmap_pages() removes the
+ * entries in [iova, last] (whole areas); split cuts the entry holding @iova
+ * after it, with an entry from mock_pt_entry_alloc() (freed if unused).
+ */
+struct mock_pt_entry;
+int mock_domain_map_pages(struct mock_domain *domain, uint64_t iova, uint64_t last,
+			  struct iopt_pages *pages, uint64_t start_byte, int prot);
+void mock_domain_unmap_pages(struct mock_domain *domain, uint64_t iova, uint64_t last);
+void mock_domain_unmap_all(struct mock_domain *domain);
+struct mock_pt_entry *mock_pt_entry_alloc(void);
+void mock_domain_pt_split(struct mock_domain *domain, uint64_t iova, struct mock_pt_entry *spare);
+/*
+ * iova_to_phys(): the pages and byte @iova of @domain maps, its protection,
+ * and the mapped range it is in (@first/@last may be NULL); false: unmapped.
+ */
+bool mock_domain_iova_to_pages(struct mock_domain *domain, uint64_t iova,
+			       struct iopt_pages **pages, uint64_t *byte, int *prot,
+			       uint64_t *first, uint64_t *last);
 /* Mark the IO PTE mapping @iova dirty (TEST_OP_DIRTY); false if nothing maps it. */
 bool mock_domain_set_dirty(struct mock_domain *domain, uint64_t iova);
 /* The PTEs of [first, last] went away (unmap). */
@@ -773,6 +852,24 @@ void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_veve
 void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
 		       uint32_t pasid, uint64_t iova, bool write, const uint64_t *smmu_evt);
 void mock_file_notify(struct mock_file *f);
+/*
+ * driver.c, for the IOMMU core (drivers/iommu/iommu.c): the domain @pasid of
+ * @mdev is attached to (kernel: iommu_get_domain_for_dev_pasid()), as its
+ * stage-2 (paging) domain and, if nested, its stage 1; false (both NULL): none.
+ */
+bool iommufd_dev_domain(struct mock_dev *mdev, uint32_t pasid, struct mock_domain **s2,
+			struct mock_nested_domain **s1);
+/* A DMA of @mdev at @iova (@pasid) faulted: iommufd_dma_fault() on the HWPT attached there. */
+void iommufd_dev_report_fault(struct mock_dev *mdev, uint32_t pasid, uint64_t iova, bool write,
+			      const uint64_t *smmu_evt);
+/* Is @iova mapped in paging domain @domain, @write allowed: 0, -ENOENT or -EACCES. */
+int iommufd_domain_lookup(struct mock_domain *domain, uint64_t iova, bool write);
+/*
+ * Copy @len bytes (within one IO page) at mapped @iova of @domain to or from
+ * @buf; a write marks the IO page dirty. 0 or -EFAULT.
+ */
+int iommufd_domain_rw(struct mock_domain *domain, uint64_t iova, void *buf, size_t len,
+		      bool write);
 
 /* ---- viommu.c: vIOMMU, vDEVICE, HW queue, mmap regions ---- */
 

@@ -273,19 +273,12 @@ static int iommufd_test_dev_check_cache(struct iommufd_ucmd *ucmd, uint32_t idev
 
 /* ---------------- page identity checks ---------------- */
 
-/* Identity of the page mapped at @iova in @iopt, and the byte offset in that page. */
-static int iova_identity(struct io_pagetable *iopt, uint64_t iova, bool need_domain,
-			 struct mock_pin_key *key, uint64_t *offset)
+/* Identity of the page holding @byte of @pages, and the byte offset in that page. */
+static int pages_identity(struct iopt_pages *pages, uint64_t byte, struct mock_pin_key *key,
+			  uint64_t *offset)
 {
-	struct iopt_area *area = iopt_area_iter_first(iopt, iova, iova);
-	struct iopt_pages *pages;
-	uint64_t byte;
 	bool is_file;
 
-	if (!area || !area->pages || (need_domain && !area->storage_domain))
-		return -EINVAL;
-	pages = area->pages;
-	byte = iopt_area_start_byte(area, iova);
 	if (pages->type == IOPT_ADDRESS_FILE) {
 		iopt_pages_key(pages, byte, key);
 		*offset = (iopt_pages_file(pages)->start + byte) % PAGE_SIZE;
@@ -297,6 +290,30 @@ static int iova_identity(struct io_pagetable *iopt, uint64_t iova, bool need_dom
 			     &is_file))
 		iopt_pages_key(pages, byte, key);
 	return 0;
+}
+
+/* The same for the page mapped at @iova in @iopt (no domain needed: an access). */
+static int iova_identity(struct io_pagetable *iopt, uint64_t iova, struct mock_pin_key *key,
+			 uint64_t *offset)
+{
+	struct iopt_area *area = iopt_area_iter_first(iopt, iova, iova);
+
+	if (!area || !area->pages)
+		return -EINVAL;
+	return pages_identity(area->pages, iopt_area_start_byte(area, iova), key, offset);
+}
+
+/* The same for the page @iova translates to in @domain's IO page table. */
+static int domain_identity(struct mock_domain *domain, uint64_t iova, struct mock_pin_key *key,
+			   uint64_t *offset)
+{
+	struct iopt_pages *pages;
+	uint64_t byte;
+	int prot;
+
+	if (!mock_domain_iova_to_pages(domain, iova, &pages, &byte, &prot, NULL, NULL))
+		return -EINVAL;
+	return pages_identity(pages, byte, key, offset);
 }
 
 static bool key_eq(const struct mock_pin_key *a, const struct mock_pin_key *b)
@@ -338,7 +355,7 @@ static int iommufd_test_md_check_pa(struct iommufd_ucmd *ucmd, uint32_t mockpt_i
 		rc = user_identity(ucmd->task, uptr, &ukey);
 		if (rc)
 			goto out_put;
-		if (!hwpt->ioas || iova_identity(&hwpt->ioas->iopt, iova, true, &ikey, &ioff) ||
+		if (domain_identity(&hwpt->domain, iova, &ikey, &ioff) ||
 		    !key_eq(&ukey, &ikey) || ioff != uptr % PAGE_SIZE) {
 			rc = -EINVAL;
 			goto out_put;
@@ -528,7 +545,7 @@ static int iommufd_test_check_pages(struct iommufd_ucmd *ucmd, struct iommufd_ac
 		rc = user_identity(ucmd->task, uptr + i * PAGE_SIZE, &ukey);
 		if (rc)
 			return rc;
-		if (iova_identity(&access->ioas->iopt, at, false, &ikey, &off) ||
+		if (iova_identity(&access->ioas->iopt, at, &ikey, &off) ||
 		    !key_eq(&ukey, &ikey))
 			return -EBADE;
 	}
@@ -644,7 +661,7 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, uint32_t mockp
 	if (!nested)
 		return -ENOENT;
 	/* the kernel's domain->owner != &mock_ops */
-	if (mock_iommu_ops(nested->domain.model) != &mock_selftest_iommu_ops) {
+	if (nested->domain.owner != &mock_selftest_iommu_ops) {
 		rc = -EINVAL;
 		goto out_put;
 	}

@@ -1050,6 +1050,44 @@ static long vfio(struct env *e, unsigned int cmd, unsigned long arg)
 	return harness_fioctl(&e->h, e->f, cmd, arg);
 }
 
+/*
+ * A type1 v1 unmap inside a map splits the area: the domain's IO page table
+ * keeps the halves that stay mapped (MD_CHECK_MAP reads the domain's table)
+ * and loses the one unmapped.
+ */
+static void test_vfio_compat_split_domain(void **state)
+{
+	struct env *e = *state;
+	uint32_t ioas = ioas_alloc(e), hwpt = 0;
+	const uint64_t iova = MOCK_APERTURE_START;
+	struct iommu_vfio_ioas vi = { .size = sizeof(vi), .op = IOMMU_VFIO_IOAS_SET, .ioas_id = ioas };
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)e->buf, .iova = iova, .size = PAGE * 4,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = iova + PAGE, .size = PAGE,
+	};
+	uint8_t *buf = e->buf;
+
+	assert_int_equal(xioctl(e, IOMMU_VFIO_IOAS, &vi), 0);
+	assert_int_equal(vfio(e, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU), 0);
+	assert_int_equal(mock_domain(e, ioas, 0, NULL, &hwpt, NULL), 0);
+	assert_int_equal(vfio(e, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map), 0);
+	assert_int_equal(check_map(e, hwpt, iova, buf, PAGE * 4), 0);
+	assert_int_equal(vfio(e, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&unmap), 0);
+	assert_int_equal(unmap.size, PAGE);
+	assert_int_equal(check_map(e, hwpt, iova, buf, PAGE), 0);
+	assert_int_equal(check_map(e, hwpt, iova + PAGE, buf + PAGE, PAGE), -EINVAL);
+	assert_int_equal(check_map(e, hwpt, iova + 2 * PAGE, buf + 2 * PAGE, PAGE * 2), 0);
+	/* and a second cut of the right half */
+	unmap.iova = iova + 3 * PAGE;
+	assert_int_equal(vfio(e, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&unmap), 0);
+	assert_int_equal(check_map(e, hwpt, iova + 2 * PAGE, buf + 2 * PAGE, PAGE), 0);
+	assert_int_equal(check_map(e, hwpt, iova + 3 * PAGE, buf + 3 * PAGE, PAGE), -EINVAL);
+	assert_int_equal(check_map(e, hwpt, iova, buf, PAGE), 0);
+}
+
 static void test_vfio_compat(void **state)
 {
 	struct env *e = *state;
@@ -1154,6 +1192,8 @@ int main(void)
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_hwpt_dirty, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_vfio_compat, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_vfio_compat_split_domain, env_setup,
+						env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

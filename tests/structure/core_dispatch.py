@@ -13,6 +13,17 @@ In every kmod-mock/iommufd/*.c (comments and string literals stripped):
    `case` label or an ==/!= comparison: a file's behaviour is its f_op, its
    identity a comparison of f_op with a fops table (as the kernel's
    file->f_op == &iommufd_fops).
+In drivers/iommu's shared file (the IOMMU core, iommu.c), where a driver
+plugs in through struct mock_iommu_ops:
+4. No `switch` over a model, no ==/!= comparison of a model, and no IOMMU
+   model constant outside the model -> ops table (a designated index
+   `[MOCK_IOMMU_X] =`): adding a model is one driver file plus a table line.
+5. The IOMMU drivers and the IOMMU core (every drivers/iommu/*.c) reach
+   iommufd only through iommufd/driver.c: no io_pagetable internals
+   (iopt_*), no iommufd_dma_fault(), no mock_domain_set_dirty().
+6. A device model (drivers/pci/edu.c) does DMA through the PCI/IOMMU API
+   (mock_pci_dma_rw()): it names no iommufd or VFIO object (idev, hwpt,
+   open_df, struct iommufd_*).
 Allowed, as the kernel's core does the same: switch/case over uAPI values
 (IOMMUFD_OBJ_*, IOMMU_HWPT_DATA_*, IOMMU_VIOMMU_TYPE_*, ioctl numbers,
 option ids, IOMMU_TEST_OP_*), naming a file type where the file is made (an
@@ -25,6 +36,10 @@ import re
 import sys
 
 COMMENT = re.compile(r'/\*.*?\*/|//[^\n]*', re.S)
+# drivers/iommu files that are the IOMMU core, not one driver
+SHARED = ('iommu.c',)
+# device models behind PCI functions (DMA only through mock_pci_dma_rw())
+DEVICE_MODELS = ('edu.c',)
 STRING = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
 
 
@@ -80,6 +95,47 @@ def main():
                 lineno = text.count('\n', 0, m.start()) + 1
                 print(f'{rel}:{lineno}: includes the driver header {m.group(1)}')
                 bad += 1
+    shared = [n for n in SHARED if os.path.exists(os.path.join(drv_dir, n))]
+    switch_re = re.compile(r'\bswitch\s*\(([^)]*\bmodel\b[^)]*)\)')
+    mcmp_re = re.compile(r'(?:\bmodel\s*[!=]=|[!=]=\s*[\w.>-]*\bmodel\b)')
+    table_re = re.compile(r'^\s*\[(' + '|'.join(models) + r')\]\s*=')
+    for name in shared:
+        with open(os.path.join(drv_dir, name)) as f:
+            text = strip(f.read())
+        rel = 'kmod-mock/drivers/iommu/' + name
+        for lineno, line in enumerate(text.split('\n'), 1):
+            for m in switch_re.finditer(line):
+                print(f'{rel}:{lineno}: switch over the IOMMU model ({m.group(1).strip()})')
+                bad += 1
+            for m in mcmp_re.finditer(line):
+                print(f'{rel}:{lineno}: compares IOMMU models')
+                bad += 1
+            if table_re.match(line):
+                continue
+            for m in model_re.finditer(line):
+                print(f'{rel}:{lineno}: names the IOMMU model {m.group(1)}')
+                bad += 1
+    drv_re = re.compile(r'\b(iopt_\w+|iommufd_dma_fault|mock_domain_set_dirty)\b')
+    drv_files = sorted(n for n in os.listdir(drv_dir) if n.endswith('.c'))
+    for name in drv_files:
+        with open(os.path.join(drv_dir, name)) as f:
+            text = strip(f.read())
+        rel = 'kmod-mock/drivers/iommu/' + name
+        for lineno, line in enumerate(text.split('\n'), 1):
+            for m in drv_re.finditer(line):
+                print(f'{rel}:{lineno}: reaches into iommufd ({m.group(1)}), not via driver.c')
+                bad += 1
+    dev_re = re.compile(r'\b(idev|hwpt|open_df|iommufd_\w+)\b')
+    for name in DEVICE_MODELS:
+        with open(os.path.join(src, 'kmod-mock', 'drivers', 'pci', name)) as f:
+            text = strip(f.read())
+        rel = 'kmod-mock/drivers/pci/' + name
+        for lineno, line in enumerate(text.split('\n'), 1):
+            for m in dev_re.finditer(line):
+                print(f'{rel}:{lineno}: a device model names the iommufd/VFIO object {m.group(1)}')
+                bad += 1
+    print(f'{len(shared)} shared IOMMU files, {len(drv_files)} drivers/iommu files, '
+          f'{len(DEVICE_MODELS)} device model(s) checked')
     print(f'{len(files)} core files, {len(models)} IOMMU models, {len(ftypes)} file types: '
           f'{bad} violation(s)')
     return 1 if bad else 0

@@ -1,11 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * amd.c - the AMD-Vi driver's model: 7.3's AMD vIOMMU takes any type, its
- * parent must be the driver's own stage-2 domain, and its vIOMMU ops have
- * only destroy (no nested domains on it, no cache invalidation). Its paging
- * domains are the common model's (mock_iommu.c).
+ * amd.c - the AMD-Vi driver's model: its hw_info (EFR/EFR2), paging domains
+ * of the generic page table and no nested domain of its own; 7.3's AMD
+ * vIOMMU takes any type, its parent must be the driver's own stage-2 domain,
+ * and its vIOMMU ops have only destroy (no nested domains on it, no cache
+ * invalidation).
  */
+#include <string.h>
+
 #include "iommufd_private.h"
+
+static uint32_t amd_hw_info(const struct mock_dev *mdev, void *buf)
+{
+	struct iommu_hw_info_amd info = {
+		.efr = mdev->hw_info_reg[0],
+		.efr2 = mdev->hw_info_reg[1],
+	};
+
+	memcpy(buf, &info, sizeof(info));
+	return sizeof(info);
+}
 
 static size_t amd_get_viommu_size(const struct mock_dev *mdev, uint32_t type)
 {
@@ -28,6 +42,9 @@ static const struct mock_viommu_ops amd_viommu_ops = {
 };
 
 const struct mock_iommu_ops mock_amd_iommu_ops = {
+	.hw_info_type = IOMMU_HW_INFO_TYPE_AMD,
+	.hw_info = amd_hw_info,
+	.domain_alloc_paging = mock_domain_alloc_paging_generic,
 	.get_viommu_size = amd_get_viommu_size,
 	.viommu_init = amd_viommu_init,
 	.viommu_ops = &amd_viommu_ops,

@@ -7,7 +7,9 @@
  * (EIO for a command the driver would not forward, entry_num = how many
  * were accepted). The SMMU's features come from the ID registers the device
  * reports through GET_HW_INFO. Nothing is cached by the mock, so accepted
- * commands have no further effect.
+ * commands have no further effect. Its ops: hw_info, paging domains of the
+ * generic page table, nested domains only on the vSMMU, and the stage-1
+ * walk of a DMA through a nested STE.
  */
 #include <endian.h>
 #include <errno.h>
@@ -391,6 +393,66 @@ bool arm_vsmmu_event_forwarded(const uint64_t evt[4])
 
 /* ---- the driver's ops ---- */
 
+static uint32_t arm_smmu_hw_info(const struct mock_dev *mdev, void *buf)
+{
+	struct iommu_hw_info_arm_smmuv3 info = { .flags = mdev->hw_info_flags };
+
+	memcpy(info.idr, mdev->smmu_idr, sizeof(info.idr));
+	info.iidr = 0x43b;
+	info.aidr = 0x2;
+	memcpy(buf, &info, sizeof(info));
+	return sizeof(info);
+}
+
+/* arm_vsmmu_alloc_domain_nested(): a guest STE, reached only via a vIOMMU. */
+static int arm_vsmmu_alloc_domain_nested(struct mock_nested_domain *nd,
+					 const struct mock_domain *parent,
+					 const struct mock_dev *mdev, uint32_t flags,
+					 const struct mock_task *task,
+					 const struct iommu_hwpt_alloc *cmd)
+{
+	struct iommu_hwpt_arm_smmuv3 *ste = &nd->data.smmu;
+	int rc;
+
+	(void)parent;
+	(void)mdev;
+	if (flags)
+		return -EOPNOTSUPP;
+	rc = mock_copy_struct_from_user(task, ste, sizeof(*ste),
+					offsetofend(struct iommu_hwpt_arm_smmuv3, ste),
+					IOMMU_HWPT_DATA_ARM_SMMUV3, cmd->data_type,
+					cmd->data_uptr, cmd->data_len);
+	if (rc)
+		return rc;
+	return arm_vsmmu_validate_ste(ste);
+}
+
+static int smmu_s2_read(void *priv, uint64_t ipa, uint64_t *val)
+{
+	int rc = mock_domain_read_u64(priv, ipa, val);
+
+	if (!rc)
+		*val = le64toh(*val);
+	return rc;
+}
+
+/* A nested STE: bypass leaves stage 2 alone, abort blocks, S1 walks the guest's CD. */
+static int arm_smmu_s1_translate(const struct mock_nested_domain *nd, struct mock_domain *s2,
+				 uint64_t iova, bool write, uint64_t *s2_iova, uint64_t evt[4])
+{
+	switch (arm_vsmmu_ste_cfg(&nd->data.smmu)) {
+	case ARM_STE_CFG_BYPASS:
+		*s2_iova = iova;
+		return 0;
+	case ARM_STE_CFG_S1_TRANS:
+		return arm_vsmmu_s1_translate(&nd->data.smmu, iova, write, smmu_s2_read, s2,
+					      s2_iova, evt);
+	default:
+		return -EPERM;
+	}
+}
+
+
 /* A nesting-capable SMMU has a vSMMU of its own type. */
 static size_t arm_vsmmu_size(const struct mock_dev *mdev, uint32_t type)
 {
@@ -442,6 +504,11 @@ static const struct mock_viommu_ops arm_vsmmu_ops = {
 };
 
 const struct mock_iommu_ops mock_arm_smmu_v3_ops = {
+	.hw_info_type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
+	.hw_info = arm_smmu_hw_info,
+	.domain_alloc_paging = mock_domain_alloc_paging_generic,
+	.nested_domain_init = arm_vsmmu_alloc_domain_nested,
+	.s1_translate = arm_smmu_s1_translate,
 	.get_viommu_size = arm_vsmmu_size,
 	.viommu_init = arm_vsmmu_init,
 	.viommu_ops = &arm_vsmmu_ops,

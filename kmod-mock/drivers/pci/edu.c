@@ -7,14 +7,14 @@
  * Unlike QEMU, which runs a transfer 100 ms (virtual time) after the command
  * write, the mock runs it synchronously inside that write: a program that
  * polls the command register sees it finished at once. Every page of a
- * transfer goes through the IOMMU (mock_iommu_dma()); a fault leaves memory
+ * transfer goes through the IOMMU (mock_pci_dma_rw()); a fault leaves memory
  * and the device buffer untouched and is recorded on the device.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfio.h"
+#include "pci.h"
 
 #define EDU_STATUS_COMPUTING 0x01
 #define EDU_STATUS_IRQFACT 0x80
@@ -67,14 +67,6 @@ static bool edu_check_range(uint64_t xfer, uint64_t cnt, uint64_t *off)
 	return true;
 }
 
-static struct iommufd_hw_pagetable *edu_dma_domain(struct mock_pci_dev *pdev)
-{
-	/* not bound to an iommufd: the IOMMU blocks every DMA of the device */
-	if (!pdev->open_df || !pdev->open_df->idev)
-		return NULL;
-	return pdev->open_df->idev->hwpt;
-}
-
 static void edu_dma_run(struct mock_pci_dev *pdev)
 {
 	struct edu_state *edu = &pdev->edu;
@@ -91,13 +83,13 @@ static void edu_dma_run(struct mock_pci_dev *pdev)
 		goto done;
 	}
 	if (to_ram) {
-		rc = mock_iommu_dma(&pdev->mdev, edu_dma_domain(pdev), IOMMU_NO_PASID,
-				    edu->dma_dst & edu->dma_mask, edu->dma_buf + off, cnt, true);
+		rc = mock_pci_dma_rw(pdev, IOMMU_NO_PASID, edu->dma_dst & edu->dma_mask,
+				     edu->dma_buf + off, cnt, true);
 	} else {
 		unsigned char tmp[EDU_DMA_SIZE];
 
-		rc = mock_iommu_dma(&pdev->mdev, edu_dma_domain(pdev), IOMMU_NO_PASID,
-				    edu->dma_src & edu->dma_mask, tmp, cnt, false);
+		rc = mock_pci_dma_rw(pdev, IOMMU_NO_PASID, edu->dma_src & edu->dma_mask, tmp,
+				     cnt, false);
 		if (!rc)
 			memcpy(edu->dma_buf + off, tmp, cnt);
 	}

@@ -104,6 +104,18 @@ void mock_pci_set_intx(struct mock_pci_dev *pdev, bool level);
 void mock_pci_msi_notify(struct mock_pci_dev *pdev, unsigned int vector);
 bool mock_pci_msi_enabled(const struct mock_pci_dev *pdev);
 
+/*
+ * A device model's DMA (the kernel's dma_map + the device's bus cycles): @len
+ * bytes at bus address @iova with @pasid, @write meaning device -> memory,
+ * through whatever domain the IOMMU has attached there (none: blocked). 0, or
+ * the IOMMU fault (recorded and reported; nothing was touched).
+ */
+static inline int mock_pci_dma_rw(struct mock_pci_dev *pdev, uint32_t pasid, uint64_t iova,
+				  void *buf, size_t len, bool write)
+{
+	return mock_iommu_dma(&pdev->mdev, pasid, iova, buf, len, write);
+}
+
 /* edu.c */
 void edu_reset(struct mock_pci_dev *pdev);
 uint64_t edu_mmio_read(struct mock_pci_dev *pdev, uint64_t addr, unsigned int size);
