@@ -99,7 +99,8 @@ static int feature(int dev, uint32_t flags, const void *data, size_t len, uint32
 struct hot_reset_info {
 	uint32_t argsz, flags, count;
 	struct {
-		uint32_t group_or_devid, segment;
+		uint32_t group_or_devid;
+		uint16_t segment;
 		uint8_t bus, devfn;
 	} devices[4];
 };

@@ -2,7 +2,8 @@
 /*
  * vfio_pci_core.c - what vfio-pci does for a bound device (the kernel's
  * drivers/vfio/pci/vfio_pci_core.c, vfio_pci_config.c, vfio_pci_rdwr.c):
- * VFIO_DEVICE_GET_INFO, GET_REGION_INFO, RESET, and region access by
+ * VFIO_DEVICE_GET_INFO, GET_REGION_INFO, RESET, the PCI hot reset, the
+ * device features of vfio-pci (low power, VF token, dma-buf), and region access by
  * offset (index << 40): a virtualised config space (command register and BAR
  * sizing writable) and BAR0 cut into naturally aligned 8/4/2/1-byte MMIO
  * accesses as vfio-pci's ioread/iowrite loop does.
@@ -71,10 +72,130 @@ static long vfio_pci_ioctl_get_region_info(struct mock_pci_dev *pdev, unsigned l
 	return copy_to_user(task, arg, &info, minsz) ? -EFAULT : 0;
 }
 
-long vfio_pci_core_ioctl(struct mock_pci_dev *pdev, unsigned int cmd, unsigned long arg,
+/*
+ * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO. vfio-pci resets a slot or, through the
+ * bridge above it, a bus; every device of the mock sits on the root bus
+ * (0000:00:NN.0, like edu on QEMU's q35), which has neither: ENODEV once the
+ * header is read, and the header is left as it was.
+ */
+static long vfio_pci_ioctl_get_pci_hot_reset_info(struct mock_pci_dev *pdev, unsigned long arg,
+						  const struct mock_task *task)
+{
+	const size_t minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
+	struct vfio_pci_hot_reset_info hdr;
+
+	(void)pdev;
+	if (copy_from_user(task, &hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz)
+		return -EINVAL;
+	/* pci_probe_reset_slot(): no slot; pci_probe_reset_bus(): the root bus has no bridge */
+	return -ENODEV;
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET. A cdev-opened device takes only the zero-length
+ * form (the devices to reset are those its iommufd owns), never an array of
+ * group fds; then, as above, a root-bus device cannot be reset.
+ */
+static long vfio_pci_ioctl_pci_hot_reset(struct mock_pci_dev *pdev, unsigned long arg,
+					 const struct mock_task *task)
+{
+	const size_t minsz = offsetofend(struct vfio_pci_hot_reset, count);
+	struct vfio_pci_hot_reset hdr;
+
+	(void)pdev;
+	if (copy_from_user(task, &hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz || hdr.flags)
+		return -EINVAL;
+	/* every open of the mock is a cdev open */
+	if (hdr.count)
+		return -EINVAL;
+	return -ENODEV;
+}
+
+/*
+ * vfio_check_feature(): 1 to go on, 0 for a PROBE that found @supported_ops,
+ * else the error.
+ */
+static int vfio_check_feature(uint32_t flags, size_t argsz, uint32_t supported_ops, size_t minsz)
+{
+	if ((flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)) & ~supported_ops)
+		return -EINVAL;
+	if (flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	if (!(flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
+		return -EINVAL;
+	if (argsz < minsz)
+		return -EINVAL;
+	return 1;
+}
+
+/*
+ * Low power (vfio_pci_core_pm_entry() and friends). The mock's devices have
+ * no power management: entering marks the device as the program's to put to
+ * sleep, a second entry is refused until the exit, and the device never
+ * actually suspends, so a wakeup eventfd is checked and never signalled
+ * (doc/mock-divergences.md).
+ */
+static long pm_entry(struct vfio_device_file *df)
+{
+	if (df->pm_engaged)
+		return -EINVAL;
+	df->pm_engaged = true;
+	return 0;
+}
+
+long vfio_pci_core_ioctl_feature(struct vfio_device_file *df, uint32_t flags, unsigned long arg,
+				 size_t argsz, const struct mock_call *call)
+{
+	struct vfio_device_low_power_entry_with_wakeup entry;
+	int rc;
+
+	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+		rc = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+		if (rc != 1)
+			return rc;
+		return pm_entry(df);
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
+		rc = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, sizeof(entry));
+		if (rc != 1)
+			return rc;
+		if (copy_from_user(call->task, &entry, arg, sizeof(entry)))
+			return -EFAULT;
+		if (entry.wakeup_eventfd < 0)
+			return -EINVAL;
+		rc = vfio_pci_eventfd_check(call, entry.wakeup_eventfd);
+		if (rc)
+			return rc;
+		return pm_entry(df);
+	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+		rc = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+		if (rc != 1)
+			return rc;
+		df->pm_engaged = false;
+		return 0;
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+		/* only an SR-IOV PF has a VF token */
+	case VFIO_DEVICE_FEATURE_DMA_BUF:
+		/*
+		 * a kernel without VFIO_PCI_DMABUF (no PCI_P2PDMA), like the
+		 * project's test kernel: doc/mock-divergences.md
+		 */
+	case VFIO_DEVICE_FEATURE_ZPCI_ERROR:
+		/* s390 only */
+	default:
+		return -ENOTTY;
+	}
+}
+
+long vfio_pci_core_ioctl(struct vfio_device_file *df, unsigned int cmd, unsigned long arg,
 			 const struct mock_call *call)
 {
 	const struct mock_task *task = call->task;
+	struct mock_pci_dev *pdev = df->device;
 
 	switch (cmd) {
 	case VFIO_DEVICE_GET_IRQ_INFO:
@@ -85,6 +206,10 @@ long vfio_pci_core_ioctl(struct mock_pci_dev *pdev, unsigned int cmd, unsigned l
 		return vfio_pci_ioctl_get_info(pdev, arg, task);
 	case VFIO_DEVICE_GET_REGION_INFO:
 		return vfio_pci_ioctl_get_region_info(pdev, arg, task);
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		return vfio_pci_ioctl_get_pci_hot_reset_info(pdev, arg, task);
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		return vfio_pci_ioctl_pci_hot_reset(pdev, arg, task);
 	case VFIO_DEVICE_RESET:
 		if (!pdev->reset_works)
 			return -EINVAL;
