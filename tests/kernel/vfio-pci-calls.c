@@ -6,11 +6,17 @@
  * KT_VFIO_DEV names the device's /dev/vfio/devices/vfioN (exit 77 without it): QEMU's edu on
  * the root bus of a q35 machine, bound to vfio-pci (tests/kernel/kernel-test.sh run test73
  * --viommu), or kmod-mock's default edu (meson test vfio-pci-calls, under iommufd-mock-run).
+ * With KT_EDU_BRIDGE=1 the device sits alone behind a PCI bridge, at 01:01.0 (kernel-test.sh
+ * --edu-bridge; the mock's device option "bridge"), and the reset checks expect what vfio-pci
+ * does there: a bus reset.
  * The device is bound through the cdev to a fresh iommufd, then:
  *   - VFIO_DEVICE_GET_PCI_HOT_RESET_INFO / VFIO_DEVICE_PCI_HOT_RESET: the header checks, the
  *     group-fd array refused for a cdev-opened device, and ENODEV: a device on the root bus
  *     has neither a slot nor a bus that can be reset; VFIO_DEVICE_RESET is refused too (edu has
- *     no FLR and no PM capability);
+ *     no FLR and no PM capability). Behind a bridge: ENOSPC with the count for a header alone,
+ *     the device listed by its dev-id with VFIO_PCI_HOT_RESET_FLAG_DEV_ID(_OWNED), the
+ *     zero-length reset and VFIO_DEVICE_RESET succeed, and leave config space (restored by
+ *     the kernel) and edu's registers (QEMU's edu has no reset) as they were;
  *   - VFIO_DEVICE_FEATURE as vfio-pci without a migration driver answers: the migration and
  *     dirty-logging features, low-power entry/exit (with and without a wakeup eventfd), the VF
  *     token, dma-buf, zPCI error, an unknown feature; PROBE, GET and SET of each;
@@ -21,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -139,6 +146,114 @@ static void hot_reset_checks(int dev, int iommufd)
 	hr.count = 0;
 	hr.argsz = 12;
 	expect("hot-reset-zero-length-root-bus", ioctl(dev, PCI_HOT_RESET, &hr), ENODEV);
+}
+
+/* config space (command, BAR0) and edu's liveness and factorial registers */
+struct dev_state {
+	uint32_t cmd, bar0, live, fact;
+};
+
+static int dev_state(int dev, struct dev_state *st)
+{
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+	struct vfio_region_info bar = { .argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX };
+	uint16_t cmd = 0;
+
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) ||
+	    ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &bar) ||
+	    pread(dev, &cmd, 2, (off_t)cfg.offset + 4) != 2 ||
+	    pread(dev, &st->bar0, 4, (off_t)cfg.offset + 0x10) != 4 ||
+	    pread(dev, &st->live, 4, (off_t)bar.offset + 4) != 4 ||
+	    pread(dev, &st->fact, 4, (off_t)bar.offset + 8) != 4)
+		return -1;
+	st->cmd = cmd;
+	return 0;
+}
+
+/* set Bus Master and INTx disable, the liveness and factorial registers */
+static int dev_touch(int dev)
+{
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+	struct vfio_region_info bar = { .argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX };
+	uint32_t live = 0x12345678, fact = 5;
+	uint16_t cmd = 0;
+
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) ||
+	    ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &bar) ||
+	    pread(dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
+		return -1;
+	cmd |= 0x4 | 0x400;
+	if (pwrite(dev, &cmd, 2, (off_t)cfg.offset + 4) != 2 ||
+	    pwrite(dev, &live, 4, (off_t)bar.offset + 4) != 4 ||
+	    pwrite(dev, &fact, 4, (off_t)bar.offset + 8) != 4)
+		return -1;
+	return 0;
+}
+
+static void same_state(const char *name, int dev, const struct dev_state *before)
+{
+	struct dev_state after = { 0 };
+	int rc = dev_state(dev, &after);
+
+	result(!rc && !memcmp(before, &after, sizeof(after)),
+	       "%s # command %#x -> %#x, BAR0 %#x -> %#x, liveness %#x -> %#x, factorial %u -> %u",
+	       name, before->cmd, after.cmd, before->bar0, after.bar0, before->live, after.live,
+	       before->fact, after.fact);
+}
+
+static void bridge_hot_reset_checks(int dev, int iommufd, uint32_t devid)
+{
+	struct hot_reset_info info = { .argsz = 11 };
+	struct hot_reset hr = { .argsz = 11 };
+	struct dev_state st = { 0 };
+	int rc;
+
+	expect("hot-reset-info-short-argsz", ioctl(dev, GET_PCI_HOT_RESET_INFO, &info), EINVAL);
+	memset(&info, 0, sizeof(info));
+	info.argsz = 12;
+	info.flags = 0xff;
+	expect("hot-reset-info-header-only", ioctl(dev, GET_PCI_HOT_RESET_INFO, &info), ENOSPC);
+	result(info.count == 1 && info.flags == 0, "hot-reset-info-count # flags %#x count %u",
+	       info.flags, info.count);
+	memset(&info, 0, sizeof(info));
+	info.argsz = 12 + 8;
+	rc = ioctl(dev, GET_PCI_HOT_RESET_INFO, &info);
+	expect("hot-reset-info-bus", rc, 0);
+	result(info.flags == 3 && info.count == 1 && info.devices[0].group_or_devid == devid &&
+		       info.devices[0].segment == 0 && info.devices[0].bus == 1 &&
+		       info.devices[0].devfn == 8,
+	       "hot-reset-info-dev-id-owned # flags %#x count %u devid %u (bound %u) %04x:%02x:%02x.%x",
+	       info.flags, info.count, info.devices[0].group_or_devid, devid,
+	       info.devices[0].segment, info.devices[0].bus, info.devices[0].devfn >> 3,
+	       info.devices[0].devfn & 7);
+
+	expect("hot-reset-short-argsz", ioctl(dev, PCI_HOT_RESET, &hr), EINVAL);
+	hr.argsz = 12;
+	hr.flags = 1;
+	expect("hot-reset-flags", ioctl(dev, PCI_HOT_RESET, &hr), EINVAL);
+	hr.argsz = sizeof(hr);
+	hr.flags = 0;
+	hr.count = 1;
+	hr.fds[0] = iommufd;
+	expect("hot-reset-fd-array-on-cdev", ioctl(dev, PCI_HOT_RESET, &hr), EINVAL);
+	result(!dev_touch(dev) && !dev_state(dev, &st), "hot-reset-setup # command %#x", st.cmd);
+	hr.count = 0;
+	hr.argsz = 12;
+	expect("hot-reset-zero-length-bus", ioctl(dev, PCI_HOT_RESET, &hr), 0);
+	same_state("hot-reset-keeps-state", dev, &st);
+}
+
+static void bridge_reset_checks(int dev)
+{
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+	struct dev_state st = { 0 };
+	int rc = ioctl(dev, VFIO_DEVICE_GET_INFO, &di);
+
+	result(!rc && (di.flags & VFIO_DEVICE_FLAGS_PCI) && (di.flags & VFIO_DEVICE_FLAGS_RESET),
+	       "device-info-reset-flag # rc %d flags %#x", rc, di.flags);
+	result(!dev_state(dev, &st), "device-reset-setup");
+	expect("device-reset-through-bus", ioctl(dev, VFIO_DEVICE_RESET), 0);
+	same_state("device-reset-keeps-state", dev, &st);
 }
 
 static void reset_checks(int dev)
@@ -357,6 +472,7 @@ int main(void)
 								  out_devid) + 4 };
 	struct hot_reset_info info = { .argsz = sizeof(info) };
 	int dev, iommufd, rc;
+	bool bridge;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!path) {
@@ -370,15 +486,21 @@ int main(void)
 		printf("1..0 # SKIP cannot open %s or /dev/iommu: %s\n", path, strerror(errno));
 		return 77;
 	}
-	printf("1..%d\n", 2 + 8 + 2 + 3 + 10 * 5 + 2 + 12 + 11 + 1 + 2 * 19);
+	bridge = getenv("KT_EDU_BRIDGE") && !strcmp(getenv("KT_EDU_BRIDGE"), "1");
+	printf("1..%d\n", 2 + (bridge ? 11 + 4 : 8 + 2) + 3 + 10 * 5 + 2 + 12 + 11 + 1 + 2 * 19);
 	expect("unbound-hot-reset-info", ioctl(dev, GET_PCI_HOT_RESET_INFO, &info), EINVAL);
 	bind.iommufd = iommufd;
 	rc = ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	expect("bind", rc, 0);
 	if (rc)
 		return 1;
-	hot_reset_checks(dev, iommufd);
-	reset_checks(dev);
+	if (bridge) {
+		bridge_hot_reset_checks(dev, iommufd, bind.out_devid);
+		bridge_reset_checks(dev);
+	} else {
+		hot_reset_checks(dev, iommufd);
+		reset_checks(dev);
+	}
 	feature_checks(dev, iommufd);
 	err_req_checks(dev, iommufd);
 	close(dev);
