@@ -187,7 +187,17 @@ static int dev_touch(int dev)
 	    pwrite(dev, &live, 4, (off_t)bar.offset + 4) != 4 ||
 	    pwrite(dev, &fact, 4, (off_t)bar.offset + 8) != 4)
 		return -1;
-	return 0;
+	/* QEMU's edu computes in a thread: wait (up to 2 s) for status bit 0, "computing", to clear */
+	for (int i = 0; i < 2000; i++) {
+		uint32_t status = 1;
+
+		if (pread(dev, &status, 4, (off_t)bar.offset + 0x20) != 4)
+			return -1;
+		if (!(status & 1))
+			return 0;
+		usleep(1000);
+	}
+	return -1;
 }
 
 static void same_state(const char *name, int dev, const struct dev_state *before)
