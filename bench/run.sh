@@ -11,6 +11,8 @@
 #   3 transport  one ioctl through shim + daemon vs a bare AF_UNIX round trip
 #   4 dirty      reading + clearing a 64 GiB dirty bitmap vs a plain scan
 #   5 kselftest  the kernel's 7.3 iommufd selftest under the mock, timed
+#   7 qemu-boot  QEMU 10 guest boot to DMA done, the mock's edu passed through vs
+#                QEMU's emulated edu, alternating (bench/qemu-boot.sh; issue 15)
 # (6, the real-kernel VM comparison, is a separate command: bench/run.sh --kernel BUILD_DIR.)
 # --quick runs the small versions (what `meson test --benchmark` runs).
 # Each program's full output is kept in BUILD_DIR/bench/results/NAME.txt.
@@ -100,8 +102,16 @@ else
 	summary+=("kselftest|skipped: the selftest could not be built (see $results/kselftest-build.txt)")
 fi
 
+# 7: QEMU 10 booting a guest to DMA done, the mock's edu vs QEMU's own (5
+# rounds of two boots, about 2 minutes; skipped when QEMU cannot be fetched)
+if [[ $quick -eq 1 ]]; then
+	summary+=("qemu-boot|not run with --quick (ten QEMU guest boots take minutes)")
+else
+	run qemu-boot bash "$here/qemu-boot.sh" "$build"
+fi
+
 echo
-echo "==================== summary (issue 7 targets; 6 = real kernel, separate) ===================="
+echo "==================== summary (issue 7 targets, 7 = issue 15 item 5; 6 = real kernel, separate) ===================="
 printf '%-10s %s\n' "bench" "target: measured, verdict"
 for s in "${summary[@]}"; do
 	printf '%-10s %s\n' "${s%%|*}" "${s#*|}"

@@ -43,6 +43,8 @@
 #                      kernels go to DIR/kernel/, source tarballs to DIR/deb-SERIES/
 #   --name NAME        name in the final line (default KERNEL)
 #   --viommu           test73: add -device intel-iommu and bind edu to vfio-pci
+#   --edu-bridge       with --viommu: edu sits alone behind a PCI bridge (bus 1, slot 1), where
+#                      vfio-pci can reset it through the bus (tests/kernel/vfio-pci-calls.c)
 #   --xfail FILE       test names (one per line, '#' comments) expected to fail
 #   --cflags FLAGS     extra compiler flags for .c programs
 #   --env VAR=VALUE    exported to the guest's programs (may be repeated)
@@ -81,6 +83,7 @@ RECIPE=1
 cache_root=${LIBIOMMUFD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libiommufd}
 name=
 viommu=0
+edu_bridge=0
 xfail=
 extra_cflags=
 qemu_timeout=1800
@@ -107,6 +110,7 @@ while [[ $# -gt 0 ]]; do
 	--cache) [[ -n ${2:-} ]] && cache_root=$2; shift 2 ;;
 	--name) name=${2:?}; shift 2 ;;
 	--viommu) viommu=1; shift ;;
+	--edu-bridge) edu_bridge=1; shift ;;
 	--xfail) xfail=${2:?}; shift 2 ;;
 	--cflags) extra_cflags=${2:-}; shift 2 ;;
 	--env) [[ ${2:-} == [A-Za-z_]*=* ]] || usage; guest_env+=("$2"); shift 2 ;;
@@ -591,7 +595,7 @@ copy_libs() {
 # options that change the guest, the program and its shared libraries.
 run_key() {
 	{
-		echo "$kernel $(cat "$KC/.stamp") viommu=$viommu timeout=$prog_timeout"
+		echo "$kernel $(cat "$KC/.stamp") viommu=$viommu edu_bridge=$edu_bridge timeout=$prog_timeout"
 		printf 'env %s\n' "${guest_env[@]}"
 		sha256sum "$SELF" "$HERE/guest-init.sh" "$1" | cut -d' ' -f1
 		ldd "$1" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' | xargs -r sha256sum | cut -d' ' -f1
@@ -703,6 +707,9 @@ if [[ $viommu == 1 ]]; then
 	# interrupt remapping on: iommufd refuses devices without isolated MSI
 	append+=" intel_iommu=on iommu=nopt"
 	qdev=(-device 'intel-iommu,intremap=on' -device edu)
+	[[ $edu_bridge == 1 ]] &&
+		qdev=(-device 'intel-iommu,intremap=on' -device pci-bridge,id=ktbr,chassis_nr=1,shpc=off
+			-device edu,bus=ktbr,addr=1)
 fi
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -m "$mem" -smp 1 -nodefaults
 	-display none -monitor none -serial stdio -no-reboot "${qdev[@]}"

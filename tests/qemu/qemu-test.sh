@@ -41,6 +41,8 @@
 #   --refresh          fetch: look for a newer guest kernel even when one is cached
 #   --require          a failed fetch is an error, not a skip (77); implied by CI=true
 #   --quiet            do not echo the guest console (kept in CACHE/qemu/last-run-MACHINE.log)
+#   --timestamps       also print "QT-TIME SECS LINE" for each QT- line, SECS since QEMU started
+#                      (bench/qemu-boot.sh)
 #
 # Exit: 0 every expected check passed, 1 a check failed or did not report,
 # 2 usage or harness error, 77 skipped (the packages could not be fetched).
@@ -63,6 +65,7 @@ fetch_timeout=600
 refresh=0
 require=0
 quiet=0
+stamps=0
 [[ ${CI:-} == true ]] && require=1
 
 usage() {
@@ -80,6 +83,7 @@ while [[ $# -gt 0 ]]; do
 	--refresh) refresh=1; shift ;;
 	--require) require=1; shift ;;
 	--quiet) quiet=1; shift ;;
+	--timestamps) stamps=1; shift ;;
 	-h | --help) usage ;;
 	-*) echo "qemu-test.sh: unknown option $1" >&2; usage ;;
 	*) pos+=("$1"); shift ;;
@@ -303,6 +307,8 @@ while IFS= read -r line; do
 	line=${line%$'\r'}
 	[[ $quiet == 1 ]] || printf '%s\n' "$line"
 	printf '%s\n' "$line" >>"$LOG"
+	[[ $stamps == 1 && $line == QT-* ]] &&
+		awk -v a="$t_boot" -v b="$EPOCHREALTIME" -v l="$line" 'BEGIN { printf "QT-TIME %.3f %s\n", b - a, l }'
 	case $line in
 	QT-CHECK\ *)
 		read -r _ c v rest <<<"$line"

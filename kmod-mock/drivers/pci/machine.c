@@ -170,6 +170,8 @@ static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, c
 		o->has_flags = true;
 	} else if (!strcmp(opt, "reset")) {
 		pdev->reset_works = true;
+	} else if (!strcmp(opt, "bridge")) {
+		pdev->behind_bridge = true;
 	} else if (!strcmp(opt, "no-ats")) {
 		mdev->no_ats = true;
 	} else if (!strcmp(opt, "ats")) {

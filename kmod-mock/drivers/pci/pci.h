@@ -79,6 +79,11 @@ struct mock_pci_dev {
 	unsigned int index;
 	enum mock_pci_model model;
 	bool reset_works;
+	/*
+	 * alone behind a PCI bridge at bus index+1, slot 1 (device option
+	 * "bridge"), so vfio-pci can reset it through the bus; else on the root bus
+	 */
+	bool behind_bridge;
 	unsigned int dma_bits;
 	struct mock_dev mdev; /* what its IOMMU knows of it */
 	uint8_t config[MOCK_PCI_CFG_SIZE];

@@ -60,6 +60,7 @@ static void vfio_df_unbind(struct vfio_device_file *df)
 	if (!df->access_granted)
 		return;
 	df->access_granted = false;
+	df->pm_engaged = false;
 	iommufd_device_unbind(df->idev);
 	df->idev = NULL;
 	df->device->open_df = NULL;
@@ -212,13 +213,19 @@ static long vfio_df_ioctl_detach_pt(struct vfio_device_file *df, unsigned long a
 	return 0;
 }
 
-/* VFIO_DEVICE_FEATURE: the header is checked; the mock device has no features. */
-static long vfio_ioctl_device_feature(unsigned long arg, const struct mock_task *task)
+/*
+ * VFIO_DEVICE_FEATURE (vfio_main.c): the header, then the features of the
+ * core: vfio-pci without a migration driver has no mig_ops and no log_ops, so
+ * those answer ENOTTY before their flags are looked at, and PRECOPY_INFOv2
+ * (7.3) EINVAL, as migration_flags lack PRE_COPY; the rest is vfio-pci's.
+ */
+static long vfio_ioctl_device_feature(struct vfio_device_file *df, unsigned long arg,
+				      const struct mock_call *call)
 {
 	const size_t minsz = offsetofend(struct vfio_device_feature, flags);
 	struct vfio_device_feature feature;
 
-	if (copy_from_user(task, &feature, arg, minsz))
+	if (copy_from_user(call->task, &feature, arg, minsz))
 		return -EFAULT;
 	if (feature.argsz < minsz)
 		return -EINVAL;
@@ -228,7 +235,22 @@ static long vfio_ioctl_device_feature(unsigned long arg, const struct mock_task 
 	if (!(feature.flags & VFIO_DEVICE_FEATURE_PROBE) &&
 	    (feature.flags & VFIO_DEVICE_FEATURE_SET) && (feature.flags & VFIO_DEVICE_FEATURE_GET))
 		return -EINVAL;
-	return -ENOTTY;
+	switch (feature.flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_MIGRATION:
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
+	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
+		return -ENOTTY;
+	case VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2:
+		/* came after 6.15 (recalled: in 7.3, not in 6.15) */
+		if (df->device->k->kv >= MOCK_KV(6, 18))
+			return -EINVAL;
+		break;
+	}
+	return vfio_pci_core_ioctl_feature(df, feature.flags, arg + minsz, feature.argsz - minsz,
+					   call);
 }
 
 long vfio_device_fops_unl_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg,
@@ -247,9 +269,9 @@ long vfio_device_fops_unl_ioctl(struct mock_file *f, unsigned int cmd, unsigned 
 	case VFIO_DEVICE_DETACH_IOMMUFD_PT:
 		return vfio_df_ioctl_detach_pt(df, arg, call->task);
 	case VFIO_DEVICE_FEATURE:
-		return vfio_ioctl_device_feature(arg, call->task);
+		return vfio_ioctl_device_feature(df, arg, call);
 	default:
-		return vfio_pci_core_ioctl(df->device, cmd, arg, call);
+		return vfio_pci_core_ioctl(df, cmd, arg, call);
 	}
 }
 

@@ -2,7 +2,8 @@
 /*
  * vfio_pci_core.c - what vfio-pci does for a bound device (the kernel's
  * drivers/vfio/pci/vfio_pci_core.c, vfio_pci_config.c, vfio_pci_rdwr.c):
- * VFIO_DEVICE_GET_INFO, GET_REGION_INFO, RESET, and region access by
+ * VFIO_DEVICE_GET_INFO, GET_REGION_INFO, RESET, the PCI hot reset, the
+ * device features of vfio-pci (low power, VF token, dma-buf), and region access by
  * offset (index << 40): a virtualised config space (command register and BAR
  * sizing writable) and BAR0 cut into naturally aligned 8/4/2/1-byte MMIO
  * accesses as vfio-pci's ioread/iowrite loop does.
@@ -26,7 +27,7 @@ static long vfio_pci_ioctl_get_info(struct mock_pci_dev *pdev, unsigned long arg
 	if (info.argsz < minsz)
 		return -EINVAL;
 	info.flags = VFIO_DEVICE_FLAGS_PCI;
-	if (pdev->reset_works)
+	if (pdev->reset_works || pdev->behind_bridge)
 		info.flags |= VFIO_DEVICE_FLAGS_RESET;
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
@@ -71,10 +72,167 @@ static long vfio_pci_ioctl_get_region_info(struct mock_pci_dev *pdev, unsigned l
 	return copy_to_user(task, arg, &info, minsz) ? -EFAULT : 0;
 }
 
-long vfio_pci_core_ioctl(struct mock_pci_dev *pdev, unsigned int cmd, unsigned long arg,
+/*
+ * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO. vfio-pci resets a slot or, through the
+ * bridge above it, a bus. A device on the root bus (0000:00:NN.0, like edu on
+ * QEMU's q35) has neither: ENODEV once the header is read, which is left as
+ * it was. A device alone behind a bridge (option "bridge") is the only one
+ * the bus reset hits: it is listed by its dev-id in the caller's iommufd
+ * (every open of the mock is a cdev open, bound: DEV_ID and DEV_ID_OWNED).
+ */
+static long vfio_pci_ioctl_get_pci_hot_reset_info(struct vfio_device_file *df, unsigned long arg,
+						  const struct mock_task *task)
+{
+	const size_t minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
+	struct mock_pci_dev *pdev = df->device;
+	struct vfio_pci_dependent_device dep = { 0 };
+	struct vfio_pci_hot_reset_info hdr;
+	long rc = 0;
+
+	if (copy_from_user(task, &hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz)
+		return -EINVAL;
+	hdr.flags = 0;
+	/* pci_probe_reset_slot(): no slot; pci_probe_reset_bus(): no bridge above the root bus */
+	if (!pdev->behind_bridge)
+		return -ENODEV;
+	hdr.count = 1;
+	if ((hdr.argsz - minsz) / sizeof(dep) < 1) {
+		rc = -ENOSPC;
+	} else {
+		dep.devid = df->idev->obj.id;
+		dep.segment = 0;
+		dep.bus = (uint8_t)(pdev->index + 1);
+		dep.devfn = 1 << 3; /* slot 1, function 0 */
+		if (copy_to_user(task, arg + minsz, &dep, sizeof(dep)))
+			return -EFAULT;
+		hdr.flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID | VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+	}
+	if (copy_to_user(task, arg, &hdr, minsz))
+		return -EFAULT;
+	return rc;
+}
+
+/*
+ * A reset through the bus (vfio_pci_dev_set_hot_reset(), and
+ * VFIO_DEVICE_RESET when the bus is the device's only reset method): the
+ * kernel saves config space and restores it after the secondary bus reset,
+ * vfio-pci's interrupt setup is untouched, and QEMU's edu has no reset of its
+ * own, so its registers stay (measured: tests/kernel/vfio-pci-calls.c with
+ * kernel-test.sh --edu-bridge). Nothing the program can see changes.
+ */
+static void vfio_pci_bus_reset(struct mock_pci_dev *pdev)
+{
+	(void)pdev;
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET. A cdev-opened device takes only the zero-length
+ * form (the devices to reset are those its iommufd owns), never an array of
+ * group fds; then, as above, a root-bus device cannot be reset. The only
+ * device of a bridged bus is the caller's, bound to its iommufd: owned.
+ */
+static long vfio_pci_ioctl_pci_hot_reset(struct mock_pci_dev *pdev, unsigned long arg,
+					 const struct mock_task *task)
+{
+	const size_t minsz = offsetofend(struct vfio_pci_hot_reset, count);
+	struct vfio_pci_hot_reset hdr;
+
+	if (copy_from_user(task, &hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz || hdr.flags)
+		return -EINVAL;
+	/* every open of the mock is a cdev open */
+	if (hdr.count)
+		return -EINVAL;
+	if (!pdev->behind_bridge)
+		return -ENODEV;
+	vfio_pci_bus_reset(pdev);
+	return 0;
+}
+
+/*
+ * vfio_check_feature(): 1 to go on, 0 for a PROBE that found @supported_ops,
+ * else the error.
+ */
+static int vfio_check_feature(uint32_t flags, size_t argsz, uint32_t supported_ops, size_t minsz)
+{
+	if ((flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)) & ~supported_ops)
+		return -EINVAL;
+	if (flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	if (!(flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
+		return -EINVAL;
+	if (argsz < minsz)
+		return -EINVAL;
+	return 1;
+}
+
+/*
+ * Low power (vfio_pci_core_pm_entry() and friends). The mock's devices have
+ * no power management: entering marks the device as the program's to put to
+ * sleep, a second entry is refused until the exit, and the device never
+ * actually suspends, so a wakeup eventfd is checked and never signalled
+ * (doc/mock-divergences.md).
+ */
+static long pm_entry(struct vfio_device_file *df)
+{
+	if (df->pm_engaged)
+		return -EINVAL;
+	df->pm_engaged = true;
+	return 0;
+}
+
+long vfio_pci_core_ioctl_feature(struct vfio_device_file *df, uint32_t flags, unsigned long arg,
+				 size_t argsz, const struct mock_call *call)
+{
+	struct vfio_device_low_power_entry_with_wakeup entry;
+	int rc;
+
+	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+		rc = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+		if (rc != 1)
+			return rc;
+		return pm_entry(df);
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
+		rc = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, sizeof(entry));
+		if (rc != 1)
+			return rc;
+		if (copy_from_user(call->task, &entry, arg, sizeof(entry)))
+			return -EFAULT;
+		if (entry.wakeup_eventfd < 0)
+			return -EINVAL;
+		rc = vfio_pci_eventfd_check(call, entry.wakeup_eventfd);
+		if (rc)
+			return rc;
+		return pm_entry(df);
+	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+		rc = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+		if (rc != 1)
+			return rc;
+		df->pm_engaged = false;
+		return 0;
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+		/* only an SR-IOV PF has a VF token */
+	case VFIO_DEVICE_FEATURE_DMA_BUF:
+		/*
+		 * a kernel without VFIO_PCI_DMABUF (no PCI_P2PDMA), like the
+		 * project's test kernel: doc/mock-divergences.md
+		 */
+	case VFIO_DEVICE_FEATURE_ZPCI_ERROR:
+		/* s390 only */
+	default:
+		return -ENOTTY;
+	}
+}
+
+long vfio_pci_core_ioctl(struct vfio_device_file *df, unsigned int cmd, unsigned long arg,
 			 const struct mock_call *call)
 {
 	const struct mock_task *task = call->task;
+	struct mock_pci_dev *pdev = df->device;
 
 	switch (cmd) {
 	case VFIO_DEVICE_GET_IRQ_INFO:
@@ -85,10 +243,18 @@ long vfio_pci_core_ioctl(struct mock_pci_dev *pdev, unsigned int cmd, unsigned l
 		return vfio_pci_ioctl_get_info(pdev, arg, task);
 	case VFIO_DEVICE_GET_REGION_INFO:
 		return vfio_pci_ioctl_get_region_info(pdev, arg, task);
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		return vfio_pci_ioctl_get_pci_hot_reset_info(df, arg, task);
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		return vfio_pci_ioctl_pci_hot_reset(pdev, arg, task);
 	case VFIO_DEVICE_RESET:
-		if (!pdev->reset_works)
+		/* the device's own reset ("reset") comes before the bus's ("bridge") */
+		if (pdev->reset_works)
+			mock_pci_dev_reset(pdev);
+		else if (pdev->behind_bridge)
+			vfio_pci_bus_reset(pdev);
+		else
 			return -EINVAL;
-		mock_pci_dev_reset(pdev);
 		return 0;
 	default:
 		return -ENOTTY;

@@ -69,6 +69,26 @@ static int efd_get(const struct mock_call *call, int32_t ufd, int *out)
 	return *out < 0 ? -ENOMEM : 0;
 }
 
+/*
+ * eventfd_ctx_fdget() of an fd the caller did not pass along (the low-power
+ * wakeup eventfd, which the mock never signals): EBADF for no file, EINVAL
+ * for a file that is no eventfd, looked at in the caller's fd table.
+ */
+int vfio_pci_eventfd_check(const struct mock_call *call, int32_t ufd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	if (!mock_user_fd_fgettable(call->task, ufd))
+		return -EBADF;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)call->task->pid, (int)ufd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -EBADF;
+	link[n] = '\0';
+	return strcmp(link, "anon_inode:[eventfd]") ? -EINVAL : 0;
+}
+
 static bool is_intx(const struct mock_pci_dev *pdev)
 {
 	return pdev->irqs.type == VFIO_PCI_INTX_IRQ_INDEX;
