@@ -125,6 +125,13 @@ enum mock_proto_op {
 	 * cmd = 1 its VmLck, in pages (reply.ret); 0 for a process it knows nothing of.
 	 */
 	MOCK_OP_PINNED_VM = 14,
+	/*
+	 * The PCI config space of device arg (/dev/vfio/devices/vfio<arg>) as the
+	 * hardware holds it, for the sysfs the shim presents (shim/sysfs.c):
+	 * reply.ret = the dword at off (a multiple of 4 below 256); -ENODEV past
+	 * the last device. Only for the daemon's user, as the device nodes.
+	 */
+	MOCK_OP_PCI_CONFIG = 15,
 };
 
 /*

@@ -109,7 +109,7 @@ uint64_t shim_sock_ino(int fd)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+	if (shim_raw_fstat(fd, &st) || !S_ISSOCK(st.st_mode))
 		return 0;
 	return st.st_ino;
 }

@@ -85,6 +85,16 @@ static inline int shim_sys_close(int fd)
 	return REAL(R_CLOSE, close_fn)(fd);
 }
 
+/* fstat() of the kernel, not the one stat.c presents for the mock's device nodes. */
+static inline int shim_raw_fstat(int fd, struct stat *st)
+{
+#ifdef SYS_fstat
+	return (int)syscall(SYS_fstat, fd, st);
+#else
+	return (int)syscall(SYS_newfstatat, fd, "", st, AT_EMPTY_PATH);
+#endif
+}
+
 /* ---------------------------------------------------- fd -> inode table ---- */
 
 #define FDT_CTL (1ull << 63)

@@ -27,6 +27,7 @@
 #endif
 
 #include "shim-internal.h"
+#include "sysfs.h"
 
 /* ----------------------------------------------------------------- open ---- */
 
@@ -45,7 +46,7 @@ static int mock_open_path(const char *path, int flags)
 	struct mock_req req = { .op = MOCK_OP_OPEN, .oflags = flags };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
-	int err;
+	int err, fd;
 
 	if (strlen(path) >= PATH_MAX) {
 		errno = ENAMETOOLONG;
@@ -57,7 +58,10 @@ static int mock_open_path(const char *path, int flags)
 		err = shim_transact(&req, path, strlen(path) + 1, true, -1, &rep, fds);
 	if (err)
 		return (int)shim_fail(err);
-	return (int)shim_fail(shim_finish(&rep, fds));
+	fd = (int)shim_fail(shim_finish(&rep, fds));
+	if (fd >= 0) /* its fstat() shows the device node: sysfs.c */
+		shim_sysfs_opened(shim_fdt_get(fd), path);
+	return fd;
 }
 
 static mode_t open_mode(int flags, va_list ap)
@@ -67,6 +71,7 @@ static mode_t open_mode(int flags, va_list ap)
 
 EXPORT int open(const char *path, int flags, ...)
 {
+	char buf[PATH_MAX];
 	va_list ap;
 	mode_t mode;
 
@@ -76,6 +81,9 @@ EXPORT int open(const char *path, int flags, ...)
 		return procfs_open(AT_FDCWD, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
+	if (shim_sysfs_dev_char(path, buf, sizeof(buf))) /* /dev/char/MAJ:MIN: sysfs.c */
+		return mock_open_path(buf, flags);
+	path = shim_sysfs_redirect(path, buf, sizeof(buf), true) ?: path;
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
@@ -84,6 +92,7 @@ EXPORT int open(const char *path, int flags, ...)
 
 EXPORT int open64(const char *path, int flags, ...)
 {
+	char buf[PATH_MAX];
 	va_list ap;
 	mode_t mode;
 
@@ -93,6 +102,9 @@ EXPORT int open64(const char *path, int flags, ...)
 		return procfs_open(AT_FDCWD, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
+	if (shim_sysfs_dev_char(path, buf, sizeof(buf))) /* /dev/char/MAJ:MIN: sysfs.c */
+		return mock_open_path(buf, flags);
+	path = shim_sysfs_redirect(path, buf, sizeof(buf), true) ?: path;
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
@@ -101,6 +113,7 @@ EXPORT int open64(const char *path, int flags, ...)
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
+	char buf[PATH_MAX];
 	va_list ap;
 	mode_t mode;
 
@@ -111,6 +124,9 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	/* An absolute path ignores dirfd, AT_FDCWD included. */
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
+	if (shim_sysfs_dev_char(path, buf, sizeof(buf))) /* /dev/char/MAJ:MIN: sysfs.c */
+		return mock_open_path(buf, flags);
+	path = shim_sysfs_redirect(path, buf, sizeof(buf), true) ?: path;
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
@@ -119,6 +135,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 
 EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
+	char buf[PATH_MAX];
 	va_list ap;
 	mode_t mode;
 
@@ -128,6 +145,9 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 		return procfs_open(dirfd, path, flags);
 	if (is_mock_path(path))
 		return mock_open_path(path, flags);
+	if (shim_sysfs_dev_char(path, buf, sizeof(buf))) /* /dev/char/MAJ:MIN: sysfs.c */
+		return mock_open_path(buf, flags);
+	path = shim_sysfs_redirect(path, buf, sizeof(buf), true) ?: path;
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
