@@ -150,6 +150,35 @@ static void test_config(void **state)
 	assert_int_equal(cfg[0x40], 0x05);
 }
 
+/* config reads the device as it is now: Bus Master set through VFIO shows at the next open. */
+static void test_config_follows_device(void **state)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	const off_t cfg_region = (off_t)(7ULL << 40);
+	unsigned char cfg[256];
+	uint16_t cmd;
+	int iommufd, dev;
+
+	(void)state;
+	assert_int_equal(slurp(DEV0 "/config", (char *)cfg, sizeof(cfg)), 255);
+	assert_int_equal(cfg[4] & 0x4, 0); /* Bus Master off at power-on */
+	iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	dev = open("/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
+	assert_true(iommufd >= 0 && dev >= 0);
+	bind.iommufd = iommufd;
+	assert_int_equal(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), 0);
+	assert_int_equal(pread(dev, &cmd, 2, cfg_region + 4), 2);
+	cmd |= 0x4;
+	assert_int_equal(pwrite(dev, &cmd, 2, cfg_region + 4), 2);
+	assert_int_equal(slurp(DEV0 "/config", (char *)cfg, sizeof(cfg)), 255);
+	assert_int_equal(cfg[4] & 0x4, 0x4);
+	close(dev);
+	close(iommufd);
+	/* the last close disables the device again */
+	assert_int_equal(slurp(DEV0 "/config", (char *)cfg, sizeof(cfg)), 255);
+	assert_int_equal(cfg[4] & 0x4, 0);
+}
+
 static void test_links(void **state)
 {
 	char buf[PATH_MAX], *rp;
@@ -345,6 +374,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identity_files),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_follows_device),
 		cmocka_unit_test(test_links),
 		cmocka_unit_test(test_readdir),
 		cmocka_unit_test(test_cdev_stat),
