@@ -93,6 +93,11 @@
 #define MOCK_ENV_DEVICES "IOMMUFD_MOCK_DEVICES"
 /* The Linux release the daemon presents ("6.12"), see mock_kernel_config.kernel. */
 #define MOCK_ENV_KERNEL "IOMMUFD_MOCK_KERNEL"
+/*
+ * Environment: a directory of the wrapper's for this run, where the shim
+ * makes its sysfs trees (shim/sysfs.c); the wrapper removes it at the end.
+ */
+#define MOCK_ENV_SYSFS_DIR "IOMMUFD_MOCK_SYSFS_DIR"
 /* Environment: the shim library the wrapper puts into LD_PRELOAD. */
 #define MOCK_ENV_SHIM "IOMMUFD_MOCK_SHIM"
 

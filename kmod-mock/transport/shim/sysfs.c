@@ -6,7 +6,9 @@
  * On the first look at one of the mock's names, the shim builds a tree of
  * plain files, directories and relative symlinks that mirrors /sys for the
  * machine's devices in a private directory (mkdtemp: mode 0700, this user's,
- * removed when the process that made it exits), and the interposed path
+ * removed when the process that made it exits; iommufd-mock-run's directory
+ * for the run, MOCK_ENV_SYSFS_DIR, also goes when a killed program could not
+ * remove it), and the interposed path
  * calls (open, stat, readlink, opendir, access, realpath: shim.c, stat.c)
  * use the tree's copy of the paths below. Everything else, the host's own
  * PCI devices and IOMMU groups included, stays the kernel's:
@@ -331,7 +333,8 @@ static unsigned int first_free_group(void)
 
 static int build(void)
 {
-	const char *base = getenv("XDG_RUNTIME_DIR");
+	static const char *const bases[] = { MOCK_ENV_SYSFS_DIR, "XDG_RUNTIME_DIR", "TMPDIR" };
+	const char *base = NULL;
 	char p[PATH_MAX];
 	int err = 0;
 
@@ -344,8 +347,14 @@ static int build(void)
 		if (v < 0)
 			return (int)v;
 	}
-	if (!base || base[0] != '/' || strlen(base) > sizeof(sy.root) - 64 ||
-	    !host_has(base))
+	/* iommufd-mock-run's directory for the run (it removes it), else the usual places */
+	for (unsigned int k = 0; k < sizeof(bases) / sizeof(bases[0]) && !base; k++) {
+		base = getenv(bases[k]);
+		if (base && (base[0] != '/' || strlen(base) > sizeof(sy.root) - 64 ||
+			     !host_has(base)))
+			base = NULL;
+	}
+	if (!base)
 		base = "/tmp";
 	snprintf(sy.root, sizeof(sy.root), "%s/iommufd-mock-sysfs.XXXXXX", base);
 	if (!mkdtemp(sy.root)) {
