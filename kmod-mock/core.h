@@ -138,6 +138,14 @@ void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
 			   uint64_t *locked);
 
 /*
+ * The config space dword at @off (a multiple of 4 below 256) of PCI device
+ * @index (/dev/vfio/devices/vfio<index>), as sysfs's config file reads it:
+ * 0, -ENODEV past the last device, -EINVAL for a bad offset.
+ */
+int mock_kernel_pci_config(struct mock_kernel *k, unsigned int index, unsigned int off,
+			   uint32_t *val);
+
+/*
  * What leak checks count once every file is closed: the references held on
  * process address spaces (mm) and the pages charged to users (locked_vm),
  * each summed over all of them.

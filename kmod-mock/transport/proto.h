@@ -93,6 +93,11 @@
 #define MOCK_ENV_DEVICES "IOMMUFD_MOCK_DEVICES"
 /* The Linux release the daemon presents ("6.12"), see mock_kernel_config.kernel. */
 #define MOCK_ENV_KERNEL "IOMMUFD_MOCK_KERNEL"
+/*
+ * Environment: a directory of the wrapper's for this run, where the shim
+ * makes its sysfs trees (shim/sysfs.c); the wrapper removes it at the end.
+ */
+#define MOCK_ENV_SYSFS_DIR "IOMMUFD_MOCK_SYSFS_DIR"
 /* Environment: the shim library the wrapper puts into LD_PRELOAD. */
 #define MOCK_ENV_SHIM "IOMMUFD_MOCK_SHIM"
 
@@ -125,6 +130,13 @@ enum mock_proto_op {
 	 * cmd = 1 its VmLck, in pages (reply.ret); 0 for a process it knows nothing of.
 	 */
 	MOCK_OP_PINNED_VM = 14,
+	/*
+	 * The PCI config space of device arg (/dev/vfio/devices/vfio<arg>) as the
+	 * hardware holds it, for the sysfs the shim presents (shim/sysfs.c):
+	 * reply.ret = the dword at off (a multiple of 4 below 256); -ENODEV past
+	 * the last device. Only for the daemon's user, as the device nodes.
+	 */
+	MOCK_OP_PCI_CONFIG = 15,
 };
 
 /*

@@ -304,3 +304,13 @@ void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
 	*pinned = 0;
 	*locked = 0;
 }
+
+int mock_kernel_pci_config(struct mock_kernel *k, unsigned int index, unsigned int off,
+			   uint32_t *val)
+{
+	(void)k;
+	(void)index;
+	(void)off;
+	*val = 0;
+	return -ENODEV; /* the fake kernel has no PCI devices */
+}

@@ -3,7 +3,8 @@
  * preload.c - a plain program with no knowledge of the mock, run by the
  * transport suite under iommufd-mock-run: the preloaded shim must give it
  * /dev/iommu, shared across fork. Exit 0 when all is well, else the step that
- * failed. With "exit N" or "kill SIG" it just ends that way.
+ * failed. With "exit N" or "kill SIG" it just ends that way; "sysfs-kill SIG"
+ * first looks at the mock device's sysfs.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +33,14 @@ int main(int argc, char **argv)
 		return atoi(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "kill"))
 		return kill(getpid(), atoi(argv[2])) ? 1 : 0;
+	/* "sysfs-kill SIG": look at the mock device's sysfs (the shim builds its tree), then die */
+	if (argc == 3 && !strcmp(argv[1], "sysfs-kill")) {
+		struct stat sb;
+
+		if (stat("/sys/bus/pci/devices/00ed:00:01.0/vendor", &sb))
+			return 13;
+		return kill(getpid(), atoi(argv[2])) ? 1 : 0;
+	}
 	if (!preload || !strstr(preload, "libiommufd-mock.so"))
 		return 10;
 	if (!asan || !strstr(asan, "verify_asan_link_order=0"))

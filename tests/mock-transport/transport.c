@@ -8,6 +8,7 @@
  * and threads may call concurrently. Only IOMMU_IOAS_ALLOC, IOMMU_DESTROY and
  * IOMMU_FAULT_QUEUE_ALLOC of the core are used.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -557,6 +558,45 @@ static void test_wrapper(void **state)
 	assert_int_equal(run_wrapped(killed), 128 + SIGKILL);
 	assert_int_equal(run_wrapped(help), 0);
 }
+
+/* The sysfs tree of a program killed outright goes with the wrapper's run, not later. */
+static void test_wrapper_cleans_sysfs(void **state)
+{
+	const char *killed[] = { MOCK_RUN_PATH, MOCK_PRELOAD_PROG, "sysfs-kill", "9", NULL };
+	char tmp[] = "/tmp/mock-transport-tmpdir.XXXXXX";
+	char *old_tmp = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+	char *old_xdg = getenv("XDG_RUNTIME_DIR") ? strdup(getenv("XDG_RUNTIME_DIR")) : NULL;
+	struct dirent *de;
+	unsigned int left = 0;
+	DIR *d;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	setenv("TMPDIR", tmp, 1);
+	unsetenv("XDG_RUNTIME_DIR");
+	assert_int_equal(run_wrapped(killed), 128 + SIGKILL);
+	if (old_tmp)
+		setenv("TMPDIR", old_tmp, 1);
+	else
+		unsetenv("TMPDIR");
+	if (old_xdg)
+		setenv("XDG_RUNTIME_DIR", old_xdg, 1);
+	free(old_tmp);
+	free(old_xdg);
+	d = opendir(tmp);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			char cmd[512];
+
+			left++;
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", tmp, de->d_name);
+			assert_int_equal(system(cmd), 0);
+		}
+	closedir(d);
+	rmdir(tmp);
+	assert_int_equal(left, 0);
+}
 #endif
 
 int main(int argc, char **argv)
@@ -576,6 +616,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_daemon_killed),
 #ifdef MOCK_RUN_PATH
 		cmocka_unit_test(test_wrapper),
+		cmocka_unit_test(test_wrapper_cleans_sysfs),
 #endif
 	};
 

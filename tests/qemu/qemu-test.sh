@@ -21,8 +21,10 @@
 #   mock-fd[-viommu]   the same guests, but the edu is kmod-mock's, passed
 #                      through to QEMU with -object iommufd -device
 #                      vfio-pci,iommufd=iommufd0,fd=N under iommufd-mock-run
-#                      (--mock-run); suite qemu runs mock-fd and mock-fd-viommu
-#   mock-host[-viommu] the same with host=BDF (--host-bdf) instead of fd=
+#                      (--mock-run)
+#   mock-host[-viommu] the same with host=BDF (--host-bdf) instead of fd=:
+#                      QEMU finds the cdev through the sysfs the shim presents;
+#                      suite qemu runs all four mock machines
 #
 # fetch   downloads QEMU 10.0.2 (qemu-system-x86, -common, -data and seabios
 #         from bookworm-backports), the newest linux-image-6.1.0-*-amd64 and
@@ -35,7 +37,7 @@
 # Options:
 #   --cache DIR        cache root (default ${LIBIOMMUFD_CACHE:-${XDG_CACHE_HOME:-~/.cache}/libiommufd})
 #   --mock-run PATH    iommufd-mock-run (mock-* machines)
-#   --host-bdf BDF     the mock device's PCI address for mock-host* (default 0000:00:04.0)
+#   --host-bdf BDF     the mock device's PCI address for mock-host* (default 00ed:00:01.0, the mock's first)
 #   --timeout SECS     QEMU time limit (default 300)
 #   --fetch-timeout S  time limit of each download (default 600)
 #   --refresh          fetch: look for a newer guest kernel even when one is cached
@@ -59,7 +61,7 @@ GUEST_MODS="irqbypass vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci u
 
 cache_root=${LIBIOMMUFD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libiommufd}
 mock_run=
-host_bdf=0000:00:04.0
+host_bdf=00ed:00:01.0
 qemu_timeout=300
 fetch_timeout=600
 refresh=0

@@ -285,7 +285,7 @@ static void pci_config_init(struct mock_pci_dev *pdev)
 	c[PCI_COMMAND] = PCI_COMMAND_MEMORY;
 	c[0x06] = 0x10; /* status: capability list */
 	c[0x08] = 0x10; /* revision */
-	c[0x0b] = 0xff; /* class: other */
+	c[0x0a] = 0xff; /* class 0x00ff00 (unclassified, other), as QEMU's edu */
 	pdev->bar0_addr = 0xfea00000u - pdev->index * (uint32_t)MOCK_PCI_BAR0_SIZE;
 	memcpy(&c[PCI_BASE_ADDRESS_0], &pdev->bar0_addr, 4); /* 32-bit memory BAR */
 	c[0x2c] = 0xf4; /* subsystem 1af4:1100 */

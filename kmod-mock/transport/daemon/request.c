@@ -127,6 +127,18 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 		pinned = req->cmd ? locked : pinned;
 		return pinned > LONG_MAX ? LONG_MAX : (long)pinned;
 	}
+	case MOCK_OP_PCI_CONFIG: { /* sysfs: the shim's sysfs.c */
+		uint32_t val;
+		int ret;
+
+		if (call->task->uid != geteuid())
+			return -EACCES;
+		if (req->arg > UINT32_MAX || req->off > UINT32_MAX)
+			return -EINVAL;
+		ret = mock_kernel_pci_config(kern, (unsigned int)req->arg, (unsigned int)req->off,
+					     &val);
+		return ret ? ret : (long)val;
+	}
 	case MOCK_OP_IOCTL:
 	case MOCK_OP_READ:
 	case MOCK_OP_WRITE:

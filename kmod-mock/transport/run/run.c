@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -104,6 +106,35 @@ static int env_list_add(const char *name, const char *item, char sep, bool prepe
 	return r;
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/*
+ * A directory for this run, where the shim makes its sysfs trees
+ * (MOCK_ENV_SYSFS_DIR): removed when the program is done, even one killed
+ * before it could remove its own. Empty @dir if there is none.
+ */
+static void run_dir_make(char *dir, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (!tmp || tmp[0] != '/')
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, len, "%s/iommufd-mock-run.XXXXXX", tmp) >= len || !mkdtemp(dir) ||
+	    setenv(MOCK_ENV_SYSFS_DIR, dir, 1))
+		dir[0] = 0;
+}
+
+static void run_dir_remove(const char *dir)
+{
+	if (dir[0])
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static pid_t start_daemon(const char *exe, const char *name)
 {
 	char *argv[] = { (char *)exe, (char *)"--socket", (char *)name, (char *)"--ready-fd",
@@ -168,6 +199,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char name[MOCK_SOCKET_NAME_MAX + 1];
+	char run_dir[PATH_MAX];
 	struct sigaction sa = { .sa_handler = forward_signal };
 	const char *mockd = env_or(MOCK_ENV_MOCKD, MOCK_MOCKD_PATH);
 	const char *shim = env_or(MOCK_ENV_SHIM, MOCK_SHIM_PATH);
@@ -268,9 +300,11 @@ int main(int argc, char **argv)
 		return 125;
 	}
 
+	run_dir_make(run_dir, sizeof(run_dir));
 	pid = fork();
 	if (pid < 0) {
 		perror("iommufd-mock-run: fork");
+		run_dir_remove(run_dir);
 		kill(daemon_pid, SIGTERM);
 		waitpid(daemon_pid, NULL, 0);
 		return 125;
@@ -294,6 +328,7 @@ int main(int argc, char **argv)
 		perror("iommufd-mock-run: waitpid");
 		status = 125 << 8;
 	}
+	run_dir_remove(run_dir);
 
 	kill(daemon_pid, SIGTERM);
 	while (waitpid(daemon_pid, &dstatus, 0) < 0 && errno == EINTR)

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "fail_nth_proc.h"
+#include "sysfs.h"
 #include "memcheck.h"
 #include "procfs.h"
 #include "proto.h"
@@ -566,8 +567,12 @@ EXPORT DIR *opendir(const char *name)
 	struct fake_dir *d;
 	const char *rest = debugfs_rest(name);
 
-	if (!rest || *rest || !fake_debugfs())
-		return REAL_FN(opendir_fn, "opendir")(name);
+	if (!rest || *rest || !fake_debugfs()) {
+		char buf[PATH_MAX]; /* the mock devices' sysfs: sysfs.c */
+
+		return REAL_FN(opendir_fn, "opendir")(shim_sysfs_redirect(name, buf, sizeof(buf),
+									   false) ?: name);
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		errno = ENOMEM;

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "sysfs.h"
 #include "proto.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -255,6 +256,7 @@ static int read_mode_flags(const char *mode)
 static FILE *status_fopen(const char *path, const char *mode, const char *real_name)
 {
 	int flags = read_mode_flags(mode);
+	char buf[PATH_MAX];
 	fopen_fn real;
 	FILE *f;
 	int fd;
@@ -277,7 +279,8 @@ static FILE *status_fopen(const char *path, const char *mode, const char *real_n
 		errno = ENOSYS;
 		return NULL;
 	}
-	return real(path, mode);
+	/* the mock devices' sysfs: sysfs.c */
+	return real(shim_sysfs_redirect(path, buf, sizeof(buf), true) ?: path, mode);
 }
 
 FILE *fopen64(const char *path, const char *mode);
