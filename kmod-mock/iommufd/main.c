@@ -346,6 +346,7 @@ static const struct mock_file_operations *const file_fops[] = {
 	[MOCK_FILE_VEVENTQ] = &iommufd_veventq_fops,
 	[MOCK_FILE_VFIO_DEVICE] = &vfio_device_fops,
 	[MOCK_FILE_DMABUF] = &mock_dmabuf_fops,
+	[MOCK_FILE_VFIO_GROUP] = &vfio_group_fops,
 };
 
 struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
@@ -385,13 +386,18 @@ static int vfs_open(struct mock_kernel *k, const char *path, int oflags,
 		    const struct mock_task *task, struct mock_file **out)
 {
 	struct iommufd_ctx *ictx;
+	bool vfio_container;
 	struct mock_file *f;
 
 	if (!k || !path || !task || !out)
 		return -EINVAL;
 	if (!strncmp(path, "/dev/vfio/devices/", 18))
 		return vfio_device_fops_cdev_open(k, path, oflags, out);
-	if (strcmp(path, "/dev/iommu") != 0)
+	/* /dev/vfio/vfio is iommufd's too (IOMMUFD_VFIO_CONTAINER), /dev/vfio/N VFIO's groups */
+	vfio_container = !strcmp(path, "/dev/vfio/vfio");
+	if (!vfio_container && !strncmp(path, "/dev/vfio/", 10))
+		return vfio_group_fops_open(k, path, oflags, out);
+	if (strcmp(path, "/dev/iommu") != 0 && !vfio_container)
 		return -ENOENT;
 	ictx = mock_zalloc_for(task, 1, sizeof(*ictx));
 	if (!ictx)
@@ -405,7 +411,8 @@ static int vfs_open(struct mock_kernel *k, const char *path, int oflags,
 	ictx->file = f;
 	ictx->refs = 1;
 	ictx->first_free = 1;
-	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	/* /dev/vfio/vfio accounts as VFIO did: per process */
+	ictx->account_mode = vfio_container ? IOPT_PAGES_ACCOUNT_MM : IOPT_PAGES_ACCOUNT_USER;
 	mock_list_init(&ictx->mmaps);
 	*out = f;
 	return 0;
