@@ -509,6 +509,44 @@ static void test_iommufd_container(void **state)
 	munmap(dst, PG);
 }
 
+/* ---- GET_DEVICE_FD's name: vfio-pci's match (BDF, then options) ---- */
+
+static void test_device_names(void **state)
+{
+	static const char uuid[] = "bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3";
+	char name[160];
+	int c, g, dev;
+
+	(void)state;
+	c = container_open();
+	g = group_open();
+	assert_int_equal(set_container(g, c), 0);
+	/* the BDF must match as a whole: shorter, or more without a space, is another device */
+	snprintf(name, sizeof(name), "%.10s", bdf);
+	assert_int_equal(get_device_fd(g, name), -ENODEV);
+	snprintf(name, sizeof(name), "%sx", bdf);
+	assert_int_equal(get_device_fd(g, name), -ENODEV);
+	/* after a space come options: only vf_token=UUID, once */
+	snprintf(name, sizeof(name), "%s foo", bdf);
+	assert_int_equal(get_device_fd(g, name), -EINVAL);
+	snprintf(name, sizeof(name), "%s vf_token=", bdf);
+	assert_int_equal(get_device_fd(g, name), -EINVAL);
+	snprintf(name, sizeof(name), "%s vf_token=bd8d9d2b-5a5f-4f5a-a211-f591514ba1fz", bdf);
+	assert_int_equal(get_device_fd(g, name), -EINVAL);
+	/* a valid token, but edu is neither an SR-IOV PF nor a VF */
+	snprintf(name, sizeof(name), "%s vf_token=%s", bdf, uuid);
+	assert_int_equal(get_device_fd(g, name), -EINVAL);
+	snprintf(name, sizeof(name), "%s vf_token=%s vf_token=%s", bdf, uuid, uuid);
+	assert_int_equal(get_device_fd(g, name), -EINVAL);
+	/* spaces alone are no option */
+	snprintf(name, sizeof(name), "%s   ", bdf);
+	dev = get_device_fd(g, name);
+	assert_true(dev >= 0);
+	close(dev);
+	close(g);
+	close(c);
+}
+
 /* ---- a bound cdev keeps the group closed; the group's device fds outlive it ---- */
 
 static void test_cdev_and_group(void **state)
@@ -573,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_no_set_iommu_needed),
 		cmocka_unit_test(test_type1_v1),
 		cmocka_unit_test(test_iommufd_container),
+		cmocka_unit_test(test_device_names),
 		cmocka_unit_test(test_cdev_and_group),
 	};
 	const char *s;

@@ -294,23 +294,73 @@ static int vfio_strndup_user(const struct mock_task *task, uint64_t uaddr, char 
 	return -EINVAL;
 }
 
+/* uuid_is_valid(): xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits of either case. */
+static bool vfio_uuid_valid(const char *s)
+{
+	for (unsigned int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i]) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * vfio-pci's match op: 1 when @buf names the device (its BDF, then nothing or
+ * a space and options), 0 when it does not, or -EINVAL. The only option is
+ * one "vf_token=UUID", which no mock device takes: none is an SR-IOV PF or VF.
+ */
+static int vfio_pci_core_match(const struct mock_pci_dev *pdev, const char *buf)
+{
+	static const char vf_token_arg[] = "vf_token=";
+	bool vf_token = false;
+	char name[32];
+	size_t len;
+
+	vfio_device_name(pdev, name, sizeof(name));
+	len = strlen(name);
+	if (strncmp(name, buf, len))
+		return 0;
+	buf += len;
+	if (*buf && *buf != ' ')
+		return 0;
+	while (*buf) {
+		if (*buf == ' ') {
+			buf++;
+			continue;
+		}
+		if (vf_token || strncmp(buf, vf_token_arg, sizeof(vf_token_arg) - 1))
+			return -EINVAL; /* unknown or repeated option */
+		buf += sizeof(vf_token_arg) - 1;
+		if (strlen(buf) < 36 || !vfio_uuid_valid(buf))
+			return -EINVAL;
+		vf_token = true;
+		buf += 36;
+	}
+	/* match_token_uuid(): a token for a device that is neither PF nor VF */
+	return vf_token ? -EINVAL : 1;
+}
+
 static long vfio_group_ioctl_get_device_fd(struct vfio_group *group, unsigned long arg,
 					   struct mock_call *call)
 {
 	struct mock_pci_dev *pdev = group->device;
 	struct vfio_device_file *df;
-	char name[32], *buf;
 	struct mock_file *f;
+	char *buf;
 	int rc;
 
 	rc = vfio_strndup_user(call->task, arg, &buf);
 	if (rc)
 		return rc;
-	vfio_device_name(pdev, name, sizeof(name));
-	rc = strcmp(buf, name) ? -ENODEV : 0;
+	/* vfio_device_get_from_name(): no match is ENODEV */
+	rc = vfio_pci_core_match(pdev, buf);
 	free(buf);
-	if (rc)
-		return rc;
+	if (rc <= 0)
+		return rc ? rc : -ENODEV;
 	if (call->nr_newfd >= MOCK_MAX_NEWFD || call->nr_newfd >= call->fd_room)
 		return -EMFILE;
 	df = mock_zalloc(1, sizeof(*df));
