@@ -94,6 +94,7 @@ enum mock_file_type {
 	MOCK_FILE_VEVENTQ,
 	MOCK_FILE_VFIO_DEVICE,
 	MOCK_FILE_DMABUF,
+	MOCK_FILE_VFIO_GROUP,
 };
 
 struct mock_call;
@@ -130,9 +131,10 @@ extern const struct mock_file_operations iommufd_fault_fops;
 extern const struct mock_file_operations iommufd_veventq_fops;
 /* Open /dev/iommu (main.c); kernel.c's vfs_open() routes the path here. */
 int iommufd_fops_open(struct mock_kernel *k, int oflags, const struct mock_task *task,
-		      struct mock_file **out);
+		      bool vfio_container, struct mock_file **out);
 extern const struct mock_file_operations vfio_device_fops;
 extern const struct mock_file_operations mock_dmabuf_fops;
+extern const struct mock_file_operations vfio_group_fops;
 
 struct mock_file {
 	enum mock_file_type type;
@@ -977,6 +979,9 @@ void iommufd_test_access_file_release(struct mock_file *f);
 
 /* ---- vfio_compat.c ---- */
 int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+/* For VFIO's group path (drivers/vfio/group.c): the compat IOAS, made on demand. */
+int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx);
+int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ictx, uint32_t *out_ioas_id);
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd, unsigned long arg,
 			struct mock_call *call);
 

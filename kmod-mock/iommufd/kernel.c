@@ -134,6 +134,7 @@ static const struct mock_file_operations *const file_fops[] = {
 	[MOCK_FILE_VEVENTQ] = &iommufd_veventq_fops,
 	[MOCK_FILE_VFIO_DEVICE] = &vfio_device_fops,
 	[MOCK_FILE_DMABUF] = &mock_dmabuf_fops,
+	[MOCK_FILE_VFIO_GROUP] = &vfio_group_fops,
 };
 
 struct mock_file *mock_file_alloc(struct mock_kernel *k, enum mock_file_type type,
@@ -168,17 +169,25 @@ void mock_file_free(struct mock_file *f)
 	free(f);
 }
 
-/* Open the device node @path (/dev/iommu or a VFIO device cdev). */
+/*
+ * Open the device node @path: /dev/iommu, /dev/vfio/vfio (iommufd's too, with
+ * IOMMUFD_VFIO_CONTAINER), a VFIO device cdev or a VFIO group /dev/vfio/N.
+ */
 static int vfs_open(struct mock_kernel *k, const char *path, int oflags,
 		    const struct mock_task *task, struct mock_file **out)
 {
+	bool vfio_container;
+
 	if (!k || !path || !task || !out)
 		return -EINVAL;
 	if (!strncmp(path, "/dev/vfio/devices/", 18))
 		return vfio_device_fops_cdev_open(k, path, oflags, out);
-	if (strcmp(path, "/dev/iommu") != 0)
+	vfio_container = !strcmp(path, "/dev/vfio/vfio");
+	if (!vfio_container && !strncmp(path, "/dev/vfio/", 10))
+		return vfio_group_fops_open(k, path, oflags, out);
+	if (strcmp(path, "/dev/iommu") != 0 && !vfio_container)
 		return -ENOENT;
-	return iommufd_fops_open(k, oflags, task, out);
+	return iommufd_fops_open(k, oflags, task, vfio_container, out);
 }
 
 /* The last close of @f (the kernel's __fput()): its release op, then the file. */

@@ -263,9 +263,12 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 }
 
 
-/* Open /dev/iommu: a new context, the file's private data (the kernel's iommufd_fops_open()). */
+/*
+ * Open /dev/iommu, or /dev/vfio/vfio when @vfio_container: a new context, the
+ * file's private data (the kernel's iommufd_fops_open()).
+ */
 int iommufd_fops_open(struct mock_kernel *k, int oflags, const struct mock_task *task,
-		      struct mock_file **out)
+		      bool vfio_container, struct mock_file **out)
 {
 	struct iommufd_ctx *ictx;
 	struct mock_file *f;
@@ -282,7 +285,8 @@ int iommufd_fops_open(struct mock_kernel *k, int oflags, const struct mock_task 
 	ictx->file = f;
 	ictx->refs = 1;
 	ictx->first_free = 1;
-	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	/* /dev/vfio/vfio accounts as VFIO did: per process */
+	ictx->account_mode = vfio_container ? IOPT_PAGES_ACCOUNT_MM : IOPT_PAGES_ACCOUNT_USER;
 	mock_list_init(&ictx->mmaps);
 	*out = f;
 	return 0;

@@ -21,6 +21,35 @@ static struct iommufd_ioas *get_compat_ioas(struct iommufd_ctx *ictx)
 	return ioas;
 }
 
+int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ictx, uint32_t *out_ioas_id)
+{
+	struct iommufd_ioas *ioas = get_compat_ioas(ictx);
+
+	if (!ioas)
+		return -ENODEV;
+	*out_ioas_id = ioas->obj.id;
+	iommufd_put_object(ictx, &ioas->obj);
+	return 0;
+}
+
+/*
+ * The compat IOAS a VFIO group's SET_CONTAINER needs: a new one (an ordinary
+ * IOAS object the program can see and destroy) unless one is set already.
+ */
+int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas;
+
+	if (ictx->vfio_ioas && ictx->vfio_ioas->obj.finalized)
+		return 0;
+	ioas = iommufd_ioas_alloc(ictx);
+	if (!ioas)
+		return -ENOMEM;
+	ictx->vfio_ioas = ioas;
+	iommufd_object_finalize(ictx, &ioas->obj);
+	return 0;
+}
+
 int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_vfio_ioas *cmd = ucmd->cmd;
@@ -147,10 +176,13 @@ static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 	case VFIO_TYPE1v2_IOMMU:
 	case VFIO_UNMAP_ALL:
 		return 1;
+	case VFIO_NOIOMMU_IOMMU:
+		/* IS_ENABLED(CONFIG_VFIO_NOIOMMU): on in the test kernel and Debian's */
+		return 1;
 	case VFIO_DMA_CC_IOMMU:
 		return vfio_cc_iommu(ictx);
 	default:
-		/* no-IOMMU mode is not configured; VADDR updates are never offered */
+		/* VADDR updates are never offered */
 		return 0;
 	}
 }

@@ -100,11 +100,124 @@ static void test_device_paths(void **state)
 	mock_kernel_free(k);
 }
 
+/* fd numbers the group tests hand to SET_CONTAINER: fd 100 + i is files[i] */
+static struct mock_file *fget_files[4];
+
+static struct mock_file *fget_table(void *priv, const struct mock_task *task, int fd)
+{
+	(void)priv;
+	(void)task;
+	return fd >= 100 && fd < 104 ? fget_files[fd - 100] : NULL;
+}
+
+/* GET_DEVICE_FD of @name on @g: 0 and the new file, or the errno. */
+static long get_device_file(struct mock_file *g, const char *name, const struct mock_task *task,
+			    struct mock_file **out)
+{
+	struct mock_call call;
+	long rc;
+
+	mock_call_init(&call, task);
+	rc = mock_ioctl(g, VFIO_GROUP_GET_DEVICE_FD, (unsigned long)name, &call);
+	if (rc)
+		return rc;
+	assert_int_equal(call.nr_newfd, 1);
+	assert_int_equal(call.retval_newfd, 0);
+	*out = call.newfd[0].file;
+	return 0;
+}
+
+static long group_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg,
+			const struct mock_task *task)
+{
+	struct mock_call call;
+
+	mock_call_init(&call, task);
+	return mock_ioctl(f, cmd, arg, &call);
+}
+
+/*
+ * The group files /dev/vfio/N (device <index> in group <index + 1>) and
+ * their lifetimes: a group device file outlives its group and container,
+ * two groups share one container, and nothing is left once all are closed,
+ * in any order, or when the kernel goes with everything open.
+ */
+static void test_groups(void **state)
+{
+	struct mock_task task = { .pid = getpid(), .tid = getpid(), .uid = getuid() };
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	struct mock_file *c, *g1, *g2, *d1, *d2, *d1b, *f;
+	struct mock_kernel *k;
+	int rc, fd;
+
+	(void)state;
+	k = machine("edu;plain", &rc, NULL, 0);
+	assert_int_equal(rc, 0);
+	mock_kernel_set_fget(k, fget_table, NULL);
+	for (unsigned int i = 0; i < 6; i++) {
+		static const char *const bad[] = {
+			"/dev/vfio/0", "/dev/vfio/3", "/dev/vfio/01", "/dev/vfio/", "/dev/vfio/1x",
+			"/dev/vfio/-1",
+		};
+
+		assert_int_equal(mock_open(k, bad[i], O_RDWR, &task, &f), -ENOENT);
+	}
+	assert_int_equal(mock_open(k, "/dev/vfio/vfio", O_RDWR, &task, &c), 0);
+	assert_int_equal(mock_open(k, "/dev/vfio/1", O_RDWR, &task, &g1), 0);
+	assert_int_equal(mock_open(k, "/dev/vfio/1", O_RDWR, &task, &f), -EBUSY);
+	assert_int_equal(mock_open(k, "/dev/vfio/2", O_RDWR, &task, &g2), 0);
+	fget_files[0] = c;
+	fget_files[1] = g1;
+	fd = 101; /* a group is no container */
+	assert_int_equal(group_ioctl(g2, VFIO_GROUP_SET_CONTAINER, (unsigned long)&fd, &task),
+			 -EBADFD);
+	fd = 100;
+	assert_int_equal(group_ioctl(g1, VFIO_GROUP_SET_CONTAINER, (unsigned long)&fd, &task), 0);
+	assert_int_equal(group_ioctl(g2, VFIO_GROUP_SET_CONTAINER, (unsigned long)&fd, &task), 0);
+	/* each group knows its own device only */
+	assert_int_equal(get_device_file(g1, "0000:00:02.0", &task, &f), -ENODEV);
+	assert_int_equal(get_device_file(g2, "0000:00:01.0", &task, &f), -ENODEV);
+	assert_int_equal(get_device_file(g1, "0000:00:01.0", &task, &d1), 0);
+	assert_int_equal(get_device_file(g1, "0000:00:01.0", &task, &d1b), 0);
+	assert_int_equal(get_device_file(g2, "0000:00:02.0", &task, &d2), 0);
+	/* the device objects of both sit in the container's context */
+	assert_true(mock_file_nr_objects(c) >= 3);
+	/* group and container go first: the device files work on */
+	mock_release(g1);
+	mock_release(c);
+	assert_int_equal(group_ioctl(d1, VFIO_DEVICE_GET_INFO, (unsigned long)&info, &task), 0);
+	/* the group opens again; its device is open, so it is not viable */
+	assert_int_equal(mock_open(k, "/dev/vfio/1", O_RDWR, &task, &g1), 0);
+	assert_int_equal(group_ioctl(g1, VFIO_GROUP_GET_STATUS, (unsigned long)&st, &task), 0);
+	assert_int_equal(st.flags, 0);
+	mock_release(d1);
+	assert_int_equal(group_ioctl(d1b, VFIO_DEVICE_GET_INFO, (unsigned long)&info, &task), 0);
+	mock_release(d1b);
+	assert_int_equal(group_ioctl(g1, VFIO_GROUP_GET_STATUS, (unsigned long)&st, &task), 0);
+	assert_int_equal(st.flags, VFIO_GROUP_FLAGS_VIABLE);
+	mock_release(g1);
+	mock_release(d2);
+	mock_release(g2);
+	assert_int_equal(mock_kernel_nr_files(k), 0);
+	assert_int_equal(mock_kernel_mm_refs(k), 0);
+
+	/* the kernel goes with everything open */
+	assert_int_equal(mock_open(k, "/dev/vfio/vfio", O_RDWR, &task, &c), 0);
+	assert_int_equal(mock_open(k, "/dev/vfio/2", O_RDWR, &task, &g2), 0);
+	fget_files[0] = c;
+	assert_int_equal(group_ioctl(g2, VFIO_GROUP_SET_CONTAINER, (unsigned long)&fd, &task), 0);
+	assert_int_equal(get_device_file(g2, "0000:00:02.0", &task, &d2), 0);
+	mock_kernel_free(k);
+	memset(fget_files, 0, sizeof(fget_files));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_syntax),
 		cmocka_unit_test(test_device_paths),
+		cmocka_unit_test(test_groups),
 	};
 
 	return cmocka_run_group_tests_name("core-machine", tests, NULL, NULL);

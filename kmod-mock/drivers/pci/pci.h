@@ -55,6 +55,7 @@ struct edu_state {
 };
 
 struct vfio_device_file;
+struct vfio_group;
 
 /*
  * vfio-pci's interrupt state of a device (the kernel's irq_type, ctx[] and
@@ -91,8 +92,9 @@ struct mock_pci_dev {
 	bool bar0_sizing; /* all-ones was written to BAR0 */
 	struct edu_state edu;
 	struct mock_pci_irqs irqs;
-	/* the cdev file that has the device open (vfio's open_count), and its bind */
+	/* the file that has the device open (vfio's open_count), and its bind */
 	struct vfio_device_file *open_df;
+	struct vfio_group *group; /* /dev/vfio/N while in use (drivers/vfio/group.c) */
 };
 
 /* machine.c */

@@ -75,7 +75,10 @@ void vfio_device_fops_release(struct mock_file *f)
 {
 	struct vfio_device_file *df = f->private_data;
 
-	vfio_df_unbind(df);
+	if (df->group)
+		vfio_df_group_close(df);
+	else
+		vfio_df_unbind(df);
 	free(df);
 }
 
@@ -106,6 +109,11 @@ static long vfio_df_ioctl_bind_iommufd(struct vfio_device_file *df, unsigned lon
 	if (bind.iommufd < 0 || (bind.flags & ~(uint32_t)VFIO_DEVICE_BIND_FLAG_TOKEN) ||
 	    ((bind.flags & VFIO_DEVICE_BIND_FLAG_TOKEN) && k->kv < MOCK_KV(6, 17)))
 		return -EINVAL;
+	/* only cdev files bind, and not while the device's group file is open */
+	if (df->group)
+		return -EINVAL;
+	if (vfio_device_group_opened(device))
+		return -EBUSY;
 	/* one file binds once */
 	if (df->access_granted)
 		return -EINVAL;
@@ -263,11 +271,12 @@ long vfio_device_fops_unl_ioctl(struct mock_file *f, unsigned int cmd, unsigned 
 	if (!df->access_granted)
 		return -EINVAL;
 
-	switch (cmd) {
-	case VFIO_DEVICE_ATTACH_IOMMUFD_PT:
+	/* cdev only: a device fd of a group goes on to vfio-pci (ENOTTY) */
+	if (!df->group && cmd == VFIO_DEVICE_ATTACH_IOMMUFD_PT)
 		return vfio_df_ioctl_attach_pt(df, arg, call->task);
-	case VFIO_DEVICE_DETACH_IOMMUFD_PT:
+	if (!df->group && cmd == VFIO_DEVICE_DETACH_IOMMUFD_PT)
 		return vfio_df_ioctl_detach_pt(df, arg, call->task);
+	switch (cmd) {
 	case VFIO_DEVICE_FEATURE:
 		return vfio_ioctl_device_feature(df, arg, call);
 	default:

@@ -66,9 +66,12 @@ struct vfio_pci_hot_reset {
 };
 #define VFIO_DEVICE_PCI_HOT_RESET _IO(VFIO_TYPE, VFIO_BASE + 13)
 
-/* One open of a device cdev (kernel: struct vfio_device_file). */
+struct vfio_group;
+
+/* One open of a device, its cdev or through its group (kernel: struct vfio_device_file). */
 struct vfio_device_file {
 	struct mock_pci_dev *device;
+	struct vfio_group *group; /* opened by VFIO_GROUP_GET_DEVICE_FD (group.c) */
 	struct mock_file *file;
 	struct iommufd_ctx *iommufd;
 	struct iommufd_device *idev;
@@ -85,6 +88,15 @@ long vfio_device_fops_unl_ioctl(struct mock_file *f, unsigned int cmd, unsigned 
 				struct mock_call *call);
 ssize_t vfio_device_fops_rw(struct mock_file *f, uint64_t ubuf, size_t len, uint64_t off,
 			    bool write, struct mock_call *call);
+
+/* group.c */
+int vfio_group_fops_open(struct mock_kernel *k, const char *path, int oflags,
+			 struct mock_file **out);
+/* The device's name in its group (the BDF, "0000:00:01.0"). */
+void vfio_device_name(const struct mock_pci_dev *pdev, char *buf, size_t len);
+/* Is the device's group file open (a cdev bind is then EBUSY)? */
+bool vfio_device_group_opened(const struct mock_pci_dev *pdev);
+void vfio_df_group_close(struct vfio_device_file *df);
 
 /* vfio_pci_core.c */
 long vfio_pci_core_ioctl(struct vfio_device_file *df, unsigned int cmd, unsigned long arg,

@@ -34,9 +34,14 @@
 static bool is_mock_path(const char *path)
 {
 	static const char devices[] = "/dev/vfio/devices/";
+	static const char groups[] = "/dev/vfio/";
 
 	if (!path)
 		return false;
+	/* the VFIO groups /dev/vfio/N: digits only */
+	if (!strncmp(path, groups, sizeof(groups) - 1) && path[sizeof(groups) - 1] &&
+	    strspn(path + sizeof(groups) - 1, "0123456789") == strlen(path + sizeof(groups) - 1))
+		return true;
 	return !strcmp(path, "/dev/iommu") || !strcmp(path, "/dev/vfio/vfio") ||
 	       (!strncmp(path, devices, sizeof(devices) - 1) && path[sizeof(devices) - 1]);
 }
