@@ -29,24 +29,13 @@
 #include <unistd.h>
 
 #include <iommufd/iommufd.h>
+#include <iommufd/selftest.h>
 
 #include "edu.h"
 
 #define PROG "viommu-events"
 #define PAGE 4096UL
 #define EXIT_SKIP 77
-
-/*
- * The selftest driver's nested HWPT data (IOMMU_HWPT_DATA_SELFTEST, struct
- * iommu_hwpt_selftest: the initial value of its mock IOTLB slots); its
- * stage 1 is an identity map, so guest IOVA == guest physical address.
- */
-#define HWPT_DATA_SELFTEST 0xdeadU
-#define SELFTEST_IOTLB_DEFAULT 0xbadbeefU
-struct hwpt_selftest {
-	uint32_t iotlb;
-	uint32_t pagetable_type; /* 0: the default; Linux 6.12 has only iotlb (zero tail is fine) */
-};
 
 /* The device's id in the guest's IOMMU (a virtual RID / stream id). */
 #define VIRT_ID 0x42U
@@ -55,6 +44,8 @@ struct hwpt_selftest {
 #define OVERFLOW_FAULTS (VEVENTQ_DEPTH + 3U)
 
 /*
+ * The selftest driver's stage 1 (<iommufd/selftest.h>) is an identity map,
+ * so guest IOVA == guest physical address.
  * Guest physical addresses: the selftest IOMMU's aperture starts at 16 MiB
  * and edu reaches 28 bits. Pages A and B are guest RAM mapped from the start,
  * C is mapped only when the guest "handles" a page request for it, and
@@ -114,8 +105,8 @@ static int map_page(struct setup *s, uint8_t *buf, uint64_t gpa, const char *nam
 static int build(struct setup *s)
 {
 	IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, parent_opts, .flags = IOMMUFD_HWPT_ALLOC_NEST_PARENT);
-	struct hwpt_selftest s1_data = { .iotlb = SELFTEST_IOTLB_DEFAULT };
-	IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, s1_opts, .data_type = HWPT_DATA_SELFTEST,
+	struct iommufd_selftest_hwpt_data s1_data = { .iotlb = IOMMUFD_SELFTEST_IOTLB_DEFAULT };
+	IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, s1_opts, .data_type = IOMMUFD_SELFTEST_HWPT_DATA_TYPE,
 		     .data = &s1_data, .data_len = sizeof(s1_data));
 	uint32_t id;
 	int ret;

@@ -21,6 +21,10 @@
 #include <sys/mman.h>
 
 #include <iommufd/iommufd.h>
+/* tutorial: begin selftest-types */
+/* The selftest driver's data types: its nested HWPT data, invalidation entries, vEVENTs. */
+#include <iommufd/selftest.h>
+/* tutorial: end selftest-types */
 
 #include "tutorial.h"
 
@@ -29,23 +33,6 @@
 /* the selftest IOMMU's aperture starts at 16 MiB; edu reaches 28 bits */
 #define GUEST_RAM_GPA 0x1000000ULL
 #define GPA_NOT_MAPPED 0x2000000ULL
-
-/* tutorial: begin selftest-types */
-/* The selftest driver's nested HWPT data: the initial value of its IOTLB slots. */
-#define HWPT_DATA_SELFTEST 0xdead
-struct hwpt_selftest {
-	uint32_t iotlb;
-	uint32_t pagetable_type;
-};
-
-/* Its vIOMMU invalidation entries: flush cache slot cache_id of a vDEVICE. */
-#define VIOMMU_INVALIDATE_DATA_SELFTEST 0xdeadbeef
-struct viommu_invalidate_selftest {
-	uint32_t flags;
-	uint32_t vdev_id; /* the guest's id of the device (virt_id) */
-	uint32_t cache_id; /* 0 to 3 */
-};
-/* tutorial: end selftest-types */
 
 /* the device's id in the guest's IOMMU (its vRID / vSID) */
 #define VIRT_ID 0x42U
@@ -114,8 +101,8 @@ int main(int argc, char **argv)
 	/* tutorial: end viommu */
 
 	/* tutorial: begin stage1 */
-	struct hwpt_selftest s1_data = { .iotlb = 0xbadbeef };
-	IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, s1_opts, .data_type = HWPT_DATA_SELFTEST,
+	struct iommufd_selftest_hwpt_data s1_data = { .iotlb = IOMMUFD_SELFTEST_IOTLB_DEFAULT };
+	IOMMUFD_OPTS(iommufd_hwpt_alloc_opts, s1_opts, .data_type = IOMMUFD_SELFTEST_HWPT_DATA_TYPE,
 		     .data = &s1_data, .data_len = sizeof(s1_data));
 
 	TRY(iommufd_hwpt_alloc(dev, iommufd_viommu_as_pt(viommu), &s1_opts, &s1));
@@ -135,19 +122,19 @@ int main(int argc, char **argv)
 	/* tutorial: end nested-dma */
 
 	/* tutorial: begin invalidate */
-	struct viommu_invalidate_selftest inv[] = {
+	struct iommufd_selftest_viommu_inv inv[] = {
 		{ .vdev_id = VIRT_ID, .cache_id = 0 },
 		{ .vdev_id = VIRT_ID, .cache_id = 1 },
 		{ .vdev_id = VIRT_ID, .cache_id = 7 }, /* no such slot */
 	};
 
 	num = 2;
-	TRY(iommufd_viommu_invalidate(viommu, VIOMMU_INVALIDATE_DATA_SELFTEST, inv, sizeof(inv[0]),
+	TRY(iommufd_viommu_invalidate(viommu, IOMMUFD_SELFTEST_VIOMMU_INV_TYPE, inv, sizeof(inv[0]),
 				      &num));
 	printf("invalidated %" PRIu32 " cache entries\n", num);
 
 	num = 3;
-	ret = iommufd_viommu_invalidate(viommu, VIOMMU_INVALIDATE_DATA_SELFTEST, inv, sizeof(inv[0]),
+	ret = iommufd_viommu_invalidate(viommu, IOMMUFD_SELFTEST_VIOMMU_INV_TYPE, inv, sizeof(inv[0]),
 					&num);
 	EXPECT(ret == -EINVAL && num == 2); /* entries 0 and 1 were done, 2 failed */
 	/* tutorial: end invalidate */
