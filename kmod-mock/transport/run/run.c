@@ -45,8 +45,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: iommufd-mock-run [OPTION]... [--] PROGRAM [ARG]...\n"
-		"Run PROGRAM with /dev/iommu and /dev/vfio/devices/* served by kmod-mock,\n"
-		"a user-space model of the Linux iommufd, instead of the kernel.\n"
+		"Run PROGRAM with /dev/iommu, /dev/vfio/devices/*, /dev/vfio/vfio and the\n"
+		"VFIO groups /dev/vfio/N served by kmod-mock, a user-space model of the\n"
+		"Linux iommufd, instead of the kernel; the devices' sysfs\n"
+		"(/sys/bus/pci/devices/BDF, /sys/class/vfio-dev) is shown to PROGRAM too.\n"
 		"\n"
 		"  --device SPEC  add a VFIO PCI device (repeatable; the first is\n"
 		"                 /dev/vfio/devices/vfio0, the next vfio1, ...)\n"
@@ -67,7 +69,8 @@ static void usage(FILE *out)
 		"  aperture=BITS                   IOVA bits of its domains (VT-d: 39)\n"
 		"  resv=START-LAST | resv=none     reserved IOVA, repeatable (x86: MSI window)\n"
 		"  cap=N ecap=N | efr=N efr2=N     VT-d / AMD registers in GET_HW_INFO\n"
-		"  hwinfo-flags=N  no-ats  reset  dma-bits=BITS (edu; default 28)\n"
+		"  hwinfo-flags=N  ats  no-ats  reset  dma-bits=BITS (edu; default 28)\n"
+		"  bridge                          behind a PCI bridge (hot reset)\n"
 		"Example: --device edu --device selftest,dirty,nesting,pasid=20\n"
 		"The list also comes from " MOCK_ENV_DEVICES " (devices separated by ';').\n"
 		"\n"
