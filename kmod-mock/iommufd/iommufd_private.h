@@ -18,6 +18,9 @@
 #include "iommufd-uapi.h"
 #include "io_pagetable.h"
 #include "iommu.h"
+#include "iommufd_driver.h"
+#include "list.h"
+#include "uaccess.h"
 #include "iommufd_test.h"
 
 /*
@@ -32,60 +35,6 @@ unsigned int mock_release_last_cmd(unsigned int kv);
 
 /* Largest automatic IOVA alignment (the kernel's HPAGE_SIZE with THP). */
 #define MOCK_HPAGE_SIZE (2UL * 1024 * 1024)
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
-
-/* A circular doubly linked list (event queues keep their events in order). */
-struct mock_list {
-	struct mock_list *prev, *next;
-};
-
-static inline void mock_list_init(struct mock_list *h)
-{
-	h->prev = h;
-	h->next = h;
-}
-
-static inline bool mock_list_empty(const struct mock_list *h)
-{
-	return h->next == h;
-}
-
-static inline void mock_list_insert(struct mock_list *n, struct mock_list *prev,
-				    struct mock_list *next)
-{
-	n->prev = prev;
-	n->next = next;
-	prev->next = n;
-	next->prev = n;
-}
-
-static inline void mock_list_add_tail(struct mock_list *n, struct mock_list *h)
-{
-	mock_list_insert(n, h->prev, h);
-}
-
-static inline void mock_list_add_head(struct mock_list *n, struct mock_list *h)
-{
-	mock_list_insert(n, h, h->next);
-}
-
-static inline void mock_list_del(struct mock_list *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	n->prev = n;
-	n->next = n;
-}
-
-/* Is @n linked into some list (a deleted node points at itself). */
-static inline bool mock_list_linked(const struct mock_list *n)
-{
-	return n->next != n && n->next != NULL;
-}
-
-#define mock_list_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* Kinds of mock_file. Room for the files later capabilities add. */
 enum mock_file_type {
@@ -146,34 +95,6 @@ struct mock_file {
 	void *private_data;
 	/* every file of the kernel, so mock_kernel_free() can release what is left */
 	struct mock_file *next, *prev;
-};
-
-enum iommufd_object_type {
-	IOMMUFD_OBJ_NONE,
-	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
-	IOMMUFD_OBJ_DEVICE,
-	IOMMUFD_OBJ_HWPT_PAGING,
-	IOMMUFD_OBJ_HWPT_NESTED,
-	IOMMUFD_OBJ_IOAS,
-	IOMMUFD_OBJ_ACCESS,
-	IOMMUFD_OBJ_FAULT,
-	IOMMUFD_OBJ_VIOMMU,
-	IOMMUFD_OBJ_VDEVICE,
-	IOMMUFD_OBJ_VEVENTQ,
-	IOMMUFD_OBJ_HW_QUEUE,
-	IOMMUFD_OBJ_SELFTEST,
-	IOMMUFD_OBJ_MAX,
-};
-
-struct iommufd_ctx;
-
-struct iommufd_object {
-	enum iommufd_object_type type;
-	uint32_t id;
-	/* 1 = only the table holds it; destroy needs exactly that. */
-	unsigned int users;
-	bool finalized;
-	struct iommufd_ctx *ictx;
 };
 
 /* Accounting modes of pinned pages (IOMMU_OPTION_RLIMIT_MODE). */
@@ -307,54 +228,6 @@ void mock_current_enter(struct mock_kernel *k, const struct mock_task *task,
 			struct mock_current *saved);
 void mock_current_leave(const struct mock_current *saved);
 void mock_fail_nth_free(struct mock_kernel *k);
-
-/* ---- uaccess.c: the only code that touches user memory ---- */
-int copy_from_user(const struct mock_task *task, void *dst, uint64_t usrc, size_t len);
-int copy_to_user(const struct mock_task *task, uint64_t udst, const void *src, size_t len);
-int clear_user(const struct mock_task *task, uint64_t udst, size_t len);
-int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
-			  uint64_t usrc, size_t usize);
-
-/*
- * driver.c: the kernel's iommu_copy_struct_from_full_user_array() into an array
- * allocated here (kzalloc, so a fault point first): @n entries of @klen bytes
- * from @n user entries of @ulen bytes at @uptr, each zero-extended or checked
- * for a zero tail. 0 with *out set (free() it), or -ENOMEM, -EFAULT, -E2BIG.
- */
-int mock_memdup_user_array(const struct mock_task *task, void **out, uint32_t n, size_t klen,
-			   uint64_t uptr, uint32_t ulen);
-
-int get_user_u32(const struct mock_task *task, uint32_t *val, uint64_t usrc);
-/* Open @pid's /proc/<pid>/mem (the identity of its current mm), or -1. */
-int mm_open_mem(pid_t pid);
-bool mock_mm_alive(const struct mock_mm *mm);
-int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len);
-int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len);
-/* A copy to or from pages of @mm nobody pinned: the mapping's protection counts. */
-int mm_copy_unpinned(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len,
-		     bool write);
-/* How many of @npages pages from @uaddr are readable in @mm (0..npages), < 0 on error. */
-long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages);
-/*
- * The shared mappings of @mm's process that cover [@start, @end): for each, its
- * backing object opened through /proc/<pid>/map_files (@writable: for writing
- * too) is given to @fn with the VA piece [lo, hi) it backs and the file
- * offset of lo; @fn owns the fd. A non-zero return of @fn stops the walk and
- * is returned. Private memory is skipped. With @writable (a pin with
- * FOLL_WRITE) a mapping of the range the process cannot write is -EFAULT.
- * A NULL @fn only checks that.
- */
-typedef int (*mm_backing_fn)(void *priv, uint64_t lo, uint64_t hi, uint64_t off, int fd);
-int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_t end,
-			       bool writable, mm_backing_fn fn, void *priv);
-/* Identity of the page behind @va in @pid (file mapping or the VA itself). */
-int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file);
-/* The flags of @task's open fd @fd (/proc/<pid>/fdinfo), -EBADF if it is not open. */
-int mock_user_fd_flags(const struct mock_task *task, int fd, int *flags);
-int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,
-			uint64_t *dev, uint64_t *ino);
-bool mock_task_capable(const struct mock_task *task, int cap);
-int mock_task_memlock_limit(pid_t pid, uint64_t *limit_pages);
 
 /* ---- main.c ---- */
 struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
@@ -587,11 +460,6 @@ void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
 /* iommu_report_device_fault(): a page request of @idev; -ENODEV if nothing takes it. */
 int iommufd_report_iopf(struct iommufd_device *idev, uint32_t flags, uint32_t pasid,
 			uint32_t grpid, uint32_t perm, uint64_t addr);
-/* driver.c: queue a vEVENT of @type on @viommu's vEVENTQ of that type. */
-int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
-				const void *event_data, size_t data_len);
-/* The vEVENTQ of @type on @viommu, or NULL. */
-struct iommufd_veventq *iommufd_viommu_find_veventq(struct iommufd_viommu *viommu, uint32_t type);
 /* Queue @vevent (or the lost-events header) with the next sequence number; wakes readers. */
 void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_vevent *vevent);
 /* A DMA of @mdev through @hwpt faulted: deliver it as an IOPF or a vEVENT. */
@@ -599,75 +467,8 @@ void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_veve
 void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
 		       uint32_t pasid, uint64_t iova, bool write, const uint64_t *smmu_evt);
 void mock_file_notify(struct mock_file *f);
-/*
- * driver.c, for the IOMMU core (drivers/iommu/iommu.c): the domain @pasid of
- * @mdev is attached to (kernel: iommu_get_domain_for_dev_pasid()), as its
- * stage-2 (paging) domain and, if nested, its stage 1; false (both NULL): none.
- */
-bool iommufd_dev_domain(struct mock_dev *mdev, uint32_t pasid, struct mock_domain **s2,
-			struct mock_nested_domain **s1);
-/* A DMA of @mdev at @iova (@pasid) faulted: iommufd_dma_fault() on the HWPT attached there. */
-void iommufd_dev_report_fault(struct mock_dev *mdev, uint32_t pasid, uint64_t iova, bool write,
-			      const uint64_t *smmu_evt);
-/* Is @iova mapped in paging domain @domain, @write allowed: 0, -ENOENT or -EACCES. */
-int iommufd_domain_lookup(struct mock_domain *domain, uint64_t iova, bool write);
-/*
- * Copy @len bytes (within one IO page) at mapped @iova of @domain to or from
- * @buf; a write marks the IO page dirty. 0 or -EFAULT.
- */
-int iommufd_domain_rw(struct mock_domain *domain, uint64_t iova, void *buf, size_t len,
-		      bool write);
 
 /* ---- viommu.c: vIOMMU, vDEVICE, HW queue, mmap regions ---- */
-
-/* A range of the iommufd file's mmap offsets, backed by core-owned memory. */
-struct iommufd_mmap {
-	struct mock_list ctx_node; /* ictx->mmaps */
-	struct mock_list k_node;   /* k->mmaps */
-	struct iommufd_ctx *ictx;
-	struct iommufd_object *owner;
-	uint64_t offset;
-	uint64_t length;
-	int memfd;
-	uint64_t cookie;
-	unsigned int refs; /* mappings the server holds */
-};
-
-struct iommufd_hw_queue;
-
-struct iommufd_viommu {
-	struct iommufd_object obj;
-	struct iommufd_hwpt_paging *hwpt;
-	enum mock_iommu_model model; /* the IOMMU instance */
-	const struct mock_viommu_ops *ops;
-	uint32_t type;
-	struct mock_list veventqs;
-	struct iommufd_vdevice *vdevs; /* by virt_id, a short list */
-	/* the selftest driver's vIOMMU */
-	struct iommufd_hw_queue *hw_queue[IOMMU_TEST_HW_QUEUE_MAX];
-	struct iommufd_mmap *immap;
-};
-
-struct iommufd_vdevice {
-	struct iommufd_object obj;
-	struct iommufd_viommu *viommu;
-	struct iommufd_device *idev;
-	uint64_t virt_id;
-	struct iommufd_vdevice *next_in_viommu;
-};
-
-struct iommufd_hw_queue {
-	struct iommufd_object obj;
-	struct iommufd_viommu *viommu;
-	struct iommufd_hw_queue *prev;
-	struct iommufd_ioas *ioas; /* where the pinned queue memory is */
-	uint32_t type;
-	uint32_t index;
-	bool installed; /* in viommu->hw_queue[index] */
-	uint64_t base_addr;
-	uint64_t length;
-	uint64_t pin_iova, pin_length; /* page-aligned pinned range, 0 length = none */
-};
 
 struct iommufd_viommu *iommufd_get_viommu(struct iommufd_ctx *ictx, uint32_t id);
 int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd);
@@ -679,15 +480,6 @@ void iommufd_hw_queue_destroy(struct iommufd_object *obj);
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    const struct mock_task *task,
 				    struct iommu_hwpt_invalidate *cmd);
-/* driver.c: a vIOMMU mmap region of @len bytes the user mmap()s through the iommufd, owned by @owner. */
-struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
-					       struct iommufd_object *owner, uint64_t length,
-					       int *err);
-/* Does the vIOMMU's driver allocate nested domains on it? */
-bool iommufd_viommu_has_nested(const struct iommufd_viommu *viommu);
-/* The device @virt_id names in @viommu, or NULL. */
-struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
-					       uint64_t virt_id);
 /* The device is going away: tombstone its vDEVICE (7.3's iommufd_device_remove_vdev). */
 void iommufd_device_remove_vdev(struct iommufd_device *idev);
 int iommufd_mmap_file(struct iommufd_ctx *ictx, uint64_t offset, uint64_t length, int prot,

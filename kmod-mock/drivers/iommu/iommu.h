@@ -22,6 +22,15 @@
 struct io_pagetable;
 struct iopt_pages;
 
+/* The page size of the machine (asm/page.h) and the IO PTE protections. */
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+
+#define IOMMU_READ (1 << 0)
+#define IOMMU_WRITE (1 << 1)
+#define IOMMU_CACHE (1 << 2)
+
 /* Which IOMMU driver a device sits behind; it owns the domains made for it. */
 enum mock_iommu_model {
 	MOCK_IOMMU_SELFTEST, /* the kernel selftest's mock IOMMU (2 KiB pages) */
