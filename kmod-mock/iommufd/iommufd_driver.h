@@ -102,6 +102,10 @@ struct iommufd_hw_queue {
 struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
 					       struct iommufd_object *owner, uint64_t length,
 					       int *err);
+/* The AMD and SMMUv3 viommu_init(): -EINVAL unless the parent is the driver's own domain. */
+int mock_viommu_init_parent(struct iommufd_viommu *viommu);
+/* The device behind @idev (what a driver may read of a DEVICE object). */
+struct mock_dev *iommufd_device_mdev(const struct iommufd_device *idev);
 /* Does the vIOMMU's driver allocate nested domains on it? */
 bool iommufd_viommu_has_nested(const struct iommufd_viommu *viommu);
 /* The device @virt_id names in @viommu, or NULL. */

@@ -22,6 +22,10 @@ plugs in through struct mock_iommu_ops:
 5. The IOMMU drivers and the IOMMU core (every drivers/iommu/*.c) reach
    iommufd only through iommufd/driver.c: no io_pagetable internals
    (iopt_*), no iommufd_dma_fault(), no mock_domain_set_dirty().
+7. An IOMMU driver or the IOMMU core includes what drivers see of the core
+   (iommu.h, iommufd/iommufd_driver.h, iommufd/uaccess.h), not
+   iommufd_private.h; only PRIVATE_OK may (the selftest driver, as the
+   kernel's drivers/iommu/iommufd/selftest.c does).
 6. A device model (drivers/pci/edu.c) does DMA through the PCI/IOMMU API
    (mock_pci_dma_rw()): it names no iommufd or VFIO object (idev, hwpt,
    open_df, struct iommufd_*).
@@ -41,6 +45,8 @@ COMMENT = re.compile(r'/\*.*?\*/|//[^\n]*', re.S)
 SHARED = ('iommu.c',)
 # drivers/iommu headers of the IOMMU core (the core and the drivers share them)
 SHARED_HEADERS = ('iommu.h',)
+# drivers/iommu files that may include iommufd_private.h (rule 7)
+PRIVATE_OK = ('selftest.c',)
 # device models behind PCI functions (DMA only through mock_pci_dma_rw())
 DEVICE_MODELS = ('edu.c',)
 STRING = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
@@ -129,6 +135,17 @@ def main():
             for m in drv_re.finditer(line):
                 print(f'{rel}:{lineno}: reaches into iommufd ({m.group(1)}), not via driver.c')
                 bad += 1
+    priv_re = re.compile(r'^[ \t]*#[ \t]*include\s*"iommufd_private\.h"', re.M)
+    for name in sorted(os.listdir(drv_dir)):
+        if not name.endswith(('.c', '.h')) or name in PRIVATE_OK:
+            continue
+        with open(os.path.join(drv_dir, name)) as f:
+            raw = f.read()
+        for m in priv_re.finditer(raw):
+            lineno = raw.count('\n', 0, m.start()) + 1
+            print(f'kmod-mock/drivers/iommu/{name}:{lineno}: includes iommufd_private.h '
+                  '(use iommu.h, iommufd_driver.h, uaccess.h)')
+            bad += 1
     dev_re = re.compile(r'\b(idev|hwpt|open_df|iommufd_\w+)\b')
     for name in DEVICE_MODELS:
         with open(os.path.join(src, 'kmod-mock', 'drivers', 'pci', name)) as f:

@@ -145,8 +145,6 @@ int mock_domain_alloc_paging_generic(struct mock_domain *domain, const struct mo
 				     const struct iommu_hwpt_selftest *cfg);
 /* Read the 8-byte table entry at @gpa through paging domain @s2 (host order): 0 or -errno. */
 int mock_domain_read_u64(struct mock_domain *s2, uint64_t gpa, uint64_t *val);
-/* The AMD and SMMUv3 viommu_init(): -EINVAL unless the parent is the driver's own domain. */
-int mock_viommu_init_parent(struct iommufd_viommu *viommu);
 
 #define MOCK_MAX_RESV 8
 #define IOMMU_NO_PASID 0U
