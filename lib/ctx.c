@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "iommufd_test.h"
 
 #define IOMMUFD_DEFAULT_PATH "/dev/iommu"
 
@@ -41,8 +42,8 @@ CHECK_CMD_NR(VEVENTQ_ALLOC);
 CHECK_CMD_NR(HW_QUEUE_ALLOC);
 CHECK_CMD_NR(IOAS_NOIOMMU_GET_PA);
 
-/* The selftest command sits outside the regular table (IOMMUFD_CMD_BASE + 32). */
-#define IOMMUFD_TEST_CMD_NR (IOMMUFD_CMD_BASE + 32)
+/* The selftest command sits outside the regular table (uapi/iommufd_test.h). */
+#define IOMMUFD_TEST_CMD_NR _IOC_NR(IOMMU_TEST_CMD)
 
 int iommufd_opts_copy(void *dst, const void *opts, size_t known)
 {

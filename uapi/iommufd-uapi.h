@@ -759,6 +759,58 @@ struct vfio_device_feature_dma_buf {
 	struct vfio_region_dma_range dma_ranges[];
 };
 
+/* Other features of VFIO_DEVICE_FEATURE (vfio_main.c and vfio-pci). */
+#define VFIO_DEVICE_FEATURE_MIGRATION 1
+#define VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE 2
+#define VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY 3
+#define VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP 4
+#define VFIO_DEVICE_FEATURE_LOW_POWER_EXIT 5
+#define VFIO_DEVICE_FEATURE_DMA_LOGGING_START 6
+#define VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP 7
+#define VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT 8
+#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
+#define VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 12
+#define VFIO_DEVICE_FEATURE_ZPCI_ERROR 13
+
+/* Payload of VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP. */
+struct vfio_device_low_power_entry_with_wakeup {
+	__s32 wakeup_eventfd;
+	__u32 reserved;
+};
+
+/* One device a PCI hot reset affects; group_id in the group form, devid with FLAG_DEV_ID. */
+struct vfio_pci_dependent_device {
+	union {
+		__u32 group_id;
+		__u32 devid;
+	};
+	__u16 segment;
+	__u8 bus;
+	__u8 devfn;
+};
+#define VFIO_PCI_DEVID_OWNED 0
+#define VFIO_PCI_DEVID_NOT_OWNED (-1)
+
+/* VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: the devices a hot reset of this one affects. */
+struct vfio_pci_hot_reset_info {
+	__u32 argsz;
+	__u32 flags;
+	__u32 count;
+	struct vfio_pci_dependent_device devices[];
+};
+#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID (1 << 0)
+#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED (1 << 1)
+#define VFIO_DEVICE_GET_PCI_HOT_RESET_INFO _IO(VFIO_TYPE, VFIO_BASE + 12)
+
+/* VFIO_DEVICE_PCI_HOT_RESET: reset the slot or bus; group fds (none with dev-ids) own it. */
+struct vfio_pci_hot_reset {
+	__u32 argsz;
+	__u32 flags;
+	__u32 count;
+	__s32 group_fds[];
+};
+#define VFIO_DEVICE_PCI_HOT_RESET _IO(VFIO_TYPE, VFIO_BASE + 13)
+
 /* VFIO_IOMMU_GET_INFO: properties of the type1 (or compat) IOMMU of a container. */
 struct vfio_iommu_type1_info {
 	__u32 argsz;

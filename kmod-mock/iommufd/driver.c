@@ -4,7 +4,8 @@
  * core, as the kernel's drivers/iommu/iommufd/driver.c: a vIOMMU's mmap
  * region, its vDEVICE lookup, vEVENT reporting, and the user-array copy of
  * cache invalidation requests. Drivers plug in through struct mock_iommu_ops
- * (iommufd_private.h) and call nothing else of the core but uaccess.c.
+ * (drivers/iommu/iommu.h), see these functions in iommufd_driver.h and call
+ * nothing else of the core but uaccess.c (uaccess.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +14,19 @@
 #include <unistd.h>
 
 #include "iommufd_private.h"
+
+/* ---------------- a driver's view of the vIOMMU and its device ---------------- */
+
+/* The AMD and SMMUv3 viommu_init(): the parent must be the driver's own S2 domain. */
+int mock_viommu_init_parent(struct iommufd_viommu *viommu)
+{
+	return viommu->hwpt->domain.owner != mock_iommu_ops(viommu->model) ? -EINVAL : 0;
+}
+
+struct mock_dev *iommufd_device_mdev(const struct iommufd_device *idev)
+{
+	return idev->mdev;
+}
 
 /* ---------------- vIOMMU mmap regions ---------------- */
 

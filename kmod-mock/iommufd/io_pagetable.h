@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "interval_tree.h"
+#include "iommu.h"
 
 struct mock_kernel;
 struct mock_task;
@@ -22,14 +23,6 @@ struct mock_domain;
 struct iommufd_access;
 struct iommufd_ctx;
 struct mock_pin_key;
-
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1UL << PAGE_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
-
-#define IOMMU_READ (1 << 0)
-#define IOMMU_WRITE (1 << 1)
-#define IOMMU_CACHE (1 << 2)
 
 enum { IOPT_ALLOC_IOVA = 1 << 0 };
 

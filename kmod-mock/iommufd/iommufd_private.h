@@ -17,6 +17,10 @@
 #include "core.h"
 #include "iommufd-uapi.h"
 #include "io_pagetable.h"
+#include "iommu.h"
+#include "iommufd_driver.h"
+#include "list.h"
+#include "uaccess.h"
 #include "iommufd_test.h"
 
 /*
@@ -31,60 +35,6 @@ unsigned int mock_release_last_cmd(unsigned int kv);
 
 /* Largest automatic IOVA alignment (the kernel's HPAGE_SIZE with THP). */
 #define MOCK_HPAGE_SIZE (2UL * 1024 * 1024)
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
-
-/* A circular doubly linked list (event queues keep their events in order). */
-struct mock_list {
-	struct mock_list *prev, *next;
-};
-
-static inline void mock_list_init(struct mock_list *h)
-{
-	h->prev = h;
-	h->next = h;
-}
-
-static inline bool mock_list_empty(const struct mock_list *h)
-{
-	return h->next == h;
-}
-
-static inline void mock_list_insert(struct mock_list *n, struct mock_list *prev,
-				    struct mock_list *next)
-{
-	n->prev = prev;
-	n->next = next;
-	prev->next = n;
-	next->prev = n;
-}
-
-static inline void mock_list_add_tail(struct mock_list *n, struct mock_list *h)
-{
-	mock_list_insert(n, h->prev, h);
-}
-
-static inline void mock_list_add_head(struct mock_list *n, struct mock_list *h)
-{
-	mock_list_insert(n, h, h->next);
-}
-
-static inline void mock_list_del(struct mock_list *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	n->prev = n;
-	n->next = n;
-}
-
-/* Is @n linked into some list (a deleted node points at itself). */
-static inline bool mock_list_linked(const struct mock_list *n)
-{
-	return n->next != n && n->next != NULL;
-}
-
-#define mock_list_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* Kinds of mock_file. Room for the files later capabilities add. */
 enum mock_file_type {
@@ -145,34 +95,6 @@ struct mock_file {
 	void *private_data;
 	/* every file of the kernel, so mock_kernel_free() can release what is left */
 	struct mock_file *next, *prev;
-};
-
-enum iommufd_object_type {
-	IOMMUFD_OBJ_NONE,
-	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
-	IOMMUFD_OBJ_DEVICE,
-	IOMMUFD_OBJ_HWPT_PAGING,
-	IOMMUFD_OBJ_HWPT_NESTED,
-	IOMMUFD_OBJ_IOAS,
-	IOMMUFD_OBJ_ACCESS,
-	IOMMUFD_OBJ_FAULT,
-	IOMMUFD_OBJ_VIOMMU,
-	IOMMUFD_OBJ_VDEVICE,
-	IOMMUFD_OBJ_VEVENTQ,
-	IOMMUFD_OBJ_HW_QUEUE,
-	IOMMUFD_OBJ_SELFTEST,
-	IOMMUFD_OBJ_MAX,
-};
-
-struct iommufd_ctx;
-
-struct iommufd_object {
-	enum iommufd_object_type type;
-	uint32_t id;
-	/* 1 = only the table holds it; destroy needs exactly that. */
-	unsigned int users;
-	bool finalized;
-	struct iommufd_ctx *ictx;
 };
 
 /* Accounting modes of pinned pages (IOMMU_OPTION_RLIMIT_MODE). */
@@ -307,54 +229,6 @@ void mock_current_enter(struct mock_kernel *k, const struct mock_task *task,
 void mock_current_leave(const struct mock_current *saved);
 void mock_fail_nth_free(struct mock_kernel *k);
 
-/* ---- uaccess.c: the only code that touches user memory ---- */
-int copy_from_user(const struct mock_task *task, void *dst, uint64_t usrc, size_t len);
-int copy_to_user(const struct mock_task *task, uint64_t udst, const void *src, size_t len);
-int clear_user(const struct mock_task *task, uint64_t udst, size_t len);
-int copy_struct_from_user(const struct mock_task *task, void *dst, size_t ksize,
-			  uint64_t usrc, size_t usize);
-
-/*
- * driver.c: the kernel's iommu_copy_struct_from_full_user_array() into an array
- * allocated here (kzalloc, so a fault point first): @n entries of @klen bytes
- * from @n user entries of @ulen bytes at @uptr, each zero-extended or checked
- * for a zero tail. 0 with *out set (free() it), or -ENOMEM, -EFAULT, -E2BIG.
- */
-int mock_memdup_user_array(const struct mock_task *task, void **out, uint32_t n, size_t klen,
-			   uint64_t uptr, uint32_t ulen);
-
-int get_user_u32(const struct mock_task *task, uint32_t *val, uint64_t usrc);
-/* Open @pid's /proc/<pid>/mem (the identity of its current mm), or -1. */
-int mm_open_mem(pid_t pid);
-bool mock_mm_alive(const struct mock_mm *mm);
-int mm_read(const struct mock_mm *mm, void *dst, uint64_t usrc, size_t len);
-int mm_write(const struct mock_mm *mm, uint64_t udst, const void *src, size_t len);
-/* A copy to or from pages of @mm nobody pinned: the mapping's protection counts. */
-int mm_copy_unpinned(const struct mock_mm *mm, void *kbuf, uint64_t uaddr, size_t len,
-		     bool write);
-/* How many of @npages pages from @uaddr are readable in @mm (0..npages), < 0 on error. */
-long mm_probe_pages(const struct mock_mm *mm, uint64_t uaddr, size_t npages);
-/*
- * The shared mappings of @mm's process that cover [@start, @end): for each, its
- * backing object opened through /proc/<pid>/map_files (@writable: for writing
- * too) is given to @fn with the VA piece [lo, hi) it backs and the file
- * offset of lo; @fn owns the fd. A non-zero return of @fn stops the walk and
- * is returned. Private memory is skipped. With @writable (a pin with
- * FOLL_WRITE) a mapping of the range the process cannot write is -EFAULT.
- * A NULL @fn only checks that.
- */
-typedef int (*mm_backing_fn)(void *priv, uint64_t lo, uint64_t hi, uint64_t off, int fd);
-int mm_for_each_shared_backing(const struct mock_mm *mm, uint64_t start, uint64_t end,
-			       bool writable, mm_backing_fn fn, void *priv);
-/* Identity of the page behind @va in @pid (file mapping or the VA itself). */
-int mock_va_identity(pid_t pid, uint64_t va, struct mock_pin_key *key, bool *is_file);
-/* The flags of @task's open fd @fd (/proc/<pid>/fdinfo), -EBADF if it is not open. */
-int mock_user_fd_flags(const struct mock_task *task, int fd, int *flags);
-int mock_open_user_file(const struct mock_task *task, int fd, bool writable, int *out_fd,
-			uint64_t *dev, uint64_t *ino);
-bool mock_task_capable(const struct mock_task *task, int cap);
-int mock_task_memlock_limit(pid_t pid, uint64_t *limit_pages);
-
 /* ---- main.c ---- */
 struct iommufd_object *iommufd_object_alloc(struct iommufd_ctx *ictx, size_t size,
 					    enum iommufd_object_type type);
@@ -407,221 +281,7 @@ int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_noiommu_get_pa(struct iommufd_ucmd *ucmd);
 int iommufd_option_rlimit_mode(struct iommufd_ucmd *ucmd, struct iommu_option *cmd);
 
-/* ---- drivers/iommu: the IOMMU core (iommu.c) and the drivers behind the mock devices ---- */
-
-/* Which IOMMU driver a device sits behind; it owns the domains made for it. */
-enum mock_iommu_model {
-	MOCK_IOMMU_SELFTEST, /* the kernel selftest's mock IOMMU (2 KiB pages) */
-	MOCK_IOMMU_INTEL_VTD,
-	MOCK_IOMMU_ARM_SMMUV3,
-	MOCK_IOMMU_AMD,
-};
-
-struct iommufd_device;
-struct iommufd_ucmd;
-struct iommufd_viommu;
-struct iommu_hwpt_invalidate;
-struct iommu_viommu_alloc;
-struct mock_dev;
-struct mock_task;
-
-/*
- * The kernel's iommufd_viommu_ops: what a driver's vIOMMU does. A NULL or
- * false member is an op the driver does not have (the core answers for it).
- */
-struct mock_viommu_ops {
-	bool alloc_domain_nested; /* nested domains are allocated on the vIOMMU */
-	int (*cache_invalidate)(struct iommufd_viommu *viommu, const struct mock_task *task,
-				struct iommu_hwpt_invalidate *cmd);
-	/* get_hw_queue_size()/hw_queue_init_phys(): HW queues of @type */
-	bool (*hw_queue_supported)(uint32_t type);
-	/*
-	 * A stage-1 DMA fault of the device @vdev_id names under the vIOMMU: the
-	 * driver reports its vEVENT (@smmu_evt: the SMMU's event record, or NULL).
-	 */
-	void (*report_fault)(struct iommufd_viommu *viommu, uint64_t vdev_id,
-			     const uint64_t *smmu_evt);
-};
-
-struct mock_domain;
-struct mock_nested_domain;
-struct iommu_hwpt_alloc;
-struct iommu_hwpt_selftest;
-
-/*
- * One IOMMU driver (kmod-mock/drivers/iommu/<driver>.c), one per model: the
- * kernel's iommu_ops, the iommu_domain_ops of its nested domains and its
- * iommufd_viommu_ops, as far as user space can tell the drivers apart. A
- * NULL or false member is an op the driver does not have.
- */
-struct mock_iommu_ops {
-	/* ---- iommu_ops ---- */
-	/* hw_info(): the driver's IOMMU_HW_INFO_TYPE_* and its data (<= 64 bytes, returns the length) */
-	uint32_t hw_info_type;
-	uint32_t (*hw_info)(const struct mock_dev *mdev, void *buf);
-	/* capable(IOMMU_CAP_PCI_ATS_SUPPORTED) is never true (the selftest's mock IOMMU) */
-	bool no_pci_ats;
-	/*
-	 * domain_alloc_paging_flags(), after the core checked the flags against
-	 * the device: shape the paging domain (aperture, page size) from the
-	 * driver data @cfg (NULL: none).
-	 */
-	int (*domain_alloc_paging)(struct mock_domain *domain, const struct mock_dev *mdev,
-				   const struct iommu_hwpt_selftest *cfg);
-	/* has domain_alloc_nested() (else nested domains come only from a vIOMMU) */
-	bool domain_alloc_nested;
-	/*
-	 * domain_alloc_nested() or the vIOMMU's alloc_domain_nested(): take and
-	 * check the user data of a stage-1 domain on @parent.
-	 */
-	int (*nested_domain_init)(struct mock_nested_domain *nd, const struct mock_domain *parent,
-				  const struct mock_dev *mdev, uint32_t flags,
-				  const struct mock_task *task, const struct iommu_hwpt_alloc *cmd);
-	/* set_dev_pasid() of a non-blocking (or, @blocked, the blocking) domain */
-	int (*set_dev_pasid)(struct mock_dev *mdev, uint32_t pasid, bool blocked);
-	/* the driver data a paging domain takes (IOMMU_HWPT_DATA_NONE: none) */
-	uint32_t paging_data_type;
-	/* the device's PASIDs are in a user PASID table: the RID's nested domain takes their faults */
-	bool user_pasid_table;
-
-	/* ---- iommu_domain_ops of its nested domains ---- */
-	/* cache_invalidate_user(); sets cmd->entry_num to the number done */
-	int (*cache_invalidate_user)(struct mock_nested_domain *nd, const struct mock_task *task,
-				     struct iommu_hwpt_invalidate *cmd);
-	/*
-	 * Stage 1 of a DMA at @iova: the stage-2 IOVA it lands on (tables are
-	 * read through @s2, mock_domain_read_u64()), or a fault (-ENOENT,
-	 * -EACCES, -EPERM) with the SMMU event record in @evt (evt[0] == 0: none).
-	 */
-	int (*s1_translate)(const struct mock_nested_domain *nd, struct mock_domain *s2,
-			    uint64_t iova, bool write, uint64_t *s2_iova, uint64_t evt[4]);
-	/* attach_dev() without the device's vDEVICE: may the nested domain be installed? */
-	bool (*nested_attach_no_vdev)(const struct mock_nested_domain *nd);
-
-	/* ---- the vIOMMU ---- */
-	/* the size of the driver's vIOMMU object of @type on @mdev's IOMMU, 0: none */
-	size_t (*get_viommu_size)(const struct mock_dev *mdev, uint32_t type);
-	/* viommu->ops is set (to viommu_ops) before it is called */
-	int (*viommu_init)(struct iommufd_viommu *viommu, struct iommufd_device *idev,
-			   struct iommufd_ucmd *ucmd, const struct iommu_viommu_alloc *cmd);
-	const struct mock_viommu_ops *viommu_ops;
-};
-
-/* drivers/iommu/iommu.c: the driver a device of @model sits behind. */
-const struct mock_iommu_ops *mock_iommu_ops(enum mock_iommu_model model);
-/* The driver of @mdev's IOMMU (the kernel's dev_iommu_ops()). */
-const struct mock_iommu_ops *dev_iommu_ops(const struct mock_dev *mdev);
-extern const struct mock_iommu_ops mock_selftest_iommu_ops;
-extern const struct mock_iommu_ops mock_intel_iommu_ops;
-extern const struct mock_iommu_ops mock_arm_smmu_v3_ops;
-extern const struct mock_iommu_ops mock_amd_iommu_ops;
-/*
- * The paging domain of the generic page table (VT-d, SMMUv3, AMD): the
- * device's input address width, PAGE_SIZE pages, no driver data.
- */
-int mock_domain_alloc_paging_generic(struct mock_domain *domain, const struct mock_dev *mdev,
-				     const struct iommu_hwpt_selftest *cfg);
-/* Read the 8-byte table entry at @gpa through paging domain @s2 (host order): 0 or -errno. */
-int mock_domain_read_u64(struct mock_domain *s2, uint64_t gpa, uint64_t *val);
-/* The AMD and SMMUv3 viommu_init(): -EINVAL unless the parent is the driver's own domain. */
-int mock_viommu_init_parent(struct iommufd_viommu *viommu);
-
-#define MOCK_MAX_RESV 8
-#define IOMMU_NO_PASID 0U
-
-struct mock_resv_region {
-	uint64_t start;
-	uint64_t last;
-};
-
-/* One DMA the IOMMU refused (kept for later IOPF / vEVENT reporting). */
-struct mock_dma_fault {
-	uint64_t iova;
-	uint32_t pasid;
-	bool write;
-	int reason; /* -ENOENT not mapped, -EACCES permission, -EFAULT memory gone */
-};
-
-#define MOCK_DMA_FAULT_LOG 16
-
-/* What the IOMMU knows of one device (a selftest mock device or a VFIO PCI device). */
-struct mock_dev {
-	uint32_t id;
-	uint32_t flags; /* MOCK_FLAGS_DEVICE_* of a selftest device */
-	uint32_t cache[MOCK_DEV_CACHE_NUM]; /* vIOMMU-invalidated cache slots */
-	enum mock_iommu_model model;
-	bool dirty;   /* IOMMU_CAP_DIRTY_TRACKING */
-	bool nesting; /* NEST_PARENT domains and nested HWPTs */
-	bool no_ats;  /* the IOMMU has no ATS (SMMUv3 IDR0.ATS clear) */
-	bool ats;     /* the device has ATS: 7.3 clears IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
-	unsigned int pasid_log2; /* 0: no PASID */
-	unsigned int aperture_bits; /* input address width (non-selftest models) */
-	unsigned int nr_resv;
-	struct mock_resv_region resv[MOCK_MAX_RESV];
-	uint32_t hw_info_flags;
-	uint64_t hw_info_reg[2]; /* VT-d cap/ecap, AMD efr/efr2 */
-	uint32_t smmu_idr[6];
-	bool pasid_1024_fake_error; /* the selftest driver's replace failure injection */
-	bool io_pages_2k; /* a selftest device of a release <= 6.17 (struct mock_domain) */
-	unsigned int nr_faults; /* total DMA faults; the last MOCK_DMA_FAULT_LOG are kept */
-	struct mock_dma_fault faults[MOCK_DMA_FAULT_LOG];
-	bool no_iommu; /* VFIO no-IOMMU mode: DMA uses physical addresses */
-	struct iommufd_device *idev;   /* bound DEVICE object, or NULL */
-	struct iommufd_viommu *viommu; /* vIOMMU of the attached nested domain (RID) */
-	uint64_t vdev_id;              /* its virtual id there, 0 = none */
-	uint32_t next_grpid;           /* page request group ids of DMA faults */
-};
-
-/* Initialise @mdev as a selftest mock device with MOCK_FLAGS_DEVICE_* @flags. */
-void mock_dev_init_selftest(struct mock_dev *mdev, uint32_t flags);
-struct mock_domain;
-struct mock_nested_domain;
-struct iommufd_hw_pagetable;
-int mock_domain_init(struct mock_domain *domain, const struct mock_dev *mdev, uint32_t flags,
-		     const struct iommu_hwpt_selftest *cfg);
-bool mock_domain_compatible(const struct mock_domain *domain, const struct mock_dev *mdev);
-uint64_t mock_hw_capabilities(const struct mock_dev *mdev);
-int mock_hw_info(const struct mock_dev *mdev, uint32_t in_type, uint32_t *out_type, void *buf,
-		 uint32_t *len);
-int mock_copy_struct_from_user(const struct mock_task *task, void *dst, size_t klen,
-			       size_t min_len, uint32_t want_type, uint32_t type, uint64_t uptr,
-			       uint64_t ulen);
-int mock_nested_domain_init(struct mock_nested_domain *nd, const struct mock_domain *parent,
-			    const struct mock_dev *mdev, uint32_t flags,
-			    const struct mock_task *task, const struct iommu_hwpt_alloc *cmd);
-int mock_nested_cache_invalidate(struct mock_nested_domain *nd, const struct mock_task *task,
-				 struct iommu_hwpt_invalidate *cmd);
-int mock_set_dev_pasid(struct mock_dev *mdev, uint32_t pasid, bool blocked);
-/*
- * A DMA of @len bytes by @mdev at @iova (@pasid) through the domain attached
- * there (none: blocked); @write means device -> memory. 0 or the fault.
- */
-int mock_iommu_dma(struct mock_dev *mdev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
-		   bool write);
-
 /* ---- hw_pagetable.c / device.c ---- */
-struct mock_domain {
-	const struct mock_iommu_ops *owner; /* the driver that made it */
-	uint64_t aperture_start;
-	uint64_t aperture_last;
-	uint64_t pgsize; /* smallest IO page */
-	uint32_t flags;
-	uint32_t pagetable_type; /* MOCK_IOMMUPT_* */
-	bool dirty_tracking;     /* has dirty ops (allocated with DIRTY_TRACKING) */
-	bool dirty_enabled;      /* IOMMU_HWPT_SET_DIRTY_TRACKING on */
-	bool no_iommu;           /* the software table of a no-IOMMU device */
-	/*
-	 * The selftest table before the generic page table (<= 6.17): each
-	 * 2 KiB IO page is a PTE of its own (own dirty bit); 1 MiB PTEs only
-	 * where the device had MOCK_FLAGS_DEVICE_HUGE_IOVA (huge_iova).
-	 */
-	bool io_pages_2k, huge_iova;
-	struct io_pagetable *iopt; /* the table it is in, NULL if none */
-	struct interval_tree_root pt;    /* its IO page table (iommu_pt.c) */
-	struct interval_tree_root dirty; /* dirty bits, in chunks (dirty.c) */
-	uint64_t *dirty_win; /* GET_DIRTY_BITMAP's window, kept between reads (dirty.c) */
-	size_t dirty_win_size;
-};
 
 /* The common part of paging and nested HWPTs (kernel: struct iommufd_hw_pagetable). */
 struct iommufd_fault;
@@ -643,17 +303,6 @@ struct iommufd_hwpt_paging {
 	bool enforce_cache_coherency;
 };
 
-/* A stage-1 domain on a NEST_PARENT paging domain. */
-struct mock_nested_domain {
-	const struct mock_iommu_ops *owner; /* the driver that made it */
-	uint32_t data_type; /* IOMMU_HWPT_DATA_* */
-	uint32_t iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM]; /* selftest */
-	union {
-		struct iommu_hwpt_vtd_s1 vtd;
-		struct iommu_hwpt_arm_smmuv3 smmu;
-		struct iommu_hwpt_amd_guest amd;
-	} data;
-};
 
 struct iommufd_hwpt_nested {
 	struct iommufd_hw_pagetable common;
@@ -715,37 +364,6 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
 void iommufd_hwpt_nested_destroy(struct iommufd_object *obj);
 int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
-/*
- * iommu_pt.c: a paging domain's IO page table. map_pages(): [iova, last] ->
- * @pages from @start_byte with @prot (-ENOMEM); unmap_pages() removes the
- * entries in [iova, last] (whole areas); split cuts the entry holding @iova
- * after it, with an entry from mock_pt_entry_alloc() (freed if unused).
- */
-struct mock_pt_entry;
-int mock_domain_map_pages(struct mock_domain *domain, uint64_t iova, uint64_t last,
-			  struct iopt_pages *pages, uint64_t start_byte, int prot);
-void mock_domain_unmap_pages(struct mock_domain *domain, uint64_t iova, uint64_t last);
-void mock_domain_unmap_all(struct mock_domain *domain);
-struct mock_pt_entry *mock_pt_entry_alloc(void);
-void mock_domain_pt_split(struct mock_domain *domain, uint64_t iova, struct mock_pt_entry *spare);
-/*
- * iova_to_phys(): the pages and byte @iova of @domain maps, its protection,
- * and the mapped range it is in (@first/@last may be NULL); false: unmapped.
- */
-bool mock_domain_iova_to_pages(struct mock_domain *domain, uint64_t iova,
-			       struct iopt_pages **pages, uint64_t *byte, int *prot,
-			       uint64_t *first, uint64_t *last);
-/* Mark the IO PTE mapping @iova dirty (TEST_OP_DIRTY); false if nothing maps it. */
-bool mock_domain_set_dirty(struct mock_domain *domain, uint64_t iova);
-/* The PTEs of [first, last] went away (unmap). */
-void mock_domain_clear_dirty(struct mock_domain *domain, uint64_t first, uint64_t last);
-/*
- * Merge the dirty bits of IOVA [first, last] into the user bitmap at @ubitmap
- * (bit 0 = @first, one bit per @page_size) and, if @clear, clear the PTEs read.
- */
-int mock_domain_read_dirty(struct mock_domain *domain, const struct mock_task *task,
-			   uint64_t first, uint64_t last, uint64_t page_size, uint64_t ubitmap,
-			   bool clear);
 struct iommufd_device *iommufd_get_device(struct iommufd_ctx *ictx, uint32_t id);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
@@ -842,11 +460,6 @@ void iommufd_auto_response_faults(struct iommufd_hw_pagetable *hwpt,
 /* iommu_report_device_fault(): a page request of @idev; -ENODEV if nothing takes it. */
 int iommufd_report_iopf(struct iommufd_device *idev, uint32_t flags, uint32_t pasid,
 			uint32_t grpid, uint32_t perm, uint64_t addr);
-/* driver.c: queue a vEVENT of @type on @viommu's vEVENTQ of that type. */
-int iommufd_viommu_report_event(struct iommufd_viommu *viommu, uint32_t type,
-				const void *event_data, size_t data_len);
-/* The vEVENTQ of @type on @viommu, or NULL. */
-struct iommufd_veventq *iommufd_viommu_find_veventq(struct iommufd_viommu *viommu, uint32_t type);
 /* Queue @vevent (or the lost-events header) with the next sequence number; wakes readers. */
 void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_vevent *vevent);
 /* A DMA of @mdev through @hwpt faulted: deliver it as an IOPF or a vEVENT. */
@@ -854,75 +467,8 @@ void iommufd_vevent_handler(struct iommufd_veventq *veventq, struct iommufd_veve
 void iommufd_dma_fault(struct mock_dev *mdev, struct iommufd_hw_pagetable *hwpt,
 		       uint32_t pasid, uint64_t iova, bool write, const uint64_t *smmu_evt);
 void mock_file_notify(struct mock_file *f);
-/*
- * driver.c, for the IOMMU core (drivers/iommu/iommu.c): the domain @pasid of
- * @mdev is attached to (kernel: iommu_get_domain_for_dev_pasid()), as its
- * stage-2 (paging) domain and, if nested, its stage 1; false (both NULL): none.
- */
-bool iommufd_dev_domain(struct mock_dev *mdev, uint32_t pasid, struct mock_domain **s2,
-			struct mock_nested_domain **s1);
-/* A DMA of @mdev at @iova (@pasid) faulted: iommufd_dma_fault() on the HWPT attached there. */
-void iommufd_dev_report_fault(struct mock_dev *mdev, uint32_t pasid, uint64_t iova, bool write,
-			      const uint64_t *smmu_evt);
-/* Is @iova mapped in paging domain @domain, @write allowed: 0, -ENOENT or -EACCES. */
-int iommufd_domain_lookup(struct mock_domain *domain, uint64_t iova, bool write);
-/*
- * Copy @len bytes (within one IO page) at mapped @iova of @domain to or from
- * @buf; a write marks the IO page dirty. 0 or -EFAULT.
- */
-int iommufd_domain_rw(struct mock_domain *domain, uint64_t iova, void *buf, size_t len,
-		      bool write);
 
 /* ---- viommu.c: vIOMMU, vDEVICE, HW queue, mmap regions ---- */
-
-/* A range of the iommufd file's mmap offsets, backed by core-owned memory. */
-struct iommufd_mmap {
-	struct mock_list ctx_node; /* ictx->mmaps */
-	struct mock_list k_node;   /* k->mmaps */
-	struct iommufd_ctx *ictx;
-	struct iommufd_object *owner;
-	uint64_t offset;
-	uint64_t length;
-	int memfd;
-	uint64_t cookie;
-	unsigned int refs; /* mappings the server holds */
-};
-
-struct iommufd_hw_queue;
-
-struct iommufd_viommu {
-	struct iommufd_object obj;
-	struct iommufd_hwpt_paging *hwpt;
-	enum mock_iommu_model model; /* the IOMMU instance */
-	const struct mock_viommu_ops *ops;
-	uint32_t type;
-	struct mock_list veventqs;
-	struct iommufd_vdevice *vdevs; /* by virt_id, a short list */
-	/* the selftest driver's vIOMMU */
-	struct iommufd_hw_queue *hw_queue[IOMMU_TEST_HW_QUEUE_MAX];
-	struct iommufd_mmap *immap;
-};
-
-struct iommufd_vdevice {
-	struct iommufd_object obj;
-	struct iommufd_viommu *viommu;
-	struct iommufd_device *idev;
-	uint64_t virt_id;
-	struct iommufd_vdevice *next_in_viommu;
-};
-
-struct iommufd_hw_queue {
-	struct iommufd_object obj;
-	struct iommufd_viommu *viommu;
-	struct iommufd_hw_queue *prev;
-	struct iommufd_ioas *ioas; /* where the pinned queue memory is */
-	uint32_t type;
-	uint32_t index;
-	bool installed; /* in viommu->hw_queue[index] */
-	uint64_t base_addr;
-	uint64_t length;
-	uint64_t pin_iova, pin_length; /* page-aligned pinned range, 0 length = none */
-};
 
 struct iommufd_viommu *iommufd_get_viommu(struct iommufd_ctx *ictx, uint32_t id);
 int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd);
@@ -934,15 +480,6 @@ void iommufd_hw_queue_destroy(struct iommufd_object *obj);
 int iommufd_viommu_cache_invalidate(struct iommufd_viommu *viommu,
 				    const struct mock_task *task,
 				    struct iommu_hwpt_invalidate *cmd);
-/* driver.c: a vIOMMU mmap region of @len bytes the user mmap()s through the iommufd, owned by @owner. */
-struct iommufd_mmap *iommufd_alloc_mmap(struct iommufd_ctx *ictx,
-					       struct iommufd_object *owner, uint64_t length,
-					       int *err);
-/* Does the vIOMMU's driver allocate nested domains on it? */
-bool iommufd_viommu_has_nested(const struct iommufd_viommu *viommu);
-/* The device @virt_id names in @viommu, or NULL. */
-struct iommufd_device *iommufd_viommu_find_dev(struct iommufd_viommu *viommu,
-					       uint64_t virt_id);
 /* The device is going away: tombstone its vDEVICE (7.3's iommufd_device_remove_vdev). */
 void iommufd_device_remove_vdev(struct iommufd_device *idev);
 int iommufd_mmap_file(struct iommufd_ctx *ictx, uint64_t offset, uint64_t length, int prot,

@@ -39,18 +39,18 @@
 
 #include "iommufd-uapi.h"
 
-/* uAPI names this program needs beyond uapi/iommufd-uapi.h (values of linux/vfio.h) */
-#define F_MIGRATION 1
-#define F_MIG_DEVICE_STATE 2
-#define F_LOW_POWER_ENTRY 3
-#define F_LOW_POWER_ENTRY_WITH_WAKEUP 4
-#define F_LOW_POWER_EXIT 5
-#define F_DMA_LOGGING_START 6
-#define F_DMA_LOGGING_STOP 7
-#define F_DMA_LOGGING_REPORT 8
-#define F_MIG_DATA_SIZE 9
-#define F_MIG_PRECOPY_INFOV2 12
-#define F_ZPCI_ERROR 13
+/* short names of the features (the values are uapi/iommufd-uapi.h's) */
+#define F_MIGRATION VFIO_DEVICE_FEATURE_MIGRATION
+#define F_MIG_DEVICE_STATE VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE
+#define F_LOW_POWER_ENTRY VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY
+#define F_LOW_POWER_ENTRY_WITH_WAKEUP VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP
+#define F_LOW_POWER_EXIT VFIO_DEVICE_FEATURE_LOW_POWER_EXIT
+#define F_DMA_LOGGING_START VFIO_DEVICE_FEATURE_DMA_LOGGING_START
+#define F_DMA_LOGGING_STOP VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP
+#define F_DMA_LOGGING_REPORT VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT
+#define F_MIG_DATA_SIZE VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
+#define F_MIG_PRECOPY_INFOV2 VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2
+#define F_ZPCI_ERROR VFIO_DEVICE_FEATURE_ZPCI_ERROR
 
 #define GET VFIO_DEVICE_FEATURE_GET
 #define SET VFIO_DEVICE_FEATURE_SET
@@ -102,21 +102,22 @@ static int feature(int dev, uint32_t flags, const void *data, size_t len, uint32
 	return ioctl(dev, VFIO_DEVICE_FEATURE, f);
 }
 
-/* struct vfio_pci_hot_reset_info / vfio_pci_hot_reset of linux/vfio.h */
+/* struct vfio_pci_hot_reset_info / vfio_pci_hot_reset with room for their arrays */
 struct hot_reset_info {
-	uint32_t argsz, flags, count;
-	struct {
-		uint32_t group_or_devid;
-		uint16_t segment;
-		uint8_t bus, devfn;
-	} devices[4];
+	__u32 argsz, flags, count;
+	struct vfio_pci_dependent_device devices[4];
 };
+_Static_assert(offsetof(struct hot_reset_info, devices) ==
+		       offsetof(struct vfio_pci_hot_reset_info, devices),
+	       "hot reset info header");
 struct hot_reset {
-	uint32_t argsz, flags, count;
-	int32_t fds[2];
+	__u32 argsz, flags, count;
+	__s32 fds[2];
 };
-#define GET_PCI_HOT_RESET_INFO _IO(VFIO_TYPE, VFIO_BASE + 12)
-#define PCI_HOT_RESET _IO(VFIO_TYPE, VFIO_BASE + 13)
+_Static_assert(offsetof(struct hot_reset, fds) == offsetof(struct vfio_pci_hot_reset, group_fds),
+	       "hot reset header");
+#define GET_PCI_HOT_RESET_INFO VFIO_DEVICE_GET_PCI_HOT_RESET_INFO
+#define PCI_HOT_RESET VFIO_DEVICE_PCI_HOT_RESET
 
 static void hot_reset_checks(int dev, int iommufd)
 {
@@ -229,11 +230,11 @@ static void bridge_hot_reset_checks(int dev, int iommufd, uint32_t devid)
 	info.argsz = 12 + 8;
 	rc = ioctl(dev, GET_PCI_HOT_RESET_INFO, &info);
 	expect("hot-reset-info-bus", rc, 0);
-	result(info.flags == 3 && info.count == 1 && info.devices[0].group_or_devid == devid &&
+	result(info.flags == 3 && info.count == 1 && info.devices[0].devid == devid &&
 		       info.devices[0].segment == 0 && info.devices[0].bus == 1 &&
 		       info.devices[0].devfn == 8,
 	       "hot-reset-info-dev-id-owned # flags %#x count %u devid %u (bound %u) %04x:%02x:%02x.%x",
-	       info.flags, info.count, info.devices[0].group_or_devid, devid,
+	       info.flags, info.count, info.devices[0].devid, devid,
 	       info.devices[0].segment, info.devices[0].bus, info.devices[0].devfn >> 3,
 	       info.devices[0].devfn & 7);
 

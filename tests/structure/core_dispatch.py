@@ -5,10 +5,11 @@ IOMMU drivers and file types through ops tables, never by naming them.
 
 In every kmod-mock/iommufd/*.c (comments and string literals stripped):
 1. No IOMMU model constant (the enumerators of enum mock_iommu_model, read
-   from iommufd_private.h) appears at all: the model -> ops table lives in
+   from drivers/iommu/iommu.h) appears at all: the model -> ops table lives in
    kmod-mock/drivers/iommu/iommu.c, and the core asks the ops
    (mock_iommu_ops(model)->..., viommu->ops->...).
-2. No #include of a driver's own header (kmod-mock/drivers/iommu/*.h).
+2. No #include of a driver's own header (kmod-mock/drivers/iommu/*.h other
+   than iommu.h, the IOMMU core's driver interface, include/linux/iommu.h).
 3. No file type constant (the enumerators of enum mock_file_type) in a
    `case` label or an ==/!= comparison: a file's behaviour is its f_op, its
    identity a comparison of f_op with a fops table (as the kernel's
@@ -21,6 +22,10 @@ plugs in through struct mock_iommu_ops:
 5. The IOMMU drivers and the IOMMU core (every drivers/iommu/*.c) reach
    iommufd only through iommufd/driver.c: no io_pagetable internals
    (iopt_*), no iommufd_dma_fault(), no mock_domain_set_dirty().
+7. An IOMMU driver or the IOMMU core includes what drivers see of the core
+   (iommu.h, iommufd/iommufd_driver.h, iommufd/uaccess.h), not
+   iommufd_private.h; only PRIVATE_OK may (the selftest driver, as the
+   kernel's drivers/iommu/iommufd/selftest.c does).
 6. A device model (drivers/pci/edu.c) does DMA through the PCI/IOMMU API
    (mock_pci_dma_rw()): it names no iommufd or VFIO object (idev, hwpt,
    open_df, struct iommufd_*).
@@ -38,6 +43,10 @@ import sys
 COMMENT = re.compile(r'/\*.*?\*/|//[^\n]*', re.S)
 # drivers/iommu files that are the IOMMU core, not one driver
 SHARED = ('iommu.c',)
+# drivers/iommu headers of the IOMMU core (the core and the drivers share them)
+SHARED_HEADERS = ('iommu.h',)
+# drivers/iommu files that may include iommufd_private.h (rule 7)
+PRIVATE_OK = ('selftest.c',)
 # device models behind PCI functions (DMA only through mock_pci_dma_rw())
 DEVICE_MODELS = ('edu.c',)
 STRING = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
@@ -59,12 +68,13 @@ def enumerators(header, name):
 def main():
     src = sys.argv[1]
     core = os.path.join(src, 'kmod-mock', 'iommufd')
-    with open(os.path.join(core, 'iommufd_private.h')) as f:
-        header = f.read()
-    models = enumerators(header, 'mock_iommu_model')
-    ftypes = enumerators(header, 'mock_file_type')
     drv_dir = os.path.join(src, 'kmod-mock', 'drivers', 'iommu')
-    drv_headers = sorted(n for n in os.listdir(drv_dir) if n.endswith('.h'))
+    with open(os.path.join(core, 'iommufd_private.h')) as f:
+        ftypes = enumerators(f.read(), 'mock_file_type')
+    with open(os.path.join(drv_dir, 'iommu.h')) as f:
+        models = enumerators(f.read(), 'mock_iommu_model')
+    drv_headers = sorted(n for n in os.listdir(drv_dir)
+                         if n.endswith('.h') and n not in SHARED_HEADERS)
     if not models or not ftypes:
         print('FAIL: could not read enum mock_iommu_model / mock_file_type')
         return 1
@@ -125,6 +135,17 @@ def main():
             for m in drv_re.finditer(line):
                 print(f'{rel}:{lineno}: reaches into iommufd ({m.group(1)}), not via driver.c')
                 bad += 1
+    priv_re = re.compile(r'^[ \t]*#[ \t]*include\s*"iommufd_private\.h"', re.M)
+    for name in sorted(os.listdir(drv_dir)):
+        if not name.endswith(('.c', '.h')) or name in PRIVATE_OK:
+            continue
+        with open(os.path.join(drv_dir, name)) as f:
+            raw = f.read()
+        for m in priv_re.finditer(raw):
+            lineno = raw.count('\n', 0, m.start()) + 1
+            print(f'kmod-mock/drivers/iommu/{name}:{lineno}: includes iommufd_private.h '
+                  '(use iommu.h, iommufd_driver.h, uaccess.h)')
+            bad += 1
     dev_re = re.compile(r'\b(idev|hwpt|open_df|iommufd_\w+)\b')
     for name in DEVICE_MODELS:
         with open(os.path.join(src, 'kmod-mock', 'drivers', 'pci', name)) as f:

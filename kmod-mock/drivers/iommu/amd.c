@@ -8,7 +8,8 @@
  */
 #include <string.h>
 
-#include "iommufd_private.h"
+#include "iommu.h"
+#include "iommufd_driver.h"
 
 static uint32_t amd_hw_info(const struct mock_dev *mdev, void *buf)
 {

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "arm_smmuv3.h"
+#include "uaccess.h"
 
 /* Bit fields of the architecture, written as (shift, width) masks. */
 #define FIELD(hi, lo) ((~0ULL >> (63 - (hi))) & ~((1ULL << (lo)) - 1))
@@ -470,8 +471,8 @@ static int arm_vsmmu_init(struct iommufd_viommu *viommu, struct iommufd_device *
 	(void)cmd;
 	if (rc)
 		return rc;
-	memcpy(((struct arm_vsmmu *)viommu)->idr, idev->mdev->smmu_idr,
-	       sizeof(idev->mdev->smmu_idr));
+	memcpy(((struct arm_vsmmu *)viommu)->idr, iommufd_device_mdev(idev)->smmu_idr,
+	       sizeof(iommufd_device_mdev(idev)->smmu_idr));
 	return 0;
 }
 

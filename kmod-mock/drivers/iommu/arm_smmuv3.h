@@ -6,7 +6,7 @@
 #ifndef KMOD_MOCK_ARM_SMMUV3_H
 #define KMOD_MOCK_ARM_SMMUV3_H
 
-#include "iommufd_private.h"
+#include "iommufd_driver.h"
 
 /* STE.Config values a nested domain may carry (after validation). */
 #define ARM_STE_CFG_ABORT 0

@@ -9,7 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "iommufd_private.h"
+#include "iommu.h"
+#include "uaccess.h"
 
 static uint32_t intel_hw_info(const struct mock_dev *mdev, void *buf)
 {

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iommufd_private.h"
+#include "iommu.h"
+#include "iommufd_driver.h"
+#include "uaccess.h"
 
 static const struct mock_iommu_ops *const iommu_drivers[] = {
 	[MOCK_IOMMU_SELFTEST] = &mock_selftest_iommu_ops,
@@ -110,12 +112,6 @@ int mock_set_dev_pasid(struct mock_dev *mdev, uint32_t pasid, bool blocked)
 	const struct mock_iommu_ops *ops = dev_iommu_ops(mdev);
 
 	return ops->set_dev_pasid ? ops->set_dev_pasid(mdev, pasid, blocked) : 0;
-}
-
-/* The AMD and SMMUv3 viommu_init(): the parent must be the driver's own S2 domain. */
-int mock_viommu_init_parent(struct iommufd_viommu *viommu)
-{
-	return viommu->hwpt->domain.owner != mock_iommu_ops(viommu->model) ? -EINVAL : 0;
 }
 
 /* ---------------- IOMMU_GET_HW_INFO ---------------- */

@@ -18,54 +18,6 @@
 #define VFIO_PCI_OFFSET_TO_INDEX(off) ((off) >> VFIO_PCI_OFFSET_SHIFT)
 #define VFIO_PCI_OFFSET_MASK ((1ULL << VFIO_PCI_OFFSET_SHIFT) - 1)
 
-/*
- * uAPI of linux/vfio.h the mock serves beyond uapi/iommufd-uapi.h: the device
- * features of vfio_main.c and vfio-pci, and the PCI hot reset.
- */
-#define VFIO_DEVICE_FEATURE_MIGRATION 1
-#define VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE 2
-#define VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY 3
-#define VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP 4
-#define VFIO_DEVICE_FEATURE_LOW_POWER_EXIT 5
-#define VFIO_DEVICE_FEATURE_DMA_LOGGING_START 6
-#define VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP 7
-#define VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT 8
-#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
-#define VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 12
-#define VFIO_DEVICE_FEATURE_ZPCI_ERROR 13
-
-struct vfio_device_low_power_entry_with_wakeup {
-	int32_t wakeup_eventfd;
-	uint32_t reserved;
-};
-
-struct vfio_pci_dependent_device {
-	uint32_t devid; /* group_id in the group form */
-	uint16_t segment;
-	uint8_t bus;
-	uint8_t devfn;
-};
-#define VFIO_PCI_DEVID_OWNED 0
-#define VFIO_PCI_DEVID_NOT_OWNED (-1)
-
-struct vfio_pci_hot_reset_info {
-	uint32_t argsz;
-	uint32_t flags;
-	uint32_t count;
-	struct vfio_pci_dependent_device devices[];
-};
-#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID (1 << 0)
-#define VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED (1 << 1)
-#define VFIO_DEVICE_GET_PCI_HOT_RESET_INFO _IO(VFIO_TYPE, VFIO_BASE + 12)
-
-struct vfio_pci_hot_reset {
-	uint32_t argsz;
-	uint32_t flags;
-	uint32_t count;
-	int32_t group_fds[];
-};
-#define VFIO_DEVICE_PCI_HOT_RESET _IO(VFIO_TYPE, VFIO_BASE + 13)
-
 struct vfio_group;
 
 /* One open of a device, its cdev or through its group (kernel: struct vfio_device_file). */
