@@ -7,7 +7,8 @@
  * /dev/char/MAJ:MIN, as QEMU's host= and sysfsdev= forms walk them. The
  * host's own PCI devices must stay reachable.
  *
- * argv[1]: "default" (one edu) or "two" (IOMMUFD_MOCK_DEVICES with two edus).
+ * argv[1]: "default" (one edu), "two" (IOMMUFD_MOCK_DEVICES with two edus) or
+ * "bridge" (an edu, then an edu behind a PCI bridge).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +40,7 @@
 #define VFIO_DEV_MAJOR 244 /* vfio-dev's dynamic major on the Debian 6.12 VM */
 
 static unsigned int nr_devs = 1;
+static bool bridged; /* device 1 sits behind a bridge */
 
 /* The whole of small file @path, NUL-terminated; -errno on failure. */
 static int slurp(const char *path, char *buf, size_t len)
@@ -263,7 +266,7 @@ static void test_readdir(void **state)
 	assert_string_equal(got, nr_devs == 2 ? "vfio0 vfio1" : "vfio0");
 	listing("/sys/kernel/iommu_groups/1/devices", got, sizeof(got));
 	assert_string_equal(got, BDF0);
-	if (nr_devs == 2) {
+	if (nr_devs == 2 && !bridged) {
 		listing("/sys/bus/pci/devices/" BDF1 "/vfio-dev", got, sizeof(got));
 		assert_string_equal(got, "vfio1");
 		assert_link("/sys/bus/pci/devices/" BDF1 "/iommu_group",
@@ -369,6 +372,86 @@ static void test_host_device_untouched(void **state)
 	assert_string_equal(via_shim, raw);
 }
 
+/*
+ * What a program of the legacy API does with a BDF (QEMU's host=, the
+ * kernel's VFIO selftests): /sys/bus/pci/devices/BDF/iommu_group names N,
+ * /dev/vfio/N opens and VFIO_GROUP_GET_DEVICE_FD takes the BDF. Each device
+ * is found as such a program finds it, from its vfio-dev node.
+ */
+static void test_group_agrees(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < nr_devs; i++) {
+		char path[PATH_MAX], link[PATH_MAX], *rp, *bdf, *group;
+		int container, g, dev, api = VFIO_API_VERSION;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/sys/class/vfio-dev/vfio%u/device", i);
+		rp = realpath(path, NULL);
+		assert_non_null(rp);
+		bdf = strrchr(rp, '/') + 1;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+		n = readlink(path, link, sizeof(link) - 1);
+		assert_true(n > 0);
+		link[n] = 0;
+		group = strrchr(link, '/') + 1;
+		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/devices/%s", group, bdf);
+		assert_int_equal(access(path, F_OK), 0);
+		container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		assert_int_equal(ioctl(container, VFIO_GET_API_VERSION), api);
+		snprintf(path, sizeof(path), "/dev/vfio/%s", group);
+		g = open(path, O_RDWR | O_CLOEXEC);
+		assert_true(g >= 0);
+		assert_int_equal(ioctl(g, VFIO_GROUP_SET_CONTAINER, &container), 0);
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf);
+		assert_true(dev >= 0);
+		if (bridged && i == 1)
+			assert_string_equal(rp, "/sys/devices/pci00ed:00/00ed:00:02.0/00ed:01:01.0");
+		else
+			assert_true(!strncmp(rp, "/sys/devices/pci00ed:00/00ed:00:", 32) &&
+				    !strchr(rp + 24, '/'));
+		close(dev);
+		close(g);
+		close(container);
+		free(rp);
+	}
+}
+
+/* A device behind a bridge: where the real kernel shows it, links that resolve. */
+static void test_bridge(void **state)
+{
+	static const char dir[] = "/sys/devices/pci00ed:00/00ed:00:02.0/00ed:01:01.0";
+	char buf[PATH_MAX], *rp;
+	struct stat st;
+
+	(void)state;
+	if (!bridged)
+		skip();
+	assert_link("/sys/bus/pci/devices/00ed:01:01.0",
+		    "../../../devices/pci00ed:00/00ed:00:02.0/00ed:01:01.0");
+	assert_link("/sys/bus/pci/devices/00ed:00:02.0", "../../../devices/pci00ed:00/00ed:00:02.0");
+	assert_file("/sys/bus/pci/devices/00ed:00:02.0", "class", "0x060400\n");
+	assert_file("/sys/bus/pci/devices/00ed:01:01.0", "vendor", "0x1234\n");
+	assert_link("/sys/class/vfio-dev/vfio1", "../../devices/pci00ed:00/00ed:00:02.0/"
+						  "00ed:01:01.0/vfio-dev/vfio1");
+	assert_int_equal(stat("/sys/bus/pci/devices/00ed:01:01.0/iommu_group", &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(stat("/sys/bus/pci/devices/00ed:01:01.0/driver", &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	snprintf(buf, sizeof(buf), "%s/vfio-dev/vfio1/subsystem", dir);
+	rp = realpath(buf, NULL);
+	assert_non_null(rp);
+	assert_string_equal(rp, "/sys/class/vfio-dev");
+	free(rp);
+	rp = realpath("/sys/bus/pci/devices/00ed:01:01.0/subsystem", NULL);
+	assert_non_null(rp);
+	assert_string_equal(rp, "/sys/bus/pci");
+	free(rp);
+	/* config follows the device there too */
+	assert_int_equal(slurp("/sys/bus/pci/devices/00ed:01:01.0/config", buf, sizeof(buf)), 256);
+	assert_int_equal((unsigned char)buf[0], 0x34);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,10 +463,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cdev_stat),
 		cmocka_unit_test(test_dev_char),
 		cmocka_unit_test(test_host_device_untouched),
+		cmocka_unit_test(test_group_agrees),
+		cmocka_unit_test(test_bridge),
 	};
 
-	if (argc > 1 && !strcmp(argv[1], "two"))
+	if (argc > 1 && (!strcmp(argv[1], "two") || !strcmp(argv[1], "bridge")))
 		nr_devs = 2;
-	return cmocka_run_group_tests_name(nr_devs == 2 ? "mock-sysfs-two" : "mock-sysfs", tests,
-					   NULL, NULL);
+	bridged = argc > 1 && !strcmp(argv[1], "bridge");
+	return cmocka_run_group_tests_name(bridged ? "mock-sysfs-bridge" :
+					   nr_devs == 2 ? "mock-sysfs-two" : "mock-sysfs",
+					   tests, NULL, NULL);
 }

@@ -9,10 +9,14 @@
  * The same binary runs under iommufd-mock-run (tests/vfio-legacy/meson.build)
  * and in the real 7.3 VM (tests/kernel/kernel-test.sh run test73 --viommu):
  * there the edu device sits at 0000:00:01.0 in IOMMU group 1 behind VT-d and
- * is bound to vfio-pci, and the mock's default machine presents the same.
+ * is bound to vfio-pci, under the mock at 00ed:00:01.0 in the first group the
+ * host does not have. The device's name and group are found as a program of
+ * the legacy API finds them, in sysfs: the device of the vfio-dev node
+ * (KT_VFIO_DEV, default /dev/vfio/devices/vfio0) and its iommu_group link.
  * VFIO_LEGACY_GROUP and VFIO_LEGACY_BDF override the group number and the
- * device name, VFIO_LEGACY_SKIP names tests to skip (cmocka's skip filter). Every call's result and errno are asserted; the VM is the
- * oracle for the expected values.
+ * device name, VFIO_LEGACY_SKIP names tests to skip (cmocka's skip filter).
+ * Every call's result and errno are asserted; the VM is the oracle for the
+ * expected values.
  *
  * edu facts relied on (as tests/kernel/vfio-edu-smoke.c): BAR0 0x00 is the
  * ident (low byte 0xed), 0x80/0x88/0x90/0x98 the DMA source, destination,
@@ -21,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -46,7 +51,8 @@
 #define IOVA_DST 0x200000ULL
 
 static char group_path[64];
-static const char *bdf = "0000:00:01.0";
+static const char *bdf;
+static char sysfs_bdf[32];
 static const char *cdev_path = "/dev/vfio/devices/vfio0";
 
 /*
@@ -716,6 +722,34 @@ static void test_cdev_and_group(void **state)
 	xclose(ifd);
 }
 
+/*
+ * The BDF and the IOMMU group of vfio-dev node @node from sysfs, as QEMU and
+ * the kernel's VFIO selftests find them: 0, or -1.
+ */
+static int from_sysfs(const char *node, char *group, size_t group_len)
+{
+	const char *name = strrchr(node, '/');
+	char path[PATH_MAX], link[PATH_MAX], *rp;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/vfio-dev/%s/device", name ? name + 1 : node);
+	rp = realpath(path, NULL);
+	if (!rp)
+		return -1;
+	snprintf(sysfs_bdf, sizeof(sysfs_bdf), "%s", strrchr(rp, '/') + 1);
+	free(rp);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", sysfs_bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -1;
+	link[n] = 0;
+	name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (strlen(name) >= group_len)
+		return -1;
+	memcpy(group, name, strlen(name) + 1);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,14 +764,23 @@ int main(void)
 		cmocka_unit_test_teardown(test_vtd_attached, teardown),
 		cmocka_unit_test_teardown(test_cdev_and_group, teardown),
 	};
+	char group[16] = "";
 	const char *s;
 
-	snprintf(group_path, sizeof(group_path), "/dev/vfio/%s",
-		 (s = getenv("VFIO_LEGACY_GROUP")) && *s ? s : "1");
-	if ((s = getenv("VFIO_LEGACY_BDF")) && *s)
-		bdf = s;
 	if ((s = getenv("KT_VFIO_DEV")) && *s)
 		cdev_path = s;
+	if (!from_sysfs(cdev_path, group, sizeof(group)))
+		bdf = sysfs_bdf;
+	else
+		fprintf(stderr, "vfio-legacy: no sysfs for %s: %s\n", cdev_path, strerror(errno));
+	snprintf(group_path, sizeof(group_path), "/dev/vfio/%s",
+		 (s = getenv("VFIO_LEGACY_GROUP")) && *s ? s : group);
+	if ((s = getenv("VFIO_LEGACY_BDF")) && *s)
+		bdf = s;
+	if (!bdf || !group_path[sizeof("/dev/vfio/") - 1]) {
+		fprintf(stderr, "vfio-legacy: set VFIO_LEGACY_BDF and VFIO_LEGACY_GROUP\n");
+		return 1;
+	}
 	/* tests to skip (a known difference, see meson.build) */
 	if ((s = getenv("VFIO_LEGACY_SKIP")) && *s)
 		cmocka_set_skip_filter(s);
