@@ -23,9 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -417,6 +419,53 @@ static void test_group_agrees(void **state)
 	}
 }
 
+/*
+ * VFIO_GROUP_GET_DEVICE_FD makes an fd: with none free it is EMFILE before
+ * the device is opened (the kernel reserves the fd first), so the daemon
+ * holds no device file for it, not even for a moment.
+ */
+static void test_device_fd_emfile(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		int c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		int g = open("/dev/vfio/1", O_RDWR | O_CLOEXEC);
+		int last = -1, dev, fd;
+		long files;
+
+		if (c < 0 || g < 0 || ioctl(g, VFIO_GROUP_SET_CONTAINER, &c))
+			_exit(2);
+		files = iommufd_mock_daemon_files();
+		getrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur > 256)
+			rl.rlim_cur = 256;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(3);
+		while ((fd = dup(g)) >= 0)
+			last = fd;
+		if (errno != EMFILE || last < 0)
+			_exit(4);
+		errno = 0;
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, BDF0);
+		if (dev != -1 || errno != EMFILE)
+			_exit(5);
+		close(last);
+		if (iommufd_mock_daemon_files() != files)
+			_exit(6);
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, BDF0);
+		_exit(dev == last && iommufd_mock_daemon_files() == files + 1 ? 0 : 7);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* A device behind a bridge: where the real kernel shows it, links that resolve. */
 static void test_bridge(void **state)
 {
@@ -464,6 +513,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dev_char),
 		cmocka_unit_test(test_host_device_untouched),
 		cmocka_unit_test(test_group_agrees),
+		cmocka_unit_test(test_device_fd_emfile),
 		cmocka_unit_test(test_bridge),
 	};
 

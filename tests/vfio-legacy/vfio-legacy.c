@@ -36,6 +36,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -553,6 +555,51 @@ static void test_iommufd_container(void **state)
 	munmap(dst, PG);
 }
 
+/*
+ * GET_DEVICE_FD makes an fd: with none free it is EMFILE and opens nothing
+ * (the kernel reserves the fd before it opens the device); with one free
+ * again it works. In a child, whose fd table it fills.
+ */
+static void test_device_fd_emfile(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = 256 };
+		int c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		int g = open(group_path, O_RDWR | O_CLOEXEC);
+		int last = -1, dev, fd;
+
+		if (c < 0 || g < 0 || ioctl(g, VFIO_GROUP_SET_CONTAINER, &c))
+			_exit(2);
+		getrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur > 256)
+			rl.rlim_cur = 256;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(3);
+		while ((fd = dup(g)) >= 0)
+			last = fd;
+		if (errno != EMFILE || last < 0)
+			_exit(4);
+		errno = 0;
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf);
+		if (dev != -1 || errno != EMFILE)
+			_exit(dev >= 0 ? 5 : 6);
+		close(last);
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf);
+		if (dev != last)
+			_exit(7);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* ---- what the container reports once the device is attached ---- */
 
 /* A container with the group set, SET_IOMMU type1v2 and the device open; *info filled. */
@@ -763,6 +810,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_info_attached, teardown),
 		cmocka_unit_test_teardown(test_vtd_attached, teardown),
 		cmocka_unit_test_teardown(test_cdev_and_group, teardown),
+		cmocka_unit_test_teardown(test_device_fd_emfile, teardown),
 	};
 	char group[16] = "";
 	const char *s;
