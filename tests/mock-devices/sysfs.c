@@ -434,11 +434,17 @@ static void test_device_fd_emfile(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct rlimit rl;
+		char link[PATH_MAX], path[PATH_MAX];
+		ssize_t n = readlink(DEV0 "/iommu_group", link, sizeof(link) - 1);
 		int c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-		int g = open("/dev/vfio/1", O_RDWR | O_CLOEXEC);
-		int last = -1, dev, fd;
+		int last = -1, dev, fd, g;
 		long files;
 
+		if (n <= 0)
+			_exit(1);
+		link[n] = 0;
+		snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
+		g = open(path, O_RDWR | O_CLOEXEC);
 		if (c < 0 || g < 0 || ioctl(g, VFIO_GROUP_SET_CONTAINER, &c))
 			_exit(2);
 		files = iommufd_mock_daemon_files();
