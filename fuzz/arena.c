@@ -69,7 +69,9 @@ bool fuzz_in_arena(uint64_t uaddr, size_t len)
 
 int fuzz_harness_init(struct harness *h, const char *devices)
 {
-	struct mock_kernel_config cfg = { .sz = sizeof(cfg), .devices = devices };
+	/* groups from 1 whatever the host has: the path list names /dev/vfio/1 */
+	struct mock_kernel_config cfg = { .sz = sizeof(cfg), .devices = devices,
+					  .iommu_group_base = 1 };
 	int ret;
 
 	fuzz_arena();

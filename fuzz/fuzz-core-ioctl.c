@@ -253,7 +253,7 @@ static void do_setup(struct harness *e, struct cursor *c)
 
 static const char *const dev_paths[] = {
 	"/dev/vfio/devices/vfio0", "/dev/vfio/devices/vfio1", "/dev/vfio/devices/vfio2",
-	"/dev/vfio/vfio", "/dev/iommu", "/dev/null",
+	"/dev/vfio/vfio", "/dev/iommu", "/dev/null", "/dev/vfio/1",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -107,6 +107,12 @@ struct mock_kernel_config {
 	 * NULL or "" means the newest.
 	 */
 	const char *kernel;
+	/*
+	 * The IOMMU group number of device 0 (/dev/vfio/N); device <index> is in
+	 * group <base + index>. 0 means the first number after the host's own
+	 * groups (/sys/kernel/iommu_groups), so no group the host has is shadowed.
+	 */
+	unsigned int iommu_group_base;
 };
 
 /* The DMA faults device @index (/dev/vfio/devices/vfio<index>) has taken so far. */
@@ -144,6 +150,22 @@ void mock_kernel_pinned_vm(struct mock_kernel *k, pid_t pid, uint64_t *pinned,
  */
 int mock_kernel_pci_config(struct mock_kernel *k, unsigned int index, unsigned int off,
 			   uint32_t *val);
+
+/*
+ * Where the machine put PCI device @index: segment, bus, devfn, the bridge
+ * above it if any, and its IOMMU group. VFIO's group and device names, hot
+ * reset's answer and the shim's sysfs all come from this.
+ */
+struct mock_pci_ident {
+	uint16_t segment;
+	uint8_t bus, devfn;
+	bool behind_bridge;
+	uint8_t bridge_bus, bridge_devfn; /* the bridge's own address, on the root bus */
+	unsigned int iommu_group;
+};
+
+/* 0, or -ENODEV past the last device. */
+int mock_kernel_pci_ident(struct mock_kernel *k, unsigned int index, struct mock_pci_ident *id);
 
 /*
  * What leak checks count once every file is closed: the references held on

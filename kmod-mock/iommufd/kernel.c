@@ -80,8 +80,11 @@ int mock_kernel_new(const struct mock_kernel_config *cfg, struct mock_kernel **o
 		free(k);
 		return rc;
 	}
-	rc = mock_machine_init(k, c.devices, c.sz >= offsetofend(struct mock_kernel_config, err_len) ?
-					     c.err : NULL, c.err_len);
+	rc = mock_machine_init(k, c.devices,
+			       c.sz >= offsetofend(struct mock_kernel_config, iommu_group_base) ?
+				       c.iommu_group_base : 0,
+			       c.sz >= offsetofend(struct mock_kernel_config, err_len) ? c.err : NULL,
+			       c.err_len);
 	if (rc) {
 		free(k);
 		return rc;

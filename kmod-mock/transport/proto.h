@@ -137,6 +137,14 @@ enum mock_proto_op {
 	 * the last device. Only for the daemon's user, as the device nodes.
 	 */
 	MOCK_OP_PCI_CONFIG = 15,
+	/*
+	 * Where the machine put device arg (the kernel's mock_kernel_pci_ident()),
+	 * for the same sysfs: cmd = 0 its address, cmd = 1 the bridge above it,
+	 * both as reply.ret = segment << 16 | bus << 8 | devfn (-ENOENT for the
+	 * bridge of a device on the root bus); cmd = 2 its IOMMU group number.
+	 * -ENODEV past the last device. Only for the daemon's user.
+	 */
+	MOCK_OP_PCI_IDENT = 16,
 };
 
 /*

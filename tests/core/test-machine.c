@@ -6,8 +6,11 @@
  * file refuses everything but BIND before it is bound, and that a blocked
  * device's DMA is recorded as a fault.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,15 +23,22 @@
 #include "core.h"
 #include "iommufd-uapi.h"
 
-static struct mock_kernel *machine(const char *devices, int *rc, char *err, size_t len)
+static struct mock_kernel *machine_groups(const char *devices, unsigned int group_base, int *rc,
+					  char *err, size_t len)
 {
 	struct mock_kernel_config cfg = {
-		.sz = sizeof(cfg), .devices = devices, .err = err, .err_len = len
+		.sz = sizeof(cfg), .devices = devices, .err = err, .err_len = len,
+		.iommu_group_base = group_base,
 	};
 	struct mock_kernel *k = NULL;
 
 	*rc = mock_kernel_new(&cfg, &k);
 	return k;
+}
+
+static struct mock_kernel *machine(const char *devices, int *rc, char *err, size_t len)
+{
+	return machine_groups(devices, 0, rc, err, len);
 }
 
 static void test_config_syntax(void **state)
@@ -137,7 +147,7 @@ static long group_ioctl(struct mock_file *f, unsigned int cmd, unsigned long arg
 }
 
 /*
- * The group files /dev/vfio/N (device <index> in group <index + 1>) and
+ * The group files /dev/vfio/N (device <index> in group <base + index>) and
  * their lifetimes: a group device file outlives its group and container,
  * two groups share one container, and nothing is left once all are closed,
  * in any order, or when the kernel goes with everything open.
@@ -152,7 +162,7 @@ static void test_groups(void **state)
 	int rc, fd;
 
 	(void)state;
-	k = machine("edu;plain", &rc, NULL, 0);
+	k = machine_groups("edu;plain", 1, &rc, NULL, 0);
 	assert_int_equal(rc, 0);
 	mock_kernel_set_fget(k, fget_table, NULL);
 	for (unsigned int i = 0; i < 6; i++) {
@@ -176,11 +186,11 @@ static void test_groups(void **state)
 	assert_int_equal(group_ioctl(g1, VFIO_GROUP_SET_CONTAINER, (unsigned long)&fd, &task), 0);
 	assert_int_equal(group_ioctl(g2, VFIO_GROUP_SET_CONTAINER, (unsigned long)&fd, &task), 0);
 	/* each group knows its own device only */
-	assert_int_equal(get_device_file(g1, "0000:00:02.0", &task, &f), -ENODEV);
-	assert_int_equal(get_device_file(g2, "0000:00:01.0", &task, &f), -ENODEV);
-	assert_int_equal(get_device_file(g1, "0000:00:01.0", &task, &d1), 0);
-	assert_int_equal(get_device_file(g1, "0000:00:01.0", &task, &d1b), 0);
-	assert_int_equal(get_device_file(g2, "0000:00:02.0", &task, &d2), 0);
+	assert_int_equal(get_device_file(g1, "00ed:00:02.0", &task, &f), -ENODEV);
+	assert_int_equal(get_device_file(g2, "00ed:00:01.0", &task, &f), -ENODEV);
+	assert_int_equal(get_device_file(g1, "00ed:00:01.0", &task, &d1), 0);
+	assert_int_equal(get_device_file(g1, "00ed:00:01.0", &task, &d1b), 0);
+	assert_int_equal(get_device_file(g2, "00ed:00:02.0", &task, &d2), 0);
 	/* the device objects of both sit in the container's context */
 	assert_true(mock_file_nr_objects(c) >= 3);
 	/* group and container go first: the device files work on */
@@ -207,9 +217,121 @@ static void test_groups(void **state)
 	assert_int_equal(mock_open(k, "/dev/vfio/2", O_RDWR, &task, &g2), 0);
 	fget_files[0] = c;
 	assert_int_equal(group_ioctl(g2, VFIO_GROUP_SET_CONTAINER, (unsigned long)&fd, &task), 0);
-	assert_int_equal(get_device_file(g2, "0000:00:02.0", &task, &d2), 0);
+	assert_int_equal(get_device_file(g2, "00ed:00:02.0", &task, &d2), 0);
 	mock_kernel_free(k);
 	memset(fget_files, 0, sizeof(fget_files));
+}
+
+/* The host's highest IOMMU group number, 0 when it has none. */
+static unsigned int host_last_group(void)
+{
+	DIR *d = opendir("/sys/kernel/iommu_groups");
+	unsigned int last = 0;
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9' &&
+		    strtoul(de->d_name, NULL, 10) > last)
+			last = (unsigned int)strtoul(de->d_name, NULL, 10);
+	if (d)
+		closedir(d);
+	return last;
+}
+
+static void assert_ident(struct mock_kernel *k, unsigned int index, const char *name,
+			 const char *bridge, unsigned int group)
+{
+	struct mock_pci_ident id;
+	char buf[32];
+
+	assert_int_equal(mock_kernel_pci_ident(k, index, &id), 0);
+	snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%u", id.segment, id.bus, id.devfn >> 3,
+		 id.devfn & 7u);
+	assert_string_equal(buf, name);
+	assert_int_equal(id.behind_bridge, bridge != NULL);
+	if (bridge) {
+		snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%u", id.segment, id.bridge_bus,
+			 id.bridge_devfn >> 3, id.bridge_devfn & 7u);
+		assert_string_equal(buf, bridge);
+	}
+	assert_int_equal(id.iommu_group, group);
+}
+
+/*
+ * One identity per device (mock_kernel_pci_ident()): the address the machine
+ * gives it, the bridge above it, its group; /dev/vfio/<group> opens and
+ * GET_DEVICE_FD takes exactly that name; hot reset reports the same address.
+ * Groups follow the host's own unless the configuration names a base.
+ */
+static void test_ident(void **state)
+{
+	struct mock_task task = { .pid = getpid(), .tid = getpid(), .uid = getuid() };
+	/* vfio.h's struct vfio_pci_hot_reset_info with room for two devices */
+	struct {
+		struct {
+			uint32_t argsz, flags, count;
+		} hdr;
+		struct {
+			uint32_t devid; /* the group in the group form */
+			uint16_t segment;
+			uint8_t bus, devfn;
+		} dev[2];
+	} hr = { .hdr.argsz = sizeof(hr) };
+	struct mock_pci_ident id;
+	struct mock_file *c, *g, *d, *f;
+	unsigned int base = host_last_group() + 1;
+	struct mock_kernel *k;
+	char path[32];
+	int rc, fd = 100;
+
+	(void)state;
+	k = machine("edu;edu,bridge;plain", &rc, NULL, 0);
+	assert_int_equal(rc, 0);
+	assert_ident(k, 0, "00ed:00:01.0", NULL, base);
+	assert_ident(k, 1, "00ed:01:01.0", "00ed:00:02.0", base + 1);
+	assert_ident(k, 2, "00ed:00:03.0", NULL, base + 2);
+	assert_int_equal(mock_kernel_pci_ident(k, 3, &id), -ENODEV);
+
+	mock_kernel_set_fget(k, fget_table, NULL);
+	assert_int_equal(mock_open(k, "/dev/vfio/vfio", O_RDWR, &task, &c), 0);
+	fget_files[0] = c;
+	snprintf(path, sizeof(path), "/dev/vfio/%u", base + 1);
+	assert_int_equal(mock_open(k, path, O_RDWR, &task, &g), 0);
+	assert_int_equal(group_ioctl(g, VFIO_GROUP_SET_CONTAINER, (unsigned long)&fd, &task), 0);
+	assert_int_equal(get_device_file(g, "00ed:00:02.0", &task, &f), -ENODEV); /* the bridge */
+	assert_int_equal(get_device_file(g, "0000:01:01.0", &task, &f), -ENODEV);
+	assert_int_equal(get_device_file(g, "00ed:01:01.0", &task, &d), 0);
+	/* a group open: the device is listed by its group, at the same address */
+	assert_int_equal(group_ioctl(d, _IO(VFIO_TYPE, VFIO_BASE + 12), (unsigned long)&hr,
+				     &task), 0);
+	assert_int_equal(hr.hdr.count, 1);
+	assert_int_equal(hr.hdr.flags, 0);
+	assert_int_equal(hr.dev[0].devid, base + 1);
+	assert_int_equal(hr.dev[0].segment, 0xed);
+	assert_int_equal(hr.dev[0].bus, 1);
+	assert_int_equal(hr.dev[0].devfn, 1 << 3);
+	mock_release(d);
+	mock_release(g);
+	mock_release(c);
+	memset(fget_files, 0, sizeof(fget_files));
+	assert_int_equal(mock_kernel_nr_files(k), 0);
+	mock_kernel_free(k);
+
+	/* a full root bus goes on at the next bus number free; a named group base */
+	{
+		char spec[33 * 8];
+
+		snprintf(spec, sizeof(spec), "edu,bridge");
+		for (unsigned int i = 1; i < 33; i++)
+			strcat(spec, ";plain");
+		k = machine_groups(spec, 40, &rc, NULL, 0);
+	}
+	assert_int_equal(rc, 0);
+	assert_ident(k, 0, "00ed:01:01.0", "00ed:00:01.0", 40);
+	assert_ident(k, 30, "00ed:00:1f.0", NULL, 70);
+	assert_ident(k, 31, "00ed:02:01.0", NULL, 71);
+	assert_ident(k, 32, "00ed:02:02.0", NULL, 72);
+	mock_kernel_free(k);
 }
 
 int main(void)
@@ -218,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_config_syntax),
 		cmocka_unit_test(test_device_paths),
 		cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_ident),
 	};
 
 	return cmocka_run_group_tests_name("core-machine", tests, NULL, NULL);

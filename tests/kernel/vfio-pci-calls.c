@@ -212,8 +212,31 @@ static void same_state(const char *name, int dev, const struct dev_state *before
 	       before->fact, after.fact);
 }
 
-static void bridge_hot_reset_checks(int dev, int iommufd, uint32_t devid)
+/*
+ * The address sysfs gives the device of vfio-dev node @path
+ * (/sys/class/vfio-dev/vfioN/device): 0, or -1 when it cannot be read.
+ */
+static int sysfs_address(const char *path, unsigned int *seg, unsigned int *bus,
+			 unsigned int *slot, unsigned int *fn)
 {
+	const char *node = strrchr(path, '/');
+	char link[512];
+	char *rp;
+	int n;
+
+	snprintf(link, sizeof(link), "/sys/class/vfio-dev/%s/device", node ? node + 1 : path);
+	rp = realpath(link, NULL);
+	if (!rp)
+		return -1;
+	n = sscanf(strrchr(rp, '/') + 1, "%x:%x:%x.%x", seg, bus, slot, fn);
+	free(rp);
+	return n == 4 ? 0 : -1;
+}
+
+/* The hot-reset info names the device where sysfs has it: bus 1, slot 1 behind the bridge. */
+static void bridge_hot_reset_checks(int dev, int iommufd, uint32_t devid, const char *path)
+{
+	unsigned int seg = ~0u, bus = ~0u, slot = ~0u, fn = ~0u;
 	struct hot_reset_info info = { .argsz = 11 };
 	struct hot_reset hr = { .argsz = 11 };
 	struct dev_state st = { 0 };
@@ -230,13 +253,16 @@ static void bridge_hot_reset_checks(int dev, int iommufd, uint32_t devid)
 	info.argsz = 12 + 8;
 	rc = ioctl(dev, GET_PCI_HOT_RESET_INFO, &info);
 	expect("hot-reset-info-bus", rc, 0);
+	(void)sysfs_address(path, &seg, &bus, &slot, &fn);
 	result(info.flags == 3 && info.count == 1 && info.devices[0].devid == devid &&
-		       info.devices[0].segment == 0 && info.devices[0].bus == 1 &&
-		       info.devices[0].devfn == 8,
-	       "hot-reset-info-dev-id-owned # flags %#x count %u devid %u (bound %u) %04x:%02x:%02x.%x",
+		       info.devices[0].segment == seg && info.devices[0].bus == 1 &&
+		       info.devices[0].bus == bus && info.devices[0].devfn == 8 &&
+		       info.devices[0].devfn == (slot << 3 | fn),
+	       "hot-reset-info-dev-id-owned # flags %#x count %u devid %u (bound %u) %04x:%02x:%02x.%x"
+	       " (sysfs %04x:%02x:%02x.%x)",
 	       info.flags, info.count, info.devices[0].devid, devid,
 	       info.devices[0].segment, info.devices[0].bus, info.devices[0].devfn >> 3,
-	       info.devices[0].devfn & 7);
+	       info.devices[0].devfn & 7, seg, bus, slot, fn);
 
 	expect("hot-reset-short-argsz", ioctl(dev, PCI_HOT_RESET, &hr), EINVAL);
 	hr.argsz = 12;
@@ -506,7 +532,7 @@ int main(void)
 	if (rc)
 		return 1;
 	if (bridge) {
-		bridge_hot_reset_checks(dev, iommufd, bind.out_devid);
+		bridge_hot_reset_checks(dev, iommufd, bind.out_devid, path);
 		bridge_reset_checks(dev);
 	} else {
 		hot_reset_checks(dev, iommufd);

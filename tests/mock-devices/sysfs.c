@@ -7,7 +7,8 @@
  * /dev/char/MAJ:MIN, as QEMU's host= and sysfsdev= forms walk them. The
  * host's own PCI devices must stay reachable.
  *
- * argv[1]: "default" (one edu) or "two" (IOMMUFD_MOCK_DEVICES with two edus).
+ * argv[1]: "default" (one edu), "two" (IOMMUFD_MOCK_DEVICES with two edus) or
+ * "bridge" (an edu, then an edu behind a PCI bridge).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,15 +16,18 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -38,6 +42,7 @@
 #define VFIO_DEV_MAJOR 244 /* vfio-dev's dynamic major on the Debian 6.12 VM */
 
 static unsigned int nr_devs = 1;
+static bool bridged; /* device 1 sits behind a bridge */
 
 /* The whole of small file @path, NUL-terminated; -errno on failure. */
 static int slurp(const char *path, char *buf, size_t len)
@@ -263,7 +268,7 @@ static void test_readdir(void **state)
 	assert_string_equal(got, nr_devs == 2 ? "vfio0 vfio1" : "vfio0");
 	listing("/sys/kernel/iommu_groups/1/devices", got, sizeof(got));
 	assert_string_equal(got, BDF0);
-	if (nr_devs == 2) {
+	if (nr_devs == 2 && !bridged) {
 		listing("/sys/bus/pci/devices/" BDF1 "/vfio-dev", got, sizeof(got));
 		assert_string_equal(got, "vfio1");
 		assert_link("/sys/bus/pci/devices/" BDF1 "/iommu_group",
@@ -369,6 +374,139 @@ static void test_host_device_untouched(void **state)
 	assert_string_equal(via_shim, raw);
 }
 
+/*
+ * What a program of the legacy API does with a BDF (QEMU's host=, the
+ * kernel's VFIO selftests): /sys/bus/pci/devices/BDF/iommu_group names N,
+ * /dev/vfio/N opens and VFIO_GROUP_GET_DEVICE_FD takes the BDF. Each device
+ * is found as such a program finds it, from its vfio-dev node.
+ */
+static void test_group_agrees(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < nr_devs; i++) {
+		char path[PATH_MAX], link[PATH_MAX], *rp, *bdf, *group;
+		int container, g, dev, api = VFIO_API_VERSION;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/sys/class/vfio-dev/vfio%u/device", i);
+		rp = realpath(path, NULL);
+		assert_non_null(rp);
+		bdf = strrchr(rp, '/') + 1;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+		n = readlink(path, link, sizeof(link) - 1);
+		assert_true(n > 0);
+		link[n] = 0;
+		group = strrchr(link, '/') + 1;
+		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/devices/%s", group, bdf);
+		assert_int_equal(access(path, F_OK), 0);
+		container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		assert_int_equal(ioctl(container, VFIO_GET_API_VERSION), api);
+		snprintf(path, sizeof(path), "/dev/vfio/%s", group);
+		g = open(path, O_RDWR | O_CLOEXEC);
+		assert_true(g >= 0);
+		assert_int_equal(ioctl(g, VFIO_GROUP_SET_CONTAINER, &container), 0);
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf);
+		assert_true(dev >= 0);
+		if (bridged && i == 1)
+			assert_string_equal(rp, "/sys/devices/pci00ed:00/00ed:00:02.0/00ed:01:01.0");
+		else
+			assert_true(!strncmp(rp, "/sys/devices/pci00ed:00/00ed:00:", 32) &&
+				    !strchr(rp + 24, '/'));
+		close(dev);
+		close(g);
+		close(container);
+		free(rp);
+	}
+}
+
+/*
+ * VFIO_GROUP_GET_DEVICE_FD makes an fd: with none free it is EMFILE before
+ * the device is opened (the kernel reserves the fd first), so the daemon
+ * holds no device file for it, not even for a moment.
+ */
+static void test_device_fd_emfile(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		char link[PATH_MAX], path[PATH_MAX];
+		ssize_t n = readlink(DEV0 "/iommu_group", link, sizeof(link) - 1);
+		int c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		int last = -1, dev, fd, g;
+		long files;
+
+		if (n <= 0)
+			_exit(1);
+		link[n] = 0;
+		snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
+		g = open(path, O_RDWR | O_CLOEXEC);
+		if (c < 0 || g < 0 || ioctl(g, VFIO_GROUP_SET_CONTAINER, &c))
+			_exit(2);
+		files = iommufd_mock_daemon_files();
+		getrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur > 256)
+			rl.rlim_cur = 256;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(3);
+		while ((fd = dup(g)) >= 0)
+			last = fd;
+		if (errno != EMFILE || last < 0)
+			_exit(4);
+		errno = 0;
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, BDF0);
+		if (dev != -1 || errno != EMFILE)
+			_exit(5);
+		close(last);
+		if (iommufd_mock_daemon_files() != files)
+			_exit(6);
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, BDF0);
+		_exit(dev == last && iommufd_mock_daemon_files() == files + 1 ? 0 : 7);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* A device behind a bridge: where the real kernel shows it, links that resolve. */
+static void test_bridge(void **state)
+{
+	static const char dir[] = "/sys/devices/pci00ed:00/00ed:00:02.0/00ed:01:01.0";
+	char buf[PATH_MAX], *rp;
+	struct stat st;
+
+	(void)state;
+	if (!bridged)
+		skip();
+	assert_link("/sys/bus/pci/devices/00ed:01:01.0",
+		    "../../../devices/pci00ed:00/00ed:00:02.0/00ed:01:01.0");
+	assert_link("/sys/bus/pci/devices/00ed:00:02.0", "../../../devices/pci00ed:00/00ed:00:02.0");
+	assert_file("/sys/bus/pci/devices/00ed:00:02.0", "class", "0x060400\n");
+	assert_file("/sys/bus/pci/devices/00ed:01:01.0", "vendor", "0x1234\n");
+	assert_link("/sys/class/vfio-dev/vfio1", "../../devices/pci00ed:00/00ed:00:02.0/"
+						  "00ed:01:01.0/vfio-dev/vfio1");
+	assert_int_equal(stat("/sys/bus/pci/devices/00ed:01:01.0/iommu_group", &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(stat("/sys/bus/pci/devices/00ed:01:01.0/driver", &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	snprintf(buf, sizeof(buf), "%s/vfio-dev/vfio1/subsystem", dir);
+	rp = realpath(buf, NULL);
+	assert_non_null(rp);
+	assert_string_equal(rp, "/sys/class/vfio-dev");
+	free(rp);
+	rp = realpath("/sys/bus/pci/devices/00ed:01:01.0/subsystem", NULL);
+	assert_non_null(rp);
+	assert_string_equal(rp, "/sys/bus/pci");
+	free(rp);
+	/* config follows the device there too */
+	assert_int_equal(slurp("/sys/bus/pci/devices/00ed:01:01.0/config", buf, sizeof(buf)), 256);
+	assert_int_equal((unsigned char)buf[0], 0x34);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,10 +518,15 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cdev_stat),
 		cmocka_unit_test(test_dev_char),
 		cmocka_unit_test(test_host_device_untouched),
+		cmocka_unit_test(test_group_agrees),
+		cmocka_unit_test(test_device_fd_emfile),
+		cmocka_unit_test(test_bridge),
 	};
 
-	if (argc > 1 && !strcmp(argv[1], "two"))
+	if (argc > 1 && (!strcmp(argv[1], "two") || !strcmp(argv[1], "bridge")))
 		nr_devs = 2;
-	return cmocka_run_group_tests_name(nr_devs == 2 ? "mock-sysfs-two" : "mock-sysfs", tests,
-					   NULL, NULL);
+	bridged = argc > 1 && !strcmp(argv[1], "bridge");
+	return cmocka_run_group_tests_name(bridged ? "mock-sysfs-bridge" :
+					   nr_devs == 2 ? "mock-sysfs-two" : "mock-sysfs",
+					   tests, NULL, NULL);
 }

@@ -314,3 +314,11 @@ int mock_kernel_pci_config(struct mock_kernel *k, unsigned int index, unsigned i
 	*val = 0;
 	return -ENODEV; /* the fake kernel has no PCI devices */
 }
+
+int mock_kernel_pci_ident(struct mock_kernel *k, unsigned int index, struct mock_pci_ident *id)
+{
+	(void)k;
+	(void)index;
+	(void)id;
+	return -ENODEV; /* the fake kernel has no PCI devices */
+}

@@ -23,8 +23,13 @@
 #                      vfio-pci,iommufd=iommufd0,fd=N under iommufd-mock-run
 #                      (--mock-run)
 #   mock-host[-viommu] the same with host=BDF (--host-bdf) instead of fd=:
-#                      QEMU finds the cdev through the sysfs the shim presents;
-#                      suite qemu runs all four mock machines
+#                      QEMU finds the cdev through the sysfs the shim presents
+#   mock-legacy[-viommu] QEMU's legacy VFIO backend: -device vfio-pci,host=BDF
+#                      without iommufd; QEMU opens /dev/vfio/vfio, the group
+#                      that /sys/bus/pci/devices/BDF/iommu_group names, gets
+#                      the device with VFIO_GROUP_GET_DEVICE_FD and maps guest
+#                      RAM with the type1 ioctls; suite qemu runs all six mock
+#                      machines
 #
 # fetch   downloads QEMU 10.0.2 (qemu-system-x86, -common, -data and seabios
 #         from bookworm-backports), the newest linux-image-6.1.0-*-amd64 and
@@ -37,7 +42,8 @@
 # Options:
 #   --cache DIR        cache root (default ${LIBIOMMUFD_CACHE:-${XDG_CACHE_HOME:-~/.cache}/libiommufd})
 #   --mock-run PATH    iommufd-mock-run (mock-* machines)
-#   --host-bdf BDF     the mock device's PCI address for mock-host* (default 00ed:00:01.0, the mock's first)
+#   --host-bdf BDF     the mock device's PCI address for mock-host* and mock-legacy* (default
+#                      00ed:00:01.0, the mock's first)
 #   --timeout SECS     QEMU time limit (default 300)
 #   --fetch-timeout S  time limit of each download (default 600)
 #   --refresh          fetch: look for a newer guest kernel even when one is cached
@@ -102,7 +108,7 @@ run)
 	guest_prog=$3
 	case $name in
 	control | control-viommu) ;;
-	mock-fd | mock-fd-viommu | mock-host | mock-host-viommu)
+	mock-fd | mock-fd-viommu | mock-host | mock-host-viommu | mock-legacy | mock-legacy-viommu)
 		[[ -n $mock_run ]] || { echo "qemu-test.sh: $name needs --mock-run" >&2; exit 2; } ;;
 	*) echo "qemu-test.sh: unknown MACHINE '$name'" >&2; usage ;;
 	esac
@@ -292,6 +298,11 @@ mock-fd*)
 	;;
 mock-host*)
 	qdev+=(-object iommufd,id=iommufd0 -device "vfio-pci,iommufd=iommufd0,host=$host_bdf")
+	pre=("$mock_run" --)
+	;;
+mock-legacy*)
+	# no iommufd: QEMU's legacy container, /dev/vfio/vfio and the device's group
+	qdev+=(-device "vfio-pci,host=$host_bdf")
 	pre=("$mock_run" --)
 	;;
 esac

@@ -269,6 +269,11 @@ static int other_uid_child(void *arg)
 	ret = rel_raw_call(MOCK_OP_STATS, 0, 0, 0, 0, 0);
 	if (ret != -EACCES)
 		return 4;
+	/* Nor the devices' config space or where they sit (the sysfs the shim presents). */
+	if (rel_raw_call(MOCK_OP_PCI_CONFIG, 0, 0, 0, 0, 0) != -EACCES ||
+	    rel_raw_call(MOCK_OP_PCI_IDENT, 0, 0, 0, 0, 0) != -EACCES ||
+	    rel_raw_call(MOCK_OP_PCI_IDENT, 0, 0, 2, 0, 0) != -EACCES)
+		return 9;
 	/* Naming the owner's file by its inode: not held, so not touched. */
 	if (rel_raw_call(MOCK_OP_IOCTL, 0, *ino, IOMMU_DESTROY, 0, 0) != -EBADF ||
 	    rel_raw_call(MOCK_OP_QUERY, 0, *ino, 0, 0, 0) != -EBADF)

@@ -9,10 +9,14 @@
  * The same binary runs under iommufd-mock-run (tests/vfio-legacy/meson.build)
  * and in the real 7.3 VM (tests/kernel/kernel-test.sh run test73 --viommu):
  * there the edu device sits at 0000:00:01.0 in IOMMU group 1 behind VT-d and
- * is bound to vfio-pci, and the mock's default machine presents the same.
+ * is bound to vfio-pci, under the mock at 00ed:00:01.0 in the first group the
+ * host does not have. The device's name and group are found as a program of
+ * the legacy API finds them, in sysfs: the device of the vfio-dev node
+ * (KT_VFIO_DEV, default /dev/vfio/devices/vfio0) and its iommu_group link.
  * VFIO_LEGACY_GROUP and VFIO_LEGACY_BDF override the group number and the
- * device name, VFIO_LEGACY_SKIP names tests to skip (cmocka's skip filter). Every call's result and errno are asserted; the VM is the
- * oracle for the expected values.
+ * device name, VFIO_LEGACY_SKIP names tests to skip (cmocka's skip filter).
+ * Every call's result and errno are asserted; the VM is the oracle for the
+ * expected values.
  *
  * edu facts relied on (as tests/kernel/vfio-edu-smoke.c): BAR0 0x00 is the
  * ident (low byte 0xed), 0x80/0x88/0x90/0x98 the DMA source, destination,
@@ -21,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,6 +36,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,7 +53,8 @@
 #define IOVA_DST 0x200000ULL
 
 static char group_path[64];
-static const char *bdf = "0000:00:01.0";
+static const char *bdf;
+static char sysfs_bdf[32];
 static const char *cdev_path = "/dev/vfio/devices/vfio0";
 
 /*
@@ -547,6 +555,51 @@ static void test_iommufd_container(void **state)
 	munmap(dst, PG);
 }
 
+/*
+ * GET_DEVICE_FD makes an fd: with none free it is EMFILE and opens nothing
+ * (the kernel reserves the fd before it opens the device); with one free
+ * again it works. In a child, whose fd table it fills.
+ */
+static void test_device_fd_emfile(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = 256 };
+		int c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		int g = open(group_path, O_RDWR | O_CLOEXEC);
+		int last = -1, dev, fd;
+
+		if (c < 0 || g < 0 || ioctl(g, VFIO_GROUP_SET_CONTAINER, &c))
+			_exit(2);
+		getrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur > 256)
+			rl.rlim_cur = 256;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(3);
+		while ((fd = dup(g)) >= 0)
+			last = fd;
+		if (errno != EMFILE || last < 0)
+			_exit(4);
+		errno = 0;
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf);
+		if (dev != -1 || errno != EMFILE)
+			_exit(dev >= 0 ? 5 : 6);
+		close(last);
+		dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, bdf);
+		if (dev != last)
+			_exit(7);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* ---- what the container reports once the device is attached ---- */
 
 /* A container with the group set, SET_IOMMU type1v2 and the device open; *info filled. */
@@ -716,6 +769,34 @@ static void test_cdev_and_group(void **state)
 	xclose(ifd);
 }
 
+/*
+ * The BDF and the IOMMU group of vfio-dev node @node from sysfs, as QEMU and
+ * the kernel's VFIO selftests find them: 0, or -1.
+ */
+static int from_sysfs(const char *node, char *group, size_t group_len)
+{
+	const char *name = strrchr(node, '/');
+	char path[PATH_MAX], link[PATH_MAX], *rp;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/vfio-dev/%s/device", name ? name + 1 : node);
+	rp = realpath(path, NULL);
+	if (!rp)
+		return -1;
+	snprintf(sysfs_bdf, sizeof(sysfs_bdf), "%s", strrchr(rp, '/') + 1);
+	free(rp);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", sysfs_bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -1;
+	link[n] = 0;
+	name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (strlen(name) >= group_len)
+		return -1;
+	memcpy(group, name, strlen(name) + 1);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,15 +810,25 @@ int main(void)
 		cmocka_unit_test_teardown(test_info_attached, teardown),
 		cmocka_unit_test_teardown(test_vtd_attached, teardown),
 		cmocka_unit_test_teardown(test_cdev_and_group, teardown),
+		cmocka_unit_test_teardown(test_device_fd_emfile, teardown),
 	};
+	char group[16] = "";
 	const char *s;
 
-	snprintf(group_path, sizeof(group_path), "/dev/vfio/%s",
-		 (s = getenv("VFIO_LEGACY_GROUP")) && *s ? s : "1");
-	if ((s = getenv("VFIO_LEGACY_BDF")) && *s)
-		bdf = s;
 	if ((s = getenv("KT_VFIO_DEV")) && *s)
 		cdev_path = s;
+	if (!from_sysfs(cdev_path, group, sizeof(group)))
+		bdf = sysfs_bdf;
+	else
+		fprintf(stderr, "vfio-legacy: no sysfs for %s: %s\n", cdev_path, strerror(errno));
+	snprintf(group_path, sizeof(group_path), "/dev/vfio/%s",
+		 (s = getenv("VFIO_LEGACY_GROUP")) && *s ? s : group);
+	if ((s = getenv("VFIO_LEGACY_BDF")) && *s)
+		bdf = s;
+	if (!bdf || !group_path[sizeof("/dev/vfio/") - 1]) {
+		fprintf(stderr, "vfio-legacy: set VFIO_LEGACY_BDF and VFIO_LEGACY_GROUP\n");
+		return 1;
+	}
 	/* tests to skip (a known difference, see meson.build) */
 	if ((s = getenv("VFIO_LEGACY_SKIP")) && *s)
 		cmocka_set_skip_filter(s);

@@ -9,6 +9,7 @@
  * The default machine is one edu device behind an IOMMU that reports what
  * Linux 6.12 reports for QEMU 7.2's intel-iommu (legacy mode).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,13 @@
 
 #define MOCK_MACHINE_DEFAULT "edu"
 #define MOCK_MAX_PCI_DEVS 64
+
+/*
+ * The machine's PCI segment: a domain of its own, so that no BDF of the
+ * host's is shadowed under the shim (its sysfs.c knows the number too).
+ */
+#define MOCK_PCI_SEGMENT 0x00ed
+#define PCI_DEVFN(slot, fn) ((uint8_t)(((slot) << 3) | (fn)))
 
 /* Linux 6.12 on QEMU 7.2 intel-iommu: GET_HW_INFO data of the edu device. */
 #define VTD_DEFAULT_CAP 0xd2008c22260206ULL
@@ -369,7 +377,62 @@ out_free:
 	return rc;
 }
 
-int mock_machine_init(struct mock_kernel *k, const char *spec, char *err, size_t err_len)
+/* The host's own IOMMU groups come first: the mock's follow its highest number. */
+static unsigned int host_first_free_group(void)
+{
+	unsigned int next = 1; /* group 0: the host bridge on q35 */
+	DIR *d = opendir("/sys/kernel/iommu_groups");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char *end;
+		unsigned long n = strtoul(de->d_name, &end, 10);
+
+		if (!*end && end != de->d_name && n + 1 > next && n < 1u << 20)
+			next = (unsigned int)n + 1;
+	}
+	if (d)
+		closedir(d);
+	return next;
+}
+
+/*
+ * The firmware's enumeration: devices in order take the slots 1 to 31 of the
+ * root bus (slot 0 is q35's host bridge, which the mock has not); a device
+ * with "bridge" takes its slot for a PCI bridge and sits at slot 1 of the
+ * bridge's secondary bus, the next bus number free (1 for the first, as QEMU
+ * numbers `-device pci-bridge`). A full root bus continues on another root
+ * bus, the next bus number free. Device <index> is alone in IOMMU group
+ * <group_base + index>.
+ */
+static void machine_enumerate(struct mock_kernel *k, unsigned int group_base)
+{
+	unsigned int root_bus = 0, slot = 1, next_bus = 1;
+
+	for (unsigned int i = 0; i != k->nr_pci_devs; i++) {
+		struct mock_pci_dev *pdev = k->pci_devs[i];
+
+		if (slot == 32) {
+			root_bus = next_bus++;
+			slot = 1;
+		}
+		pdev->segment = MOCK_PCI_SEGMENT;
+		if (pdev->behind_bridge) {
+			pdev->bridge_bus = (uint8_t)root_bus;
+			pdev->bridge_devfn = PCI_DEVFN(slot, 0);
+			pdev->bus = (uint8_t)next_bus++;
+			pdev->devfn = PCI_DEVFN(1, 0);
+		} else {
+			pdev->bus = (uint8_t)root_bus;
+			pdev->devfn = PCI_DEVFN(slot, 0);
+		}
+		slot++;
+		pdev->iommu_group = group_base + i;
+	}
+}
+
+int mock_machine_init(struct mock_kernel *k, const char *spec, unsigned int group_base, char *err,
+		      size_t err_len)
 {
 	char *copy, *save = NULL, *dev;
 	int rc = 0;
@@ -389,6 +452,8 @@ int mock_machine_init(struct mock_kernel *k, const char *spec, char *err, size_t
 	free(copy);
 	if (rc)
 		mock_machine_free(k);
+	else
+		machine_enumerate(k, group_base ? group_base : host_first_free_group());
 	return rc;
 }
 

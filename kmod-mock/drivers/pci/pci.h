@@ -85,6 +85,16 @@ struct mock_pci_dev {
 	 * "bridge"), so vfio-pci can reset it through the bus; else on the root bus
 	 */
 	bool behind_bridge;
+	/*
+	 * Where the machine put it (machine.c, the one source every view takes
+	 * it from: VFIO's group and device names, hot reset, the shim's sysfs):
+	 * PCI segment, bus and devfn, the bridge above it (behind_bridge) and
+	 * its IOMMU group number (/dev/vfio/N).
+	 */
+	uint16_t segment;
+	uint8_t bus, devfn;
+	uint8_t bridge_bus, bridge_devfn;
+	unsigned int iommu_group;
 	unsigned int dma_bits;
 	struct mock_dev mdev; /* what its IOMMU knows of it */
 	uint8_t config[MOCK_PCI_CFG_SIZE];
@@ -98,7 +108,8 @@ struct mock_pci_dev {
 };
 
 /* machine.c */
-int mock_machine_init(struct mock_kernel *k, const char *spec, char *err, size_t err_len);
+int mock_machine_init(struct mock_kernel *k, const char *spec, unsigned int group_base, char *err,
+		      size_t err_len);
 void mock_machine_free(struct mock_kernel *k);
 void mock_pci_dev_reset(struct mock_pci_dev *pdev);
 

@@ -23,3 +23,23 @@ int mock_kernel_pci_config(struct mock_kernel *k, unsigned int index, unsigned i
 	       (uint32_t)pdev->config[off + 2] << 16 | (uint32_t)pdev->config[off + 3] << 24;
 	return 0;
 }
+
+int mock_kernel_pci_ident(struct mock_kernel *k, unsigned int index, struct mock_pci_ident *id)
+{
+	const struct mock_pci_dev *pdev;
+
+	if (index >= k->nr_pci_devs)
+		return -ENODEV;
+	pdev = k->pci_devs[index];
+	memset(id, 0, sizeof(*id));
+	id->segment = pdev->segment;
+	id->bus = pdev->bus;
+	id->devfn = pdev->devfn;
+	id->behind_bridge = pdev->behind_bridge;
+	if (pdev->behind_bridge) {
+		id->bridge_bus = pdev->bridge_bus;
+		id->bridge_devfn = pdev->bridge_devfn;
+	}
+	id->iommu_group = pdev->iommu_group;
+	return 0;
+}

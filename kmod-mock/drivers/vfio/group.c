@@ -8,10 +8,10 @@
  * accounting) or /dev/iommu itself, and the container ioctls are those of
  * iommufd/vfio_compat.c.
  *
- * The machine is the project's test VM (q35, VT-d): group 0 is the host
- * bridge, which the mock has not, and PCI device <index> sits alone in group
- * <index + 1> at 0000:00:<index + 1>.0, so the default edu is /dev/vfio/1 and
- * "0000:00:01.0" as in the VM.
+ * Each PCI device sits alone in its IOMMU group; its group number and its
+ * name are where the machine put it (drivers/pci/machine.c): the default edu
+ * is "00ed:00:01.0" in the first group the host does not have, the sysfs the
+ * shim presents names the same.
  *
  * A group file is opened once at a time (EBUSY), and not while a device of
  * the group is bound through its cdev (EBUSY both ways). SET_CONTAINER takes
@@ -44,12 +44,14 @@ struct vfio_group {
 
 static unsigned int vfio_group_number(const struct mock_pci_dev *pdev)
 {
-	return pdev->index + 1;
+	return pdev->iommu_group;
 }
 
+/* pci_name(): the address the machine gave it (drivers/pci/machine.c). */
 void vfio_device_name(const struct mock_pci_dev *pdev, char *buf, size_t len)
 {
-	snprintf(buf, len, "0000:00:%02x.0", vfio_group_number(pdev) & 0x1f);
+	snprintf(buf, len, "%04x:%02x:%02x.%u", pdev->segment, pdev->bus, pdev->devfn >> 3,
+		 pdev->devfn & 7u);
 }
 
 /* The group state lives while the file is open or the device is open through it. */

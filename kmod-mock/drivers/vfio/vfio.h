@@ -44,7 +44,7 @@ ssize_t vfio_device_fops_rw(struct mock_file *f, uint64_t ubuf, size_t len, uint
 /* group.c */
 int vfio_group_fops_open(struct mock_kernel *k, const char *path, int oflags,
 			 struct mock_file **out);
-/* The device's name in its group (the BDF, "0000:00:01.0"). */
+/* The device's name in its group: its address, "00ed:00:01.0" (drivers/pci/machine.c). */
 void vfio_device_name(const struct mock_pci_dev *pdev, char *buf, size_t len);
 /* Is the device's group file open (a cdev bind is then EBUSY)? */
 bool vfio_device_group_opened(const struct mock_pci_dev *pdev);

@@ -74,11 +74,12 @@ static long vfio_pci_ioctl_get_region_info(struct mock_pci_dev *pdev, unsigned l
 
 /*
  * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO. vfio-pci resets a slot or, through the
- * bridge above it, a bus. A device on the root bus (0000:00:NN.0, like edu on
+ * bridge above it, a bus. A device on the root bus (00:NN.0, like edu on
  * QEMU's q35) has neither: ENODEV once the header is read, which is left as
  * it was. A device alone behind a bridge (option "bridge") is the only one
- * the bus reset hits: it is listed by its dev-id in the caller's iommufd
- * (every open of the mock is a cdev open, bound: DEV_ID and DEV_ID_OWNED).
+ * the bus reset hits: a cdev open lists it by its dev-id in the caller's
+ * iommufd (bound: DEV_ID and DEV_ID_OWNED), a group open by its group number
+ * (flags 0). Its address is the machine's (drivers/pci/machine.c).
  */
 static long vfio_pci_ioctl_get_pci_hot_reset_info(struct vfio_device_file *df, unsigned long arg,
 						  const struct mock_task *task)
@@ -101,13 +102,16 @@ static long vfio_pci_ioctl_get_pci_hot_reset_info(struct vfio_device_file *df, u
 	if ((hdr.argsz - minsz) / sizeof(dep) < 1) {
 		rc = -ENOSPC;
 	} else {
-		dep.devid = df->idev->obj.id;
-		dep.segment = 0;
-		dep.bus = (uint8_t)(pdev->index + 1);
-		dep.devfn = 1 << 3; /* slot 1, function 0 */
+		/* a group open lists the group (flags 0), a cdev open the dev-id */
+		dep.devid = df->group ? pdev->iommu_group : df->idev->obj.id;
+		dep.segment = pdev->segment;
+		dep.bus = pdev->bus;
+		dep.devfn = pdev->devfn;
 		if (copy_to_user(task, arg + minsz, &dep, sizeof(dep)))
 			return -EFAULT;
-		hdr.flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID | VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+		if (!df->group)
+			hdr.flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
+				    VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
 	}
 	if (copy_to_user(task, arg, &hdr, minsz))
 		return -EFAULT;

@@ -139,6 +139,24 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 					     &val);
 		return ret ? ret : (long)val;
 	}
+	case MOCK_OP_PCI_IDENT: { /* sysfs: the shim's sysfs.c */
+		struct mock_pci_ident id;
+		int ret;
+
+		if (call->task->uid != geteuid())
+			return -EACCES;
+		if (req->arg > UINT32_MAX || req->cmd > 2)
+			return -EINVAL;
+		ret = mock_kernel_pci_ident(kern, (unsigned int)req->arg, &id);
+		if (ret)
+			return ret;
+		if (req->cmd == 2)
+			return (long)id.iommu_group;
+		if (req->cmd == 1 && !id.behind_bridge)
+			return -ENOENT;
+		return req->cmd == 1 ? (long)id.segment << 16 | id.bridge_bus << 8 | id.bridge_devfn :
+				       (long)id.segment << 16 | id.bus << 8 | id.devfn;
+	}
 	case MOCK_OP_IOCTL:
 	case MOCK_OP_READ:
 	case MOCK_OP_WRITE:

@@ -99,14 +99,16 @@ __attribute__((noinline)) static void inline_get(unsigned long arg, pid_t self,
 }
 
 /*
- * The iommufd ioctls that may hand out new fds (fault queues, vEVENTQs, the
- * selftest's access and dma-buf files): for them the shim tells the daemon
- * how many fds the process can still open.
+ * The ioctls that may hand out new fds (fault queues, vEVENTQs, the
+ * selftest's access and dma-buf files, VFIO group device fds): for them the
+ * shim tells the daemon how many fds the process can still open, so that
+ * EMFILE comes before anything is made, as the kernel reserves the fd first
+ * (else the daemon opens the device and releases it when the fd is dropped).
  */
 static bool ioctl_makes_fds(unsigned long request)
 {
 	return request == IOMMU_FAULT_QUEUE_ALLOC || request == IOMMU_VEVENTQ_ALLOC ||
-	       request == IOMMU_TEST_CMD;
+	       request == IOMMU_TEST_CMD || request == VFIO_GROUP_GET_DEVICE_FD;
 }
 
 /* How many more fds (at most MOCK_PROTO_MAX_NEWFD) this process can open now. */

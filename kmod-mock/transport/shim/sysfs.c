@@ -14,13 +14,16 @@
  * PCI devices and IOMMU groups included, stays the kernel's:
  *
  *   /sys/devices/pci00ed:BB/...               the devices, in their own domain
+ *                                              (behind a bridge: .../00ed:BB:SS.0/00ed:01:01.0)
  *   /sys/bus/pci/devices/00ed:BB:DD.F         -> ../../../devices/pci00ed:BB/...
  *   /sys/class/vfio-dev[/vfioN]               (the whole directory when the
  *                                              host has none, else the mock's vfioN)
- *   /sys/kernel/iommu_groups/G                G after the host's own groups
+ *   /sys/kernel/iommu_groups/G                G after the host's own groups (the daemon's pick)
  *   /sys/dev/char/244:N, /dev/char/244:N      the vfio-dev nodes
  *
- * The identity comes from the device's config space (MOCK_OP_PCI_CONFIG);
+ * Addresses and group numbers are the machine's (MOCK_OP_PCI_IDENT: the same
+ * the kernel's VFIO groups, device names and hot reset answer with); the
+ * identity comes from the device's config space (MOCK_OP_PCI_CONFIG);
  * config is read again from the device at every open, as the kernel's file
  * reads the hardware. The tree is the program's to look at, never the
  * daemon's: nothing in it is trusted by anyone.
@@ -47,16 +50,23 @@ static struct {
 	int state; /* 0: not built, 1: built, -1: cannot be (no daemon) */
 	pid_t owner;
 	char root[PATH_MAX - 128];
-	unsigned int nr, group_base;
+	unsigned int nr;
 	bool class_whole;
 	struct timespec born;
+	/* each device's name, its directory under sys/ and its IOMMU group */
+	struct sdev {
+		char bdf[16];
+		char dir[96];
+		unsigned int depth; /* of dir: how far up sys/ is */
+		unsigned int group;
+	} dev[MAX_DEVS];
 } sy = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ------------------------------------------------------------ the daemon ---- */
 
-static long pci_config(unsigned int index, unsigned int off)
+static long pci_query(unsigned int op, unsigned int index, unsigned int off, unsigned int cmd)
 {
-	struct mock_req req = { .op = MOCK_OP_PCI_CONFIG, .arg = index, .off = off };
+	struct mock_req req = { .op = op, .arg = index, .off = off, .cmd = cmd };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
 	int err = shim_transact(&req, NULL, 0, true, -1, &rep, fds);
@@ -66,6 +76,11 @@ static long pci_config(unsigned int index, unsigned int off)
 	if (err) /* no daemon: not "no such device" */
 		return err == -ENODEV ? -ECONNREFUSED : err;
 	return shim_finish(&rep, fds);
+}
+
+static long pci_config(unsigned int index, unsigned int off)
+{
+	return pci_query(MOCK_OP_PCI_CONFIG, index, off, 0);
 }
 
 static int read_config(unsigned int index, uint8_t cfg[CFG_SIZE])
@@ -85,14 +100,51 @@ static int read_config(unsigned int index, uint8_t cfg[CFG_SIZE])
 
 /* ------------------------------------------------------------- the tree ---- */
 
-static void bdf_name(unsigned int i, char *buf, size_t len)
+/* "SSSS:BB:DD.F" of an address as MOCK_OP_PCI_IDENT gives it. */
+static void bdf_name(long addr, char *buf, size_t len)
 {
-	snprintf(buf, len, "%04x:%02x:%02x.0", SHIM_PCI_DOMAIN, (i + 1) / 32, (i + 1) % 32);
+	snprintf(buf, len, "%04lx:%02lx:%02lx.%lu", (addr >> 16) & 0xffff, (addr >> 8) & 0xff,
+		 (addr >> 3) & 0x1f, addr & 7);
 }
 
-static void bus_dir(unsigned int i, char *buf, size_t len)
+/* "../" @n times. */
+static const char *up(unsigned int n)
 {
-	snprintf(buf, len, "devices/pci%04x:%02x", SHIM_PCI_DOMAIN, (i + 1) / 32);
+	static const char ups[] = "../../../../../../../../";
+
+	return n * 3 < sizeof(ups) ? ups + sizeof(ups) - 1 - n * 3 : ups;
+}
+
+/*
+ * Where the machine put device @i: its name, its directory (its bridge's
+ * below the root bus's, if it has one) and its group. The shim's names are
+ * those of its own domain: a device elsewhere is an error.
+ */
+static int learn_dev(unsigned int i, char bridge[16])
+{
+	struct sdev *d = &sy.dev[i];
+	long addr = pci_query(MOCK_OP_PCI_IDENT, i, 0, 0);
+	long br = pci_query(MOCK_OP_PCI_IDENT, i, 0, 1);
+	long group = pci_query(MOCK_OP_PCI_IDENT, i, 0, 2);
+
+	if (addr < 0 || group < 0 || (br < 0 && br != -ENOENT))
+		return (int)(addr < 0 ? addr : group < 0 ? group : br);
+	if (addr >> 16 != SHIM_PCI_DOMAIN || (br >= 0 && br >> 16 != SHIM_PCI_DOMAIN))
+		return -EPROTO;
+	bdf_name(addr, d->bdf, sizeof(d->bdf));
+	d->group = (unsigned int)group;
+	bridge[0] = 0;
+	if (br >= 0) {
+		bdf_name(br, bridge, 16);
+		snprintf(d->dir, sizeof(d->dir), "devices/pci%04x:%02lx/%s/%s", SHIM_PCI_DOMAIN,
+			 (br >> 8) & 0xff, bridge, d->bdf);
+		d->depth = 4;
+	} else {
+		snprintf(d->dir, sizeof(d->dir), "devices/pci%04x:%02lx/%s", SHIM_PCI_DOMAIN,
+			 (addr >> 8) & 0xff, d->bdf);
+		d->depth = 3;
+	}
+	return 0;
 }
 
 /* @rel (under root/) as an absolute path in @buf. */
@@ -176,49 +228,67 @@ static uint32_t le32(const uint8_t *p)
 /* One device: its directory, the links to it, its vfio-dev node and its group. */
 static int build_dev(unsigned int i)
 {
-	char bdf[32], bus[32], d[PATH_MAX], p[PATH_MAX], alias[128];
+	char d[PATH_MAX], p[PATH_MAX], alias[192], bridge[16];
+	const char *bdf = sy.dev[i].bdf, *dir = sy.dev[i].dir;
+	unsigned int depth = sy.dev[i].depth;
 	uint8_t cfg[CFG_SIZE];
-	unsigned int group = sy.group_base + i;
+	unsigned int group;
 	uint32_t bar0;
 	int err;
 
-	err = read_config(i, cfg);
+	err = learn_dev(i, bridge);
+	err = err ?: read_config(i, cfg);
 	if (err)
 		return err;
-	bdf_name(i, bdf, sizeof(bdf));
-	bus_dir(i, bus, sizeof(bus));
-	at(d, sizeof(d), "sys/%s/%s", bus, bdf);
-	err = mkdirs(at(p, sizeof(p), "sys/%s/%s/vfio-dev/vfio%u", bus, bdf, i));
+	group = sy.dev[i].group;
+	depth = sy.dev[i].depth;
+	at(d, sizeof(d), "sys/%s", dir);
+	/* the bridge above it: QEMU's pci-bridge, enough to walk past */
+	if (bridge[0]) {
+		char bdir[96];
+
+		snprintf(bdir, sizeof(bdir), "%.*s", (int)(strrchr(dir, '/') - dir), dir);
+		err = mkdirs(at(p, sizeof(p), "sys/%s", bdir));
+		err = err ?: putf(at(p, sizeof(p), "sys/%s/vendor", bdir), 0444, "0x1b36\n");
+		err = err ?: putf(at(p, sizeof(p), "sys/%s/device", bdir), 0444, "0x0001\n");
+		err = err ?: putf(at(p, sizeof(p), "sys/%s/class", bdir), 0444, "0x060400\n");
+		err = err ?: link_to("../../../bus/pci", at(p, sizeof(p), "sys/%s/subsystem", bdir));
+		snprintf(alias, sizeof(alias), "../../../%s", bdir);
+		err = err ?: link_to(alias, at(p, sizeof(p), "sys/bus/pci/devices/%s", bridge));
+		if (err)
+			return err;
+	}
+	err = mkdirs(at(p, sizeof(p), "sys/%s/vfio-dev/vfio%u", dir, i));
 	if (err)
 		return err;
 	snprintf(alias, sizeof(alias), "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
 		 le16(cfg), le16(cfg + 2), le16(cfg + 0x2c), le16(cfg + 0x2e), cfg[0xb], cfg[0xa],
 		 cfg[9]);
 	bar0 = le32(cfg + 0x10);
-	err = putf(at(p, sizeof(p), "sys/%s/%s/vendor", bus, bdf), 0444, "0x%04x\n", le16(cfg));
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/device", bus, bdf), 0444, "0x%04x\n",
+	err = putf(at(p, sizeof(p), "sys/%s/vendor", dir), 0444, "0x%04x\n", le16(cfg));
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/device", dir), 0444, "0x%04x\n",
 			  le16(cfg + 2));
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/subsystem_vendor", bus, bdf), 0444,
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/subsystem_vendor", dir), 0444,
 			  "0x%04x\n", le16(cfg + 0x2c));
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/subsystem_device", bus, bdf), 0444,
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/subsystem_device", dir), 0444,
 			  "0x%04x\n", le16(cfg + 0x2e));
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/class", bus, bdf), 0444, "0x%06x\n",
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/class", dir), 0444, "0x%06x\n",
 			  le32(cfg + 8) >> 8);
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/revision", bus, bdf), 0444, "0x%02x\n",
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/revision", dir), 0444, "0x%02x\n",
 			  cfg[8]);
 	/* QEMU's q35 routes slot 1's INTA to IRQ 10 (the 6.12 VM) */
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/irq", bus, bdf), 0444, "%u\n",
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/irq", dir), 0444, "%u\n",
 			  cfg[0x3d] ? 10 : 0);
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/driver_override", bus, bdf), 0644,
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/driver_override", dir), 0644,
 			  "vfio-pci\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/modalias", bus, bdf), 0444, "%s\n", alias);
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/uevent", bus, bdf), 0644,
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/modalias", dir), 0444, "%s\n", alias);
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/uevent", dir), 0644,
 			  "DRIVER=vfio-pci\nPCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\n"
 			  "PCI_SLOT_NAME=%s\nMODALIAS=%s\n",
 			  le32(cfg + 8) >> 8, le16(cfg), le16(cfg + 2), le16(cfg + 0x2c),
 			  le16(cfg + 0x2e), bdf, alias);
 	/* BAR0: 1 MiB of memory (IORESOURCE_MEM | IORESOURCE_SIZEALIGN), then 12 empty */
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/resource", bus, bdf), 0444,
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/resource", dir), 0444,
 			  "0x%016llx 0x%016llx 0x%016llx\n%s%s%s%s%s%s%s%s%s%s%s%s",
 			  (unsigned long long)(bar0 & ~0xfu),
 			  (unsigned long long)(bar0 & ~0xfu) + (1ull << 20) - 1, 0x40200ull,
@@ -234,46 +304,47 @@ static int build_dev(unsigned int i)
 			  "0x0000000000000000 0x0000000000000000 0x0000000000000000\n",
 			  "0x0000000000000000 0x0000000000000000 0x0000000000000000\n",
 			  "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
-	err = err ?: put(at(p, sizeof(p), "sys/%s/%s/config", bus, bdf), 0644, cfg, sizeof(cfg));
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/numa_node", bus, bdf), 0644, "-1\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/enable", bus, bdf), 0644, "1\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/dma_mask_bits", bus, bdf), 0444, "32\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/consistent_dma_mask_bits", bus, bdf), 0444,
+	err = err ?: put(at(p, sizeof(p), "sys/%s/config", dir), 0644, cfg, sizeof(cfg));
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/numa_node", dir), 0644, "-1\n");
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/enable", dir), 0644, "1\n");
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/dma_mask_bits", dir), 0444, "32\n");
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/consistent_dma_mask_bits", dir), 0444,
 			  "32\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/msi_bus", bus, bdf), 0644, "1\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/power_state", bus, bdf), 0444, "D0\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/d3cold_allowed", bus, bdf), 0644, "0\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/broken_parity_status", bus, bdf), 0644,
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/msi_bus", dir), 0644, "1\n");
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/power_state", dir), 0444, "D0\n");
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/d3cold_allowed", dir), 0644, "0\n");
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/broken_parity_status", dir), 0644,
 			  "0\n");
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/ari_enabled", bus, bdf), 0444, "0\n");
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/ari_enabled", dir), 0444, "0\n");
 	if (err)
 		return err;
 
 	/* links out of the device's directory, relative as sysfs makes them */
-	snprintf(alias, sizeof(alias), "../../../kernel/iommu_groups/%u", group);
-	err = link_to(alias, at(p, sizeof(p), "sys/%s/%s/iommu_group", bus, bdf));
-	err = err ?: link_to("../../../bus/pci/drivers/vfio-pci",
-			     at(p, sizeof(p), "sys/%s/%s/driver", bus, bdf));
-	err = err ?: link_to("../../../bus/pci", at(p, sizeof(p), "sys/%s/%s/subsystem", bus, bdf));
+	snprintf(alias, sizeof(alias), "%skernel/iommu_groups/%u", up(depth), group);
+	err = link_to(alias, at(p, sizeof(p), "sys/%s/iommu_group", dir));
+	snprintf(alias, sizeof(alias), "%sbus/pci/drivers/vfio-pci", up(depth));
+	err = err ?: link_to(alias, at(p, sizeof(p), "sys/%s/driver", dir));
+	snprintf(alias, sizeof(alias), "%sbus/pci", up(depth));
+	err = err ?: link_to(alias, at(p, sizeof(p), "sys/%s/subsystem", dir));
 
 	/* vfio-dev/vfioN */
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/vfio-dev/vfio%u/dev", bus, bdf, i), 0444,
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/vfio-dev/vfio%u/dev", dir, i), 0444,
 			  "%u:%u\n", SHIM_VFIO_DEV_MAJOR, i);
-	err = err ?: putf(at(p, sizeof(p), "sys/%s/%s/vfio-dev/vfio%u/uevent", bus, bdf, i), 0644,
+	err = err ?: putf(at(p, sizeof(p), "sys/%s/vfio-dev/vfio%u/uevent", dir, i), 0644,
 			  "MAJOR=%u\nMINOR=%u\nDEVNAME=vfio/devices/vfio%u\n", SHIM_VFIO_DEV_MAJOR, i,
 			  i);
 	snprintf(alias, sizeof(alias), "../../../%s", bdf);
-	err = err ?: link_to(alias, at(p, sizeof(p), "sys/%s/%s/vfio-dev/vfio%u/device", bus, bdf,
+	err = err ?: link_to(alias, at(p, sizeof(p), "sys/%s/vfio-dev/vfio%u/device", dir,
 				       i));
-	err = err ?: link_to("../../../../../class/vfio-dev",
-			     at(p, sizeof(p), "sys/%s/%s/vfio-dev/vfio%u/subsystem", bus, bdf, i));
+	snprintf(alias, sizeof(alias), "%sclass/vfio-dev", up(depth + 2));
+	err = err ?: link_to(alias, at(p, sizeof(p), "sys/%s/vfio-dev/vfio%u/subsystem", dir, i));
 
 	/* links into it */
-	snprintf(alias, sizeof(alias), "../../../%s/%s", bus, bdf);
+	snprintf(alias, sizeof(alias), "../../../%s", dir);
 	err = err ?: link_to(alias, at(p, sizeof(p), "sys/bus/pci/devices/%s", bdf));
-	snprintf(alias, sizeof(alias), "../../../../%s/%s", bus, bdf);
+	snprintf(alias, sizeof(alias), "../../../../%s", dir);
 	err = err ?: link_to(alias, at(p, sizeof(p), "sys/bus/pci/drivers/vfio-pci/%s", bdf));
-	snprintf(alias, sizeof(alias), "../../%s/%s/vfio-dev/vfio%u", bus, bdf, i);
+	snprintf(alias, sizeof(alias), "../../%s/vfio-dev/vfio%u", dir, i);
 	err = err ?: link_to(alias, at(p, sizeof(p), "sys/class/vfio-dev/vfio%u", i));
 	err = err ?: link_to(alias, at(p, sizeof(p), "sys/dev/char/%u:%u", SHIM_VFIO_DEV_MAJOR, i));
 	snprintf(p, sizeof(p), "../vfio/devices/vfio%u", i);
@@ -283,7 +354,7 @@ static int build_dev(unsigned int i)
 
 	/* its IOMMU group */
 	err = err ?: mkdirs(at(p, sizeof(p), "sys/kernel/iommu_groups/%u/devices", group));
-	snprintf(alias, sizeof(alias), "../../../../%s/%s", bus, bdf);
+	snprintf(alias, sizeof(alias), "../../../../%s", dir);
 	err = err ?: link_to(alias, at(p, sizeof(p), "sys/kernel/iommu_groups/%u/devices/%s",
 				       group, bdf));
 	err = err ?: putf(at(p, sizeof(p), "sys/kernel/iommu_groups/%u/type", group), 0644,
@@ -310,25 +381,6 @@ static void tree_remove(void)
 static bool host_has(const char *path)
 {
 	return !syscall(SYS_faccessat, AT_FDCWD, path, F_OK);
-}
-
-/* The host's own IOMMU groups come first: ours follow its highest number. */
-static unsigned int first_free_group(void)
-{
-	unsigned int next = 1;
-	DIR *d = opendir("/sys/kernel/iommu_groups");
-	struct dirent *de;
-
-	while (d && (de = readdir(d))) {
-		char *end;
-		unsigned long n = strtoul(de->d_name, &end, 10);
-
-		if (!*end && end != de->d_name && n + 1 > next && n < 1u << 20)
-			next = (unsigned int)n + 1;
-	}
-	if (d)
-		closedir(d);
-	return next;
 }
 
 static int build(void)
@@ -363,7 +415,6 @@ static int build(void)
 	}
 	sy.owner = getpid();
 	clock_gettime(CLOCK_REALTIME, &sy.born);
-	sy.group_base = first_free_group();
 	sy.class_whole = !host_has("/sys/class/vfio-dev");
 	err = mkdirs(at(p, sizeof(p), "sys/bus/pci/drivers/vfio-pci"));
 	err = err ?: mkdirs(at(p, sizeof(p), "sys/bus/pci/devices"));
@@ -440,6 +491,19 @@ static bool vfio_dev_node(const char *rest, bool slash_ok, unsigned int *index)
 	return r && built() && number_below(r, 0, sy.nr, slash_ok, index);
 }
 
+/* Is @r ("N" or "N/...") the IOMMU group of one of the devices? */
+static bool group_known(const char *r)
+{
+	unsigned int g;
+
+	if (!number_below(r, 0, 1u << 20, true, &g) || (r[0] == '0' && r[1] >= '0' && r[1] <= '9'))
+		return false;
+	for (unsigned int i = 0; i < sy.nr; i++)
+		if (sy.dev[i].group == g)
+			return true;
+	return false;
+}
+
 /* Is @path one of the mock's names (the tree has, or lacks, the file)? */
 static bool ours(const char *path)
 {
@@ -461,8 +525,7 @@ static bool ours(const char *path)
 			return (r = after(r, "/vfio")) && number_below(r, 0, sy.nr, true, NULL);
 		}
 		if ((r = after(path, "/sys/kernel/iommu_groups/")))
-			return *r >= '0' && *r <= '9' && built() &&
-			       number_below(r, sy.group_base, sy.group_base + sy.nr, true, NULL);
+			return *r >= '0' && *r <= '9' && built() && group_known(r);
 		if ((r = after(path, "/sys/dev/char/")))
 			return vfio_dev_node(r, true, NULL);
 		return false;
@@ -475,34 +538,20 @@ static bool ours(const char *path)
 /* Open of a config file: read the device's config space again. */
 static void refresh_config(const char *path)
 {
-	char dom[32], bdf[32];
-	const char *r, *slash;
 	uint8_t cfg[CFG_SIZE];
+	char p[PATH_MAX];
 
-	snprintf(dom, sizeof(dom), "/sys/bus/pci/devices/%04x:", SHIM_PCI_DOMAIN);
-	r = after(path, dom);
-	if (!r) {
-		snprintf(dom, sizeof(dom), "/sys/devices/pci%04x:", SHIM_PCI_DOMAIN);
-		r = after(path, dom);
-		r = r ? strchr(r, '/') : NULL;
-		if (!r)
-			return;
-		r = after(r + 1, dom + strlen("/sys/devices/pci"));
-	}
-	if (!r)
-		return;
-	slash = strchr(r, '/');
-	if (!slash || strcmp(slash, "/config"))
-		return;
 	for (unsigned int i = 0; i < sy.nr; i++) {
-		char p[PATH_MAX], bus[32];
+		const struct sdev *d = &sy.dev[i];
 
-		bdf_name(i, bdf, sizeof(bdf));
-		if (strncmp(bdf + 5, r, (size_t)(slash - r)) || strlen(bdf + 5) != (size_t)(slash - r))
-			continue;
-		bus_dir(i, bus, sizeof(bus));
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/config", d->bdf);
+		if (strcmp(path, p)) {
+			snprintf(p, sizeof(p), "/sys/%s/config", d->dir);
+			if (strcmp(path, p))
+				continue;
+		}
 		if (!read_config(i, cfg))
-			put(at(p, sizeof(p), "sys/%s/%s/config", bus, bdf), 0644, cfg, sizeof(cfg));
+			put(at(p, sizeof(p), "sys/%s/config", d->dir), 0644, cfg, sizeof(cfg));
 		return;
 	}
 }
