@@ -266,17 +266,12 @@ static void assert_ident(struct mock_kernel *k, unsigned int index, const char *
 static void test_ident(void **state)
 {
 	struct mock_task task = { .pid = getpid(), .tid = getpid(), .uid = getuid() };
-	/* vfio.h's struct vfio_pci_hot_reset_info with room for two devices */
-	struct {
-		struct {
-			uint32_t argsz, flags, count;
-		} hdr;
-		struct {
-			uint32_t devid; /* the group in the group form */
-			uint16_t segment;
-			uint8_t bus, devfn;
-		} dev[2];
-	} hr = { .hdr.argsz = sizeof(hr) };
+	/* struct vfio_pci_hot_reset_info with room for two devices */
+	union {
+		struct vfio_pci_hot_reset_info info;
+		char room[sizeof(struct vfio_pci_hot_reset_info) +
+			  2 * sizeof(struct vfio_pci_dependent_device)];
+	} hr = { .info.argsz = sizeof(hr) };
 	struct mock_pci_ident id;
 	struct mock_file *c, *g, *d, *f;
 	unsigned int base = host_last_group() + 1;
@@ -304,12 +299,12 @@ static void test_ident(void **state)
 	/* a group open: the device is listed by its group, at the same address */
 	assert_int_equal(group_ioctl(d, _IO(VFIO_TYPE, VFIO_BASE + 12), (unsigned long)&hr,
 				     &task), 0);
-	assert_int_equal(hr.hdr.count, 1);
-	assert_int_equal(hr.hdr.flags, 0);
-	assert_int_equal(hr.dev[0].devid, base + 1);
-	assert_int_equal(hr.dev[0].segment, 0xed);
-	assert_int_equal(hr.dev[0].bus, 1);
-	assert_int_equal(hr.dev[0].devfn, 1 << 3);
+	assert_int_equal(hr.info.count, 1);
+	assert_int_equal(hr.info.flags, 0);
+	assert_int_equal(hr.info.devices[0].devid, base + 1);
+	assert_int_equal(hr.info.devices[0].segment, 0xed);
+	assert_int_equal(hr.info.devices[0].bus, 1);
+	assert_int_equal(hr.info.devices[0].devfn, 1 << 3);
 	mock_release(d);
 	mock_release(g);
 	mock_release(c);
