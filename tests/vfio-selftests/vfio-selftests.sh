@@ -110,7 +110,7 @@ do_build() {
 	   for p in "${PROGS[@]}"; do [[ -x $dir/bin/$p ]] || exit 1; done; then
 		log "using the cached build in $dir"
 	else
-		rm -rf "$dir/src" "$dir/bin" "$dir/.stamp"
+		rm -rf "${dir:?}/src" "${dir:?}/bin" "${dir:?}/.stamp"
 		mkdir -p "$dir/src" "$dir/bin/lib"
 		top=$(tar -tf "$tarball" 2>/dev/null | head -1 | cut -d/ -f1 || true)
 		top=${top:-linux-source-7.3}
