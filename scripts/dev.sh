@@ -24,7 +24,7 @@ builds=${LIBIOMMUFD_BUILD:-$here/build-dev}
 
 # Debian packages the build and the tests need (bookworm names).
 packages=(build-essential meson ninja-build pkg-config clang libcmocka-dev libcap-dev
-	  doxygen valgrind python3 xz-utils ca-certificates binutils abigail-tools man-db)
+	  uuid-dev doxygen valgrind python3 xz-utils ca-certificates binutils abigail-tools man-db)
 
 log() { printf '\n=== %s\n' "$*"; }
 

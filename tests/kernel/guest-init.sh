@@ -74,6 +74,8 @@ if [ "${KT_EDU:-0}" = 1 ]; then
 		done
 		if [ -n "$cdev" ] && [ -c "/dev/vfio/devices/$cdev" ]; then
 			export KT_VFIO_DEV="/dev/vfio/devices/$cdev"
+			# the kernel's VFIO selftests (tests/vfio-selftests) take the BDF
+			export VFIO_SELFTESTS_BDF="$dev"
 			echo "KT-SETUP edu $dev group ${grp##*/} driver ${drv##*/} cdev $KT_VFIO_DEV"
 		else
 			sfail "no VFIO cdev for edu at $dev"

@@ -15,7 +15,10 @@
 # selftest of the kernel's series: on the mock side run by
 # tests/kselftest/kselftest.sh) or a TAP-speaking executable (a cmocka suite,
 # run with CMOCKA_MESSAGE_OUTPUT=TAP: in the guest as it is, on the host under
-# MOCK-RUN). The same binaries run on both sides.
+# MOCK-RUN). The same binaries run on both sides. A program that gives no
+# result line counts as one test named "(program)": skip when it exited 77
+# or 4 (kselftest's KSFT_SKIP: "1..0 # SKIP" or a skip before the plan),
+# pass when it exited 0, else fail.
 #
 # Options:
 #   --kernel KERNEL    test612 or test73
@@ -32,6 +35,8 @@
 #                        PROG:TEST  real=R mock=M  # reason, doc/mock-divergences.md "row"
 #                      (may be repeated; every entry must name its reason and
 #                      point into doc/mock-divergences.md)
+#   --mock-wrap CMD    on the mock side run TAP programs as `MOCK-RUN CMD PROG`
+#                      (tests/vfio-selftests/with-bdf.sh: the device's BDF)
 #   --allow-no-cap FILE
 #                      more allowed differences, used only when the host lacks
 #                      CAP_SYS_RESOURCE (see below); an entry whose test does
@@ -67,6 +72,7 @@ kt_opts=()
 reuse=()
 ks_opts=()
 name=
+mock_wrap=()
 
 usage() {
 	sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF" >&2
@@ -89,6 +95,7 @@ while [[ $# -gt 0 ]]; do
 	--require) kt_opts+=(--require); ks_opts+=(--require-source); shift ;;
 	--timeout) kt_opts+=(--timeout "${2:?}"); shift 2 ;;
 	--name) name=${2:?}; shift 2 ;;
+	--mock-wrap) mock_wrap=("$(realpath "${2:?}")"); shift 2 ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) echo "kdiff.sh: unknown option $1" >&2; usage ;;
@@ -167,7 +174,7 @@ mock_side() {
 		*)
 			pn=$(basename "$p")
 			rc=0
-			CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 600 "$runner" "$(realpath "$p")" </dev/null >"$mock/$pn.out" 2>&1 || rc=$?
+			CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 600 "$runner" "${mock_wrap[@]}" "$(realpath "$p")" </dev/null >"$mock/$pn.out" 2>&1 || rc=$?
 			awk -f "$HERE/ktap-results.awk" "$mock/$pn.out" >"$mock/$pn.results"
 			echo "rc=$rc" >"$mock/$pn.meta"
 			;;
@@ -260,7 +267,10 @@ for pn in "${pnames[@]}"; do
 	[[ -f $real ]] || { echo "FAIL $name: no real-kernel results for $pn ($results)"; bad=1; continue; }
 	plan=$(sed -n 's/^plan=//p' "$results/$pn.meta")
 	nreal=$(wc -l <"$real")
-	if [[ -z $plan || $nreal != "$plan" ]]; then
+	rrc=$(sed -n 's/^rc=//p' "$results/$pn.meta")
+	if [[ $nreal == 0 && ( $rrc == 4 || $rrc == 77 ) ]]; then
+		: # skipped as a whole: "(program)" below
+	elif [[ -z $plan || $nreal != "$plan" ]]; then
 		echo "FAIL $name: $pn on $kernel: $nreal results of a plan of ${plan:-?} (did not finish)"
 		bad=1
 	fi
@@ -274,6 +284,16 @@ for pn in "${pnames[@]}"; do
 		[[ -n ${R[$t]:-} || -n ${M[$t]:-} ]] || order+=("$t")
 		M[$t]=$(norm "$r")
 	done <"$mres"
+	# no result line at all: the program's exit status is its one result
+	whole() { case $1 in 0) echo pass ;; 4 | 77) echo skip ;; *) echo fail ;; esac; }
+	if [[ ! -s $real ]]; then
+		order+=("(program)")
+		R["(program)"]=$(whole "$rrc")
+	fi
+	if [[ ! -s $mres ]]; then
+		[[ -s $real ]] && order+=("(program)")
+		M["(program)"]=$(whole "$(sed -n 's/^rc=//p' "$mock/$pn.meta" 2>/dev/null)")
+	fi
 	same=0 differ=0
 	cr=() cm=()
 	for t in "${order[@]}"; do
