@@ -28,6 +28,7 @@
 	DRIVER(mock_selftest_iommu_ops) \
 	DRIVER(mock_intel_iommu_ops)    \
 	DRIVER(mock_arm_smmu_v3_ops)    \
+	DRIVER(mock_amd_iommu_ops)      \
 	/* a new driver goes above this line */
 
 #define DRIVER(ops) extern const struct mock_iommu_ops ops;

@@ -165,7 +165,6 @@ const struct mock_iommu_ops *dev_iommu_ops(const struct mock_dev *mdev);
 int mock_dev_probe_iommu(struct mock_dev *mdev, unsigned int kv);
 /* Add the reserved region [start, last] to @mdev: -EINVAL when full or empty. */
 int mock_dev_add_resv(struct mock_dev *mdev, uint64_t start, uint64_t last);
-extern const struct mock_iommu_ops mock_amd_iommu_ops;
 /*
  * The paging domain of the generic page table (VT-d, SMMUv3, AMD): the
  * device's input address width, PAGE_SIZE pages, no driver data.

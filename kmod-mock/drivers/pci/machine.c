@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "vfio.h"
 
@@ -92,8 +91,6 @@ static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, c
 	if (!strcmp(opt, "hwinfo") || !strcmp(opt, "iommu")) {
 		const struct mock_iommu_ops *ops = val ? mock_iommu_find(val) : NULL;
 
-		if (!ops && val && !strcasecmp(val, "amd"))
-			ops = &mock_amd_iommu_ops;
 		if (!ops) {
 			char names[128];
 
@@ -183,26 +180,6 @@ static void apply_iommu_defaults(struct mock_pci_dev *pdev, const struct dev_opt
 		mdev->nesting = ops->default_nesting;
 	if (ops->dev_defaults)
 		ops->dev_defaults(mdev, &o->set);
-	if (ops == &mock_amd_iommu_ops) {
-		if (!mdev->aperture_bits)
-			mdev->aperture_bits = 48;
-		if (!o->set.resv)
-			(void)mock_dev_add_resv(mdev, MOCK_X86_MSI_START, MOCK_X86_MSI_LAST);
-		if (!o->set.hw_info_reg[0]) {
-			uint64_t efr = 0;
-
-			/* GTSup and GIOSup (with EFR2 GCR3TRPMode): what NEST_PARENT needs */
-			if (mdev->nesting)
-				efr |= (1ULL << 4) | (1ULL << 48);
-			if (mdev->pasid_log2)
-				efr |= (uint64_t)(mdev->pasid_log2 - 1) << 32; /* PASmax */
-			if (mdev->dirty)
-				efr |= 1ULL << 52; /* HDSup */
-			mdev->hw_info_reg[0] = efr;
-		}
-		if (!o->set.hw_info_reg[1] && mdev->nesting)
-			mdev->hw_info_reg[1] = 1ULL << 3; /* GCR3TRPMode */
-	}
 }
 
 static void pci_config_init(struct mock_pci_dev *pdev)
@@ -279,11 +256,6 @@ static int parse_device(struct mock_kernel *k, char *spec, char *err, size_t err
 	if (mock_dev_probe_iommu(&pdev->mdev, k->kv)) {
 		rc = fail(err, err_len, "an %s IOMMU needs %s (%s presented)",
 			  dev_iommu_ops(&pdev->mdev)->desc, dev_iommu_ops(&pdev->mdev)->since_desc,
-			  mock_release_name(k->kv));
-		goto out_free;
-	}
-	if (dev_iommu_ops(&pdev->mdev) == &mock_amd_iommu_ops && k->kv < MOCK_KV(6, 18)) {
-		rc = fail(err, err_len, "an AMD IOMMU needs Linux 7.3 (%s presented)",
 			  mock_release_name(k->kv));
 		goto out_free;
 	}
