@@ -20,7 +20,7 @@
 /* The AMD and SMMUv3 viommu_init(): the parent must be the driver's own S2 domain. */
 int mock_viommu_init_parent(struct iommufd_viommu *viommu)
 {
-	return viommu->hwpt->domain.owner != mock_iommu_ops(viommu->model) ? -EINVAL : 0;
+	return viommu->hwpt->domain.owner != viommu->iommu ? -EINVAL : 0;
 }
 
 struct mock_dev *iommufd_device_mdev(const struct iommufd_device *idev)

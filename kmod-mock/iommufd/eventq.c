@@ -301,7 +301,7 @@ static struct iommufd_hw_pagetable *iopf_find_hwpt(struct iommufd_device *idev, 
 		hwpt = iommufd_device_pasid_hwpt(idev, pasid);
 		*attach_pasid = pasid;
 		/* a driver with a user PASID table takes the RID's nested domain */
-		if (!hwpt && mock_iommu_ops(idev->mdev->model)->user_pasid_table && idev->hwpt &&
+		if (!hwpt && dev_iommu_ops(idev->mdev)->user_pasid_table && idev->hwpt &&
 		    idev->hwpt->obj.type == IOMMUFD_OBJ_HWPT_NESTED) {
 			hwpt = idev->hwpt;
 			*attach_pasid = IOMMU_NO_PASID;

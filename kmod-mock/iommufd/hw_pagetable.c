@@ -241,7 +241,7 @@ static struct iommufd_hwpt_nested *hwpt_nested_alloc(struct iommufd_ucmd *ucmd,
 
 	/* e.g. SMMUv3 and AMD have no domain_alloc_nested op: only through a vIOMMU */
 	if ((cmd->flags & ~release_nested_flags(mock_kv(ictx))) || !cmd->data_len ||
-	    !mock_iommu_ops(idev->mdev->model)->domain_alloc_nested) {
+	    !dev_iommu_ops(idev->mdev)->domain_alloc_nested) {
 		*err = -EOPNOTSUPP;
 		return NULL;
 	}
@@ -303,7 +303,7 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		if (cmd->data_len) {
 			/* the mock driver takes its own type (or NONE) for paging domains */
 			/* (after 6.17: the generic page table's selftest format types) */
-			uint32_t data_type = mock_iommu_ops(idev->mdev->model)->paging_data_type;
+			uint32_t data_type = dev_iommu_ops(idev->mdev)->paging_data_type;
 
 			if (data_type == IOMMU_HWPT_DATA_NONE || cmd->data_type != data_type ||
 			    mock_kv(ictx) < MOCK_KV(6, 18)) {
@@ -336,7 +336,7 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		struct iommufd_viommu *viommu = (struct iommufd_viommu *)pt_obj;
 		struct iommufd_hwpt_nested *nested;
 
-		if (idev->mdev->no_iommu || idev->mdev->model != viommu->model) {
+		if (idev->mdev->no_iommu || dev_iommu_ops(idev->mdev) != viommu->iommu) {
 			rc = -EINVAL;
 			goto out_put_pt;
 		}

@@ -67,7 +67,7 @@ struct iommufd_hw_queue;
 struct iommufd_viommu {
 	struct iommufd_object obj;
 	struct iommufd_hwpt_paging *hwpt;
-	enum mock_iommu_model model; /* the IOMMU instance */
+	const struct mock_iommu_ops *iommu; /* the IOMMU instance's driver (viommu->iommu_dev) */
 	const struct mock_viommu_ops *ops;
 	uint32_t type;
 	struct mock_list veventqs;

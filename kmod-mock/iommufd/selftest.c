@@ -98,7 +98,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd, struct iommu_test
 		goto out_sobj;
 	}
 	mock_dev_init_selftest(sobj->mdev, dev_flags);
-	sobj->mdev->io_pages_2k = mock_kv(ictx) < MOCK_KV(6, 18);
+	(void)mock_dev_probe_iommu(sobj->mdev, mock_kv(ictx)); /* every release has it */
 	sobj->mdev->id = ictx->k->next_mock_dev_id++;
 
 	sobj->idev = iommufd_device_bind(ictx, sobj->mdev);
@@ -661,7 +661,7 @@ static int iommufd_test_md_check_iotlb(struct iommufd_ucmd *ucmd, uint32_t mockp
 	if (!nested)
 		return -ENOENT;
 	/* the kernel's domain->owner != &mock_ops */
-	if (nested->domain.owner != &mock_selftest_iommu_ops) {
+	if (!mock_selftest_owns(nested->domain.owner)) {
 		rc = -EINVAL;
 		goto out_put;
 	}
@@ -752,7 +752,7 @@ static int iommufd_test_trigger_iopf(struct iommufd_ucmd *ucmd, struct iommu_tes
 	idev = iommufd_get_device(ucmd->ictx, cmd->trigger_iopf.dev_id);
 	if (!idev)
 		return -ENOENT;
-	if (mock_iommu_ops(idev->mdev->model) != &mock_selftest_iommu_ops) {
+	if (!mock_selftest_owns(dev_iommu_ops(idev->mdev))) {
 		iommufd_put_object(ucmd->ictx, &idev->obj);
 		return -EINVAL;
 	}

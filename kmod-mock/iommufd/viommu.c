@@ -122,9 +122,9 @@ restart:
 /* ---------------- vIOMMU ---------------- */
 
 /* The IOMMU instance a device sits behind (one per driver model in the mock). */
-static enum mock_iommu_model device_iommu(struct iommufd_device *idev)
+static const struct mock_iommu_ops *device_iommu(struct iommufd_device *idev)
 {
-	return idev->mdev->model;
+	return dev_iommu_ops(idev->mdev);
 }
 
 /* Does the vIOMMU's driver allocate nested domains (viommu ops alloc_domain_nested)? */
@@ -148,7 +148,7 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
 	if (!idev)
 		return -ENOENT;
-	ops = mock_iommu_ops(device_iommu(idev));
+	ops = device_iommu(idev);
 	/* the driver's get_viommu_size(): 0 if it has no vIOMMU of @type */
 	size = idev->mdev->no_iommu || !ops->get_viommu_size ?
 		       0 : ops->get_viommu_size(idev->mdev, cmd->type);
@@ -172,7 +172,7 @@ int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		goto out_put_hwpt;
 	}
 	viommu->type = cmd->type;
-	viommu->model = device_iommu(idev);
+	viommu->iommu = device_iommu(idev);
 	viommu->hwpt = hwpt_paging;
 	hwpt_paging->common.obj.users++;
 	mock_list_init(&viommu->veventqs);
@@ -234,7 +234,7 @@ int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		rc = -ENOENT;
 		goto out_put_viommu;
 	}
-	if (idev->mdev->no_iommu || device_iommu(idev) != viommu->model) {
+	if (idev->mdev->no_iommu || device_iommu(idev) != viommu->iommu) {
 		rc = -EINVAL;
 		goto out_put_idev;
 	}

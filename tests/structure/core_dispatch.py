@@ -3,11 +3,16 @@
 """core_dispatch.py SRC - suite 'structure': the iommufd core dispatches to
 IOMMU drivers and file types through ops tables, never by naming them.
 
-In every kmod-mock/iommufd/*.c (comments and string literals stripped):
-1. No IOMMU model constant (the enumerators of enum mock_iommu_model, read
-   from drivers/iommu/iommu.h) appears at all: the model -> ops table lives in
-   kmod-mock/drivers/iommu/iommu.c, and the core asks the ops
-   (mock_iommu_ops(model)->..., viommu->ops->...).
+In every source file of the tree (C files and headers, comments and string
+literals stripped):
+1. A model's name appears only in its driver file and in iommu.c's driver
+   table: its ops symbol (the `const struct mock_iommu_ops X =` a
+   kmod-mock/drivers/iommu/<driver>.c defines) only there and on a table line
+   of iommu.c (`DRIVER(X)`), a MOCK_IOMMU_* constant or `enum
+   mock_iommu_model` nowhere else either. The core, the machine
+   (drivers/pci/machine.c) and the tests ask the device's driver
+   (dev_iommu_ops(mdev)->..., domain->owner, mock_iommu_find(name)).
+In every kmod-mock/iommufd/*.c:
 2. No #include of a driver's own header (kmod-mock/drivers/iommu/*.h other
    than iommu.h, the IOMMU core's driver interface, include/linux/iommu.h).
 3. No file type constant (the enumerators of enum mock_file_type) in a
@@ -16,9 +21,9 @@ In every kmod-mock/iommufd/*.c (comments and string literals stripped):
    file->f_op == &iommufd_fops).
 In drivers/iommu's shared file (the IOMMU core, iommu.c), where a driver
 plugs in through struct mock_iommu_ops:
-4. No `switch` over a model, no ==/!= comparison of a model, and no IOMMU
-   model constant outside the model -> ops table (a designated index
-   `[MOCK_IOMMU_X] =`): adding a model is one driver file plus a table line.
+4. No `switch` over a model and no ==/!= comparison of a model: adding a
+   model is one driver file plus a table line (doc/design.md, "Adding an
+   IOMMU model").
 5. The IOMMU drivers and the IOMMU core (every drivers/iommu/*.c) reach
    iommufd only through iommufd/driver.c: no io_pagetable internals
    (iopt_*), no iommufd_dma_fault(), no mock_domain_set_dirty().
@@ -49,6 +54,14 @@ SHARED_HEADERS = ('iommu.h',)
 PRIVATE_OK = ('selftest.c',)
 # device models behind PCI functions (DMA only through mock_pci_dma_rw())
 DEVICE_MODELS = ('edu.c',)
+# a driver's ops table: the model's name
+OPS_DEF = re.compile(r'^const\s+struct\s+mock_iommu_ops\s+(\w+)\s*=', re.M)
+# a model constant of the old enum, or the enum itself
+MODEL_CONST = re.compile(r'\b(MOCK_IOMMU_[A-Z0-9_]+|mock_iommu_model)\b')
+# a line of iommu.c's driver table
+TABLE_LINE = re.compile(r'^\s*DRIVER\((\w+)\)\s*\\?\s*$')
+# where sources live (build trees and dot directories are skipped)
+SKIP_DIRS = ('subprojects',)
 STRING = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
 
 
@@ -65,35 +78,69 @@ def enumerators(header, name):
     return re.findall(r'^\s*([A-Z][A-Z0-9_]*)\s*(?:=[^,]*)?,?', m.group(1), re.M)
 
 
+def model_names(src, owner):
+    """Rule 1: each model's name only in its driver file and iommu.c's table."""
+    sym_re = re.compile(r'\b(' + '|'.join(map(re.escape, owner)) + r')\b')
+    shared = [os.path.join('kmod-mock', 'drivers', 'iommu', n) for n in SHARED]
+    bad = 0
+    for root, dirs, names in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if not d.startswith('.') and d not in SKIP_DIRS and
+                         not os.path.exists(os.path.join(root, d, 'meson-private')))
+        for name in sorted(names):
+            if not name.endswith(('.c', '.h')):
+                continue
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, src)
+            in_drv = os.path.dirname(rel) == os.path.join('kmod-mock', 'drivers', 'iommu')
+            with open(path, errors='replace') as f:
+                text = strip(f.read())
+            for lineno, line in enumerate(text.split('\n'), 1):
+                table = rel in shared and TABLE_LINE.match(line)
+                for m in sym_re.finditer(line):
+                    if table or (in_drv and owner[m.group(1)] == name):
+                        continue
+                    print(f'{rel}:{lineno}: names the IOMMU model {m.group(1)} '
+                          f'(only {owner[m.group(1)]} and iommu.c\'s table may)')
+                    bad += 1
+                for m in MODEL_CONST.finditer(line):
+                    if table:
+                        continue
+                    print(f'{rel}:{lineno}: names the IOMMU model {m.group(1)} '
+                          '(the drivers\' table in iommu.c knows the models)')
+                    bad += 1
+    return bad
+
+
 def main():
     src = sys.argv[1]
     core = os.path.join(src, 'kmod-mock', 'iommufd')
     drv_dir = os.path.join(src, 'kmod-mock', 'drivers', 'iommu')
     with open(os.path.join(core, 'iommufd_private.h')) as f:
         ftypes = enumerators(f.read(), 'mock_file_type')
-    with open(os.path.join(drv_dir, 'iommu.h')) as f:
-        models = enumerators(f.read(), 'mock_iommu_model')
+    # the models: the ops symbol each driver file defines
+    owner = {}
+    for name in sorted(os.listdir(drv_dir)):
+        if name.endswith('.c') and name not in SHARED:
+            with open(os.path.join(drv_dir, name)) as f:
+                for sym in OPS_DEF.findall(strip(f.read())):
+                    owner[sym] = name
     drv_headers = sorted(n for n in os.listdir(drv_dir)
                          if n.endswith('.h') and n not in SHARED_HEADERS)
-    if not models or not ftypes:
-        print('FAIL: could not read enum mock_iommu_model / mock_file_type')
+    if not owner or not ftypes:
+        print('FAIL: could not find the drivers\' struct mock_iommu_ops / enum mock_file_type')
         return 1
-    model_re = re.compile(r'\b(' + '|'.join(models) + r')\b')
+    bad = model_names(src, owner)
     ftype = '(?:' + '|'.join(ftypes) + ')'
     case_re = re.compile(r'\bcase\s+(' + ftype + r')\b')
     cmp_re = re.compile(r'(?:[!=]=\s*(' + ftype + r')\b|\b(' + ftype + r')\s*[!=]=)')
     inc_re = re.compile(r'^\s*#\s*include\s*"(' + '|'.join(map(re.escape, drv_headers)) +
                         r')"', re.M) if drv_headers else None
-    bad = 0
     files = sorted(n for n in os.listdir(core) if n.endswith('.c'))
     for name in files:
         with open(os.path.join(core, name)) as f:
             text = strip(f.read())
         rel = 'kmod-mock/iommufd/' + name
         for lineno, line in enumerate(text.split('\n'), 1):
-            for m in model_re.finditer(line):
-                print(f'{rel}:{lineno}: names the IOMMU model {m.group(1)}')
-                bad += 1
             for m in case_re.finditer(line):
                 print(f'{rel}:{lineno}: case over the file type {m.group(1)}')
                 bad += 1
@@ -108,7 +155,6 @@ def main():
     shared = [n for n in SHARED if os.path.exists(os.path.join(drv_dir, n))]
     switch_re = re.compile(r'\bswitch\s*\(([^)]*\bmodel\b[^)]*)\)')
     mcmp_re = re.compile(r'(?:\bmodel\s*[!=]=|[!=]=\s*[\w.>-]*\bmodel\b)')
-    table_re = re.compile(r'^\s*\[(' + '|'.join(models) + r')\]\s*=')
     for name in shared:
         with open(os.path.join(drv_dir, name)) as f:
             text = strip(f.read())
@@ -119,11 +165,6 @@ def main():
                 bad += 1
             for m in mcmp_re.finditer(line):
                 print(f'{rel}:{lineno}: compares IOMMU models')
-                bad += 1
-            if table_re.match(line):
-                continue
-            for m in model_re.finditer(line):
-                print(f'{rel}:{lineno}: names the IOMMU model {m.group(1)}')
                 bad += 1
     drv_re = re.compile(r'\b(iopt_\w+|iommufd_dma_fault|mock_domain_set_dirty)\b')
     drv_files = sorted(n for n in os.listdir(drv_dir) if n.endswith('.c'))
@@ -157,7 +198,7 @@ def main():
                 bad += 1
     print(f'{len(shared)} shared IOMMU files, {len(drv_files)} drivers/iommu files, '
           f'{len(DEVICE_MODELS)} device model(s) checked')
-    print(f'{len(files)} core files, {len(models)} IOMMU models, {len(ftypes)} file types: '
+    print(f'{len(files)} core files, {len(owner)} IOMMU models ({", ".join(sorted(owner))}), {len(ftypes)} file types: '
           f'{bad} violation(s)')
     return 1 if bad else 0
 

@@ -504,7 +504,38 @@ static const struct mock_viommu_ops arm_vsmmu_ops = {
 	.report_fault = arm_vsmmu_report_fault,
 };
 
+/* The software MSI window of the SMMUv3 driver (MSI_IOVA_BASE, MSI_IOVA_LENGTH). */
+#define ARM_SW_MSI_START 0x8000000ULL
+#define ARM_SW_MSI_LAST 0x80fffffULL
+
+static void arm_smmu_dev_defaults(struct mock_dev *mdev, const struct mock_dev_config *set)
+{
+	if (!mdev->aperture_bits)
+		mdev->aperture_bits = 48;
+	if (!set->resv)
+		(void)mock_dev_add_resv(mdev, ARM_SW_MSI_START, ARM_SW_MSI_LAST);
+	/*
+	 * IDR0: S2P, S1P, AArch64 tables, HTTU (access+dirty) with dirty
+	 * tracking, ATS unless no-ats, 16-bit ASIDs (the vSMMU's TLBI checks
+	 * read these, as QEMU's SMMU sets them)
+	 */
+	mdev->smmu_idr[0] = 0x1 | 0x2 | (0x2 << 2) | (mdev->dirty ? 0x2u << 6 : 0) |
+			    (mdev->no_ats ? 0 : 1u << 10) | (1u << 12);
+	/* IDR1: SSIDSIZE; IDR3: RIL (range invalidation); IDR5: 4K granule, 48-bit OAS */
+	mdev->smmu_idr[1] = mdev->pasid_log2 << 6;
+	mdev->smmu_idr[3] = 1u << 10;
+	mdev->smmu_idr[5] = (1 << 4) | 0x5;
+}
+
+static const char *const arm_smmu_names[] = { "smmuv3", "arm-smmuv3", NULL };
+
 const struct mock_iommu_ops mock_arm_smmu_v3_ops = {
+	.names = arm_smmu_names,
+	/* drivers report their GET_HW_INFO type from a release on */
+	.desc = "SMMUv3",
+	.since_desc = "Linux 6.14 or later",
+	.since_kv = MOCK_KV(6, 14),
+	.dev_defaults = arm_smmu_dev_defaults,
 	.hw_info_type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
 	.hw_info = arm_smmu_hw_info,
 	.domain_alloc_paging = mock_domain_alloc_paging_generic,

@@ -12,6 +12,8 @@
 #include "iommu.h"
 #include "uaccess.h"
 
+extern const struct mock_iommu_ops mock_intel_iommu_ops; /* at the end */
+
 static uint32_t intel_hw_info(const struct mock_dev *mdev, void *buf)
 {
 	struct iommu_hw_info_vtd info = {
@@ -137,7 +139,48 @@ static int intel_s1_translate(const struct mock_nested_domain *nd, struct mock_d
 	return -ENOENT;
 }
 
+/* Linux 6.12 on QEMU 7.2 intel-iommu: GET_HW_INFO data of the edu device. */
+#define VTD_DEFAULT_CAP 0xd2008c22260206ULL
+#define VTD_DEFAULT_ECAP 0xf00f4aULL
+#define VTD_SCALABLE_ECAP 0x480080f00f4aULL
+#define VTD_ECAP_NEST (1ULL << 26)
+#define VTD_ECAP_PSS_SHIFT 35
+#define VTD_ECAP_PASID (1ULL << 40)
+#define VTD_ECAP_SSADS (1ULL << 45) /* SLADS: second-level access/dirty */
+
+static void intel_dev_defaults(struct mock_dev *mdev, const struct mock_dev_config *set)
+{
+	if (!mdev->aperture_bits)
+		mdev->aperture_bits = 39;
+	if (!set->resv)
+		(void)mock_dev_add_resv(mdev, MOCK_X86_MSI_START, MOCK_X86_MSI_LAST);
+	if (!set->hw_info_flags)
+		mdev->hw_info_flags = IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17;
+	if (!set->hw_info_reg[0])
+		mdev->hw_info_reg[0] = VTD_DEFAULT_CAP;
+	if (!set->hw_info_reg[1]) {
+		uint64_t ecap = VTD_DEFAULT_ECAP;
+
+		/* nesting, dirty tracking and PASID need scalable mode */
+		if (mdev->nesting || mdev->dirty || mdev->pasid_log2)
+			ecap = VTD_SCALABLE_ECAP;
+		if (mdev->nesting)
+			ecap |= VTD_ECAP_NEST;
+		if (mdev->dirty)
+			ecap |= VTD_ECAP_SSADS;
+		if (mdev->pasid_log2)
+			ecap |= VTD_ECAP_PASID |
+				((uint64_t)(mdev->pasid_log2 - 1) << VTD_ECAP_PSS_SHIFT);
+		mdev->hw_info_reg[1] = ecap;
+	}
+}
+
+static const char *const intel_names[] = { "vtd", "intel-vtd", "intel", NULL };
+
 const struct mock_iommu_ops mock_intel_iommu_ops = {
+	.names = intel_names,
+	.desc = "Intel VT-d",
+	.dev_defaults = intel_dev_defaults,
 	.hw_info_type = IOMMU_HW_INFO_TYPE_INTEL_VTD,
 	.hw_info = intel_hw_info,
 	.domain_alloc_paging = mock_domain_alloc_paging_generic,

@@ -2,35 +2,93 @@
 /*
  * iommu.c - the part of the kernel's drivers/iommu/iommu.c the mock needs: the
  * IOMMU core between iommufd, the device models and the drivers. It knows
- * which driver a device sits behind (the model -> ops table: adding a model is
- * one driver file filling a struct mock_iommu_ops plus one line here), makes
+ * the IOMMU drivers (the table below: adding a model is one driver file
+ * filling a struct mock_iommu_ops plus one line here), probes a device behind
+ * the driver its configuration names, makes
  * and checks domains through the driver's ops, and runs a device's DMA
  * through the domain attached to it (stage 1 by the driver, then stage 2),
  * reporting faults. It never tells models apart itself.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "iommu.h"
 #include "iommufd_driver.h"
 #include "uaccess.h"
 
-static const struct mock_iommu_ops *const iommu_drivers[] = {
-	[MOCK_IOMMU_SELFTEST] = &mock_selftest_iommu_ops,
-	[MOCK_IOMMU_INTEL_VTD] = &mock_intel_iommu_ops,
-	[MOCK_IOMMU_ARM_SMMUV3] = &mock_arm_smmu_v3_ops,
-	[MOCK_IOMMU_AMD] = &mock_amd_iommu_ops,
-};
+/*
+ * The IOMMU drivers, one line each (the kernel's drivers register their
+ * iommu_ops when they probe; here the table is the registry). The order is
+ * the order messages list their names in.
+ */
+#define IOMMU_DRIVERS(DRIVER)           \
+	DRIVER(mock_selftest_iommu_ops) \
+	DRIVER(mock_intel_iommu_ops)    \
+	DRIVER(mock_arm_smmu_v3_ops)    \
+	DRIVER(mock_amd_iommu_ops)      \
+	/* a new driver goes above this line */
 
-const struct mock_iommu_ops *mock_iommu_ops(enum mock_iommu_model model)
+#define DRIVER(ops) extern const struct mock_iommu_ops ops;
+IOMMU_DRIVERS(DRIVER)
+#undef DRIVER
+#define DRIVER(ops) &ops,
+static const struct mock_iommu_ops *const iommu_drivers[] = { IOMMU_DRIVERS(DRIVER) };
+#undef DRIVER
+
+#define NR_IOMMU_DRIVERS (sizeof(iommu_drivers) / sizeof(iommu_drivers[0]))
+
+const struct mock_iommu_ops *mock_iommu_find(const char *name)
 {
-	return iommu_drivers[model];
+	for (size_t i = 0; i != NR_IOMMU_DRIVERS; i++) {
+		for (const char *const *n = iommu_drivers[i]->names; n && *n; n++) {
+			if (!strcasecmp(*n, name))
+				return iommu_drivers[i];
+		}
+	}
+	return NULL;
+}
+
+void mock_iommu_names(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i != NR_IOMMU_DRIVERS && used < len; i++) {
+		const char *sep = !i ? "" : i + 1 == NR_IOMMU_DRIVERS ? " or " : ", ";
+		int n = snprintf(buf + used, len - used, "%s%s", sep, iommu_drivers[i]->names[0]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
 }
 
 const struct mock_iommu_ops *dev_iommu_ops(const struct mock_dev *mdev)
 {
-	return iommu_drivers[mdev->model];
+	return mdev->iommu;
+}
+
+int mock_dev_probe_iommu(struct mock_dev *mdev, unsigned int kv)
+{
+	const struct mock_iommu_ops *ops = dev_iommu_ops(mdev);
+
+	if (kv < ops->since_kv)
+		return -EOPNOTSUPP;
+	mdev->io_pages_2k = kv < ops->io_pages_2k_before_kv;
+	return 0;
+}
+
+int mock_dev_add_resv(struct mock_dev *mdev, uint64_t start, uint64_t last)
+{
+	if (mdev->nr_resv == MOCK_MAX_RESV || last < start)
+		return -EINVAL;
+	mdev->resv[mdev->nr_resv].start = start;
+	mdev->resv[mdev->nr_resv].last = last;
+	mdev->nr_resv++;
+	return 0;
 }
 
 /* ---------------- domains ---------------- */

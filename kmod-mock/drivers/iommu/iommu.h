@@ -31,13 +31,12 @@ struct iopt_pages;
 #define IOMMU_WRITE (1 << 1)
 #define IOMMU_CACHE (1 << 2)
 
-/* Which IOMMU driver a device sits behind; it owns the domains made for it. */
-enum mock_iommu_model {
-	MOCK_IOMMU_SELFTEST, /* the kernel selftest's mock IOMMU (2 KiB pages) */
-	MOCK_IOMMU_INTEL_VTD,
-	MOCK_IOMMU_ARM_SMMUV3,
-	MOCK_IOMMU_AMD,
-};
+/* Kernel releases (kernel_version.c): MOCK_KV(6, 12) < MOCK_KV(7, 3). */
+#define MOCK_KV(major, minor) (((major) << 8) | (minor))
+
+/* The MSI window x86 IOMMUs (VT-d, AMD) reserve in every domain. */
+#define MOCK_X86_MSI_START 0xfee00000ULL
+#define MOCK_X86_MSI_LAST 0xfeefffffULL
 
 struct iommufd_device;
 struct iommufd_ucmd;
@@ -70,6 +69,13 @@ struct mock_nested_domain;
 struct iommu_hwpt_alloc;
 struct iommu_hwpt_selftest;
 
+/* What a device's configuration set itself: the driver's dev_defaults() leaves it alone. */
+struct mock_dev_config {
+	bool resv;          /* resv= (the reserved regions) */
+	bool hw_info_flags; /* hwinfo-flags= */
+	bool hw_info_reg[2]; /* cap=/efr= and ecap=/efr2= */
+};
+
 /*
  * One IOMMU driver (kmod-mock/drivers/iommu/<driver>.c), one per model: the
  * kernel's iommu_ops, the iommu_domain_ops of its nested domains and its
@@ -77,6 +83,23 @@ struct iommu_hwpt_selftest;
  * NULL or false member is an op the driver does not have.
  */
 struct mock_iommu_ops {
+	/*
+	 * ---- the probe of a device behind it (the machine, drivers/pci/machine.c) ----
+	 * names: what hwinfo=/iommu= take (NULL-terminated, case-insensitive;
+	 * names[0] is the one messages list). desc, since_desc: "an <desc>
+	 * IOMMU needs <since_desc>" when the release is older than since_kv,
+	 * the first release whose iommufd reports this IOMMU (0: all).
+	 */
+	const char *const *names;
+	const char *desc, *since_desc;
+	unsigned int since_kv;
+	/* releases before this one give the devices 2 KiB IO pages (the selftest table); 0: none */
+	unsigned int io_pages_2k_before_kv;
+	/* dirty tracking and nesting unless the configuration says */
+	bool default_dirty, default_nesting;
+	/* the rest of the device's power-on state: what the IOMMU reports unless @set says */
+	void (*dev_defaults)(struct mock_dev *mdev, const struct mock_dev_config *set);
+
 	/* ---- iommu_ops ---- */
 	/* hw_info(): the driver's IOMMU_HW_INFO_TYPE_* and its data (<= 64 bytes, returns the length) */
 	uint32_t hw_info_type;
@@ -129,14 +152,19 @@ struct mock_iommu_ops {
 	const struct mock_viommu_ops *viommu_ops;
 };
 
-/* drivers/iommu/iommu.c: the driver a device of @model sits behind. */
-const struct mock_iommu_ops *mock_iommu_ops(enum mock_iommu_model model);
+/* drivers/iommu/iommu.c: the driver one of whose names is @name, or NULL. */
+const struct mock_iommu_ops *mock_iommu_find(const char *name);
+/* The drivers' first names, "a, b or c", in @buf (for messages). */
+void mock_iommu_names(char *buf, size_t len);
 /* The driver of @mdev's IOMMU (the kernel's dev_iommu_ops()). */
 const struct mock_iommu_ops *dev_iommu_ops(const struct mock_dev *mdev);
-extern const struct mock_iommu_ops mock_selftest_iommu_ops;
-extern const struct mock_iommu_ops mock_intel_iommu_ops;
-extern const struct mock_iommu_ops mock_arm_smmu_v3_ops;
-extern const struct mock_iommu_ops mock_amd_iommu_ops;
+/*
+ * Probe @mdev behind its driver on release @kv: -EOPNOTSUPP when the release
+ * has no such IOMMU; sets the release-dependent state (io_pages_2k).
+ */
+int mock_dev_probe_iommu(struct mock_dev *mdev, unsigned int kv);
+/* Add the reserved region [start, last] to @mdev: -EINVAL when full or empty. */
+int mock_dev_add_resv(struct mock_dev *mdev, uint64_t start, uint64_t last);
 /*
  * The paging domain of the generic page table (VT-d, SMMUv3, AMD): the
  * device's input address width, PAGE_SIZE pages, no driver data.
@@ -169,7 +197,7 @@ struct mock_dev {
 	uint32_t id;
 	uint32_t flags; /* MOCK_FLAGS_DEVICE_* of a selftest device */
 	uint32_t cache[MOCK_DEV_CACHE_NUM]; /* vIOMMU-invalidated cache slots */
-	enum mock_iommu_model model;
+	const struct mock_iommu_ops *iommu; /* the driver it sits behind (dev->iommu) */
 	bool dirty;   /* IOMMU_CAP_DIRTY_TRACKING */
 	bool nesting; /* NEST_PARENT domains and nested HWPTs */
 	bool no_ats;  /* the IOMMU has no ATS (SMMUv3 IDR0.ATS clear) */
@@ -194,6 +222,8 @@ struct mock_dev {
 
 /* Initialise @mdev as a selftest mock device with MOCK_FLAGS_DEVICE_* @flags. */
 void mock_dev_init_selftest(struct mock_dev *mdev, uint32_t flags);
+/* Are @ops the selftest driver's (the mock device's own IOMMU)? */
+bool mock_selftest_owns(const struct mock_iommu_ops *ops);
 struct mock_domain;
 struct mock_nested_domain;
 struct iommufd_hw_pagetable;

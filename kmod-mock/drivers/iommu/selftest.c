@@ -15,6 +15,8 @@
 #include "iommufd_private.h"
 #include "iommufd_test.h"
 
+extern const struct mock_iommu_ops mock_selftest_iommu_ops; /* at the end */
+
 /* Input address bits of the amdv1 mock format with starting level 2 (2 KiB granule). */
 #define MOCK_HUGE_APERTURE_LAST ((1ULL << 38) - 1)
 
@@ -23,7 +25,7 @@ void mock_dev_init_selftest(struct mock_dev *mdev, uint32_t flags)
 	unsigned int i;
 
 	mdev->flags = flags;
-	mdev->model = MOCK_IOMMU_SELFTEST;
+	mdev->iommu = &mock_selftest_iommu_ops;
 	mdev->dirty = !(flags & MOCK_FLAGS_DEVICE_NO_DIRTY);
 	mdev->nesting = true;
 	/* the selftest device is not PCI: ATS is never usable */
@@ -293,7 +295,20 @@ static const struct mock_viommu_ops selftest_viommu_ops = {
 	.report_fault = selftest_viommu_report_fault,
 };
 
+bool mock_selftest_owns(const struct mock_iommu_ops *ops)
+{
+	return ops == &mock_selftest_iommu_ops;
+}
+
+static const char *const selftest_names[] = { "selftest", "mock", NULL };
+
 const struct mock_iommu_ops mock_selftest_iommu_ops = {
+	.names = selftest_names,
+	.desc = "selftest",
+	/* the selftest table of 2 KiB IO pages until the generic page table (6.18) */
+	.io_pages_2k_before_kv = MOCK_KV(6, 18),
+	.default_dirty = true,
+	.default_nesting = true,
 	.hw_info_type = IOMMU_HW_INFO_TYPE_SELFTEST,
 	.hw_info = selftest_hw_info,
 	.no_pci_ats = true,

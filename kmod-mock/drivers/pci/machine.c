@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "vfio.h"
 
 #define MOCK_MACHINE_DEFAULT "edu"
+/* The IOMMU of edu and plain devices, and of selftest devices (hwinfo= names). */
+#define MOCK_MACHINE_IOMMU "vtd"
+#define MOCK_SELFTEST_IOMMU "selftest"
 #define MOCK_MAX_PCI_DEVS 64
 
 /*
@@ -29,23 +31,9 @@
 #define MOCK_PCI_SEGMENT 0x00ed
 #define PCI_DEVFN(slot, fn) ((uint8_t)(((slot) << 3) | (fn)))
 
-/* Linux 6.12 on QEMU 7.2 intel-iommu: GET_HW_INFO data of the edu device. */
-#define VTD_DEFAULT_CAP 0xd2008c22260206ULL
-#define VTD_DEFAULT_ECAP 0xf00f4aULL
-#define VTD_SCALABLE_ECAP 0x480080f00f4aULL
-#define VTD_ECAP_NEST (1ULL << 26)
-#define VTD_ECAP_PSS_SHIFT 35
-#define VTD_ECAP_PASID (1ULL << 40)
-#define VTD_ECAP_SSADS (1ULL << 45) /* SLADS: second-level access/dirty */
-
-#define X86_MSI_START 0xfee00000ULL
-#define X86_MSI_LAST 0xfeefffffULL
-#define ARM_SW_MSI_START 0x8000000ULL
-#define ARM_SW_MSI_LAST 0x80fffffULL
-
 struct dev_opts {
-	bool has_model, has_iommu, has_dirty, has_nesting, has_resv;
-	bool has_reg[2], has_flags;
+	bool has_model, has_iommu, has_dirty, has_nesting;
+	struct mock_dev_config set; /* what the IOMMU driver's defaults leave alone */
 };
 
 static int fail(char *err, size_t err_len, const char *fmt, ...)
@@ -74,32 +62,6 @@ static bool parse_u64(const char *s, uint64_t *v)
 	return !errno && !*end;
 }
 
-static int parse_iommu(const char *v, enum mock_iommu_model *m)
-{
-	if (!strcasecmp(v, "selftest") || !strcasecmp(v, "mock"))
-		*m = MOCK_IOMMU_SELFTEST;
-	else if (!strcasecmp(v, "vtd") || !strcasecmp(v, "intel-vtd") ||
-		 !strcasecmp(v, "intel"))
-		*m = MOCK_IOMMU_INTEL_VTD;
-	else if (!strcasecmp(v, "smmuv3") || !strcasecmp(v, "arm-smmuv3"))
-		*m = MOCK_IOMMU_ARM_SMMUV3;
-	else if (!strcasecmp(v, "amd"))
-		*m = MOCK_IOMMU_AMD;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int add_resv(struct mock_dev *mdev, uint64_t start, uint64_t last)
-{
-	if (mdev->nr_resv == MOCK_MAX_RESV || last < start)
-		return -EINVAL;
-	mdev->resv[mdev->nr_resv].start = start;
-	mdev->resv[mdev->nr_resv].last = last;
-	mdev->nr_resv++;
-	return 0;
-}
-
 /* Apply one "key[=value]" to @pdev. */
 static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, char *err,
 		     size_t err_len)
@@ -120,14 +82,22 @@ static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, c
 		else
 			return fail(err, err_len, "unknown device model '%s' (edu, plain)", opt);
 		/* "selftest" also chooses the selftest IOMMU */
-		mdev->model = !strcmp(opt, "edu") || !strcmp(opt, "plain") ? MOCK_IOMMU_INTEL_VTD :
-									    MOCK_IOMMU_SELFTEST;
+		mdev->iommu = mock_iommu_find(!strcmp(opt, "edu") || !strcmp(opt, "plain") ?
+						      MOCK_MACHINE_IOMMU :
+						      MOCK_SELFTEST_IOMMU);
 		o->has_model = true;
 		return 0;
 	}
 	if (!strcmp(opt, "hwinfo") || !strcmp(opt, "iommu")) {
-		if (!val || parse_iommu(val, &mdev->model))
-			return fail(err, err_len, "%s= takes selftest, vtd, smmuv3 or amd", opt);
+		const struct mock_iommu_ops *ops = val ? mock_iommu_find(val) : NULL;
+
+		if (!ops) {
+			char names[128];
+
+			mock_iommu_names(names, sizeof(names));
+			return fail(err, err_len, "%s= takes %s", opt, names);
+		}
+		mdev->iommu = ops;
 		o->has_iommu = true;
 	} else if (!strcmp(opt, "dirty") || !strcmp(opt, "nodirty")) {
 		if (val)
@@ -151,16 +121,17 @@ static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, c
 		char *dash;
 		uint64_t last;
 
-		if (!o->has_resv)
+		if (!o->set.resv)
 			mdev->nr_resv = 0;
-		o->has_resv = true;
+		o->set.resv = true;
 		if (val && !strcmp(val, "none"))
 			return 0;
 		dash = val ? strchr(val, '-') : NULL;
 		if (!dash)
 			return fail(err, err_len, "resv= takes START-LAST or none");
 		*dash = '\0';
-		if (!parse_u64(val, &n) || !parse_u64(dash + 1, &last) || add_resv(mdev, n, last))
+		if (!parse_u64(val, &n) || !parse_u64(dash + 1, &last) ||
+		    mock_dev_add_resv(mdev, n, last))
 			return fail(err, err_len, "bad resv=%s-%s (at most %d regions)", val,
 				    dash + 1, MOCK_MAX_RESV);
 	} else if (!strcmp(opt, "cap") || !strcmp(opt, "efr") || !strcmp(opt, "ecap") ||
@@ -170,12 +141,12 @@ static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, c
 		if (!val || !parse_u64(val, &n))
 			return fail(err, err_len, "%s= takes a number", opt);
 		mdev->hw_info_reg[i] = n;
-		o->has_reg[i] = true;
+		o->set.hw_info_reg[i] = true;
 	} else if (!strcmp(opt, "hwinfo-flags")) {
 		if (!val || !parse_u64(val, &n) || n > UINT32_MAX)
 			return fail(err, err_len, "hwinfo-flags= takes a 32-bit number");
 		mdev->hw_info_flags = (uint32_t)n;
-		o->has_flags = true;
+		o->set.hw_info_flags = true;
 	} else if (!strcmp(opt, "reset")) {
 		pdev->reset_works = true;
 	} else if (!strcmp(opt, "bridge")) {
@@ -201,78 +172,14 @@ static int parse_opt(struct mock_pci_dev *pdev, struct dev_opts *o, char *opt, c
 static void apply_iommu_defaults(struct mock_pci_dev *pdev, const struct dev_opts *o)
 {
 	struct mock_dev *mdev = &pdev->mdev;
+	const struct mock_iommu_ops *ops = dev_iommu_ops(mdev);
 
 	if (!o->has_dirty)
-		mdev->dirty = mdev->model == MOCK_IOMMU_SELFTEST;
+		mdev->dirty = ops->default_dirty;
 	if (!o->has_nesting)
-		mdev->nesting = mdev->model == MOCK_IOMMU_SELFTEST;
-
-	switch (mdev->model) {
-	case MOCK_IOMMU_SELFTEST:
-		break;
-	case MOCK_IOMMU_INTEL_VTD:
-		if (!mdev->aperture_bits)
-			mdev->aperture_bits = 39;
-		if (!o->has_resv)
-			(void)add_resv(mdev, X86_MSI_START, X86_MSI_LAST);
-		if (!o->has_flags)
-			mdev->hw_info_flags = IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17;
-		if (!o->has_reg[0])
-			mdev->hw_info_reg[0] = VTD_DEFAULT_CAP;
-		if (!o->has_reg[1]) {
-			uint64_t ecap = VTD_DEFAULT_ECAP;
-
-			/* nesting, dirty tracking and PASID need scalable mode */
-			if (mdev->nesting || mdev->dirty || mdev->pasid_log2)
-				ecap = VTD_SCALABLE_ECAP;
-			if (mdev->nesting)
-				ecap |= VTD_ECAP_NEST;
-			if (mdev->dirty)
-				ecap |= VTD_ECAP_SSADS;
-			if (mdev->pasid_log2)
-				ecap |= VTD_ECAP_PASID |
-					((uint64_t)(mdev->pasid_log2 - 1) << VTD_ECAP_PSS_SHIFT);
-			mdev->hw_info_reg[1] = ecap;
-		}
-		break;
-	case MOCK_IOMMU_ARM_SMMUV3:
-		if (!mdev->aperture_bits)
-			mdev->aperture_bits = 48;
-		if (!o->has_resv)
-			(void)add_resv(mdev, ARM_SW_MSI_START, ARM_SW_MSI_LAST);
-		/*
-		 * IDR0: S2P, S1P, AArch64 tables, HTTU (access+dirty) with dirty
-		 * tracking, ATS unless no-ats, 16-bit ASIDs (the vSMMU's TLBI checks
-		 * read these, as QEMU's SMMU sets them)
-		 */
-		mdev->smmu_idr[0] = 0x1 | 0x2 | (0x2 << 2) | (mdev->dirty ? 0x2u << 6 : 0) |
-				    (mdev->no_ats ? 0 : 1u << 10) | (1u << 12);
-		/* IDR1: SSIDSIZE; IDR3: RIL (range invalidation); IDR5: 4K granule, 48-bit OAS */
-		mdev->smmu_idr[1] = mdev->pasid_log2 << 6;
-		mdev->smmu_idr[3] = 1u << 10;
-		mdev->smmu_idr[5] = (1 << 4) | 0x5;
-		break;
-	case MOCK_IOMMU_AMD:
-		if (!mdev->aperture_bits)
-			mdev->aperture_bits = 48;
-		if (!o->has_resv)
-			(void)add_resv(mdev, X86_MSI_START, X86_MSI_LAST);
-		if (!o->has_reg[0]) {
-			uint64_t efr = 0;
-
-			/* GTSup and GIOSup (with EFR2 GCR3TRPMode): what NEST_PARENT needs */
-			if (mdev->nesting)
-				efr |= (1ULL << 4) | (1ULL << 48);
-			if (mdev->pasid_log2)
-				efr |= (uint64_t)(mdev->pasid_log2 - 1) << 32; /* PASmax */
-			if (mdev->dirty)
-				efr |= 1ULL << 52; /* HDSup */
-			mdev->hw_info_reg[0] = efr;
-		}
-		if (!o->has_reg[1] && mdev->nesting)
-			mdev->hw_info_reg[1] = 1ULL << 3; /* GCR3TRPMode */
-		break;
-	}
+		mdev->nesting = ops->default_nesting;
+	if (ops->dev_defaults)
+		ops->dev_defaults(mdev, &o->set);
 }
 
 static void pci_config_init(struct mock_pci_dev *pdev)
@@ -346,17 +253,12 @@ static int parse_device(struct mock_kernel *k, char *spec, char *err, size_t err
 	}
 	apply_iommu_defaults(pdev, &o);
 	/* drivers report their GET_HW_INFO type from a release on */
-	if (pdev->mdev.model == MOCK_IOMMU_ARM_SMMUV3 && k->kv < MOCK_KV(6, 14)) {
-		rc = fail(err, err_len, "an SMMUv3 IOMMU needs Linux 6.14 or later (%s presented)",
+	if (mock_dev_probe_iommu(&pdev->mdev, k->kv)) {
+		rc = fail(err, err_len, "an %s IOMMU needs %s (%s presented)",
+			  dev_iommu_ops(&pdev->mdev)->desc, dev_iommu_ops(&pdev->mdev)->since_desc,
 			  mock_release_name(k->kv));
 		goto out_free;
 	}
-	if (pdev->mdev.model == MOCK_IOMMU_AMD && k->kv < MOCK_KV(6, 18)) {
-		rc = fail(err, err_len, "an AMD IOMMU needs Linux 7.3 (%s presented)",
-			  mock_release_name(k->kv));
-		goto out_free;
-	}
-	pdev->mdev.io_pages_2k = pdev->mdev.model == MOCK_IOMMU_SELFTEST && k->kv < MOCK_KV(6, 18);
 	pdev->mdev.id = pdev->index;
 	for (unsigned int i = 0; i != MOCK_DEV_CACHE_NUM; i++)
 		pdev->mdev.cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
