@@ -215,6 +215,13 @@ struct mock_mmap_result {
 	int memfd;
 	uint64_t memfd_off;
 	uint64_t cookie;
+	/*
+	 * Device registers (a vfio-pci BAR: VM_IO | VM_PFNMAP in the kernel):
+	 * no memory backs them and no reference is taken (memfd -1, cookie 0).
+	 * The caller traps every access to the range and performs it as a
+	 * pread/pwrite of the file at the offset mapped there.
+	 */
+	bool mmio;
 };
 
 int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,

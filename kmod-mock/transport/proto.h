@@ -188,6 +188,13 @@ struct mock_req {
  * attached (SCM_RIGHTS); the daemon remembers the proof for the connection.
  */
 #define MOCK_REPLY_PROVE (1u << 3)
+/*
+ * MOCK_OP_MMAP: device registers, no fd attached and no reference taken
+ * (cookie 0). The shim reserves the range inaccessible and performs each
+ * access it traps there as MOCK_OP_PREAD/PWRITE of the file at
+ * mmap_off (the requested offset) plus the distance into the mapping.
+ */
+#define MOCK_REPLY_MMIO (1u << 4)
 
 #define MOCK_PROTO_MAX_NEWFD 2
 

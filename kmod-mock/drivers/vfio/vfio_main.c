@@ -20,20 +20,18 @@ static ssize_t vfio_device_fops_write(struct mock_file *f, uint64_t ubuf, size_t
 }
 
 /*
- * vfio_device_fops_mmap(): EINVAL before the bind grants access; after it
- * vfio-pci answers EINVAL for every region, as none is offered for mmap
- * (doc/mock-divergences.md: VFIO BAR mmap).
+ * vfio_device_fops_mmap(): EINVAL before the bind grants access; then the
+ * driver's (vfio_pci_core_mmap()).
  */
 static int vfio_device_fops_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot,
 				 int flags, struct mock_mmap_result *res)
 {
-	(void)f;
-	(void)offset;
-	(void)length;
-	(void)prot;
-	(void)flags;
-	(void)res;
-	return -EINVAL;
+	struct vfio_device_file *df = f->private_data;
+
+	(void)prot; /* vfio-pci looks at none of PROT_*: a store to a read-only mapping faults */
+	if (!df->access_granted)
+		return -EINVAL;
+	return vfio_pci_core_mmap(df, offset, length, flags, res);
 }
 
 const struct mock_file_operations vfio_device_fops = {

@@ -38,6 +38,13 @@ static long do_mmap(struct conn *c, struct mfile *mf, const struct mock_req *req
 	ret = mock_mmap(mf->file, req->off, req->len, (int)req->cmd, req->oflags, call, &res);
 	if (ret)
 		return ret;
+	if (res.mmio) {
+		/* nothing to map, nothing referenced: the shim traps the range */
+		rep->flags |= MOCK_REPLY_MMIO;
+		rep->mmap_off = req->off;
+		rep->cookie = 0;
+		return 0;
+	}
 	if (res.memfd < 0) {
 		mock_mmap_put(kern, res.cookie);
 		return -EIO; /* a core bug; nothing to hand out */
