@@ -132,6 +132,14 @@ static void catcher(int sig, siginfo_t *si, void *uc)
 	siglongjmp(jb, 1);
 }
 
+static volatile sig_atomic_t plain_sig;
+
+static void plain_catcher(int sig)
+{
+	plain_sig = sig;
+	siglongjmp(jb, 1);
+}
+
 static void catch(int sig, struct sigaction *old)
 {
 	struct sigaction sa = { .sa_sigaction = catcher, .sa_flags = SA_SIGINFO };
@@ -319,7 +327,18 @@ static void test_program_sigsegv(void **state)
 	assert_int_equal(got_sig, SIGSEGV);
 	assert_int_equal(got_code, SEGV_MAPERR);
 
-	/* a handler installed with signal() is the program's too, and the old one comes back */
+	/* a handler installed with signal() is the program's too */
+	assert_true(signal(SIGSEGV, plain_catcher) != SIG_ERR);
+	plain_sig = 0;
+	hole = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(hole != MAP_FAILED);
+	if (!sigsetjmp(jb, 1))
+		*(volatile char *)hole = 1;
+	assert_int_equal(plain_sig, SIGSEGV);
+	munmap(hole, PG);
+	assert_int_equal(sigaction(SIGSEGV, NULL, &cur), 0);
+	assert_ptr_equal(cur.sa_handler, plain_catcher);
+	/* and the old one comes back */
 	assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
 	assert_int_equal(sigaction(SIGSEGV, NULL, &cur), 0);
 	assert_ptr_equal(cur.sa_handler, old.sa_handler);
@@ -358,6 +377,100 @@ static void test_sigbus(void **state)
 #endif
 	assert_int_equal(sigaction(SIGBUS, &old, NULL), 0);
 	munmap((void *)r, BAR0_SIZE);
+	dev_down(&d);
+}
+
+/* Without a handler of the program's: the default actions kill, SIGSEGV and SIGBUS. */
+static int child_dies(volatile uint32_t *r, int how)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		if (how == 0)
+			r[1] = 1; /* a store to a read-only mapping */
+#if defined(__x86_64__)
+		else
+			__asm__ volatile("lock incl %0" : "+m"(r[1]));
+#endif
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) ? WTERMSIG(st) : -WEXITSTATUS(st);
+}
+
+static void test_default_actions(void **state)
+{
+	struct dev d;
+	volatile uint32_t *ro, *rw;
+
+	(void)state;
+	dev_up(&d, true);
+	ro = mmap(NULL, PG, PROT_READ, MAP_SHARED, d.fd, 0);
+	rw = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, d.fd, 0);
+	assert_true(ro != MAP_FAILED && rw != MAP_FAILED);
+	assert_int_equal(child_dies(ro, 0), SIGSEGV);
+#if defined(__x86_64__)
+	assert_int_equal(child_dies(rw, 1), SIGBUS);
+#endif
+	/* the parent's mappings are unaffected */
+	assert_int_equal(rw[0], EDU_ID);
+	munmap((void *)ro, PG);
+	munmap((void *)rw, PG);
+	dev_down(&d);
+}
+
+/* edu's DMA engine driven through the mapping: source, destination, count, command. */
+static void test_dma_through_mapping(void **state)
+{
+	const uint64_t iova = 0x100000, edu_buf = 0x40000;
+	struct dev d;
+	volatile uint64_t *r64;
+	uint8_t *a, *b;
+	struct iommu_ioas_map map = { .size = sizeof(map),
+				      .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+					       IOMMU_IOAS_MAP_WRITEABLE,
+				      .length = 2 * PG,
+				      .iova = iova };
+	uint16_t cmd;
+	int i;
+
+	(void)state;
+	dev_up(&d, true);
+	a = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(a != MAP_FAILED);
+	b = a + PG;
+	for (i = 0; i < (int)PG; i++)
+		a[i] = (uint8_t)(i * 7 + 3);
+	memset(b, 0, PG);
+	map.ioas_id = d.ioas_id;
+	map.user_va = (uintptr_t)a;
+	assert_int_equal(xioctl(d.iommufd, IOMMU_IOAS_MAP, &map), 0);
+	assert_int_equal(pread(d.fd, &cmd, 2, (off_t)(d.cfg + 4)), 2);
+	cmd |= 0x4; /* bus master */
+	assert_int_equal(pwrite(d.fd, &cmd, 2, (off_t)(d.cfg + 4)), 2);
+	r64 = map_bar0(&d, PROT_READ | PROT_WRITE);
+	/* RAM -> edu's buffer, then edu's buffer -> RAM, each finished when RUN clears */
+	r64[0x80 / 8] = iova;
+	r64[0x88 / 8] = edu_buf;
+	r64[0x90 / 8] = PG;
+	r64[0x98 / 8] = 0x1;
+	for (i = 0; i < 1000000 && (r64[0x98 / 8] & 1); i++)
+		;
+	assert_int_equal(r64[0x98 / 8] & 1, 0);
+	r64[0x80 / 8] = edu_buf;
+	r64[0x88 / 8] = iova + PG;
+	r64[0x90 / 8] = PG;
+	r64[0x98 / 8] = 0x1 | 0x2;
+	for (i = 0; i < 1000000 && (r64[0x98 / 8] & 1); i++)
+		;
+	assert_int_equal(r64[0x98 / 8] & 1, 0);
+	assert_memory_equal(a, b, PG);
+	munmap((void *)r64, BAR0_SIZE);
+	munmap(a, 2 * PG);
 	dev_down(&d);
 }
 
@@ -437,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_registers),
 		cmocka_unit_test(test_program_sigsegv),
 		cmocka_unit_test(test_sigbus),
+		cmocka_unit_test(test_default_actions),
+		cmocka_unit_test(test_dma_through_mapping),
 		cmocka_unit_test(test_fork_and_close),
 		cmocka_unit_test(test_dma_map_of_bar),
 	};
