@@ -277,7 +277,7 @@ static void test_program_sigsegv(void **state)
 {
 	struct sigaction old, cur;
 	struct dev d;
-	volatile uint32_t *ro;
+	volatile uint32_t *volatile ro;
 	volatile uint32_t *none;
 	char *hole;
 	void *p;
@@ -308,6 +308,20 @@ static void test_program_sigsegv(void **state)
 		ro[1] = 1;
 	assert_int_equal(got_sig, SIGSEGV);
 	assert_int_equal(got_addr, (uintptr_t)&ro[1]);
+	munmap((void *)ro, PG);
+
+	/* mprotect: the new PROT_* holds, and the range still traps */
+	ro = mmap(NULL, PG, PROT_READ, MAP_SHARED, d.fd, 0);
+	assert_true(ro != MAP_FAILED);
+	assert_int_equal(mprotect((void *)ro, PG, PROT_READ | PROT_WRITE), 0);
+	ro[1] = 0x1234;
+	assert_int_equal(ro[1], ~0x1234u);
+	assert_int_equal(mprotect((void *)ro, PG, PROT_READ), 0);
+	catch(SIGSEGV, NULL);
+	if (!sigsetjmp(jb, 1))
+		ro[1] = 1;
+	assert_int_equal(got_sig, SIGSEGV);
+	assert_int_equal(ro[1], ~0x1234u);
 	munmap((void *)ro, PG);
 
 	/* PROT_NONE: every access faults */

@@ -355,3 +355,36 @@ bool shim_maps_mmio_find(uintptr_t addr, struct shim_mmio_at *at)
 	pthread_mutex_unlock(&maps_lock);
 	return found;
 }
+
+/*
+ * mprotect() of a range holding device-register mappings: they record the
+ * new PROT_* (what a trapped access may do) and stay PROT_NONE underneath,
+ * so they keep trapping. A part of a mapping changed takes the whole
+ * mapping's protection with it (doc/mock-divergences.md).
+ */
+bool shim_maps_mmio_protect(uintptr_t start, uintptr_t end, int prot)
+{
+	bool any = false;
+
+	if (!__atomic_load_n(&shim_nr_maps_hint, __ATOMIC_ACQUIRE) || end <= start)
+		return false;
+	pthread_mutex_lock(&maps_lock);
+	for (size_t i = 0; i < nr_maps; i++) {
+		struct mapping *m = &maps[i];
+
+		if (!m->mmio)
+			continue;
+		for (unsigned int k = 0; k < m->nr_pieces; k++) {
+			uintptr_t lo = m->pieces[k].start > start ? m->pieces[k].start : start;
+			uintptr_t hi = m->pieces[k].end < end ? m->pieces[k].end : end;
+
+			if (lo >= hi)
+				continue;
+			shim_mmio_reprotect((void *)lo, hi - lo);
+			m->prot = prot;
+			any = true;
+		}
+	}
+	pthread_mutex_unlock(&maps_lock);
+	return any;
+}

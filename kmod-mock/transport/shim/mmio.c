@@ -26,8 +26,11 @@
  * shim's, which calls it for every fault it does not take, with the
  * program's sa_mask, SA_SIGINFO and SA_RESETHAND. Before that the calls go
  * straight to libc. Not interposed: sigvec, sysv_signal, bsd_signal, the raw
- * rt_sigaction syscall; mprotect/mremap of a register mapping (the range
- * would stop trapping or move out of the table).
+ * rt_sigaction syscall.
+ *
+ * mprotect() of a register mapping changes what a trapped access may do (a
+ * store to a PROT_READ mapping is SIGSEGV) and leaves the range PROT_NONE;
+ * mremap() is not followed (the moved range would stop being known).
  */
 /* Define open/open64, pread/pread64, fcntl/fcntl64 as the distinct symbols they are. */
 #undef _FILE_OFFSET_BITS
@@ -43,6 +46,7 @@
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 typedef sighandler_t (*signal_fn)(int, sighandler_t);
+typedef int (*mprotect_fn)(void *, size_t, int);
 
 static pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool armed;              /* the shim's handler is SIGSEGV's */
@@ -334,4 +338,38 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	if (sigaction(sig, &sa, &old))
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+/* ------------------------------------------------------------ mprotect ---- */
+
+static mprotect_fn real_mprotect(void)
+{
+	static mprotect_fn fn;
+
+	if (!fn)
+		fn = (mprotect_fn)dlsym(RTLD_NEXT, "mprotect");
+	return fn;
+}
+
+void shim_mmio_reprotect(void *addr, size_t len)
+{
+	real_mprotect()(addr, len, PROT_NONE);
+}
+
+EXPORT int mprotect(void *addr, size_t len, int prot)
+{
+	int r;
+
+	if (!real_mprotect()) {
+		errno = ENOSYS;
+		return -1;
+	}
+	r = real_mprotect()(addr, len, prot);
+	if (r == 0 && len && __atomic_load_n(&armed, __ATOMIC_ACQUIRE)) {
+		size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+		uintptr_t start = (uintptr_t)addr;
+
+		shim_maps_mmio_protect(start, start + ((len + ps - 1) & ~(ps - 1)), prot);
+	}
+	return r;
 }

@@ -3,7 +3,7 @@
  * mmio_decode.h - the x86-64 instructions a trapped access to a mock BAR
  * mapping may be (mmio.c): the MOV forms compilers emit for volatile 1, 2, 4
  * and 8-byte loads and stores. Pure functions, no state: unit-tested on a
- * table of encodings (tests/mock-transport/mmio-decode.c).
+ * table of encodings (mmio_decode_test.c).
  */
 #ifndef KMOD_MOCK_MMIO_DECODE_H
 #define KMOD_MOCK_MMIO_DECODE_H

@@ -156,7 +156,10 @@ struct shim_mmio_at {
 };
 
 bool shim_maps_mmio_find(uintptr_t addr, struct shim_mmio_at *at);
+bool shim_maps_mmio_protect(uintptr_t start, uintptr_t end, int prot);
 /* Before the first device-register mapping: the SIGSEGV handler (mmio.c). 0 or -errno. */
 int shim_mmio_arm(void);
+/* Make [addr, addr + len) inaccessible again, after the program's mprotect (mmio.c). */
+void shim_mmio_reprotect(void *addr, size_t len);
 
 #endif /* KMOD_MOCK_SHIM_INTERNAL_H */

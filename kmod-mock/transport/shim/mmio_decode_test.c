@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * mmio-decode.c - the shim's x86-64 decoder of trapped BAR accesses
- * (kmod-mock/transport/shim/mmio_decode.c) on a table of encodings, as
+ * mmio_decode_test.c - the shim's x86-64 decoder of trapped BAR accesses
+ * (mmio_decode.c) on a table of encodings, as
  * gcc/clang and an assembler emit them, and on what it must refuse.
  */
 #include <errno.h>
