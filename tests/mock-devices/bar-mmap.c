@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -272,6 +273,56 @@ static void test_registers(void **state)
 	dev_down(&d);
 }
 
+#if defined(__x86_64__)
+/*
+ * What compilers fold a volatile load or read-modify-write into: cmp, test,
+ * add with a memory source; or, inc on a register (one read, one write).
+ * Written in assembly so that every compiler runs the same instructions.
+ */
+static void test_alu_forms(void **state)
+{
+	struct dev d;
+	volatile uint32_t *r;
+	uint64_t q = 0;
+	uint32_t v;
+	uint8_t eq = 0;
+
+	(void)state;
+	dev_up(&d, true);
+	r = map_bar0(&d, PROT_READ | PROT_WRITE);
+	__asm__ volatile("cmpl $0x010000ed, (%[p])\n\tsete %[eq]"
+			 : [eq] "=q"(eq)
+			 : [p] "r"(r)
+			 : "cc", "memory");
+	assert_int_equal(eq, 1);
+	__asm__ volatile("cmpl $0x010000ee, (%[p])\n\tsetb %[eq]"
+			 : [eq] "=q"(eq)
+			 : [p] "r"(r)
+			 : "cc", "memory");
+	assert_int_equal(eq, 1); /* 0x010000ed < 0x010000ee: CF */
+	v = 1;
+	__asm__ volatile("addl (%[p]), %[v]" : [v] "+r"(v) : [p] "r"(r) : "cc", "memory");
+	assert_int_equal(v, EDU_ID + 1);
+	r[0x08 / 4] = 5;
+	q = 0;
+	__asm__ volatile("testl $1, 0x20(%[p])\n\tsetz %b[q]"
+			 : [q] "+q"(q)
+			 : [p] "r"(r)
+			 : "cc", "memory");
+	assert_int_equal(q & 0xff, 1); /* not computing */
+	/* liveness 0x04 reads the complement of what was written */
+	r[1] = 0x0f;
+	__asm__ volatile("orl $0xf00, 4(%[p])" : : [p] "r"(r) : "cc", "memory");
+	/* read ~0x0f = 0xfffffff0, or 0xf00 -> 0xfffffff0 written: reads back 0xf */
+	assert_int_equal(rd32(&d, 4), 0xf);
+	r[1] = 5;
+	__asm__ volatile("incl 4(%[p])" : : [p] "r"(r) : "cc", "memory");
+	assert_int_equal(r[1], 4); /* wrote ~5 + 1 = 0xfffffffb */
+	munmap((void *)r, BAR0_SIZE);
+	dev_down(&d);
+}
+#endif
+
 /* The program's SIGSEGV handler still gets its own faults, and the mapping's PROT_* holds. */
 static void test_program_sigsegv(void **state)
 {
@@ -488,6 +539,38 @@ static void test_dma_through_mapping(void **state)
 	dev_down(&d);
 }
 
+/* Threads trapping at once: each access is its own round trip on its thread's connection. */
+static void *reader(void *arg)
+{
+	volatile uint32_t *r = arg;
+	uintptr_t bad = 0;
+
+	for (int i = 0; i < 2000; i++)
+		if (r[0] != EDU_ID || (r[0x20 / 4] & ~0x81u))
+			bad++;
+	return (void *)bad;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t t[4];
+	struct dev d;
+	volatile uint32_t *r;
+	void *bad;
+
+	(void)state;
+	dev_up(&d, true);
+	r = map_bar0(&d, PROT_READ | PROT_WRITE);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, reader, (void *)r), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], &bad), 0);
+		assert_ptr_equal(bad, NULL);
+	}
+	munmap((void *)r, BAR0_SIZE);
+	dev_down(&d);
+}
+
 /* A fork child inherits the mapping (vfio-pci sets no VM_DONTCOPY); it outlives close(fd). */
 static void test_fork_and_close(void **state)
 {
@@ -562,10 +645,14 @@ int main(void)
 		cmocka_unit_test(test_region_info),
 		cmocka_unit_test(test_mmap_errnos),
 		cmocka_unit_test(test_registers),
+#if defined(__x86_64__)
+		cmocka_unit_test(test_alu_forms),
+#endif
 		cmocka_unit_test(test_program_sigsegv),
 		cmocka_unit_test(test_sigbus),
 		cmocka_unit_test(test_default_actions),
 		cmocka_unit_test(test_dma_through_mapping),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_fork_and_close),
 		cmocka_unit_test(test_dma_map_of_bar),
 	};

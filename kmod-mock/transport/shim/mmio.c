@@ -8,7 +8,10 @@
  * instruction (mmio_decode.c: the MOV forms of 1, 2, 4 and 8 bytes), performs
  * it as a pread/pwrite of the device file at the mapped offset through the
  * daemon, puts a load's value into the register in the ucontext and steps
- * RIP past the instruction. One round trip to the daemon per access.
+ * RIP past the instruction. One round trip to the daemon per access. An
+ * integer ALU instruction with a memory operand (cmp, test, add, or, ...) is
+ * one read, the operation on the CPU with the program's flags, and for a
+ * memory destination one write of the result: what the CPU does with MMIO.
  *
  * What the kernel would do otherwise:
  *  - a store to a mapping without PROT_WRITE, any access to a PROT_NONE one,
@@ -16,9 +19,9 @@
  *    program's own handler (or its default action);
  *  - an access the region refuses (memory decoding off: vfio-pci's fault
  *    handler answers VM_FAULT_SIGBUS): SIGBUS, BUS_ADRERR at the address;
- *  - an instruction the decoder does not take (LOCK, string moves, SSE/AVX,
- *    read-modify-write, x87): a message on stderr and SIGBUS as above - the
- *    kernel would perform it, the mock cannot.
+ *  - an instruction the decoder does not take (LOCK, XCHG, string moves,
+ *    SSE/AVX, x87, not/neg/mul/div, bit tests): a message on stderr and
+ *    SIGBUS as above - the kernel would perform it, the mock cannot.
  *
  * The program's SIGSEGV handler. Once the first mapping is made the shim's
  * handler stays installed: sigaction() and signal() for SIGSEGV record the
@@ -177,13 +180,30 @@ static enum outcome emulate(ucontext_t *uc, uintptr_t addr, const struct shim_mm
 		complain(addr, rip, code, avail, why);
 		return RAISE_BUS;
 	}
-	if (in.store && !(at->prot & PROT_WRITE))
+	if ((in.store || mmio_alu_writes(&in)) && !(at->prot & PROT_WRITE))
 		return PASS_SEGV;
 	if (addr + in.size > at->end) {
 		complain(addr, rip, code, in.len, "the access runs past the end of the mapping");
 		return RAISE_BUS;
 	}
-	if (in.store) {
+	if (in.alu) {
+		/* one read, the operation, one write of the result (unless CMP/TEST) */
+		uint64_t fl = (uint64_t)g[REG_EFL], *reg = (uint64_t *)&g[gpr_index[in.reg]];
+		uint64_t other = mmio_store_value(&in, *reg), res;
+
+		if (mmio_xfer(at, &val, in.size, false))
+			return RAISE_BUS;
+		res = in.mem_dst ? mmio_alu(&in, val, other, &fl) : mmio_alu(&in, other, val, &fl);
+		if (mmio_alu_writes(&in)) {
+			if (in.mem_dst) {
+				if (mmio_xfer(at, &res, in.size, true))
+					return RAISE_BUS;
+			} else {
+				*reg = mmio_load_result(&in, *reg, res);
+			}
+		}
+		g[REG_EFL] = (greg_t)fl;
+	} else if (in.store) {
 		val = mmio_store_value(&in, (uint64_t)g[gpr_index[in.reg]]);
 		if (mmio_xfer(at, &val, in.size, true))
 			return RAISE_BUS;

@@ -13,10 +13,20 @@
  *   0F BE  movsx r, m8         0F BF  movsx r, m16
  *   63 /r  movsxd r64, m32 (with REX.W)
  *
+ * and, because compilers fold a volatile load into the instruction that uses
+ * it (clang's `testq $1, 0x98(%rbp)`, `cmpl $imm, (%rax)`, `addl (%rdi), %eax`)
+ * or make one instruction of a volatile read-modify-write (`orl $1, (%rdi)`),
+ * the integer ALU forms with a memory operand, performed as the CPU performs
+ * them on MMIO without LOCK: one read, then one write of the result:
+ *
+ *   00-3B (add or adc sbb and sub xor cmp; r/m,r and r,r/m; 8-bit and full)
+ *   80 /n ib, 81 /n iw/id, 83 /n ib    84/85 test r/m, r
+ *   F6 /0 ib, F7 /0 iw/id (test)       FE/FF /0 /1 (inc, dec)
+ *
  * The memory operand is any ModRM/SIB/displacement form, RIP-relative
  * included; only its length matters here, as the fault reports the address.
- * Everything else (LOCK, REP, string moves, SSE/AVX, x87, read-modify-write
- * arithmetic, a register operand) is refused.
+ * Everything else (LOCK, XCHG, REP, string moves, SSE/AVX, x87, a register
+ * operand, not/neg/mul/div, bit tests) is refused.
  */
 #include <errno.h>
 
@@ -143,9 +153,64 @@ int mmio_decode(const uint8_t *code, size_t avail, struct mmio_insn *out, const 
 			out->size = 4;
 			out->ext = MMIO_EXT_SIGN;
 			break;
+		case 0x80:
+		case 0x81:
+		case 0x83:
+			out->alu = true;
+			out->mem_dst = true;
+			out->op = (enum mmio_alu_op)(out->reg & 7);
+			out->reg = 0;
+			out->has_imm = true;
+			if (op == 0x80)
+				out->size = 1;
+			immlen = op != 0x81 ? 1 : out->size == 2 ? 2 : 4;
+			break;
+		case 0x84:
+		case 0x85:
+			out->alu = true;
+			out->mem_dst = true;
+			out->op = MMIO_TEST;
+			if (op == 0x84)
+				out->size = 1;
+			break;
+		case 0xf6:
+		case 0xf7:
+			if (out->reg & 7)
+				return refuse(why, "F6/F7 other than test (not, neg, mul, div)");
+			out->alu = true;
+			out->mem_dst = true;
+			out->op = MMIO_TEST;
+			out->reg = 0;
+			out->has_imm = true;
+			if (op == 0xf6)
+				out->size = 1;
+			immlen = out->size == 1 ? 1 : out->size == 2 ? 2 : 4;
+			break;
+		case 0xfe:
+		case 0xff:
+			if ((out->reg & 7) > 1)
+				return refuse(why, "FE/FF other than inc and dec");
+			out->alu = true;
+			out->mem_dst = true;
+			out->op = (out->reg & 7) ? MMIO_DEC : MMIO_INC;
+			out->reg = 0;
+			if (op == 0xfe)
+				out->size = 1;
+			break;
 		default:
-			return refuse(why, "not a MOV between a register or immediate and memory");
+			if (op < 0x40 && (op & 7) < 4) {
+				/* add, or, adc, sbb, and, sub, xor, cmp */
+				out->alu = true;
+				out->op = (enum mmio_alu_op)(op >> 3);
+				out->mem_dst = !(op & 2);
+				if (!(op & 1))
+					out->size = 1;
+				break;
+			}
+			return refuse(why, "not a MOV or integer ALU instruction with memory");
 		}
+		if (out->alu)
+			out->dst_size = out->size;
 	} else {
 		switch (op) {
 		case 0xb6:
@@ -164,7 +229,8 @@ int mmio_decode(const uint8_t *code, size_t avail, struct mmio_insn *out, const 
 	if (regop)
 		return refuse(why, "register operand: no memory access");
 	/* a byte register without REX: 4..7 are ah, ch, dh, bh */
-	if (out->size == 1 && out->dst_size == 1 && !out->has_imm && !rex && out->reg >= 4) {
+	if (out->size == 1 && out->dst_size == 1 && !out->has_imm && !rex && out->reg >= 4 &&
+	    !(out->alu && (out->op == MMIO_INC || out->op == MMIO_DEC))) {
 		out->high8 = true;
 		out->reg -= 4;
 	}
@@ -223,3 +289,76 @@ uint64_t mmio_store_value(const struct mmio_insn *in, uint64_t regval)
 		return (regval >> 8) & 0xff;
 	return low_bytes(regval, in->size);
 }
+
+bool mmio_alu_writes(const struct mmio_insn *in)
+{
+	return in->alu && in->op != MMIO_CMP && in->op != MMIO_TEST;
+}
+
+#if defined(__x86_64__)
+/* The status flags: CF PF AF ZF SF OF. */
+#define MMIO_FLAGS_STATUS 0x8d5ULL
+
+/*
+ * a OP b on the CPU itself at one width (W: b, w, l, q), flags in and out;
+ * the stack pointer steps over the red zone before pushing.
+ */
+#define ALU_AT(W, T)                                                                         \
+	static uint64_t alu_##W(enum mmio_alu_op op, uint64_t a, uint64_t b, uint64_t *f)  \
+	{                                                                                    \
+		T x = (T)a, y = (T)b;                                                        \
+		uint64_t fl = (*f & MMIO_FLAGS_STATUS) | 0x2;                                \
+                                                                                             \
+		switch (op) {                                                                \
+		ALU_CASE(MMIO_ADD, "add" #W " %[y], %[x]", W)                                \
+		ALU_CASE(MMIO_OR, "or" #W " %[y], %[x]", W)                                  \
+		ALU_CASE(MMIO_ADC, "adc" #W " %[y], %[x]", W)                                \
+		ALU_CASE(MMIO_SBB, "sbb" #W " %[y], %[x]", W)                                \
+		ALU_CASE(MMIO_AND, "and" #W " %[y], %[x]", W)                                \
+		ALU_CASE(MMIO_SUB, "sub" #W " %[y], %[x]", W)                                \
+		ALU_CASE(MMIO_XOR, "xor" #W " %[y], %[x]", W)                                \
+		ALU_CASE(MMIO_CMP, "cmp" #W " %[y], %[x]", W)                                \
+		ALU_CASE(MMIO_TEST, "test" #W " %[y], %[x]", W)                              \
+		ALU_CASE(MMIO_INC, "inc" #W " %[x]", W)                                      \
+		ALU_CASE(MMIO_DEC, "dec" #W " %[x]", W)                                      \
+		}                                                                            \
+		*f = (*f & ~MMIO_FLAGS_STATUS) | (fl & MMIO_FLAGS_STATUS);                   \
+		return (uint64_t)x;                                                          \
+	}
+
+#define ALU_CASE(OP, INSN, W)                                                             \
+	case OP:                                                                          \
+		__asm__("leaq -128(%%rsp), %%rsp\n\tpushq %[f]\n\tpopfq\n\t" INSN            \
+			"\n\tpushfq\n\tpopq %[f]\n\tleaq 128(%%rsp), %%rsp"                      \
+			: [x] "+q"(x), [f] "+r"(fl)                                         \
+			: [y] "q"(y)                                                        \
+			: "cc");                                                            \
+		break;
+
+ALU_AT(b, uint8_t)
+ALU_AT(w, uint16_t)
+ALU_AT(l, uint32_t)
+ALU_AT(q, uint64_t)
+
+uint64_t mmio_alu(const struct mmio_insn *in, uint64_t a, uint64_t b, uint64_t *flags)
+{
+	switch (in->size) {
+	case 1:
+		return alu_b(in->op, a, b, flags);
+	case 2:
+		return alu_w(in->op, a, b, flags);
+	case 4:
+		return alu_l(in->op, a, b, flags);
+	default:
+		return alu_q(in->op, a, b, flags);
+	}
+}
+#else
+uint64_t mmio_alu(const struct mmio_insn *in, uint64_t a, uint64_t b, uint64_t *flags)
+{
+	(void)in;
+	(void)b;
+	(void)flags;
+	return a;
+}
+#endif

@@ -21,7 +21,16 @@ enum mmio_ext {
 	MMIO_EXT_SIGN, /* movsx, movsxd */
 };
 
+/* An arithmetic instruction with a memory operand (MMIO_ALU). */
+enum mmio_alu_op {
+	MMIO_ADD, MMIO_OR, MMIO_ADC, MMIO_SBB, MMIO_AND, MMIO_SUB, MMIO_XOR, MMIO_CMP, /* as /n */
+	MMIO_TEST, MMIO_INC, MMIO_DEC,
+};
+
 struct mmio_insn {
+	bool alu;              /* else a MOV form */
+	enum mmio_alu_op op;   /* alu: the operation, on the access size */
+	bool mem_dst;          /* alu: memory is the first operand (op reg, mem otherwise) */
 	unsigned int len;      /* bytes of the instruction: RIP advances by this */
 	unsigned int size;     /* bytes accessed: 1, 2, 4 or 8 */
 	bool store;            /* else a load */
@@ -40,6 +49,17 @@ struct mmio_insn {
  * to a short reason.
  */
 int mmio_decode(const uint8_t *code, size_t avail, struct mmio_insn *out, const char **why);
+
+/* Whether an ALU instruction writes its result (all but CMP and TEST). */
+bool mmio_alu_writes(const struct mmio_insn *in);
+
+/*
+ * Perform @in's operation at its size: a OP b, with @flags the caller's
+ * RFLAGS (CF is an input of ADC and SBB), updated in its status bits (CF, PF,
+ * AF, ZF, SF, OF) as the CPU would. Returns the result (meaningless for CMP
+ * and TEST). x86-64 only.
+ */
+uint64_t mmio_alu(const struct mmio_insn *in, uint64_t a, uint64_t b, uint64_t *flags);
 
 /* A load's new register value: @old as it was, @val the @size bytes read. */
 uint64_t mmio_load_result(const struct mmio_insn *in, uint64_t old, uint64_t val);

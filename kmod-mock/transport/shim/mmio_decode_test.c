@@ -131,7 +131,10 @@ static const struct {
 	{ "rep movsb", { 0xf3, 0xa4 }, 2 },
 	{ "movdqa (%rdi),%xmm0", { 0x66, 0x0f, 0x6f, 0x07 }, 4 },
 	{ "vmovdqu (%rdi),%ymm0", { 0xc5, 0xfe, 0x6f, 0x07 }, 4 },
-	{ "addl $1,(%rdi)", { 0x83, 0x07, 0x01 }, 3 },
+	{ "notl (%rdi)", { 0xf7, 0x17 }, 2 },
+	{ "btl $1,(%rdi)", { 0x0f, 0xba, 0x27, 0x01 }, 4 },
+	{ "call *(%rdi)", { 0xff, 0x17 }, 2 },
+	{ "add %eax,%ecx (register)", { 0x01, 0xc1 }, 2 },
 	{ "xchg %eax,(%rdi)", { 0x87, 0x07 }, 2 },
 	{ "mov %eax,%ecx (register)", { 0x89, 0xc1 }, 2 },
 	{ "movabs 0x1000,%eax (moffs)", { 0xa1, 0, 0x10, 0, 0, 0, 0, 0, 0 }, 9 },
@@ -217,12 +220,117 @@ static void test_results(void **state)
 	assert_int_equal(mmio_store_value(&in, old), 0xfffffffffffffffeULL);
 }
 
+static const struct {
+	const char *text;
+	uint8_t code[MMIO_INSN_MAX];
+	unsigned int len, size;
+	enum mmio_alu_op op;
+	bool mem_dst, has_imm, high8;
+	uint64_t imm;
+	unsigned int reg;
+} alu[] = {
+	{ "testq $1,0x98(%rbp)", { 0x48, 0xf7, 0x85, 0x98, 0, 0, 0, 1, 0, 0, 0 }, 11, 8, MMIO_TEST,
+	  true, true, false, 1, 0 },
+	{ "cmpl $0x10000ed,(%rax)", { 0x81, 0x38, 0xed, 0x00, 0x00, 0x01 }, 6, 4, MMIO_CMP, true,
+	  true, false, 0x10000ed, 0 },
+	{ "addl (%rdi),%eax", { 0x03, 0x07 }, 2, 4, MMIO_ADD, false, false, false, 0, RAX },
+	{ "orl $1,(%rdi)", { 0x83, 0x0f, 0x01 }, 3, 4, MMIO_OR, true, true, false, 1, 0 },
+	{ "cmpb %bh,(%rdi)", { 0x38, 0x3f }, 2, 1, MMIO_CMP, true, false, true, 0, RBX },
+	{ "incl 0x4(%rdi)", { 0xff, 0x47, 0x04 }, 3, 4, MMIO_INC, true, false, false, 0, 0 },
+	{ "decb (%rdi)", { 0xfe, 0x0f }, 2, 1, MMIO_DEC, true, false, false, 0, 0 },
+	{ "testb $0x80,(%rdi)", { 0xf6, 0x07, 0x80 }, 3, 1, MMIO_TEST, true, true, false,
+	  0xffffffffffffff80ULL, 0 },
+	{ "andw $0xff00,(%rdi)", { 0x66, 0x81, 0x27, 0x00, 0xff }, 5, 2, MMIO_AND, true, true, false,
+	  0xffffffffffffff00ULL, 0 },
+	{ "sub (%rsi),%r8", { 0x4c, 0x2b, 0x06 }, 3, 8, MMIO_SUB, false, false, false, 0, R8 },
+	{ "xorl %ecx,(%rdi)", { 0x31, 0x0f }, 2, 4, MMIO_XOR, true, false, false, 0, RCX },
+	{ "testl %esi,(%rdi)", { 0x85, 0x37 }, 2, 4, MMIO_TEST, true, false, false, 0, RSI },
+};
+
+static void test_alu_decode(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(alu) / sizeof(alu[0]); i++) {
+		struct mmio_insn in;
+		const char *why = NULL;
+		uint8_t buf[MMIO_INSN_MAX + 8];
+
+		memset(buf, 0x90, sizeof(buf));
+		memcpy(buf, alu[i].code, alu[i].len);
+		print_message("%s\n", alu[i].text);
+		assert_int_equal(mmio_decode(buf, sizeof(buf), &in, &why), 0);
+		assert_true(in.alu);
+		assert_int_equal(in.len, alu[i].len);
+		assert_int_equal(in.size, alu[i].size);
+		assert_int_equal(in.op, alu[i].op);
+		assert_int_equal(in.mem_dst, alu[i].mem_dst);
+		assert_int_equal(in.has_imm, alu[i].has_imm);
+		if (alu[i].has_imm)
+			assert_int_equal(in.imm, alu[i].imm);
+		else if (alu[i].op != MMIO_INC && alu[i].op != MMIO_DEC)
+			assert_int_equal(in.reg, alu[i].reg);
+		assert_int_equal(in.high8, alu[i].high8);
+		assert_int_equal(mmio_alu_writes(&in), alu[i].op != MMIO_CMP && alu[i].op != MMIO_TEST);
+		for (unsigned int n = 0; n < alu[i].len; n++)
+			assert_int_equal(mmio_decode(buf, n, &in, &why), -EAGAIN);
+	}
+}
+
+#define CF 0x1ULL
+#define ZF 0x40ULL
+#define SF 0x80ULL
+#define OF 0x800ULL
+
+static uint64_t run(enum mmio_alu_op op, unsigned int size, uint64_t a, uint64_t b, uint64_t *fl)
+{
+	struct mmio_insn in = { .alu = true, .op = op, .size = size };
+
+	return mmio_alu(&in, a, b, fl);
+}
+
+static void test_alu_results(void **state)
+{
+	uint64_t fl;
+
+	(void)state;
+	fl = 0x202; /* IF and the reserved bit stay as they were */
+	run(MMIO_CMP, 4, 5, 5, &fl);
+	assert_int_equal(fl & (CF | ZF | SF), ZF);
+	assert_int_equal(fl & 0x202, 0x202);
+	fl = 0;
+	assert_int_equal(run(MMIO_SUB, 4, 0, 1, &fl), 0xffffffffULL);
+	assert_int_equal(fl & (CF | ZF | SF), CF | SF);
+	fl = CF;
+	assert_int_equal(run(MMIO_ADC, 8, 1, 1, &fl), 3);
+	fl = 0;
+	assert_int_equal(run(MMIO_ADD, 1, 0xff, 1, &fl), 0);
+	assert_int_equal(fl & (CF | ZF), CF | ZF);
+	fl = CF; /* inc keeps CF */
+	assert_int_equal(run(MMIO_INC, 4, 0xffffffff, 0, &fl), 0);
+	assert_int_equal(fl & (CF | ZF), CF | ZF);
+	fl = 0;
+	run(MMIO_TEST, 1, 0x80, 0x80, &fl);
+	assert_int_equal(fl & (ZF | SF), SF);
+	fl = 0;
+	assert_int_equal(run(MMIO_ADD, 2, 0x7fff, 1, &fl), 0x8000);
+	assert_int_equal(fl & (OF | SF), OF | SF);
+	fl = 0;
+	assert_int_equal(run(MMIO_OR, 8, 0xf0, 0x0f, &fl), 0xff);
+	assert_int_equal(run(MMIO_XOR, 8, 0xff, 0x0f, &fl), 0xf0);
+	assert_int_equal(run(MMIO_AND, 2, 0x1234, 0xff00, &fl), 0x1200);
+	fl = 0;
+	assert_int_equal(run(MMIO_DEC, 1, 0, 0, &fl), 0xff);
+	assert_int_equal(fl & SF, SF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_results),
+		cmocka_unit_test(test_alu_decode),
+		cmocka_unit_test(test_alu_results),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
