@@ -151,7 +151,6 @@ static const int gpr_index[16] = {
 	REG_R8,	 REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
 
-
 static enum outcome emulate(ucontext_t *uc, uintptr_t addr, const struct shim_mmio_at *at)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
