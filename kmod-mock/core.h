@@ -84,6 +84,12 @@ struct mock_call {
 		int ufd;
 		int fd;
 	} fds[MOCK_MAX_CALL_FDS];
+	/*
+	 * A pread/pwrite that is a load or store the caller trapped in a
+	 * register mapping (mock_mmap_result.mmio): the driver applies what its
+	 * mmap fault handler checks as well (-EIO: the caller raises SIGBUS).
+	 */
+	bool mmio_fault;
 };
 
 /* Initialise a call for @task (no new fds, retval_newfd = -1). */

@@ -26,7 +26,8 @@
  *     (private, past the end, empty BAR, ROM, config, VGA, no region) and what is mapped
  *     (read-only, PROT_NONE, an offset), edu's registers through the mapping against
  *     pread/pwrite (ident, liveness, factorial and status, interrupt raise/ack, 8-byte DMA
- *     address), SIGSEGV for a store to a read-only mapping, SIGBUS with memory decoding off,
+ *     address), SIGSEGV for a store to a read-only mapping, SIGBUS with memory decoding off
+ *     and in low power (LOW_POWER_ENTRY until LOW_POWER_EXIT),
  *     a fork child's access, the mapping after close of a dup of the fd, and IOMMU_IOAS_MAP
  *     of the mapping (EFAULT: iommufd pins pages, a VM_PFNMAP range has none); then, on the
  *     root bus (group 1, 0000:00:01.0, in the VM and the mock alike), the same device through
@@ -554,7 +555,7 @@ static void bar_memory(int dev, bool on)
 		printf("# cannot write the command register\n");
 }
 
-#define BAR_MMAP_CHECKS 46
+#define BAR_MMAP_CHECKS 50
 
 static void bar_mmap_checks(int dev, int iommufd)
 {
@@ -643,6 +644,14 @@ static void bar_mmap_checks(int dev, int iommufd)
 	expect_u64("bar0-memory-off-sigbus", bar_sig, SIGBUS);
 	expect_u64("bar0-memory-off-sigbus-code", bar_code, BUS_ADRERR);
 	expect_u64("bar0-memory-back-ident", r32[0], EDU_IDENT);
+	/* vfio-pci's fault handler refuses while the program has put the device in low power */
+	expect("bar0-low-power-entry", feature(dev, SET | F_LOW_POWER_ENTRY, NULL, 0, 0), 0);
+	bar_sig = 0;
+	if (!sigsetjmp(bar_jb, 1))
+		(void)r32[0];
+	expect_u64("bar0-low-power-sigbus", bar_sig, SIGBUS);
+	expect("bar0-low-power-exit", feature(dev, SET | F_LOW_POWER_EXIT, NULL, 0, 0), 0);
+	expect_u64("bar0-low-power-exit-ident", r32[0], EDU_IDENT);
 	sigaction(SIGSEGV, &old_segv, NULL);
 	sigaction(SIGBUS, &old_bus, NULL);
 

@@ -7,15 +7,31 @@
 #include "iommufd_private.h"
 #include "vfio.h"
 
+/*
+ * A load or store trapped in a BAR mapping: what vfio_pci_mmap_huge_fault()
+ * refuses with VM_FAULT_SIGBUS before the access is made. It also refuses
+ * with memory decoding off, which the region access itself answers (-EIO).
+ */
+static bool vfio_mmio_fault_refused(struct mock_file *f, const struct mock_call *call)
+{
+	const struct vfio_device_file *df = f->private_data;
+
+	return call->mmio_fault && df->pm_engaged;
+}
+
 static ssize_t vfio_device_fops_read(struct mock_file *f, uint64_t ubuf, size_t len,
 				     uint64_t off, struct mock_call *call)
 {
+	if (vfio_mmio_fault_refused(f, call))
+		return -EIO;
 	return vfio_device_fops_rw(f, ubuf, len, off, false, call);
 }
 
 static ssize_t vfio_device_fops_write(struct mock_file *f, uint64_t ubuf, size_t len,
 				      uint64_t off, struct mock_call *call)
 {
+	if (vfio_mmio_fault_refused(f, call))
+		return -EIO;
 	return vfio_device_fops_rw(f, ubuf, len, off, true, call);
 }
 

@@ -172,8 +172,10 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 	case MOCK_OP_WRITE:
 		return mock_write(mf->file, req->arg, req->len, call);
 	case MOCK_OP_PREAD:
+		call->mmio_fault = req->cmd & MOCK_RW_MMIO_FAULT;
 		return mock_pread(mf->file, req->arg, req->len, req->off, call);
 	case MOCK_OP_PWRITE:
+		call->mmio_fault = req->cmd & MOCK_RW_MMIO_FAULT;
 		return mock_pwrite(mf->file, req->arg, req->len, req->off, call);
 	default:
 		return do_mmap(c, mf, req, call, rep, sv);

@@ -17,8 +17,9 @@
  *  - a store to a mapping without PROT_WRITE, any access to a PROT_NONE one,
  *    and every fault outside these mappings: SIGSEGV, passed on to the
  *    program's own handler (or its default action);
- *  - an access the region refuses (memory decoding off: vfio-pci's fault
- *    handler answers VM_FAULT_SIGBUS): SIGBUS, BUS_ADRERR at the address;
+ *  - an access the driver's fault handler refuses (vfio-pci: memory decoding
+ *    off, low power entered; the request says it is a fault,
+ *    MOCK_RW_MMIO_FAULT): SIGBUS, BUS_ADRERR at the address;
  *  - an instruction the decoder does not take (LOCK, XCHG, string moves,
  *    SSE/AVX, x87, not/neg/mul/div, bit tests): a message on stderr and
  *    SIGBUS as above - the kernel would perform it, the mock cannot.
@@ -128,7 +129,8 @@ enum outcome { DONE, PASS_SEGV, RAISE_BUS };
 static long mmio_xfer(const struct shim_mmio_at *at, void *buf, unsigned int size, bool store)
 {
 	struct mock_req req = { .op = store ? MOCK_OP_PWRITE : MOCK_OP_PREAD, .ino = at->ino,
-				.arg = (uintptr_t)buf, .len = size, .off = at->off };
+				.cmd = MOCK_RW_MMIO_FAULT, .arg = (uintptr_t)buf, .len = size,
+				.off = at->off };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
 	long r = shim_transact(&req, NULL, 0, false, at->hold_fd, &rep, fds);
