@@ -84,6 +84,12 @@ struct mock_call {
 		int ufd;
 		int fd;
 	} fds[MOCK_MAX_CALL_FDS];
+	/*
+	 * A pread/pwrite that is a load or store the caller trapped in a
+	 * register mapping (mock_mmap_result.mmio): the driver applies what its
+	 * mmap fault handler checks as well (-EIO: the caller raises SIGBUS).
+	 */
+	bool mmio_fault;
 };
 
 /* Initialise a call for @task (no new fds, retval_newfd = -1). */
@@ -237,6 +243,13 @@ struct mock_mmap_result {
 	int memfd;
 	uint64_t memfd_off;
 	uint64_t cookie;
+	/*
+	 * Device registers (a vfio-pci BAR: VM_IO | VM_PFNMAP in the kernel):
+	 * no memory backs them and no reference is taken (memfd -1, cookie 0).
+	 * The caller traps every access to the range and performs it as a
+	 * pread/pwrite of the file at the offset mapped there.
+	 */
+	bool mmio;
 };
 
 int mock_mmap(struct mock_file *f, uint64_t offset, uint64_t length, int prot, int flags,

@@ -173,7 +173,7 @@ struct mock_req {
 	uint32_t flags;   /* MOCK_REQ_* */
 	int32_t tid;      /* calling thread; the pid comes from SCM_CREDENTIALS */
 	int32_t oflags;   /* open flags (MOCK_OP_OPEN) */
-	uint32_t cmd;     /* ioctl request (MOCK_OP_IOCTL) */
+	uint32_t cmd;     /* ioctl request (MOCK_OP_IOCTL); MOCK_RW_* (PREAD, PWRITE) */
 	uint64_t ino;     /* inode number of the mock file's client socket */
 	uint64_t arg;     /* ioctl argument, or the user buffer of read/write */
 	uint64_t len;     /* read/write length */
@@ -196,6 +196,18 @@ struct mock_req {
  * attached (SCM_RIGHTS); the daemon remembers the proof for the connection.
  */
 #define MOCK_REPLY_PROVE (1u << 3)
+/*
+ * MOCK_OP_MMAP: device registers, no fd attached and no reference taken
+ * (cookie 0). The shim reserves the range inaccessible and performs each
+ * access it traps there as MOCK_OP_PREAD/PWRITE of the file at
+ * mmap_off (the requested offset) plus the distance into the mapping.
+ */
+#define MOCK_REPLY_MMIO (1u << 4)
+/*
+ * MOCK_OP_PREAD/PWRITE, in req.cmd: the access is a trapped load or store of
+ * a register mapping, to which the driver's mmap fault checks apply too.
+ */
+#define MOCK_RW_MMIO_FAULT (1u << 0)
 
 #define MOCK_PROTO_MAX_NEWFD 2
 

@@ -21,7 +21,19 @@
  *     dirty-logging features, low-power entry/exit (with and without a wakeup eventfd), the VF
  *     token, dma-buf, zPCI error, an unknown feature; PROBE, GET and SET of each;
  *   - the ERR and REQ interrupts: GET_IRQ_INFO, and SET_IRQS TRIGGER with an eventfd, with
- *     DATA_NONE and DATA_BOOL loopback, and switched off.
+ *     DATA_NONE and DATA_BOOL loopback, and switched off;
+ *   - BAR0 mmap (vfio_pci_core_mmap()): the region's flags (MMAP, no caps), the refusals
+ *     (private, past the end, empty BAR, ROM, config, VGA, no region) and what is mapped
+ *     (read-only, PROT_NONE, an offset), edu's registers through the mapping against
+ *     pread/pwrite (ident, liveness, factorial and status, interrupt raise/ack, 8-byte DMA
+ *     address), SIGSEGV for a store to a read-only mapping, SIGBUS with memory decoding off
+ *     and in low power (LOW_POWER_ENTRY until LOW_POWER_EXIT),
+ *     a fork child's access, the mapping after close of a dup of the fd, and IOMMU_IOAS_MAP
+ *     of the mapping (EFAULT: iommufd pins pages, a VM_PFNMAP range has none); then, on the
+ *     root bus (group 1, 0000:00:01.0, in the VM and the mock alike), the same device through
+ *     the legacy API after the cdev is closed: /dev/vfio/vfio (iommufd's container emulation
+ *     in the test kernel) with type1v2, BAR0 mapped from the group's device fd, and
+ *     VFIO_IOMMU_MAP_DMA of it: EFAULT, where ordinary memory maps.
  * Output is KTAP, one line per check, with the errno seen.
  */
 #include <errno.h>
@@ -33,8 +45,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "iommufd-uapi.h"
@@ -502,6 +518,265 @@ static void err_req_checks(int dev, int iommufd)
 	}
 }
 
+/* ---------------- BAR0 mmap ---------------- */
+
+#define BAR_PG 4096UL
+#define BAR0_SIZE 0x100000UL
+#define EDU_IDENT 0x010000edu
+
+static sigjmp_buf bar_jb;
+static volatile sig_atomic_t bar_sig, bar_code;
+static volatile uintptr_t bar_addr;
+
+static void bar_catcher(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	bar_sig = sig;
+	bar_code = si->si_code;
+	bar_addr = (uintptr_t)si->si_addr;
+	siglongjmp(bar_jb, 1);
+}
+
+/* mmap(2) of @dev: its errno, 0 if it mapped (and is unmapped again) */
+static int bar_map_errno(int dev, size_t len, int prot, int flags, uint64_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, dev, (off_t)off);
+
+	if (p == MAP_FAILED)
+		return -1;
+	munmap(p, len);
+	return 0;
+}
+
+static void expect_map(const char *name, int dev, size_t len, int prot, int flags, uint64_t off,
+		       int want)
+{
+	expect(name, bar_map_errno(dev, len, prot, flags, off), want);
+}
+
+static void expect_u64(const char *name, uint64_t got, uint64_t want)
+{
+	result(got == want, "%s # want 0x%llx, got 0x%llx", name, (unsigned long long)want,
+	       (unsigned long long)got);
+}
+
+static uint32_t bar_pread32(int dev, uint64_t reg)
+{
+	uint32_t v = 0;
+
+	if (pread(dev, &v, 4, (off_t)reg) != 4)
+		return 0xdeadbeef;
+	return v;
+}
+
+static void bar_memory(int dev, bool on)
+{
+	uint64_t cfg = (uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40;
+	uint16_t cmd = 0;
+
+	if (pread(dev, &cmd, 2, (off_t)(cfg + 4)) != 2)
+		return;
+	cmd = on ? (uint16_t)(cmd | 0x2) : (uint16_t)(cmd & ~0x2);
+	if (pwrite(dev, &cmd, 2, (off_t)(cfg + 4)) != 2)
+		printf("# cannot write the command register\n");
+}
+
+#define BAR_MMAP_CHECKS 50
+
+static void bar_mmap_checks(int dev, int iommufd)
+{
+	const int rw = PROT_READ | PROT_WRITE;
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = VFIO_PCI_BAR0_REGION_INDEX };
+	struct sigaction sa = { .sa_sigaction = bar_catcher, .sa_flags = SA_SIGINFO };
+	struct sigaction old_segv, old_bus;
+	struct iommu_ioas_alloc al = { .size = sizeof(al) };
+	volatile uint32_t *r32, *ro;
+	volatile uint64_t *r64;
+	int st, dup_fd;
+	void *p;
+	pid_t pid;
+
+	expect("bar0-region-info", ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	expect_u64("bar0-region-flags", ri.flags,
+		   VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			   VFIO_REGION_INFO_FLAG_MMAP);
+	expect_u64("bar0-region-size", ri.size, BAR0_SIZE);
+	expect_u64("bar0-region-cap-offset", ri.cap_offset, 0);
+	ri = (struct vfio_region_info){ .argsz = sizeof(ri), .index = VFIO_PCI_BAR1_REGION_INDEX };
+	expect("bar1-region-info", ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	expect_u64("bar1-region-flags", ri.flags, 0);
+
+	expect_map("mmap-bar0-page", dev, BAR_PG, rw, MAP_SHARED, 0, 0);
+	expect_map("mmap-bar0-whole", dev, BAR0_SIZE, rw, MAP_SHARED, 0, 0);
+	expect_map("mmap-bar0-last-page-validate", dev, BAR_PG, rw, MAP_SHARED_VALIDATE,
+		   BAR0_SIZE - BAR_PG, 0);
+	expect_map("mmap-bar0-read-only", dev, BAR_PG, PROT_READ, MAP_SHARED, 0, 0);
+	expect_map("mmap-bar0-prot-none", dev, BAR_PG, PROT_NONE, MAP_SHARED, 0, 0);
+	expect_map("mmap-bar0-private", dev, BAR_PG, rw, MAP_PRIVATE, 0, EINVAL);
+	expect_map("mmap-bar0-too-long", dev, BAR0_SIZE + BAR_PG, rw, MAP_SHARED, 0, EINVAL);
+	expect_map("mmap-bar0-past-end", dev, 2 * BAR_PG, rw, MAP_SHARED, BAR0_SIZE - BAR_PG,
+		   EINVAL);
+	expect_map("mmap-bar0-at-end", dev, BAR_PG, rw, MAP_SHARED, BAR0_SIZE, EINVAL);
+	expect_map("mmap-bar0-unaligned", dev, BAR_PG, rw, MAP_SHARED, 0x100, EINVAL);
+	expect_map("mmap-bar1-empty", dev, BAR_PG, rw, MAP_SHARED, 1ULL << 40, EINVAL);
+	expect_map("mmap-rom", dev, BAR_PG, rw, MAP_SHARED, 6ULL << 40, EINVAL);
+	expect_map("mmap-config", dev, BAR_PG, rw, MAP_SHARED, 7ULL << 40, EINVAL);
+	expect_map("mmap-vga", dev, BAR_PG, rw, MAP_SHARED, 8ULL << 40, EINVAL);
+	expect_map("mmap-no-region", dev, BAR_PG, rw, MAP_SHARED, 9ULL << 40, EINVAL);
+
+	p = mmap(NULL, BAR0_SIZE, rw, MAP_SHARED, dev, 0);
+	expect("mmap-bar0", p == MAP_FAILED ? -1 : 0, 0);
+	if (p == MAP_FAILED) {
+		for (int i = 0; i < BAR_MMAP_CHECKS - 22; i++)
+			result(0, "bar0-mapping # SKIP not mapped");
+		return;
+	}
+	r32 = p;
+	r64 = p;
+	expect_u64("bar0-ident", r32[0], EDU_IDENT);
+	expect_u64("bar0-ident-pread", bar_pread32(dev, 0), r32[0]);
+	r32[1] = 0x12345678;
+	expect_u64("bar0-liveness", r32[1], ~0x12345678u);
+	expect_u64("bar0-liveness-pread", bar_pread32(dev, 4), ~0x12345678u);
+	r32[0x08 / 4] = 5;
+	/* QEMU's edu computes in a thread: bit 0 of the status is set until it is done */
+	for (int i = 0; i < 1000000 && (r32[0x20 / 4] & 1); i++)
+		;
+	expect_u64("bar0-factorial-status", r32[0x20 / 4] & 1, 0);
+	expect_u64("bar0-factorial", r32[0x08 / 4], 120);
+	r32[0x60 / 4] = 0x10;
+	expect_u64("bar0-irq-raise-status", r32[0x24 / 4], 0x10);
+	r32[0x64 / 4] = 0x10;
+	expect_u64("bar0-irq-ack-status", bar_pread32(dev, 0x24), 0);
+	r64[0x80 / 8] = 0x12345678abcULL;
+	expect_u64("bar0-dma-src-64", r64[0x80 / 8], 0x12345678abcULL);
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	ro = mmap(NULL, BAR_PG, PROT_READ, MAP_SHARED, dev, 0);
+	bar_sig = 0;
+	if (ro != MAP_FAILED && !sigsetjmp(bar_jb, 1))
+		ro[1] = 1;
+	expect_u64("bar0-read-only-store-sigsegv", bar_sig, SIGSEGV);
+	expect_u64("bar0-read-only-store-addr", bar_addr, (uintptr_t)(ro + 1));
+	if (ro != MAP_FAILED)
+		munmap((void *)ro, BAR_PG);
+	bar_memory(dev, false);
+	bar_sig = 0;
+	if (!sigsetjmp(bar_jb, 1))
+		(void)r32[0];
+	bar_memory(dev, true);
+	expect_u64("bar0-memory-off-sigbus", bar_sig, SIGBUS);
+	expect_u64("bar0-memory-off-sigbus-code", bar_code, BUS_ADRERR);
+	expect_u64("bar0-memory-back-ident", r32[0], EDU_IDENT);
+	/* vfio-pci's fault handler refuses while the program has put the device in low power */
+	expect("bar0-low-power-entry", feature(dev, SET | F_LOW_POWER_ENTRY, NULL, 0, 0), 0);
+	bar_sig = 0;
+	if (!sigsetjmp(bar_jb, 1))
+		(void)r32[0];
+	expect_u64("bar0-low-power-sigbus", bar_sig, SIGBUS);
+	expect("bar0-low-power-exit", feature(dev, SET | F_LOW_POWER_EXIT, NULL, 0, 0), 0);
+	expect_u64("bar0-low-power-exit-ident", r32[0], EDU_IDENT);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(r32[0] == EDU_IDENT ? (r32[1] = 0x55, r32[1] == ~0x55u ? 0 : 2) : 1);
+	expect("bar0-fork-child", pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+					  !WEXITSTATUS(st) ? 0 : -1, 0);
+	expect_u64("bar0-fork-child-store", r32[1], ~0x55u);
+
+	/* a mapping through a dup that is closed at once: the vma holds the file */
+	dup_fd = dup(dev);
+	ro = dup_fd >= 0 ? mmap(NULL, BAR_PG, rw, MAP_SHARED, dup_fd, 0) : MAP_FAILED;
+	if (dup_fd >= 0)
+		close(dup_fd);
+	expect("bar0-map-dup", ro == MAP_FAILED ? -1 : 0, 0);
+	expect_u64("bar0-after-close-ident", ro != MAP_FAILED ? ro[0] : 0, EDU_IDENT);
+	if (ro != MAP_FAILED)
+		munmap((void *)ro, BAR_PG);
+
+	/*
+	 * iommufd pins with pin_user_pages() when a domain needs the pages: an IOAS
+	 * without a device maps the range (nothing is pinned), one with the device
+	 * attached refuses it, EFAULT: a VM_PFNMAP range has no pages to pin.
+	 */
+	expect("bar0-ioas-alloc", ioctl(iommufd, IOMMU_IOAS_ALLOC, &al), 0);
+	{
+		struct iommu_ioas_map map = {
+			.size = sizeof(map),
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+			.ioas_id = al.out_ioas_id,
+			.user_va = (uintptr_t)p,
+			.length = BAR_PG,
+			.iova = 0x100000,
+		};
+		struct iommu_ioas_unmap unmap = { .size = sizeof(unmap), .ioas_id = al.out_ioas_id,
+						  .iova = 0, .length = UINT64_MAX };
+		struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at),
+							    .pt_id = al.out_ioas_id };
+
+		expect("bar0-ioas-map-no-device", ioctl(iommufd, IOMMU_IOAS_MAP, &map), 0);
+		expect("bar0-ioas-unmap-no-device", ioctl(iommufd, IOMMU_IOAS_UNMAP, &unmap), 0);
+		expect("bar0-attach", ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+		expect("bar0-ioas-map-attached", ioctl(iommufd, IOMMU_IOAS_MAP, &map), EFAULT);
+		map.flags &= ~IOMMU_IOAS_MAP_WRITEABLE;
+		expect("bar0-ioas-map-attached-readonly", ioctl(iommufd, IOMMU_IOAS_MAP, &map),
+		       EFAULT);
+	}
+	munmap(p, BAR0_SIZE);
+}
+
+#define BAR_TYPE1_CHECKS 9
+
+static void bar_type1_checks(void)
+{
+	const char *grp = getenv("KT_VFIO_GROUP") ? getenv("KT_VFIO_GROUP") : "/dev/vfio/1";
+	const char *bdf = getenv("KT_VFIO_BDF") ? getenv("KT_VFIO_BDF") : "0000:00:01.0";
+	struct vfio_iommu_type1_dma_map dm = { .argsz = sizeof(dm),
+					       .flags = VFIO_DMA_MAP_FLAG_READ |
+							VFIO_DMA_MAP_FLAG_WRITE,
+					       .size = BAR_PG,
+					       .iova = 0x100000 };
+	int container, group, dev;
+	void *p, *ram;
+
+	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	expect("type1-container-open", container, 0);
+	group = open(grp, O_RDWR | O_CLOEXEC);
+	expect("type1-group-open", group, 0);
+	expect("type1-set-container", ioctl(group, VFIO_GROUP_SET_CONTAINER, &container), 0);
+	expect("type1-set-iommu", ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
+	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	expect("type1-get-device-fd", dev < 0 ? -1 : 0, 0);
+	p = dev >= 0 ? mmap(NULL, BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0) :
+		       MAP_FAILED;
+	expect("type1-mmap-bar0", p == MAP_FAILED ? -1 : 0, 0);
+	expect_u64("type1-bar0-ident", p != MAP_FAILED ? ((volatile uint32_t *)p)[0] : 0,
+		   EDU_IDENT);
+	dm.vaddr = (uintptr_t)p;
+	expect("type1-map-dma-bar0", p != MAP_FAILED ? ioctl(container, VFIO_IOMMU_MAP_DMA, &dm) :
+						       0,
+	       EFAULT);
+	ram = mmap(NULL, BAR_PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dm.vaddr = (uintptr_t)ram;
+	expect("type1-map-dma-ram", ioctl(container, VFIO_IOMMU_MAP_DMA, &dm), 0);
+	if (p != MAP_FAILED)
+		munmap(p, BAR0_SIZE);
+	if (ram != MAP_FAILED)
+		munmap(ram, BAR_PG);
+	if (dev >= 0)
+		close(dev);
+	if (group >= 0)
+		close(group);
+	if (container >= 0)
+		close(container);
+}
+
 int main(void)
 {
 	const char *path = getenv("KT_VFIO_DEV");
@@ -524,7 +799,8 @@ int main(void)
 		return 77;
 	}
 	bridge = getenv("KT_EDU_BRIDGE") && !strcmp(getenv("KT_EDU_BRIDGE"), "1");
-	printf("1..%d\n", 2 + (bridge ? 11 + 4 : 8 + 2) + 3 + 10 * 5 + 2 + 12 + 11 + 1 + 2 * 19);
+	printf("1..%d\n", 2 + (bridge ? 11 + 4 : 8 + 2) + 3 + 10 * 5 + 2 + 12 + 11 + 1 + 2 * 19 +
+	       BAR_MMAP_CHECKS + (bridge ? 0 : BAR_TYPE1_CHECKS));
 	expect("unbound-hot-reset-info", ioctl(dev, GET_PCI_HOT_RESET_INFO, &info), EINVAL);
 	bind.iommufd = iommufd;
 	rc = ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind);
@@ -540,8 +816,11 @@ int main(void)
 	}
 	feature_checks(dev, iommufd);
 	err_req_checks(dev, iommufd);
+	bar_mmap_checks(dev, iommufd);
 	close(dev);
 	close(iommufd);
+	if (!bridge)
+		bar_type1_checks();
 	printf("# %u checks, %u failed\n", step_no, failures);
 	return failures ? 1 : 0;
 }

@@ -398,7 +398,8 @@ static void test_vfio_errnos(void **state)
 	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
 	assert_int_equal(ri.size, 0x100000);
 	assert_int_equal(ri.offset, 0);
-	assert_int_equal(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
+	assert_int_equal(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+					   VFIO_REGION_INFO_FLAG_MMAP);
 	ri.argsz = 16;
 	assert_int_equal(xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri), EINVAL);
 	/* QEMU's edu has no FLR and sits on the root bus: no reset */

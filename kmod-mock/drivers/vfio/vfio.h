@@ -55,6 +55,8 @@ long vfio_pci_core_ioctl(struct vfio_device_file *df, unsigned int cmd, unsigned
 			 const struct mock_call *call);
 long vfio_pci_core_ioctl_feature(struct vfio_device_file *df, uint32_t flags, unsigned long arg,
 				 size_t argsz, const struct mock_call *call);
+int vfio_pci_core_mmap(struct vfio_device_file *df, uint64_t offset, uint64_t length, int flags,
+		       struct mock_mmap_result *res);
 ssize_t vfio_pci_rw(struct mock_pci_dev *pdev, void *buf, size_t len, uint64_t off, bool write);
 
 /* vfio_pci_intrs.c */

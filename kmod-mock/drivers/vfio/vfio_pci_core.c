@@ -8,11 +8,15 @@
  * sizing writable) and BAR0 cut into naturally aligned 8/4/2/1-byte MMIO
  * accesses as vfio-pci's ioread/iowrite loop does.
  *
- * BAR0 is not reported mmap-able: the mock cannot map device registers into
- * the caller, so programs use pread/pwrite, which a real kernel takes too.
+ * BAR0 is mmap-able (VFIO_REGION_INFO_FLAG_MMAP, as vfio-pci offers a
+ * page-aligned memory BAR): vfio_pci_core_mmap() checks the request as the
+ * kernel does and answers with a trapping mapping (mock_mmap_result.mmio):
+ * the shim performs each load and store of it as a region access, so the
+ * registers keep their side effects (transport/shim/mmio.c).
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vfio.h"
 
@@ -55,7 +59,12 @@ static long vfio_pci_ioctl_get_region_info(struct mock_pci_dev *pdev, unsigned l
 	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
 		info.offset = VFIO_PCI_INDEX_TO_OFFSET(info.index);
 		info.size = info.index == VFIO_PCI_BAR0_REGION_INDEX ? MOCK_PCI_BAR0_SIZE : 0;
-		info.flags = info.size ? VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE :
+		/*
+		 * A memory BAR of at least a page is mmap-able; edu has no
+		 * MSI-X table to carve out of it, so no sparse mmap cap
+		 */
+		info.flags = info.size ? VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+						 VFIO_REGION_INFO_FLAG_MMAP :
 					 0;
 		break;
 	case VFIO_PCI_ROM_REGION_INDEX:
@@ -70,6 +79,37 @@ static long vfio_pci_ioctl_get_region_info(struct mock_pci_dev *pdev, unsigned l
 	}
 	info.cap_offset = 0;
 	return copy_to_user(task, arg, &info, minsz) ? -EFAULT : 0;
+}
+
+/*
+ * vfio_pci_core_mmap(): @offset is the file offset (index << 40 | start in
+ * the region, page-aligned), @length whole pages. Every refusal is EINVAL: a
+ * region past the PCI ones, a private mapping (VM_SHARED clear), config space,
+ * the ROM and VGA, a BAR without mmap (size 0 here), a range past the BAR's
+ * end. PROT_* is not looked at. The fault handler's checks (memory decoding
+ * off: SIGBUS) happen at each access, in the region access itself (-EIO).
+ */
+int vfio_pci_core_mmap(struct vfio_device_file *df, uint64_t offset, uint64_t length, int flags,
+		       struct mock_mmap_result *res)
+{
+	uint64_t index = VFIO_PCI_OFFSET_TO_INDEX(offset);
+	uint64_t start = offset & VFIO_PCI_OFFSET_MASK;
+	uint64_t phys_len;
+
+	(void)df;
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (index >= VFIO_PCI_ROM_REGION_INDEX)
+		return -EINVAL;
+	if (index != VFIO_PCI_BAR0_REGION_INDEX)
+		return -EINVAL; /* size 0: no bar_mmap_supported */
+	phys_len = MOCK_PCI_BAR0_SIZE;
+	if (length > phys_len || start > phys_len - length)
+		return -EINVAL;
+	*res = (struct mock_mmap_result){ .memfd = -1, .mmio = true };
+	return 0;
 }
 
 /*

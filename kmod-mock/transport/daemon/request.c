@@ -38,6 +38,13 @@ static long do_mmap(struct conn *c, struct mfile *mf, const struct mock_req *req
 	ret = mock_mmap(mf->file, req->off, req->len, (int)req->cmd, req->oflags, call, &res);
 	if (ret)
 		return ret;
+	if (res.mmio) {
+		/* nothing to map, nothing referenced: the shim traps the range */
+		rep->flags |= MOCK_REPLY_MMIO;
+		rep->mmap_off = req->off;
+		rep->cookie = 0;
+		return 0;
+	}
 	if (res.memfd < 0) {
 		mock_mmap_put(kern, res.cookie);
 		return -EIO; /* a core bug; nothing to hand out */
@@ -183,8 +190,10 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 	case MOCK_OP_WRITE:
 		return mock_write(mf->file, req->arg, req->len, call);
 	case MOCK_OP_PREAD:
+		call->mmio_fault = req->cmd & MOCK_RW_MMIO_FAULT;
 		return mock_pread(mf->file, req->arg, req->len, req->off, call);
 	case MOCK_OP_PWRITE:
+		call->mmio_fault = req->cmd & MOCK_RW_MMIO_FAULT;
 		return mock_pwrite(mf->file, req->arg, req->len, req->off, call);
 	default:
 		return do_mmap(c, mf, req, call, rep, sv);

@@ -19,10 +19,16 @@ struct piece {
 };
 
 struct mapping {
-	uint64_t cookie;   /* the daemon's name for it */
+	uint64_t cookie;   /* the daemon's name for it; 0 for device registers */
 	int hold_fd;       /* our duplicate of the mock fd: the mapping holds the file */
 	unsigned int nr_pieces;
 	struct piece *pieces;
+	/* device registers (MOCK_REPLY_MMIO): a trapping range, mmio.c */
+	bool mmio;
+	int prot;
+	uint64_t ino;        /* the file's, for the region accesses */
+	uintptr_t base;      /* where the mapping began ... */
+	uint64_t region_off; /* ... and the file offset mapped there */
 };
 
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,13 +45,14 @@ static size_t page_size(void)
 	return ps;
 }
 
+/* @cookie 0: device registers, which the daemon holds no reference for. */
 static void map_release(uint64_t cookie, int hold_fd)
 {
 	struct mock_req req = { .op = MOCK_OP_MUNMAP, .arg = cookie };
 	struct mock_reply rep;
 	int fds[MOCK_PROTO_MAX_NEWFD];
 
-	if (!shim_transact(&req, NULL, 0, false, -1, &rep, fds))
+	if (cookie && !shim_transact(&req, NULL, 0, false, -1, &rep, fds))
 		shim_finish(&rep, fds);
 	if (hold_fd >= 0)
 		shim_sys_close(hold_fd);
@@ -111,7 +118,8 @@ static void maps_unmapped(uintptr_t start, uintptr_t end)
 	}
 }
 
-static int maps_add(uintptr_t start, uintptr_t end, uint64_t cookie, int hold_fd)
+static int maps_add(uintptr_t start, uintptr_t end, uint64_t cookie, int hold_fd,
+		    const struct mapping *mmio)
 {
 	struct piece *p = malloc(sizeof(*p));
 	int err = 0;
@@ -132,8 +140,12 @@ static int maps_add(uintptr_t start, uintptr_t end, uint64_t cookie, int hold_fd
 		}
 	}
 	if (!err) {
-		maps[nr_maps++] = (struct mapping){ .cookie = cookie, .hold_fd = hold_fd,
-						    .nr_pieces = 1, .pieces = p };
+		maps[nr_maps] = mmio ? *mmio : (struct mapping){ 0 };
+		maps[nr_maps].cookie = cookie;
+		maps[nr_maps].hold_fd = hold_fd;
+		maps[nr_maps].nr_pieces = 1;
+		maps[nr_maps].pieces = p;
+		nr_maps++;
 		__atomic_store_n(&shim_nr_maps_hint, nr_maps, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&maps_lock);
@@ -146,6 +158,44 @@ static void *map_fail(int err)
 {
 	errno = err;
 	return MAP_FAILED;
+}
+
+/*
+ * Device registers at file offset @off of @fd (inode @ino): an inaccessible
+ * reservation whose every access mmio.c traps and performs through the
+ * daemon. Nothing is referenced in the daemon; the mapping holds the file.
+ */
+static void *mmio_map(void *addr, size_t len, int prot, int flags, int fd, uint64_t ino,
+		      uint64_t off)
+{
+	int keep = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	struct mapping m = { .mmio = true, .prot = prot, .ino = ino, .region_off = off };
+	int err, hold, saved;
+	void *p;
+
+	err = shim_mmio_arm();
+	if (err)
+		return map_fail(-err);
+	hold = REAL(R_FCNTL, fcntl_fn)(fd, F_DUPFD_CLOEXEC, 0);
+	if (hold < 0)
+		return map_fail(errno);
+	p = REAL(R_MMAP, mmap_fn)(addr, len, PROT_NONE,
+				  keep | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		saved = errno;
+		shim_sys_close(hold);
+		return map_fail(saved);
+	}
+	if (flags & MAP_FIXED)
+		maps_unmapped((uintptr_t)p, (uintptr_t)p + len);
+	m.base = (uintptr_t)p;
+	err = maps_add((uintptr_t)p, (uintptr_t)p + len, 0, hold, &m);
+	if (err) {
+		REAL(R_MUNMAP, munmap_fn)(p, len);
+		shim_sys_close(hold);
+		return map_fail(-err);
+	}
+	return p;
 }
 
 /* mmap(2) of mock fd @fd: the daemon says what memory backs it. */
@@ -171,6 +221,8 @@ static void *mock_mmap_fd(void *addr, size_t len, int prot, int flags, int fd, u
 		return map_fail(shim_not_mine_closed(fd, ino, false) ? EBADF : ENODEV);
 	if (rep.ret < 0)
 		return map_fail((int)-rep.ret);
+	if (rep.flags & MOCK_REPLY_MMIO)
+		return mmio_map(addr, (size_t)req.len, prot, flags, fd, ino, rep.mmap_off);
 	if (!(rep.flags & MOCK_REPLY_MMAP) || rep.nr_fd != 1) {
 		shim_close_all(fds, rep.nr_fd);
 		return map_fail(EIO);
@@ -192,7 +244,7 @@ static void *mock_mmap_fd(void *addr, size_t len, int prot, int flags, int fd, u
 	/* MAP_FIXED replaced whatever was there, mock mappings included. */
 	if (flags & MAP_FIXED)
 		maps_unmapped((uintptr_t)p, (uintptr_t)p + (uintptr_t)req.len);
-	err = maps_add((uintptr_t)p, (uintptr_t)p + (uintptr_t)req.len, rep.cookie, hold);
+	err = maps_add((uintptr_t)p, (uintptr_t)p + (uintptr_t)req.len, rep.cookie, hold, NULL);
 	if (err) {
 		REAL(R_MUNMAP, munmap_fn)(p, len);
 		map_release(rep.cookie, hold);
@@ -265,7 +317,74 @@ void shim_maps_child(void)
 		struct mock_reply rep;
 		int fds[MOCK_PROTO_MAX_NEWFD];
 
+		if (maps[i].mmio)
+			continue; /* nothing referenced: the inherited hold fd is enough */
 		if (!shim_transact(&req, NULL, 0, false, -1, &rep, fds))
 			shim_finish(&rep, fds);
 	}
+}
+
+/*
+ * The device-register mapping @addr falls in, for mmio.c's fault handler:
+ * false if none. The faulting thread holds no shim lock (the shim never
+ * touches such a mapping itself), so taking maps_lock here cannot deadlock.
+ */
+bool shim_maps_mmio_find(uintptr_t addr, struct shim_mmio_at *at)
+{
+	bool found = false;
+
+	if (!__atomic_load_n(&shim_nr_maps_hint, __ATOMIC_ACQUIRE))
+		return false;
+	pthread_mutex_lock(&maps_lock);
+	for (size_t i = 0; i < nr_maps && !found; i++) {
+		const struct mapping *m = &maps[i];
+
+		if (!m->mmio)
+			continue;
+		for (unsigned int k = 0; k < m->nr_pieces; k++) {
+			if (addr < m->pieces[k].start || addr >= m->pieces[k].end)
+				continue;
+			*at = (struct shim_mmio_at){ .ino = m->ino, .hold_fd = m->hold_fd,
+						     .prot = m->prot,
+						     .off = m->region_off + (addr - m->base),
+						     .end = m->pieces[k].end };
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&maps_lock);
+	return found;
+}
+
+/*
+ * mprotect() of a range holding device-register mappings: they record the
+ * new PROT_* (what a trapped access may do) and stay PROT_NONE underneath,
+ * so they keep trapping. A part of a mapping changed takes the whole
+ * mapping's protection with it (doc/mock-divergences.md).
+ */
+bool shim_maps_mmio_protect(uintptr_t start, uintptr_t end, int prot)
+{
+	bool any = false;
+
+	if (!__atomic_load_n(&shim_nr_maps_hint, __ATOMIC_ACQUIRE) || end <= start)
+		return false;
+	pthread_mutex_lock(&maps_lock);
+	for (size_t i = 0; i < nr_maps; i++) {
+		struct mapping *m = &maps[i];
+
+		if (!m->mmio)
+			continue;
+		for (unsigned int k = 0; k < m->nr_pieces; k++) {
+			uintptr_t lo = m->pieces[k].start > start ? m->pieces[k].start : start;
+			uintptr_t hi = m->pieces[k].end < end ? m->pieces[k].end : end;
+
+			if (lo >= hi)
+				continue;
+			shim_mmio_reprotect((void *)lo, hi - lo);
+			m->prot = prot;
+			any = true;
+		}
+	}
+	pthread_mutex_unlock(&maps_lock);
+	return any;
 }

@@ -146,4 +146,20 @@ void shim_maps_prepare(void);
 void shim_maps_parent(void);
 void shim_maps_child(void);
 
+/* A trapped access into a device-register mapping (mappings.c, mmio.c). */
+struct shim_mmio_at {
+	uint64_t ino;  /* the mapped file */
+	int hold_fd;   /* an fd of it that the mapping holds */
+	int prot;      /* PROT_* the program asked for */
+	uint64_t off;  /* file offset of the faulting address */
+	uintptr_t end; /* where the mapped piece holding it ends */
+};
+
+bool shim_maps_mmio_find(uintptr_t addr, struct shim_mmio_at *at);
+bool shim_maps_mmio_protect(uintptr_t start, uintptr_t end, int prot);
+/* Before the first device-register mapping: the SIGSEGV handler (mmio.c). 0 or -errno. */
+int shim_mmio_arm(void);
+/* Make [addr, addr + len) inaccessible again, after the program's mprotect (mmio.c). */
+void shim_mmio_reprotect(void *addr, size_t len);
+
 #endif /* KMOD_MOCK_SHIM_INTERNAL_H */
