@@ -84,22 +84,24 @@ static void bits_assign(uint64_t *w, size_t a, size_t b, bool set)
 static size_t bits_next(const uint64_t *w, size_t from, size_t end, bool set)
 {
 	uint64_t flip = set ? 0 : UINT64_MAX, v;
-	size_t i;
+	size_t i, last, bit;
 
 	if (from >= end)
 		return end;
 	i = from / 64;
+	last = (end - 1) / 64;
 	v = (w[i] ^ flip) & (UINT64_MAX << (from % 64));
-	for (;;) {
-		if (v) {
-			size_t bit = i * 64 + (size_t)__builtin_ctzll(v);
-
-			return bit < end ? bit : end;
-		}
-		if (++i * 64 >= end)
+	while (!v) {
+		if (i == last)
 			return end;
+		/* the words in between, four at a time (sparse bits are long runs of zeros) */
+		for (i++; last - i >= 4; i += 4)
+			if ((w[i] ^ flip) | (w[i + 1] ^ flip) | (w[i + 2] ^ flip) | (w[i + 3] ^ flip))
+				break;
 		v = w[i] ^ flip;
 	}
+	bit = i * 64 + (size_t)__builtin_ctzll(v);
+	return bit < end ? bit : end;
 }
 
 /* ---------------- the domain's dirty bits ---------------- */
@@ -295,18 +297,37 @@ static int dirty_win_flush(struct dirty_win *w)
 		lo++;
 	while (hi != lo && w->buf[hi - 1] == 0xff)
 		hi--;
-	if (lo != hi) {
+	if (lo == hi) {
+		/* all set: nothing to read back */
+		rc = copy_to_user(w->task, w->ubitmap + w->base, w->buf, w->used);
+		if (rc)
+			return rc;
+		dirty_win_zero(w, w->used);
+	} else {
+		size_t wlo = lo / 8, whi = (hi + 7) / 8;
+
 		rc = copy_from_user(w->task, w->ubuf + lo, w->ubitmap + w->base + lo, hi - lo);
 		if (rc)
 			return rc;
-		/* whole words: the read-back bytes around [lo, hi) are 0xff in buf */
-		for (i = lo / 8; i < (hi + 7) / 8; i++)
-			w->buf64[i] |= w->ubuf64[i];
+		/*
+		 * Merge into the read-back copy and zero the window in one pass,
+		 * whole words: the bytes around [lo, hi) in them are 0xff in buf
+		 * (or past used, never written); the words outside are all 0xff.
+		 */
+		for (i = wlo; i < whi; i++) {
+			w->ubuf64[i] |= w->buf64[i];
+			w->buf64[i] = 0;
+		}
+		memset(w->ubuf, 0xff, wlo * 8);
+		memset(w->buf, 0, wlo * 8);
+		if (w->used > whi * 8) {
+			memset(w->ubuf + whi * 8, 0xff, w->used - whi * 8);
+			memset(w->buf + whi * 8, 0, ((w->used + 7) & ~(size_t)7) - whi * 8);
+		}
+		rc = copy_to_user(w->task, w->ubitmap + w->base, w->ubuf, w->used);
+		if (rc)
+			return rc;
 	}
-	rc = copy_to_user(w->task, w->ubitmap + w->base, w->buf, w->used);
-	if (rc)
-		return rc;
-	dirty_win_zero(w, w->used);
 	w->used = 0;
 	/* the IOVA of every bit up to hi_bit is in user memory now */
 	end = w->first + (w->hi_bit + 1) * w->page_size - 1;
