@@ -84,22 +84,24 @@ static void bits_assign(uint64_t *w, size_t a, size_t b, bool set)
 static size_t bits_next(const uint64_t *w, size_t from, size_t end, bool set)
 {
 	uint64_t flip = set ? 0 : UINT64_MAX, v;
-	size_t i;
+	size_t i, last, bit;
 
 	if (from >= end)
 		return end;
 	i = from / 64;
+	last = (end - 1) / 64;
 	v = (w[i] ^ flip) & (UINT64_MAX << (from % 64));
-	for (;;) {
-		if (v) {
-			size_t bit = i * 64 + (size_t)__builtin_ctzll(v);
-
-			return bit < end ? bit : end;
-		}
-		if (++i * 64 >= end)
+	while (!v) {
+		if (i == last)
 			return end;
+		/* the words in between, four at a time (sparse bits are long runs of zeros) */
+		for (i++; last - i >= 4; i += 4)
+			if ((w[i] ^ flip) | (w[i + 1] ^ flip) | (w[i + 2] ^ flip) | (w[i + 3] ^ flip))
+				break;
 		v = w[i] ^ flip;
 	}
+	bit = i * 64 + (size_t)__builtin_ctzll(v);
+	return bit < end ? bit : end;
 }
 
 /* ---------------- the domain's dirty bits ---------------- */
@@ -257,6 +259,17 @@ void mock_domain_clear_dirty(struct mock_domain *domain, uint64_t first, uint64_
  * cleared only for the IOVA whose bits reached user memory.
  */
 #define DIRTY_WIN_BYTES (1024 * 1024)
+/*
+ * Runs of set bits a window keeps as a list before it turns them into its
+ * bitmap: merging a list costs per run, merging the bitmap per word of it,
+ * so a sparse read (a few dirty PTEs per window) makes no pass over the
+ * window at all.
+ */
+#define DIRTY_WIN_RUNS 4096U
+
+struct dirty_run {
+	uint64_t first, last; /* bitmap bits */
+};
 
 struct dirty_win {
 	const struct mock_task *task;
@@ -269,6 +282,10 @@ struct dirty_win {
 	uint64_t hi_bit;  /* last bitmap bit set in the window */
 	bool have_done;   /* some bits reached user memory ... */
 	uint64_t done_last; /* ... for IOVA [first, done_last] */
+	/* the window's bits: the runs while there are few (!in_buf), else in buf */
+	bool in_buf;
+	unsigned int nr_runs;
+	struct dirty_run *runs; /* DIRTY_WIN_RUNS */
 	unsigned char *buf, *ubuf; /* the same memory as buf64, ubuf64 */
 	uint64_t *buf64, *ubuf64;
 };
@@ -280,14 +297,26 @@ static void dirty_win_zero(struct dirty_win *w, size_t end)
 	memset(w->buf, 0, end > w->size ? w->size : end);
 }
 
-static int dirty_win_flush(struct dirty_win *w)
+/* Set bits [first, last] of the bytes at @b. */
+static void bytes_set(unsigned char *b, uint64_t first, uint64_t last)
+{
+	size_t i0 = (size_t)(first / 8), i1 = (size_t)(last / 8);
+
+	if (i0 == i1) {
+		b[i0] |= (unsigned char)((0xffU << (first % 8)) & (0xffU >> (7 - last % 8)));
+		return;
+	}
+	b[i0] |= (unsigned char)(0xffU << (first % 8));
+	memset(b + i0 + 1, 0xff, i1 - i0 - 1);
+	b[i1] |= (unsigned char)(0xffU >> (7 - last % 8));
+}
+
+/* The window's bits are in buf (zeroed when empty): merge them with the user's bitmap. */
+static int dirty_win_flush_buf(struct dirty_win *w)
 {
 	size_t i, lo = 0, hi = w->used;
-	uint64_t end;
 	int rc;
 
-	if (!w->used)
-		return 0;
 	/* bytes we set entirely need not be read back (every PTE dirty) */
 	while (hi - lo >= 8 && w->buf64[lo / 8] == UINT64_MAX)
 		lo += 8;
@@ -295,24 +324,105 @@ static int dirty_win_flush(struct dirty_win *w)
 		lo++;
 	while (hi != lo && w->buf[hi - 1] == 0xff)
 		hi--;
-	if (lo != hi) {
+	if (lo == hi) {
+		/* all set: nothing to read back */
+		rc = copy_to_user(w->task, w->ubitmap + w->base, w->buf, w->used);
+		if (!rc)
+			dirty_win_zero(w, w->used);
+		return rc;
+	}
+	{
+		size_t wlo = lo / 8, whi = (hi + 7) / 8;
+
 		rc = copy_from_user(w->task, w->ubuf + lo, w->ubitmap + w->base + lo, hi - lo);
 		if (rc)
 			return rc;
-		/* whole words: the read-back bytes around [lo, hi) are 0xff in buf */
-		for (i = lo / 8; i < (hi + 7) / 8; i++)
-			w->buf64[i] |= w->ubuf64[i];
+		/*
+		 * Merge into the read-back copy and zero the window in one pass,
+		 * whole words: the bytes around [lo, hi) in them are 0xff in buf
+		 * (or past used, never written); the words outside are all 0xff.
+		 */
+		for (i = wlo; i < whi; i++) {
+			w->ubuf64[i] |= w->buf64[i];
+			w->buf64[i] = 0;
+		}
+		memset(w->ubuf, 0xff, wlo * 8);
+		memset(w->buf, 0, wlo * 8);
+		if (w->used > whi * 8) {
+			memset(w->ubuf + whi * 8, 0xff, w->used - whi * 8);
+			memset(w->buf + whi * 8, 0, ((w->used + 7) & ~(size_t)7) - whi * 8);
+		}
 	}
-	rc = copy_to_user(w->task, w->ubitmap + w->base, w->buf, w->used);
+	return copy_to_user(w->task, w->ubitmap + w->base, w->ubuf, w->used);
+}
+
+/*
+ * The window's bits are the runs: read back only the bytes the runs do not
+ * set whole, set the runs in that copy, write it.
+ */
+static int dirty_win_flush_runs(struct dirty_win *w)
+{
+	const struct dirty_run *r0 = &w->runs[0], *rn = &w->runs[w->nr_runs - 1];
+	uint64_t base_bit = w->base * 8;
+	size_t lo, hi;
+	int rc;
+
+	/* the first run starts in byte 0, the last ends in byte used - 1 */
+	lo = r0->first % 8 ? 0 : (size_t)((r0->last + 1 - base_bit) / 8);
+	hi = (rn->last + 1) % 8 ? w->used : (size_t)((rn->first - base_bit + 7) / 8);
+	if (lo < hi) {
+		rc = copy_from_user(w->task, w->ubuf + lo, w->ubitmap + w->base + lo, hi - lo);
+		if (rc)
+			return rc;
+	}
+	for (unsigned int i = 0; i < w->nr_runs; i++)
+		bytes_set(w->ubuf, w->runs[i].first - base_bit, w->runs[i].last - base_bit);
+	return copy_to_user(w->task, w->ubitmap + w->base, w->ubuf, w->used);
+}
+
+static int dirty_win_flush(struct dirty_win *w)
+{
+	uint64_t end;
+	int rc;
+
+	if (!w->used)
+		return 0;
+	rc = w->in_buf ? dirty_win_flush_buf(w) : dirty_win_flush_runs(w);
 	if (rc)
 		return rc;
-	dirty_win_zero(w, w->used);
 	w->used = 0;
+	w->in_buf = false;
+	w->nr_runs = 0;
 	/* the IOVA of every bit up to hi_bit is in user memory now */
 	end = w->first + (w->hi_bit + 1) * w->page_size - 1;
 	w->done_last = end > w->first && end < w->last ? end : w->last;
 	w->have_done = true;
 	return 0;
+}
+
+/* Add bitmap bits [first, last] (inside the window, after its bits so far). */
+static void dirty_win_add(struct dirty_win *w, uint64_t first, uint64_t last)
+{
+	uint64_t base_bit = w->base * 8;
+
+	if (!w->in_buf) {
+		struct dirty_run *r = w->nr_runs ? &w->runs[w->nr_runs - 1] : NULL;
+
+		if (r && r->last + 1 == first) {
+			r->last = last;
+			return;
+		}
+		if (w->nr_runs < DIRTY_WIN_RUNS) {
+			w->runs[w->nr_runs++] = (struct dirty_run){ first, last };
+			return;
+		}
+		/* many runs: the window's bitmap from now on */
+		for (unsigned int i = 0; i < w->nr_runs; i++)
+			bytes_set(w->buf, w->runs[i].first - base_bit, w->runs[i].last - base_bit);
+		w->nr_runs = 0;
+		w->in_buf = true;
+	}
+	bytes_set(w->buf, first - base_bit, last - base_bit);
 }
 
 /* Set bitmap bits [first, last], flushing and moving the window as needed. */
@@ -321,8 +431,8 @@ static int dirty_win_set(struct dirty_win *w, uint64_t first, uint64_t last)
 	int rc;
 
 	for (;;) {
-		uint64_t fb = first / 8, lb, end_bit;
-		size_t i0, i1;
+		uint64_t fb = first / 8, end_bit;
+		size_t i1;
 
 		if (w->used && fb >= w->base + w->size) {
 			rc = dirty_win_flush(w);
@@ -334,17 +444,8 @@ static int dirty_win_set(struct dirty_win *w, uint64_t first, uint64_t last)
 		end_bit = (w->base + w->size) * 8 - 1;
 		if (end_bit > last)
 			end_bit = last;
-		lb = end_bit / 8;
-		i0 = (size_t)(fb - w->base);
-		i1 = (size_t)(lb - w->base);
-		if (i0 == i1) {
-			w->buf[i0] |= (unsigned char)((0xffU << (first % 8)) &
-						      (0xffU >> (7 - end_bit % 8)));
-		} else {
-			w->buf[i0] |= (unsigned char)(0xffU << (first % 8));
-			memset(w->buf + i0 + 1, 0xff, i1 - i0 - 1);
-			w->buf[i1] |= (unsigned char)(0xffU >> (7 - end_bit % 8));
-		}
+		dirty_win_add(w, first, end_bit);
+		i1 = (size_t)(end_bit / 8 - w->base);
 		if (i1 + 1 > w->used)
 			w->used = i1 + 1;
 		w->hi_bit = end_bit;
@@ -398,13 +499,15 @@ int mock_domain_read_dirty(struct mock_domain *domain, const struct mock_task *t
 	if (domain->dirty_win_size < w.size) {
 		free(domain->dirty_win);
 		domain->dirty_win_size = 0;
-		domain->dirty_win = calloc(2, w.size);
+		/* buf (zeroed), ubuf, the runs */
+		domain->dirty_win = calloc(1, 2 * w.size + DIRTY_WIN_RUNS * sizeof(struct dirty_run));
 		if (!domain->dirty_win)
 			return -ENOMEM;
 		domain->dirty_win_size = w.size;
 	}
 	w.buf64 = domain->dirty_win;
 	w.ubuf64 = w.buf64 + domain->dirty_win_size / 8;
+	w.runs = (struct dirty_run *)(w.ubuf64 + domain->dirty_win_size / 8);
 	w.buf = (unsigned char *)w.buf64;
 	w.ubuf = (unsigned char *)w.ubuf64;
 	w.task = task;

@@ -1045,6 +1045,69 @@ static void test_hwpt_dirty(void **state)
 	assert_int_equal(destroy(e, plain), 0);
 }
 
+/*
+ * GET_DIRTY_BITMAP over 16384 PTEs with dirty patterns that make many runs of
+ * set bits (8192: more than the 4096 the core's window keeps as a list, so it
+ * switches to its bitmap in the middle of the read), a few unaligned runs, the
+ * two end PTEs, and every PTE: each read ORs exactly the dirty PTEs into the
+ * user's own bits (guard words around untouched), and clears them.
+ */
+static void test_hwpt_dirty_runs(void **state)
+{
+	enum { NPTE = 16384, WORDS = NPTE / 64 };
+	struct env *e = *state;
+	uint32_t ioas = ioas_alloc(e), idev, hwpt;
+	uint64_t iova = MOCK_APERTURE_START, marks[WORDS], bm[WORDS + 2], want[WORDS + 2];
+	size_t len = (size_t)NPTE * PAGE;
+	void *va = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iommu_hwpt_set_dirty_tracking sdt = {
+		.size = sizeof(sdt), .flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+	};
+	struct iommu_hwpt_get_dirty_bitmap gdb = {
+		.size = sizeof(gdb), .iova = MOCK_APERTURE_START, .length = len,
+		.page_size = PAGE, .data = (uintptr_t)(bm + 1),
+	};
+	struct iommu_test_cmd dirty = {
+		.size = sizeof(dirty), .op = IOMMU_TEST_OP_DIRTY,
+		.dirty = { .iova = MOCK_APERTURE_START, .length = len, .page_size = PAGE,
+			   .uptr = (uintptr_t)marks },
+	};
+
+	assert_ptr_not_equal(va, MAP_FAILED);
+	assert_int_equal(mock_domain(e, ioas, 0, NULL, NULL, &idev), 0);
+	assert_int_equal(hwpt_alloc(e, idev, ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, 0, NULL, 0,
+				    &hwpt), 0);
+	assert_int_equal(ioas_map(e, ioas, va, len, &iova, IOMMU_IOAS_MAP_FIXED_IOVA), 0);
+	sdt.hwpt_id = hwpt;
+	assert_int_equal(xioctl(e, IOMMU_HWPT_SET_DIRTY_TRACKING, &sdt), 0);
+	dirty.id = hwpt;
+	gdb.hwpt_id = hwpt;
+	for (int pass = 0; pass < 4; pass++) {
+		memset(marks, 0, sizeof(marks));
+		for (unsigned int i = 0; i < NPTE; i++) {
+			bool on = pass == 0 ? !(i % 2) :
+				  pass == 1 ? (i + 5) % 37 < 3 :
+				  pass == 2 ? i == 0 || i == NPTE - 1 : true;
+
+			if (on)
+				marks[i / 64] |= 1ULL << (i % 64);
+		}
+		assert_int_equal(xioctl(e, IOMMU_TEST_CMD, &dirty), 0);
+		/* the user's own bits, some inside the dirty runs, some between */
+		for (unsigned int w = 0; w < WORDS + 2; w++) {
+			bm[w] = 0x0123456789abcdefULL ^ (w * 0x9e3779b97f4a7c15ULL);
+			want[w] = bm[w] | (w && w <= WORDS ? marks[w - 1] : 0);
+		}
+		assert_int_equal(xioctl(e, IOMMU_HWPT_GET_DIRTY_BITMAP, &gdb), 0);
+		assert_memory_equal(bm, want, sizeof(bm));
+		/* cleared: a second read sets nothing */
+		assert_int_equal(xioctl(e, IOMMU_HWPT_GET_DIRTY_BITMAP, &gdb), 0);
+		assert_memory_equal(bm, want, sizeof(bm));
+	}
+	assert_int_equal(destroy(e, hwpt), 0);
+	munmap(va, len);
+}
+
 static long vfio(struct env *e, unsigned int cmd, unsigned long arg)
 {
 	return harness_fioctl(&e->h, e->f, cmd, arg);
@@ -1191,6 +1254,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hw_info_cache_replace, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_hwpt_dirty, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_hwpt_dirty_runs, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_vfio_compat, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_vfio_compat_split_domain, env_setup,
 						env_teardown),
