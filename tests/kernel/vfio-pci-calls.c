@@ -733,10 +733,39 @@ static void bar_mmap_checks(int dev, int iommufd)
 
 #define BAR_TYPE1_CHECKS 9
 
-static void bar_type1_checks(void)
+/*
+ * The device's PCI address and its group's node, as a VFIO user finds them:
+ * /sys/class/vfio-dev/vfioN/device is the device, its iommu_group link names
+ * the group (KT_VFIO_BDF and KT_VFIO_GROUP override).
+ */
+static void sysfs_bdf_group(const char *path, char *bdf, size_t bdf_len, char *grp,
+			    size_t grp_len)
 {
-	const char *grp = getenv("KT_VFIO_GROUP") ? getenv("KT_VFIO_GROUP") : "/dev/vfio/1";
-	const char *bdf = getenv("KT_VFIO_BDF") ? getenv("KT_VFIO_BDF") : "0000:00:01.0";
+	const char *node = strrchr(path, '/');
+	char dir[256], link[512];
+	char *rp;
+	ssize_t n;
+
+	snprintf(bdf, bdf_len, "%s", getenv("KT_VFIO_BDF") ? getenv("KT_VFIO_BDF") : "");
+	snprintf(grp, grp_len, "%s", getenv("KT_VFIO_GROUP") ? getenv("KT_VFIO_GROUP") : "");
+	snprintf(dir, sizeof(dir), "/sys/class/vfio-dev/%s/device", node ? node + 1 : path);
+	rp = realpath(dir, NULL);
+	if (!rp)
+		return;
+	if (!*bdf)
+		snprintf(bdf, bdf_len, "%s", strrchr(rp, '/') + 1);
+	snprintf(dir, sizeof(dir), "%s/iommu_group", rp);
+	free(rp);
+	n = readlink(dir, link, sizeof(link) - 1);
+	if (n > 0 && !*grp) {
+		link[n] = '\0';
+		snprintf(grp, grp_len, "/dev/vfio/%s", strrchr(link, '/') + 1);
+	}
+}
+
+static void bar_type1_checks(const char *path)
+{
+	char bdf[64], grp[64];
 	struct vfio_iommu_type1_dma_map dm = { .argsz = sizeof(dm),
 					       .flags = VFIO_DMA_MAP_FLAG_READ |
 							VFIO_DMA_MAP_FLAG_WRITE,
@@ -745,6 +774,7 @@ static void bar_type1_checks(void)
 	int container, group, dev;
 	void *p, *ram;
 
+	sysfs_bdf_group(path, bdf, sizeof(bdf), grp, sizeof(grp));
 	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	expect("type1-container-open", container, 0);
 	group = open(grp, O_RDWR | O_CLOEXEC);
@@ -820,7 +850,7 @@ int main(void)
 	close(dev);
 	close(iommufd);
 	if (!bridge)
-		bar_type1_checks();
+		bar_type1_checks(path);
 	printf("# %u checks, %u failed\n", step_no, failures);
 	return failures ? 1 : 0;
 }
