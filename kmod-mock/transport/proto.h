@@ -139,12 +139,19 @@ enum mock_proto_op {
 	MOCK_OP_PCI_CONFIG = 15,
 	/*
 	 * Where the machine put device arg (the kernel's mock_kernel_pci_ident()),
-	 * for the same sysfs: cmd = 0 its address, cmd = 1 the bridge above it,
+	 * for the same sysfs: cmd (enum mock_pci_ident_query) = 0 its address, 1 the bridge above it,
 	 * both as reply.ret = segment << 16 | bus << 8 | devfn (-ENOENT for the
 	 * bridge of a device on the root bus); cmd = 2 its IOMMU group number.
 	 * -ENODEV past the last device. Only for the daemon's user.
 	 */
 	MOCK_OP_PCI_IDENT = 16,
+};
+
+/* mock_req.cmd of MOCK_OP_PCI_IDENT: which identity of device mock_req.arg. */
+enum mock_pci_ident_query {
+	MOCK_PCI_IDENT_ADDR = 0,   /* segment << 16 | bus << 8 | devfn */
+	MOCK_PCI_IDENT_BRIDGE = 1, /* the same of its bridge; -ENOENT on the root bus */
+	MOCK_PCI_IDENT_GROUP = 2,  /* its IOMMU group number */
 };
 
 /*

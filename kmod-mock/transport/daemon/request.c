@@ -152,16 +152,16 @@ static long dispatch(struct conn *c, const struct mock_req *req, const char *pat
 
 		if (call->task->uid != geteuid())
 			return -EACCES;
-		if (req->arg > UINT32_MAX || req->cmd > 2)
+		if (req->arg > UINT32_MAX || req->cmd > MOCK_PCI_IDENT_GROUP)
 			return -EINVAL;
 		ret = mock_kernel_pci_ident(kern, (unsigned int)req->arg, &id);
 		if (ret)
 			return ret;
-		if (req->cmd == 2)
+		if (req->cmd == MOCK_PCI_IDENT_GROUP)
 			return (long)id.iommu_group;
-		if (req->cmd == 1 && !id.behind_bridge)
+		if (req->cmd == MOCK_PCI_IDENT_BRIDGE && !id.behind_bridge)
 			return -ENOENT;
-		return req->cmd == 1 ? (long)id.segment << 16 | id.bridge_bus << 8 | id.bridge_devfn :
+		return req->cmd == MOCK_PCI_IDENT_BRIDGE ? (long)id.segment << 16 | id.bridge_bus << 8 | id.bridge_devfn :
 				       (long)id.segment << 16 | id.bus << 8 | id.devfn;
 	}
 	case MOCK_OP_IOCTL:

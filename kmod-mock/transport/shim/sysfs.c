@@ -123,9 +123,9 @@ static const char *up(unsigned int n)
 static int learn_dev(unsigned int i, char bridge[16])
 {
 	struct sdev *d = &sy.dev[i];
-	long addr = pci_query(MOCK_OP_PCI_IDENT, i, 0, 0);
-	long br = pci_query(MOCK_OP_PCI_IDENT, i, 0, 1);
-	long group = pci_query(MOCK_OP_PCI_IDENT, i, 0, 2);
+	long addr = pci_query(MOCK_OP_PCI_IDENT, i, 0, MOCK_PCI_IDENT_ADDR);
+	long br = pci_query(MOCK_OP_PCI_IDENT, i, 0, MOCK_PCI_IDENT_BRIDGE);
+	long group = pci_query(MOCK_OP_PCI_IDENT, i, 0, MOCK_PCI_IDENT_GROUP);
 
 	if (addr < 0 || group < 0 || (br < 0 && br != -ENOENT))
 		return (int)(addr < 0 ? addr : group < 0 ? group : br);
